@@ -1,7 +1,15 @@
 import { Queue, type JobsOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '../lib/errors.js';
-import { TRAINING_QUEUE, cancelChannel, type JobName, type JobPayloads, type JobResults } from './queues.js';
+import {
+  TRAINING_QUEUE,
+  cancelChannel,
+  type JobName,
+  type JobPayloads,
+  type JobResults,
+  type ResourceRef,
+  type TrainPayload,
+} from './queues.js';
 
 export interface QueueServiceOptions {
   prefix: string;
@@ -52,6 +60,30 @@ export class QueueService {
     return guard(() =>
       this.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'paused', 'prioritized'),
     );
+  }
+
+  /** True while a queued or running job references the dataset, base model or model. */
+  async isInUse(ref: ResourceRef): Promise<boolean> {
+    return guard(async () => {
+      const jobs = await this.queue.getJobs([
+        'waiting',
+        'active',
+        'delayed',
+        'prioritized',
+        'paused',
+        'waiting-children',
+      ]);
+      return jobs.some((job) => {
+        const data = job?.data as Partial<TrainPayload> | undefined;
+        if (!data) return false;
+        const base = (data.base ?? {}) as { baseModelId?: string; modelId?: string };
+        return (
+          (ref.datasetId !== undefined && data.datasetId === ref.datasetId) ||
+          (ref.baseModelId !== undefined && base.baseModelId === ref.baseModelId) ||
+          (ref.modelId !== undefined && base.modelId === ref.modelId)
+        );
+      });
+    });
   }
 
   /** Asks every worker to abort this job if it is running it (delivered through pub/sub). */

@@ -18,8 +18,23 @@ export interface EchoResult {
   pid: number;
 }
 
+/** What the trainer needs; the referenced dataset and base are checked before enqueueing. */
+export interface TrainPayload {
+  datasetId: string;
+  base?: { baseModelId: string } | { modelId: string };
+  /** The validated job spec (src/jobs/spec.ts). */
+  spec: Record<string, unknown>;
+}
+
 export interface JobPayloads {
   echo: EchoPayload;
+}
+
+/** Resources a queued or running job holds: deleting them answers 409 meanwhile. */
+export interface ResourceRef {
+  datasetId?: string;
+  baseModelId?: string;
+  modelId?: string;
 }
 
 export interface JobResults {
