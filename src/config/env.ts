@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads configuration. Everything else receives a typed `Config`.
+ * Parsing fails fast with a message naming each bad variable, so a typo in a deployment
+ * never turns into a silently ignored setting.
+ */
+
+const bytes = z.coerce.number().int().positive();
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Unset: 127.0.0.1 without API keys (nothing unauthenticated is exposed), 0.0.0.0 with them. */
+  HOST: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Start a private redis-server under DATA_DIR when nothing answers on REDIS_URL (role all/worker). */
+  EMBEDDED_REDIS: boolish.default(true),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('tls'),
+  TFJS_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  API_KEYS: csv.default([]),
+  CORS_ORIGINS: csv.default([]),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  JOB_BACKOFF_MS: z.coerce.number().int().min(0).default(5_000),
+  /** How long a worker may hold a job without renewing its lock before it counts as stalled. */
+  JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(60_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  MAX_UPLOAD_BYTES: bytes.default(512 * 1024 * 1024),
+  MAX_UPLOAD_FILES: z.coerce.number().int().positive().default(64),
+  MAX_ARCHIVE_ENTRIES: z.coerce.number().int().positive().default(100_000),
+  MAX_ARCHIVE_BYTES: bytes.default(4 * 1024 * 1024 * 1024),
+  MAX_JSON_BODY_BYTES: bytes.default(16 * 1024 * 1024),
+  MAX_BASE_MODEL_BYTES: bytes.default(512 * 1024 * 1024),
+  URL_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Allow base-model URLs on private/loopback addresses (tests, air-gapped mirrors). */
+  ALLOW_PRIVATE_URLS: boolish.default(false),
+  PREDICT_MAX_INSTANCES: z.coerce.number().int().positive().default(256),
+  PREDICT_MAX_BATCH: z.coerce.number().int().positive().default(64),
+  PREDICT_MAX_WAIT_MS: z.coerce.number().min(0).default(2),
+  PREDICT_THREADS: z.coerce.number().int().min(0).default(0),
+  MODEL_CACHE_MAX_MODELS: z.coerce.number().int().positive().default(8),
+  MODEL_CACHE_MAX_BYTES: bytes.default(1024 * 1024 * 1024),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Omit<Env, 'HOST'> {
+  HOST: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: Array<{ variable: string; message: string }>) {
+    super('Invalid configuration: ' + issues.map((i) => `${i.variable}: ${i.message}`).join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty strings count as unset, as most deployment tools cannot express "unset". */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })),
+    );
+  }
+  const e = parsed.data;
+  return { ...e, HOST: e.HOST ?? (e.API_KEYS.length > 0 ? '0.0.0.0' : '127.0.0.1') };
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics on a registry owned by this app instance (tests build many apps in one
+ * process; a global registry would collide). Other parts register their own metrics on
+ * `app.metrics.registry`.
+ */
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: { registry: Registry };
+  }
+}
+
+export interface MetricsOptions {
+  /** Job counts by state, read at scrape time (undefined when no queue is attached). */
+  jobCounts?: () => Promise<Record<string, number>>;
+}
+
+export default fp(
+  async function metrics(app: FastifyInstance, opts: MetricsOptions) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+
+    const requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    });
+    const latency = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by method and route',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+
+    if (opts.jobCounts) {
+      const jobCounts = opts.jobCounts;
+      new Gauge({
+        name: 'jobs',
+        help: 'Jobs in the training queue by state',
+        labelNames: ['state'] as const,
+        registers: [registry],
+        async collect() {
+          try {
+            const counts = await jobCounts();
+            this.reset();
+            for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+          } catch {
+            // Redis down: the gauge keeps its last values; /readyz reports the outage.
+          }
+        },
+      });
+      new Gauge({
+        name: 'queue_depth',
+        help: 'Jobs waiting to run (waiting + delayed + prioritized)',
+        registers: [registry],
+        async collect() {
+          try {
+            const c = await jobCounts();
+            this.set((c['waiting'] ?? 0) + (c['delayed'] ?? 0) + (c['prioritized'] ?? 0));
+          } catch {
+            // see above
+          }
+        },
+      });
+    }
+
+    app.decorate('metrics', { registry });
+
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, never the raw URL: ids in paths would explode label cardinality.
+      const route = request.routeOptions.url ?? 'unmatched';
+      requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+      latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    });
+
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    });
+  },
+  { name: 'metrics' },
+);

@@ -1,0 +1,49 @@
+/**
+ * Every queue and every job payload the service uses is declared here, so producer (API) and
+ * consumer (worker, sandboxed processor) can never disagree about names or shapes.
+ */
+
+export const TRAINING_QUEUE = 'training';
+
+/** Proves the API -> queue -> sandboxed worker -> result round trip; also used by /readyz tests. */
+export interface EchoPayload {
+  message: string;
+  /** Simulated work, so tests can observe the `running` state. */
+  delayMs?: number;
+}
+
+export interface EchoResult {
+  echo: string;
+  /** The sandboxed child's pid: differs from the worker's, which is the point of the sandbox. */
+  pid: number;
+}
+
+/** What the trainer needs; the referenced dataset and base are checked before enqueueing. */
+export interface TrainPayload {
+  datasetId: string;
+  base?: { baseModelId: string } | { modelId: string };
+  /** The validated job spec (src/jobs/spec.ts). */
+  spec: Record<string, unknown>;
+}
+
+export interface JobPayloads {
+  echo: EchoPayload;
+}
+
+/** Resources a queued or running job holds: deleting them answers 409 meanwhile. */
+export interface ResourceRef {
+  datasetId?: string;
+  baseModelId?: string;
+  modelId?: string;
+}
+
+export interface JobResults {
+  echo: EchoResult;
+}
+
+export type JobName = keyof JobPayloads;
+
+/** A cross-process cancel request is published here; every worker listens (see worker.ts). */
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:${TRAINING_QUEUE}:cancel`;
+}

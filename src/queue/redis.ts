@@ -1,0 +1,59 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Two kinds of Redis connection, as BullMQ's production guide prescribes:
+ * - producer (API): fails fast. No offline queue and one retry, so an HTTP request made while
+ *   Redis is down gets a 503 at once instead of hanging until Redis returns.
+ * - blocking (workers, QueueEvents): `maxRetriesPerRequest: null`, retrying forever with
+ *   backoff, because a worker must survive a Redis restart and pick up where it left off.
+ */
+export type ConnectionKind = 'producer' | 'blocking';
+
+export function createRedis(url: string, kind: ConnectionKind, extra: RedisOptions = {}): Redis {
+  const common: RedisOptions = {
+    connectTimeout: 3_000,
+    retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 6), 5_000),
+  };
+  return kind === 'producer'
+    ? new Redis(url, {
+        ...common,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        enableReadyCheck: false,
+        ...extra,
+      })
+    : new Redis(url, { ...common, maxRetriesPerRequest: null, enableReadyCheck: false, ...extra });
+}
+
+/** Resolves once the connection is ready, or rejects after `timeoutMs`. */
+export async function waitReady(redis: Redis, timeoutMs = 3_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = (): void => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}
+
+/** A single PING with its own deadline; never throws. */
+export async function ping(redis: Redis, timeoutMs = 1_000): Promise<boolean> {
+  try {
+    const res = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref()),
+    ]);
+    return res === 'PONG';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config/env.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { ensureRedis, RedisUnavailableError, type EmbeddedRedis } from './queue/embedded-redis.js';
+import { startWorker, type WorkerHandle } from './queue/worker.js';
+import { createRuntime, type Runtime } from './runtime.js';
+
+/**
+ * The process entry: `ROLE=all` (default) runs the API and one worker in one command;
+ * `ROLE=api` and `ROLE=worker` split them so workers scale out over the same Redis.
+ */
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(err.message + '\n');
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+
+  let embedded: EmbeddedRedis | undefined;
+  try {
+    embedded = await ensureRedis(config.REDIS_URL, config.DATA_DIR, logger, config.EMBEDDED_REDIS);
+  } catch (err) {
+    if (err instanceof RedisUnavailableError) {
+      logger.fatal(err.message);
+      process.exit(69); // EX_UNAVAILABLE
+    }
+    throw err;
+  }
+
+  let runtime: Runtime | undefined;
+  let app: FastifyInstance | undefined;
+  let worker: WorkerHandle | undefined;
+
+  if (config.ROLE !== 'worker') {
+    runtime = await createRuntime(config, logger);
+    runtime.backend().then(
+      (b) =>
+        logger.info(
+          { backend: b.name, package: b.package, version: b.version, gpu: b.gpu, skipped: b.skipped },
+          `TF.js backend: ${b.name}`,
+        ),
+      (err: unknown) => logger.error({ err }, 'no TF.js backend could be started'),
+    );
+    if (config.API_KEYS.length === 0) {
+      logger.warn(
+        { host: config.HOST },
+        'API_KEYS is not set: the API accepts unauthenticated requests' +
+          (config.HOST === '127.0.0.1' ? ' and therefore listens on 127.0.0.1 only' : ''),
+      );
+    }
+    app = await buildApp({ ...runtime, logger });
+    await app.listen({ port: config.PORT, host: config.HOST });
+  }
+  if (config.ROLE !== 'api') {
+    worker = startWorker(config, logger);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests or jobs; letting active work finish');
+    const hardStop = setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + 10_000);
+    hardStop.unref();
+    try {
+      await Promise.all([app?.close(), worker?.close(config.SHUTDOWN_TIMEOUT_MS)]);
+      await runtime?.close();
+      await embedded?.stop();
+    } catch (err) {
+      logger.error({ err }, 'error during shutdown');
+    }
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  const logger: Logger = createLogger('error');
+  logger.fatal({ err }, 'failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import { startWorker, type WorkerHandle } from '../../src/queue/worker.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+export interface TestContext {
+  app: FastifyInstance;
+  runtime: Runtime;
+  config: Config;
+  dataDir: string;
+  prefix: string;
+  /** Starts a real worker (sandboxed processor) on this test's queue prefix. */
+  startWorker(overrides?: Record<string, string>): WorkerHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the app in-process against the real Redis, with a private DATA_DIR and a unique queue
+ * prefix, so tests never see each other's data. `close()` removes both.
+ */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestContext> {
+  const prefix = `test-${randomBytes(5).toString('hex')}`;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tls-test-'));
+  const baseEnv = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    REDIS_URL,
+    DATA_DIR: dataDir,
+    QUEUE_PREFIX: prefix,
+    JOB_BACKOFF_MS: '100',
+    ...env,
+  };
+  const config = loadConfig(baseEnv);
+  const logger = pino({ level: config.LOG_LEVEL });
+  const runtime = await createRuntime(config, logger);
+  const app = await buildApp(runtime);
+  await app.ready();
+  const workers: WorkerHandle[] = [];
+  return {
+    app,
+    runtime,
+    config,
+    dataDir,
+    prefix,
+    startWorker(overrides = {}) {
+      const w = startWorker(loadConfig({ ...baseEnv, ...overrides }), logger, prefix);
+      workers.push(w);
+      return w;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close(5_000)));
+      await app.close();
+      await runtime.close();
+      await deleteKeys(`${prefix}:*`);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function deleteKeys(pattern: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls until `fn` returns a truthy value or the timeout passes. */
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
