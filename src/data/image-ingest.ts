@@ -127,6 +127,8 @@ export async function ingestImageZip(
     } finally {
       await pool.drain();
     }
+    // Decodes finish in any order; reports should not.
+    skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
     if (records.length === 0) {
       throw new ValidationError(
