@@ -12,7 +12,9 @@ import errorHandler from './plugins/error-handler.js';
 import metricsPlugin from './plugins/metrics.js';
 import multipartPlugin from './plugins/multipart.js';
 import type { QueueService } from './queue/queue-service.js';
+import datasetRoutes from './routes/datasets.js';
 import healthRoutes from './routes/health.js';
+import { DatasetService } from './services/dataset-service.js';
 import { HealthService } from './services/health-service.js';
 import type { Store } from './storage/store.js';
 
@@ -79,6 +81,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     backend: deps.backend,
   });
   await app.register(healthRoutes, { health });
+
+  const datasets = new DatasetService({
+    store: deps.store,
+    queues: deps.queues,
+    limits: { maxEntries: config.MAX_ARCHIVE_ENTRIES, maxBytes: config.MAX_ARCHIVE_BYTES },
+  });
+  await app.register(datasetRoutes, { datasets, maxUploadBytes: config.MAX_UPLOAD_BYTES });
 
   return app;
 }
