@@ -12,7 +12,12 @@ import errorHandler from './plugins/error-handler.js';
 import metricsPlugin from './plugins/metrics.js';
 import multipartPlugin from './plugins/multipart.js';
 import type { QueueService } from './queue/queue-service.js';
+import datasetRoutes from './routes/datasets.js';
 import healthRoutes from './routes/health.js';
+import { DatasetService } from './services/dataset-service.js';
+import baseModelRoutes from './routes/base-models.js';
+import modelLayerRoutes from './routes/model-layers.js';
+import { BaseModelService } from './services/base-model-service.js';
 import { HealthService } from './services/health-service.js';
 import type { Store } from './storage/store.js';
 
@@ -79,6 +84,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     backend: deps.backend,
   });
   await app.register(healthRoutes, { health });
+
+  const datasets = new DatasetService({
+    store: deps.store,
+    queues: deps.queues,
+    limits: { maxEntries: config.MAX_ARCHIVE_ENTRIES, maxBytes: config.MAX_ARCHIVE_BYTES },
+  });
+  await app.register(datasetRoutes, { datasets, maxUploadBytes: config.MAX_UPLOAD_BYTES });
+  const baseModels = new BaseModelService({
+    store: deps.store,
+    queues: deps.queues,
+    config,
+    backend: deps.backend,
+    logger: app.log,
+  });
+  await app.register(baseModelRoutes, { baseModels });
+  await app.register(modelLayerRoutes, { baseModels });
 
   return app;
 }

@@ -51,6 +51,18 @@ export const envSchema = z.object({
   URL_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** Allow base-model URLs on private/loopback addresses (tests, air-gapped mirrors). */
   ALLOW_PRIVATE_URLS: boolish.default(false),
+  /** Redirects followed when downloading a base model by URL; each hop is re-checked. */
+  URL_FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  /**
+   * Base URL serving the model catalog's files under their usual relative paths (e.g.
+   * `<mirror>/mobilenet_v1_0.25_224/model.json`), for air-gapped deployments. Unset: the public
+   * tfjs-models bucket. Operator configuration, so private addresses are allowed here.
+   */
+  CATALOG_MIRROR_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//i.test(v), 'must be an http(s) URL')
+    .optional(),
   PREDICT_MAX_INSTANCES: z.coerce.number().int().positive().default(256),
   PREDICT_MAX_BATCH: z.coerce.number().int().positive().default(64),
   PREDICT_MAX_WAIT_MS: z.coerce.number().min(0).default(2),

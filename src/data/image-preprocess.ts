@@ -24,9 +24,12 @@ export async function preprocessImage(input: Buffer, spec: ImagePreprocessing): 
     img = spec.channels === 1 ? img.greyscale().toColourspace('b-w') : img.toColourspace('srgb');
     raw = await img.raw().toBuffer();
   } catch (err) {
-    throw new UnprocessableError(`not a readable image: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    throw new UnprocessableError(
+      `not a readable image: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   const expected = height * width * spec.channels;
   if (raw.length !== expected) {

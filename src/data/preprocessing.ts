@@ -26,5 +26,4 @@ export interface TabularPreprocessing {
 }
 
 export type Preprocessing =
-  | { kind: 'image'; image: ImagePreprocessing }
-  | { kind: 'tabular'; tabular: TabularPreprocessing };
+  { kind: 'image'; image: ImagePreprocessing } | { kind: 'tabular'; tabular: TabularPreprocessing };

@@ -40,7 +40,8 @@ async function loadNative(pkg: string): Promise<string> {
 }
 
 async function loadWasm(): Promise<string> {
-  const { initWasmBackend } = await import('./wasm-backend.js');
+  // Registers the project's convolution-gradient kernels, which the wasm package lacks.
+  const { initWasmBackend } = await import('./wasm-kernels/index.js');
   await initWasmBackend();
   return 'wasm';
 }

@@ -1,0 +1,28 @@
+/**
+ * Training support for the `@tensorflow/tfjs-backend-wasm` backend.
+ *
+ * tfjs-backend-wasm 4.x has no Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter or
+ * DepthwiseConv2dNativeBackpropInput kernels, so `model.fit` fails there for any model with a trainable
+ * convolution. This folder supplies them, composed from kernels the wasm backend does have
+ * (Conv2D, DepthwiseConv2dNative, Transpose, Reshape, PadV2, Slice, Reverse, Sum), so all the
+ * arithmetic still runs in XNNPACK.
+ *
+ * API (two functions):
+ *
+ *   initWasmBackend(): Promise<WasmBackendInfo>
+ *     Points the wasm backend at its .wasm binaries in node_modules, registers the training kernels,
+ *     runs `tf.setBackend('wasm')` and `tf.ready()`. Throws if the backend cannot start. Resolves to
+ *     `{ simd, multithread }` for logs and /readyz. Use it from the backend-selection module:
+ *
+ *       const { initWasmBackend } = await import('./wasm-kernels/index.js');
+ *       const info = await initWasmBackend();
+ *
+ *   registerWasmTrainingKernels(): void
+ *     Only the kernel registration, for code that sets the backend itself. Idempotent, writes only
+ *     `wasm` registry entries, and skips any kernel a newer tfjs-backend-wasm already provides.
+ *
+ * Importing this module has no side effects: it does not load or register the wasm backend.
+ */
+export { initWasmBackend } from './init-wasm-backend.js';
+export type { WasmBackendInfo } from './init-wasm-backend.js';
+export { registerWasmTrainingKernels } from './register-training-kernels.js';

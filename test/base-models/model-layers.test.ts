@@ -1,0 +1,188 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeBase, loadBaseModel } from '../../src/base-models/base-ref.js';
+import { newId } from '../../src/lib/ids.js';
+import { saveModelToDir } from '../../src/ml/model-io.js';
+import { loadOpenApi } from '../../src/plugins/docs.js';
+import type { ModelMeta } from '../../src/models/meta.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
+import { multipart, tinyImageModel } from './fixtures.js';
+
+let ctx: TestContext;
+let modelId: string;
+let trained: tf.LayersModel;
+
+/** A "trained" model as the trainer stores it: a frozen base layer, a new head, and meta.json. */
+async function saveTrainedModel(): Promise<string> {
+  const input = tf.input({ shape: [8], name: 'features' });
+  const base = tf.layers.dense({ units: 6, activation: 'relu', name: 'base_dense', trainable: false });
+  const hidden = base.apply(input) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: 2, activation: 'softmax', name: 'head' })
+    .apply(hidden) as tf.SymbolicTensor;
+  trained = tf.model({ inputs: input, outputs: out });
+  const id = newId('model');
+  await ctx.runtime.store.collection('models').create(id, async (dir) => {
+    const { bytes } = await saveModelToDir(trained, dir);
+    const meta: ModelMeta = {
+      id,
+      name: 'layers-test',
+      createdAt: new Date().toISOString(),
+      task: 'classification',
+      labels: ['cat', 'dog'],
+      inputShape: [8],
+      preprocessing: { kind: 'tabular', tabular: { features: ['a'], mean: [0], std: [1] } },
+      history: [],
+      lineage: { base: null },
+      params: { total: trained.countParams(), trainable: 2 * 6 + 2 },
+      sizeBytes: bytes,
+    };
+    await writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta));
+  });
+  return id;
+}
+
+beforeAll(async () => {
+  ctx = await buildTestApp({ TFJS_BACKEND: 'cpu' });
+  await ctx.runtime.backend();
+  modelId = await saveTrainedModel();
+});
+
+afterAll(async () => {
+  trained?.dispose();
+  await ctx?.close();
+});
+
+describe('GET /v1/models/:id/layers', () => {
+  it('lists the layers of a trained model, with its frozen layers marked', async () => {
+    const tensors = tf.memory().numTensors;
+    const res = await ctx.app.inject({ method: 'GET', url: `/v1/models/${modelId}/layers` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({
+      id: modelId,
+      params: { total: 8 * 6 + 6 + 6 * 2 + 2, trainable: 6 * 2 + 2, nonTrainable: 8 * 6 + 6 },
+      recommendedCutAt: null,
+      layers: [
+        {
+          index: 0,
+          name: 'features',
+          className: 'InputLayer',
+          outputShape: [null, 8],
+          params: 0,
+          trainable: false,
+          inbound: [],
+        },
+        {
+          index: 1,
+          name: 'base_dense',
+          className: 'Dense',
+          outputShape: [null, 6],
+          params: 54,
+          trainable: false,
+          inbound: ['features'],
+        },
+        {
+          index: 2,
+          name: 'head',
+          className: 'Dense',
+          outputShape: [null, 2],
+          params: 14,
+          trainable: true,
+          inbound: ['base_dense'],
+        },
+      ],
+    });
+    // Second call is served from the cache and gives the same answer.
+    const again = await ctx.app.inject({ method: 'GET', url: `/v1/models/${modelId}/layers` });
+    expect(again.json()).toEqual(res.json());
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('answers 404 for an unknown model and 400 for a malformed id', async () => {
+    const missing = await ctx.app.inject({ method: 'GET', url: `/v1/models/${newId('model')}/layers` });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().detail).toMatch(/model 'm_\w+' not found/);
+    const bad = await ctx.app.inject({ method: 'GET', url: '/v1/models/..%2Fbase-models/layers' });
+    expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('loadBaseModel / describeBase', () => {
+  it('read a trained model and a registered base model alike', async () => {
+    const tiny = await tinyImageModel([16, 16, 3]);
+    const { payload, headers } = multipart([
+      { name: 'model.json', filename: 'model.json', data: tiny.modelJson },
+      { name: 'w', filename: 'weights.bin', data: tiny.weights },
+      { name: 'preprocessing', data: JSON.stringify({ size: [16, 16], scale: [-1, 1] }) },
+    ]);
+    const reg = await ctx.app.inject({ method: 'POST', url: '/v1/base-models', payload, headers });
+    expect(reg.statusCode, reg.body).toBe(201);
+    const baseModelId = reg.json().id as string;
+    const store = ctx.runtime.store;
+    const tensors = tf.memory().numTensors;
+
+    const base = await describeBase(store, { baseModelId });
+    expect(base).toMatchObject({
+      collection: 'base-models',
+      inputShape: [16, 16, 3],
+      outputShape: [3],
+      params: { total: tiny.params },
+      preprocessing: { kind: 'image', image: { size: [16, 16], scale: [-1, 1] } },
+      labels: null,
+    });
+    expect(base.layers.map((l) => l.name)).toEqual(['image', 'conv', 'pool', 'probs']);
+
+    const model = await describeBase(store, { modelId });
+    expect(model).toMatchObject({
+      collection: 'models',
+      name: 'layers-test',
+      inputShape: [8],
+      outputShape: [2],
+      labels: ['cat', 'dog'],
+      preprocessing: { kind: 'tabular' },
+    });
+
+    const loaded = await loadBaseModel(store, { modelId });
+    const x = tf.ones([1, 8]);
+    const [a, b] = [trained.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
+    tf.dispose([x, a, b]);
+    loaded.dispose();
+    const loadedBase = await loadBaseModel(store, { baseModelId });
+    expect(loadedBase.countParams()).toBe(tiny.params);
+    loadedBase.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+
+    await expect(loadBaseModel(store, { baseModelId: newId('baseModel') })).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(describeBase(store, { modelId: 'nope' })).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe('openapi.yaml', () => {
+  it('documents every base-model and layer route, and /docs serves it', async () => {
+    const spec = loadOpenApi() as { paths: Record<string, Record<string, unknown>> };
+    for (const [method, url] of [
+      ['post', '/v1/base-models'],
+      ['get', '/v1/base-models'],
+      ['get', '/v1/base-models/catalog'],
+      ['get', '/v1/base-models/{id}'],
+      ['delete', '/v1/base-models/{id}'],
+      ['get', '/v1/base-models/{id}/layers'],
+      ['get', '/v1/models/{id}/layers'],
+    ] as const) {
+      expect(spec.paths[url]?.[method], `${method} ${url}`).toBeDefined();
+      const route = url.replace('{id}', ':id');
+      expect(
+        ctx.app.hasRoute({ method: method.toUpperCase() as 'GET', url: route }),
+        `${method} ${route}`,
+      ).toBe(true);
+    }
+    const docs = await ctx.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(docs.statusCode).toBe(200);
+    expect(Object.keys(docs.json().paths)).toContain('/v1/base-models/{id}/layers');
+  });
+});
