@@ -1,0 +1,339 @@
+import type { ImagePreprocessing } from '../data/preprocessing.js';
+import type { FieldError } from '../lib/errors.js';
+import type { DataKind, Task } from '../ml/types.js';
+import { type Dims, inferLayer, shapeElements, showShape } from './layer-shapes.js';
+import {
+  CLASSIFICATION_LOSSES,
+  type InputSpec,
+  type JobSpec,
+  type LayerRef,
+  type LayerSpec,
+  REGRESSION_LOSSES,
+} from './spec.js';
+
+/**
+ * Checks of a parsed job spec against the base model and the dataset it names: what the zod
+ * schema cannot know. Returns every problem with its field path (relative to the spec, e.g.
+ * `cutAt`, `fineTune.unfreezeFrom`, `head.2`) so the API can answer 400 before queueing, and
+ * the trainer runs the same checks before building anything.
+ */
+
+export interface LayerDescription {
+  name: string;
+  className: string;
+  /** As TF.js reports it, batch dimension first (`[null, 7, 7, 1280]`); nested for multi-output layers. */
+  outputShape: Dims | Dims[];
+  /** Names of the layers feeding this one (used for the default cutAt when present). */
+  inbound?: string[];
+}
+
+export interface BaseDescription {
+  /** In `model.layers` order: indices in the spec (cutAt, freeze, unfreezeFrom) refer to it. */
+  layers: LayerDescription[];
+  /** Model input shape with the batch dimension first, e.g. `[null, 224, 224, 3]`. */
+  inputShape: Dims;
+}
+
+export interface DatasetDescription {
+  kind: DataKind;
+  task: Task;
+  /** Class names in index order (empty for regression). */
+  classes: readonly string[];
+  /** One example as stored, without the batch dimension: [h, w, c] or [features]. */
+  inputShape: readonly number[];
+  /** Whether the dataset brings its own validation split (otherwise fit.validationSplit makes one). */
+  hasValidation?: boolean;
+}
+
+/** New layers (head, architecture, output) may not exceed this many parameters. */
+export const MAX_NEW_PARAMS = 100_000_000;
+
+const stripBatch = (shape: Dims): Dims => shape.slice(1);
+
+/** Index of a layer reference in `layers`, or an error message. */
+export function findLayer(layers: readonly { name: string }[], ref: LayerRef): number | string {
+  if (typeof ref === 'number') {
+    if (ref < layers.length) return ref;
+    return `layer index ${ref} is out of range: the base has ${layers.length} layers (0..${layers.length - 1})`;
+  }
+  const i = layers.findIndex((l) => l.name === ref);
+  if (i >= 0) return i;
+  const near = layers
+    .map((l) => l.name)
+    .filter((n) => n.toLowerCase().includes(ref.toLowerCase()))
+    .slice(0, 5);
+  return (
+    `no layer named '${ref}' in the base (${layers.length} layers; see GET /v1/base-models/{id}/layers)` +
+    (near.length ? `; similar: ${near.join(', ')}` : '')
+  );
+}
+
+/** The layer kept by default: the one feeding the base's output layer. */
+export function defaultCutIndex(layers: readonly LayerDescription[]): number {
+  const last = layers[layers.length - 1];
+  const feeding = last?.inbound?.[0];
+  if (feeding !== undefined) {
+    const i = layers.findIndex((l) => l.name === feeding);
+    if (i >= 0) return i;
+  }
+  return layers.length - 2;
+}
+
+/**
+ * The preprocessing the dataset loader should apply: the spec's fields, else the base model's
+ * input size/channels, else the dataset's own example shape, else the shared defaults.
+ */
+export function resolveImageInput(
+  input: InputSpec | undefined,
+  baseInputShape: Dims | undefined,
+  datasetShape: readonly number[] | undefined,
+): ImagePreprocessing {
+  const b = baseInputShape ? stripBatch(baseInputShape) : [];
+  const pick = (i: number): number | undefined => b[i] ?? datasetShape?.[i] ?? undefined;
+  const h = input?.size?.[0] ?? pick(0);
+  const w = input?.size?.[1] ?? pick(1);
+  const c = input?.channels ?? pick(2);
+  return {
+    size: [h ?? 224, w ?? 224],
+    channels: c === 1 ? 1 : 3,
+    scale: input?.scale ?? [0, 1],
+    resize: input?.resize ?? 'stretch',
+  };
+}
+
+export function validateSpecAgainst(
+  spec: JobSpec,
+  base: BaseDescription | undefined,
+  dataset: DatasetDescription,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  const err = (path: string, message: string) => errors.push({ path, message });
+  const task: Task = dataset.task;
+  const classes = dataset.classes.length;
+
+  checkDataset(spec, dataset, task, err);
+  checkLoss(spec, task, err);
+  checkClassWeight(spec, dataset, task, err);
+  checkMonitors(spec, dataset, task, err);
+
+  // The tensor entering the head: the cut layer's output (base) or the model input.
+  let features: Dims | undefined;
+  const modelInput = resolveModelInput(spec, base, dataset, err);
+  if (base) {
+    features = checkBaseLayers(spec, base, err);
+  } else if (modelInput) {
+    features = modelInput;
+  }
+
+  let params = 0;
+  const names = new Set(base?.layers.map((l) => l.name) ?? []);
+  const chain = (layers: LayerSpec[], field: string): boolean => {
+    for (const [i, layer] of layers.entries()) {
+      if (layer.name !== undefined) {
+        if (names.has(layer.name)) err(`${field}.${i}.name`, `layer name '${layer.name}' is already used`);
+        names.add(layer.name);
+      }
+      if (!features) continue;
+      const r = inferLayer(layer, features);
+      if ('error' in r) {
+        err(`${field}.${i}`, r.error);
+        features = undefined;
+        return false;
+      }
+      features = r.shape;
+      params += r.params;
+    }
+    return true;
+  };
+  if (spec.architecture) chain(spec.architecture, 'architecture');
+  chain(spec.head, 'head');
+
+  if (features) {
+    const n = shapeElements(features);
+    if (n === null) {
+      err('head', `the output layer needs a known feature size; the head ends with ${showShape(features)}`);
+    } else {
+      const units = task === 'classification' ? Math.max(classes, 1) : 1;
+      params += n * units + units;
+      if (params > MAX_NEW_PARAMS) {
+        err(
+          spec.head.length ? 'head' : 'cutAt',
+          `the new layers would have ${params.toLocaleString('en')} parameters (max ${MAX_NEW_PARAMS.toLocaleString('en')}); ` +
+            'add pooling or cut at a smaller layer',
+        );
+      }
+    }
+  }
+  return errors;
+}
+
+type Err = (path: string, message: string) => void;
+
+function checkDataset(spec: JobSpec, dataset: DatasetDescription, task: Task, err: Err): void {
+  if (task === 'classification' && dataset.classes.length < 2) {
+    err('datasetId', `classification needs at least 2 classes; the dataset has ${dataset.classes.length}`);
+  }
+  if (dataset.kind === 'tabular') {
+    if (spec.input) err('input', 'image preprocessing does not apply to a tabular dataset');
+    if (spec.augment) err('augment', 'image augmentation does not apply to a tabular dataset');
+  }
+}
+
+function checkLoss(spec: JobSpec, task: Task, err: Err): void {
+  const loss = spec.compile.loss;
+  if (!loss) return;
+  if (task === 'classification' && (REGRESSION_LOSSES as readonly string[]).includes(loss)) {
+    err(
+      'compile.loss',
+      `${loss} is a regression loss, but this is a classification job; use categoricalCrossentropy`,
+    );
+  }
+  if (task === 'regression' && (CLASSIFICATION_LOSSES as readonly string[]).includes(loss)) {
+    err(
+      'compile.loss',
+      `${loss} is a classification loss, but this is a regression job; use meanSquaredError`,
+    );
+  }
+}
+
+function checkClassWeight(spec: JobSpec, dataset: DatasetDescription, task: Task, err: Err): void {
+  const cw = spec.classWeight;
+  if (cw === undefined) return;
+  if (task === 'regression') {
+    err('classWeight', 'class weights apply to classification only');
+    return;
+  }
+  if (cw === 'balanced') return;
+  for (const key of Object.keys(cw)) {
+    if (!dataset.classes.includes(key)) {
+      err(
+        `classWeight.${key}`,
+        `no class '${key}' in the dataset (classes: ${dataset.classes.slice(0, 20).join(', ')})`,
+      );
+    }
+  }
+  const all = dataset.classes.map((c) => cw[c] ?? 1);
+  if (all.every((w) => w === 0)) err('classWeight', 'at least one class needs a weight > 0');
+}
+
+function checkMonitors(spec: JobSpec, dataset: DatasetDescription, task: Task, err: Err): void {
+  const hasValidation = dataset.hasValidation === true || spec.fit.validationSplit > 0;
+  for (const name of ['reduceLROnPlateau', 'earlyStopping'] as const) {
+    const cb = spec.callbacks[name];
+    if (!cb) continue;
+    const path = `callbacks.${name}.monitor`;
+    const metric = cb.monitor.replace(/^val_/, '');
+    if ((metric === 'acc' || metric === 'accuracy') && task === 'regression') {
+      err(path, `${cb.monitor} is a classification metric; a regression job reports loss and mae`);
+    }
+    if (metric === 'mae' && task === 'classification') {
+      err(path, `${cb.monitor} is a regression metric; a classification job reports loss and acc`);
+    }
+    if (cb.monitor.startsWith('val_') && !hasValidation) {
+      err(path, `${cb.monitor} needs validation data: set fit.validationSplit > 0 or monitor '${metric}'`);
+    }
+  }
+}
+
+function resolveModelInput(
+  spec: JobSpec,
+  base: BaseDescription | undefined,
+  dataset: DatasetDescription,
+  err: Err,
+): Dims | undefined {
+  const baseIn = base ? stripBatch(base.inputShape) : undefined;
+  if (dataset.kind === 'tabular') {
+    const n = dataset.inputShape[0] ?? 0;
+    if (baseIn && (baseIn.length !== 1 || (baseIn[0] !== null && baseIn[0] !== n))) {
+      err('base', `the base model expects input ${showShape(baseIn)}; the tabular dataset has ${n} features`);
+      return undefined;
+    }
+    return [n];
+  }
+  if (baseIn) {
+    if (baseIn.length !== 3) {
+      err(
+        'base',
+        `the base model expects input ${showShape(baseIn)}, not an image [height, width, channels]`,
+      );
+      return undefined;
+    }
+    const [h, w, c] = baseIn;
+    const size = spec.input?.size;
+    if (size && ((h !== null && h !== size[0]) || (w !== null && w !== size[1]))) {
+      err('input.size', `the base model takes ${h}x${w} images; input.size is ${size[0]}x${size[1]}`);
+    }
+    const ch = spec.input?.channels;
+    if (ch !== undefined && c !== null && c !== ch) {
+      err('input.channels', `the base model takes ${c}-channel images; input.channels is ${ch}`);
+    }
+    if (c !== null && c !== 1 && c !== 3) {
+      err('base', `the base model takes ${c}-channel images; only 1 (greyscale) or 3 (RGB) can be produced`);
+    }
+  }
+  const r = resolveImageInput(spec.input, base?.inputShape, dataset.inputShape);
+  return [r.size[0], r.size[1], r.channels];
+}
+
+/** Checks cutAt, freeze and fineTune against the base's layers; returns the cut layer's output shape. */
+function checkBaseLayers(spec: JobSpec, base: BaseDescription, err: Err): Dims | undefined {
+  const layers = base.layers;
+  if (layers.length < 2) {
+    err('base', 'the base model has no layer to keep besides its output layer');
+    return undefined;
+  }
+  let cut = defaultCutIndex(layers);
+  if (spec.cutAt !== undefined) {
+    const found = findLayer(layers, spec.cutAt);
+    if (typeof found === 'string') {
+      err('cutAt', found);
+      return undefined;
+    }
+    cut = found;
+  }
+  const cutLayer = layers[cut] as LayerDescription;
+  if (cutLayer.className === 'InputLayer') {
+    err('cutAt', `'${cutLayer.name}' is the input layer: cutting there keeps nothing of the base`);
+    return undefined;
+  }
+  const shape = cutLayer.outputShape;
+  if (shape.length > 0 && Array.isArray(shape[0])) {
+    err('cutAt', `layer '${cutLayer.name}' has several outputs; cut at a layer with one output`);
+    return undefined;
+  }
+  const kept = cut + 1;
+  const cutName = `cutAt '${cutLayer.name}' (layer ${cut})`;
+
+  let frozenEnd = kept;
+  const freeze = spec.freeze;
+  if (typeof freeze === 'number') {
+    if (freeze > kept) err('freeze', `freeze is ${freeze}, but only ${kept} layers are kept (${cutName})`);
+    frozenEnd = Math.min(freeze, kept);
+  } else if (freeze === 'none') {
+    frozenEnd = 0;
+  } else if (freeze !== undefined && freeze !== 'all') {
+    const found = findLayer(layers, freeze);
+    if (typeof found === 'string') err('freeze', found);
+    else if (found >= kept) err('freeze', `layer '${freeze}' (layer ${found}) is removed by ${cutName}`);
+    else frozenEnd = found + 1;
+  }
+
+  const ft = spec.fineTune;
+  if (ft) {
+    const found = findLayer(layers, ft.unfreezeFrom);
+    if (typeof found === 'string') {
+      err('fineTune.unfreezeFrom', found);
+    } else {
+      const name = (layers[found] as LayerDescription).name;
+      if (found >= kept) {
+        err('fineTune.unfreezeFrom', `layer '${name}' (layer ${found}) is removed by ${cutName}`);
+      } else if (found >= frozenEnd) {
+        err(
+          'fineTune.unfreezeFrom',
+          `layer '${name}' (layer ${found}) is not frozen (freeze leaves ${frozenEnd === 0 ? 'no layers' : `layers 0..${frozenEnd - 1}`} frozen), so there is nothing to unfreeze from it`,
+        );
+      }
+    }
+  }
+  return stripBatch(shape as Dims);
+}
