@@ -1,0 +1,217 @@
+import * as tf from '@tensorflow/tfjs';
+import { UnprocessableError } from '../lib/errors.js';
+import type { EpochLog } from '../models/meta.js';
+import { type AugmentSpec, augmentBatch } from './augment.js';
+import {
+  EarlyStopping,
+  type EarlyStoppingConfig,
+  type EarlyStoppingOutcome,
+  type EpochMetrics,
+  ReduceLROnPlateau,
+  type ReduceLrConfig,
+} from './callbacks.js';
+import { throwIfAborted } from './errors.js';
+import { evaluate } from './evaluate.js';
+import { type PerExampleLoss, metricSum } from './losses.js';
+import { getLearningRate } from './optimizers.js';
+import type { ProgressFn } from './progress.js';
+import { deriveSeed, mulberry32 } from './random.js';
+import { DropoutSeeder, forceFrozenInference } from './train-mode.js';
+import type { ExampleSource, Task } from './types.js';
+
+/**
+ * One training phase (the first fit, or the fine-tune): a manual epoch loop over async batches
+ * with `optimizer.minimize`, so that it can report every batch, stop at the next batch when
+ * cancelled, weight classes, run frozen layers in inference mode and train either the full model
+ * or the suffix of a feature cache with the same code.
+ */
+
+export interface Feed {
+  /** What batches go through: the full model, or the trainable suffix over cached features. */
+  forward: tf.LayersModel;
+  train: ExampleSource;
+  validation: ExampleSource | undefined;
+}
+
+export interface PhaseOptions {
+  phase: 'train' | 'fineTune';
+  /** The full model: its trainable weights are trained, its layers' modes are set. */
+  model: tf.LayersModel;
+  feed: Feed;
+  optimizer: tf.Optimizer;
+  epochs: number;
+  /** Epochs run by earlier phases, so this phase's shuffles differ from theirs. */
+  epochOffset: number;
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  task: Task;
+  classes: readonly string[];
+  loss: PerExampleLoss;
+  classWeights?: number[] | undefined;
+  augment?: { spec: AugmentSpec; range: [number, number] } | undefined;
+  reduceLr?: ReduceLrConfig | undefined;
+  earlyStopping?: EarlyStoppingConfig | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressFn | undefined;
+}
+
+export interface PhaseResult {
+  history: EpochLog[];
+  earlyStopping?: EarlyStoppingOutcome;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Regularisation penalties of the layers being trained (frozen layers' penalties are constants
+ * that would only shift the reported loss, and would differ between cached and uncached runs).
+ */
+function penalties(model: tf.LayersModel): tf.Scalar[] {
+  return model.layers.filter((l) => l.trainable).flatMap((l) => l.calculateLosses());
+}
+
+export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
+  const vars = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  if (vars.length === 0) throw new UnprocessableError('nothing to train: every layer is frozen');
+  const metricName = o.task === 'classification' ? 'acc' : 'mae';
+  const batches = Math.ceil(o.feed.train.size / o.batchSize);
+  const totalBatches = batches * o.epochs;
+  const history: EpochLog[] = [];
+  const reduceLr = o.reduceLr ? new ReduceLROnPlateau(o.reduceLr, o.optimizer) : undefined;
+  const early = o.earlyStopping ? new EarlyStopping(o.earlyStopping, o.model) : undefined;
+  const cw = o.classWeights ? tf.tensor1d(o.classWeights) : undefined;
+  const restoreModes = forceFrozenInference(o.model);
+  const seeder = new DropoutSeeder(o.model, o.seed);
+  const phaseIndex = o.phase === 'train' ? 1 : 2;
+  let step = 0;
+  let trainMs = 0;
+  let lastEpoch = 0;
+
+  const trainStep = (xs: tf.Tensor, ys: tf.Tensor): [tf.Scalar, tf.Scalar] => {
+    let metric: tf.Scalar | undefined;
+    const cost = o.optimizer.minimize(
+      () => {
+        const out = o.feed.forward.apply(xs, { training: true }) as tf.Tensor;
+        metric = tf.keep(metricSum(o.task, ys, out));
+        let perExample: tf.Tensor = o.loss(ys, out);
+        if (cw) perExample = tf.mul(perExample, tf.gather(cw, tf.cast(ys, 'int32')));
+        let total = tf.mean(perExample) as tf.Scalar;
+        for (const p of penalties(o.model)) total = tf.add(total, p);
+        return total;
+      },
+      true,
+      vars,
+    );
+    return [cost as tf.Scalar, metric as tf.Scalar];
+  };
+
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const lr = getLearningRate(o.optimizer);
+      const augRng = mulberry32(deriveSeed(o.seed, 0xa6, o.epochOffset + epoch));
+      const started = performance.now();
+      let seen = 0;
+      let lossSum = 0;
+      let metricTotal = 0;
+      let batch = 0;
+      const source = o.feed.train.batches(o.batchSize, {
+        shuffle: o.shuffle,
+        seed: o.seed,
+        epoch: o.epochOffset + epoch,
+      });
+      for await (const b of source) {
+        let xs = b.xs;
+        try {
+          // A macrotask turn per batch, so cancel messages and timers get through.
+          await yieldToEventLoop();
+          throwIfAborted(o.signal);
+          if (o.augment) xs = augmentBatch(b.xs, o.augment.spec, augRng, o.augment.range);
+          seeder.setStep(deriveSeed(phaseIndex, step++));
+          const [lossT, metricT] = trainStep(xs, b.ys);
+          const [lossV, metricV] = await Promise.all([lossT.data(), metricT.data()]);
+          tf.dispose([lossT, metricT]);
+          const n = b.ys.shape[0] as number;
+          const l = lossV[0] as number;
+          if (!Number.isFinite(l)) {
+            throw new UnprocessableError(
+              `training diverged: the loss became ${l} in epoch ${epoch}, batch ${batch + 1} of phase '${o.phase}'; ` +
+                'lower the learning rate',
+            );
+          }
+          lossSum += l * n;
+          metricTotal += metricV[0] as number;
+          seen += n;
+        } finally {
+          if (xs !== b.xs) xs.dispose();
+          tf.dispose([b.xs, b.ys]);
+        }
+        batch++;
+        const elapsed = trainMs + (performance.now() - started);
+        const done = (epoch - 1) * batches + batch;
+        o.onProgress?.({
+          phase: o.phase,
+          epoch,
+          epochs: o.epochs,
+          batch,
+          batches,
+          loss: lossSum / seen,
+          metrics: { [metricName]: metricTotal / seen },
+          learningRate: lr,
+          examplesPerSec: (seen * 1000) / (performance.now() - started),
+          etaMs: (elapsed / done) * (totalBatches - done),
+        });
+      }
+      const epochMs = performance.now() - started;
+      trainMs += epochMs;
+      lastEpoch = epoch;
+
+      const metrics: EpochMetrics = { loss: lossSum / seen, [metricName]: metricTotal / seen };
+      const log: EpochLog = {
+        phase: o.phase,
+        epoch,
+        loss: lossSum / seen,
+        [metricName]: metricTotal / seen,
+        lr,
+        examplesPerSec: (seen * 1000) / epochMs,
+      };
+      if (o.feed.validation && o.feed.validation.size > 0) {
+        const ev = await evaluate(
+          o.feed.forward,
+          o.feed.validation.batches(o.batchSize, { shuffle: false, seed: o.seed, epoch: 0 }),
+          { task: o.task, classes: o.classes, loss: o.loss, signal: o.signal },
+        );
+        log.valLoss = metrics.val_loss = ev.loss;
+        if (ev.task === 'classification') log.valAcc = metrics.val_acc = ev.accuracy;
+        else log.valMae = metrics.val_mae = ev.mae;
+      }
+      history.push(log);
+      o.onProgress?.({
+        phase: o.phase,
+        epoch,
+        epochs: o.epochs,
+        batch,
+        batches,
+        loss: log.loss,
+        metrics: Object.fromEntries(Object.entries(metrics).filter(([, v]) => v !== undefined)) as Record<
+          string,
+          number
+        >,
+        learningRate: lr,
+        examplesPerSec: log.examplesPerSec as number,
+        etaMs: (trainMs / (epoch * batches)) * (totalBatches - epoch * batches),
+        epochEnd: log,
+      });
+      reduceLr?.onEpochEnd(metrics);
+      if (early?.onEpochEnd(epoch, metrics)) break;
+    }
+    const result: PhaseResult = { history };
+    if (early) result.earlyStopping = early.finish(lastEpoch);
+    return result;
+  } finally {
+    early?.dispose();
+    cw?.dispose();
+    seeder.restore();
+    restoreModes();
+  }
+}

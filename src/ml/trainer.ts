@@ -1,0 +1,256 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { JobSpec } from '../jobs/spec.js';
+import { findLayer, resolveImageInput, validateSpecAgainst } from '../jobs/spec-check.js';
+import type { FieldError } from '../lib/errors.js';
+import { ValidationError } from '../lib/errors.js';
+import type { EpochLog, Evaluation } from '../models/meta.js';
+import { augmentActive } from './augment.js';
+import { applyFreeze, buildModel, disposeBase, frozenEnd, unfreezeFrom } from './build-model.js';
+import { type EarlyStoppingOutcome, resolveMonitor } from './callbacks.js';
+import { describeData, describeModel } from './describe-model.js';
+import { throwIfAborted } from './errors.js';
+import { type EvaluateOptions, evaluate } from './evaluate.js';
+import { type CacheReport, prepareFeed } from './feed.js';
+import { classWeights, defaultLoss, lossFunction } from './losses.js';
+import { createOptimizer } from './optimizers.js';
+import type { ProgressFn } from './progress.js';
+import { randomSeed } from './random.js';
+import { runPhase } from './train-loop.js';
+import type { ExampleSource, TrainingData } from './types.js';
+
+/**
+ * The trainer's public entry: builds the job's model, trains it (optionally in two phases),
+ * evaluates it, and hands it back. No HTTP, Redis or files: data arrives as TrainingData and a
+ * base model as a LayersModel.
+ *
+ * Ownership: the caller owns and must dispose `result.model`. `base` is consumed: its kept
+ * layers live on inside `result.model` (no weight copy) and everything else of it is disposed,
+ * on success, failure and cancellation alike; never use or dispose `base` after calling train().
+ * Everything else the trainer allocates (optimizers, caches, snapshots, batches) it disposes.
+ *
+ * Reproducibility: with `spec.seed` (else a random seed, returned as `seed`), new layers'
+ * initial weights, the shuffle of sources that use `epochOrder` (MemorySource and the dataset sources do),
+ * augmentation draws and Dropout masks all replay. Not covered: GaussianNoise-style layers of
+ * a base (TF.js gives them no seed), the order of float reductions on multi-threaded native or
+ * GPU backends, and sources that shuffle by their own means.
+ */
+
+/** Default memory budget of the frozen-prefix feature cache. */
+export const DEFAULT_CACHE_BUDGET_BYTES = 512 * 1024 * 1024;
+
+export interface TrainOptions {
+  spec: JobSpec;
+  data: TrainingData;
+  /** Required when `spec.base` is set; consumed (see above). */
+  base?: tf.LayersModel;
+  onProgress?: ProgressFn;
+  /** Checked before every batch; aborting makes train() reject with CancelledError. */
+  signal?: AbortSignal;
+  /** Most bytes the feature cache may hold; 0 disables caching. */
+  cacheBudgetBytes?: number;
+  /** Value range of preprocessed pixels for brightness augmentation; default `spec.input.scale` or [0, 1]. */
+  pixelRange?: [number, number];
+}
+
+export interface TrainResult {
+  model: tf.LayersModel;
+  history: EpochLog[];
+  evaluation: Evaluation;
+  /** The validation split, or the training data when the dataset has no validation split. */
+  evaluatedOn: 'validation' | 'train';
+  /** Whether any phase trained on cached frozen-prefix features. */
+  cached: boolean;
+  cache: CacheReport[];
+  params: { total: number; trainable: number };
+  durationMs: number;
+  /** The seed the run used (spec.seed, or the random one drawn). */
+  seed: number;
+  earlyStopping: Partial<Record<'train' | 'fineTune', EarlyStoppingOutcome>>;
+  warnings: string[];
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  const { spec, data, signal } = opts;
+  const seed = spec.seed ?? randomSeed();
+  let model: tf.LayersModel | undefined;
+  // Until buildModel takes it over, the base is this function's to dispose on failure.
+  let pendingBase = opts.base;
+  try {
+    checkJob(opts);
+    throwIfAborted(signal);
+    const base = pendingBase;
+    pendingBase = undefined;
+    const built = buildModel(spec, data, base, seed);
+    model = built.model;
+    const end = frozenEnd(spec, built.baseLayers);
+    applyFreeze(model, built.baseLayers, end);
+
+    const warnings: string[] = [];
+    const hasValidation = !!data.validation && data.validation.size > 0;
+    const monitor = (m: Parameters<typeof resolveMonitor>[0]) => {
+      const r = resolveMonitor(m, hasValidation);
+      if (r.warning && !warnings.includes(r.warning)) warnings.push(r.warning);
+      return r.key;
+    };
+    const rl = spec.callbacks.reduceLROnPlateau;
+    const es = spec.callbacks.earlyStopping;
+    const reduceLr = rl && { ...rl, key: monitor(rl.monitor) };
+    const earlyStopping = es && { ...es, key: monitor(es.monitor) };
+    const augmenting = data.kind === 'image' && augmentActive(spec.augment);
+    const augment =
+      augmenting && spec.augment
+        ? { spec: spec.augment, range: opts.pixelRange ?? spec.input?.scale ?? ([0, 1] as [number, number]) }
+        : undefined;
+    const loss = lossFunction(spec.compile.loss ?? defaultLoss(data.task), data.classes.length);
+    const weights = classWeights(spec.classWeight, data.classes, data.train.labels);
+
+    const phases = [
+      { phase: 'train' as const, epochs: spec.fit.epochs, lr: spec.compile.learningRate },
+      ...(spec.fineTune
+        ? [{ phase: 'fineTune' as const, epochs: spec.fineTune.epochs, lr: spec.fineTune.learningRate }]
+        : []),
+    ];
+    const history: EpochLog[] = [];
+    const cache: CacheReport[] = [];
+    const early: TrainResult['earlyStopping'] = {};
+    let evaluation: Evaluation | undefined;
+    let epochOffset = 0;
+    for (const [i, p] of phases.entries()) {
+      if (p.phase === 'fineTune' && spec.fineTune) {
+        const from = findLayer(built.baseLayers, spec.fineTune.unfreezeFrom);
+        if (typeof from === 'number') unfreezeFrom(built.baseLayers, from, end, spec.fineTune.trainBatchNorm);
+      }
+      const prepared = await prepareFeed(model, data, {
+        phase: p.phase,
+        augmenting,
+        budgetBytes: opts.cacheBudgetBytes ?? DEFAULT_CACHE_BUDGET_BYTES,
+        batchSize: spec.fit.batchSize,
+        signal,
+        onProgress: opts.onProgress,
+      });
+      try {
+        cache.push(prepared.report);
+        const optimizer = createOptimizer(spec.compile.optimizer, p.lr);
+        try {
+          const r = await runPhase({
+            phase: p.phase,
+            model,
+            feed: prepared.feed,
+            optimizer,
+            epochs: p.epochs,
+            epochOffset,
+            batchSize: spec.fit.batchSize,
+            shuffle: spec.fit.shuffle,
+            seed,
+            task: data.task,
+            classes: data.classes,
+            loss,
+            classWeights: weights,
+            augment,
+            reduceLr,
+            earlyStopping,
+            signal,
+            onProgress: opts.onProgress,
+          });
+          history.push(...r.history);
+          if (r.earlyStopping) early[p.phase] = r.earlyStopping;
+          epochOffset += p.epochs;
+        } finally {
+          optimizer.dispose();
+        }
+        if (i === phases.length - 1) {
+          const source =
+            hasValidation && prepared.feed.validation ? prepared.feed.validation : prepared.feed.train;
+          evaluation = await finalEvaluation(prepared.feed.forward, source, {
+            task: data.task,
+            classes: data.classes,
+            loss,
+            batchSize: spec.fit.batchSize,
+            signal,
+            onProgress: opts.onProgress,
+          });
+        }
+      } finally {
+        prepared.dispose();
+      }
+    }
+    const trainable = model.trainableWeights.reduce((a, w) => a + w.read().size, 0);
+    return {
+      model,
+      history,
+      evaluation: evaluation as Evaluation,
+      evaluatedOn: hasValidation ? 'validation' : 'train',
+      cached: cache.some((c) => c.used),
+      cache,
+      params: { total: model.countParams(), trainable },
+      durationMs: performance.now() - started,
+      seed,
+      earlyStopping: early,
+      warnings,
+    };
+  } catch (err) {
+    if (model) model.dispose();
+    else if (pendingBase) disposeBase(pendingBase);
+    throw err;
+  }
+}
+
+/** The evaluation stored with the model, reported as the `evaluating` phase. */
+function finalEvaluation(
+  forward: tf.LayersModel,
+  source: ExampleSource,
+  o: Omit<EvaluateOptions, 'onBatch'> & { batchSize: number; onProgress: ProgressFn | undefined },
+): Promise<Evaluation> {
+  const batches = Math.ceil(source.size / o.batchSize);
+  const started = performance.now();
+  return evaluate(forward, source.batches(o.batchSize, { shuffle: false, seed: 0, epoch: 0 }), {
+    ...o,
+    onBatch: (n) => {
+      const ms = performance.now() - started;
+      o.onProgress?.({
+        phase: 'evaluating',
+        epoch: 0,
+        epochs: 0,
+        batch: Math.ceil(n / o.batchSize),
+        batches,
+        metrics: {},
+        examplesPerSec: (n * 1000) / ms,
+        etaMs: (ms / n) * (source.size - n),
+      });
+    },
+  });
+}
+
+/** The spec checks of the API, repeated here with the real model and data in hand. */
+function checkJob({ spec, data, base }: TrainOptions): void {
+  if (!spec.base && base) throw new Error('train(): a base model was given for a job spec without `base`');
+  const errors: FieldError[] = [];
+  if (spec.base && !base)
+    errors.push({ path: 'base', message: 'the job names a base model, but none was loaded' });
+  if (data.train.size === 0)
+    errors.push({ path: 'datasetId', message: 'the training split has no examples' });
+  const baseDesc = base ? describeModel(base) : undefined;
+  errors.push(...validateSpecAgainst(spec, baseDesc, describeData(data)));
+  const expected = baseDesc
+    ? baseDesc.inputShape.slice(1)
+    : data.kind === 'image'
+      ? (({ size, channels }) => [size[0], size[1], channels])(
+          resolveImageInput(spec.input, undefined, data.inputShape),
+        )
+      : data.inputShape;
+  const fits =
+    expected.length === data.inputShape.length &&
+    expected.every((d, i) => d === null || d === data.inputShape[i]);
+  if (!fits && !errors.some((e) => e.path === 'base' || e.path.startsWith('input'))) {
+    errors.push({
+      path: 'input',
+      message: `examples have shape [${data.inputShape.join(', ')}], the model takes [${expected.map((d) => d ?? '?').join(', ')}]`,
+    });
+  }
+  if (errors.length) {
+    throw new ValidationError(`the job spec does not fit ${base ? 'the base model or ' : ''}the dataset`, {
+      errors,
+    });
+  }
+}
