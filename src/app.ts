@@ -16,6 +16,13 @@ import healthRoutes from './routes/health.js';
 import { HealthService } from './services/health-service.js';
 import type { Store } from './storage/store.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered (method + URL pattern), for the OpenAPI coverage test. */
+    registeredRoutes: Array<{ method: string; url: string; hidden: boolean }>;
+  }
+}
+
 export interface AppDeps {
   config: Config;
   store: Store;
@@ -37,6 +44,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.MAX_JSON_BODY_BYTES,
     trustProxy: true,
     requestIdHeader: 'x-request-id',
+  });
+  const routes: FastifyInstance['registeredRoutes'] = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hidden = Boolean((route.schema as { hide?: boolean } | undefined)?.hide);
+    for (const method of methods) routes.push({ method: String(method), url: route.url, hidden });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

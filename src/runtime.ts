@@ -47,7 +47,9 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     backend,
     async close() {
       await queues.close().catch(() => undefined);
-      redis.disconnect();
+      // QUIT lets replies in flight (e.g. BullMQ's start-up INFO) arrive before the socket closes.
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
     },
   };
 }

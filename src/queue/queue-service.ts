@@ -30,7 +30,13 @@ export class QueueService {
     private readonly redis: Redis,
     private readonly opts: QueueServiceOptions,
   ) {
-    this.queue = new Queue(TRAINING_QUEUE, { connection: redis, prefix: opts.prefix });
+    // The version check (an INFO at start-up) is left to the workers: on this fail-fast
+    // connection it can reject after the queue is closed, as an unhandled rejection.
+    this.queue = new Queue(TRAINING_QUEUE, {
+      connection: redis,
+      prefix: opts.prefix,
+      skipVersionCheck: true,
+    });
     // The queue re-emits connection errors; they are reported per request instead.
     this.queue.on('error', () => undefined);
   }

@@ -15,7 +15,13 @@ export function createRedis(url: string, kind: ConnectionKind, extra: RedisOptio
     retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 6), 5_000),
   };
   return kind === 'producer'
-    ? new Redis(url, { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, ...extra })
+    ? new Redis(url, {
+        ...common,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        enableReadyCheck: false,
+        ...extra,
+      })
     : new Redis(url, { ...common, maxRetriesPerRequest: null, enableReadyCheck: false, ...extra });
 }
 

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { envSchema, loadConfig } from '../../src/config/env.js';
+
+/** Docker can't run here; these files are kept true by checking them against the config schema. */
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, unknown>;
+  deploy?: {
+    resources?: { reservations?: { devices?: Array<{ driver?: string; capabilities?: string[] }> } };
+  };
+}
+
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+};
+const dockerfile = readFileSync('Dockerfile', 'utf8');
+const knownVars = new Set(Object.keys(envSchema.shape));
+
+function resolvedEnv(service: ComposeService): Record<string, string> {
+  // Compose interpolation: ${VAR:?msg} and ${VAR:-default}; use a placeholder value.
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([k, v]) => [
+      k,
+      String(v)
+        .replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'secret')
+        .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1'),
+    ]),
+  );
+}
+
+describe('docker-compose.yml', () => {
+  it('declares redis, api and worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'redis', 'worker']);
+  });
+
+  it('runs Redis with append-only persistence, noeviction and a volume', () => {
+    const redis = compose.services['redis']!;
+    const cmd = redis.command!.join(' ');
+    expect(cmd).toMatch(/--appendonly yes/);
+    expect(cmd).toMatch(/--maxmemory-policy noeviction/);
+    const [volume, target] = redis.volumes![0]!.split(':');
+    expect(target).toBe('/data');
+    expect(compose.volumes).toHaveProperty(volume!);
+  });
+
+  it('gives api and worker only variables the config schema knows, and valid values', () => {
+    for (const name of ['api', 'worker']) {
+      const env = resolvedEnv(compose.services[name]!);
+      for (const key of Object.keys(env)) expect(knownVars, `${name}: ${key}`).toContain(key);
+      const config = loadConfig(env);
+      expect(config.ROLE).toBe(name);
+      expect(config.REDIS_URL).toBe('redis://redis:6379');
+      expect(config.EMBEDDED_REDIS).toBe(false);
+      expect(config.API_KEYS.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('shares one data volume mounted at DATA_DIR between api and worker', () => {
+    const mounts = ['api', 'worker'].map((n) => {
+      const s = compose.services[n]!;
+      const config = loadConfig(resolvedEnv(s));
+      const mount = s.volumes!.map((v) => v.split(':')).find(([, target]) => target === config.DATA_DIR);
+      expect(mount, `${n} mounts DATA_DIR`).toBeDefined();
+      return mount![0];
+    });
+    expect(mounts[0]).toBe(mounts[1]);
+    expect(compose.volumes).toHaveProperty(mounts[0]!);
+  });
+
+  it('publishes the API port the api listens on, on all interfaces', () => {
+    const api = compose.services['api']!;
+    const config = loadConfig(resolvedEnv(api));
+    expect(config.HOST).toBe('0.0.0.0');
+    const containerPort = api.ports![0]!.split(':').at(-1);
+    expect(Number(containerPort)).toBe(config.PORT);
+    expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${config.PORT}$`, 'm'));
+  });
+
+  it('reserves a GPU for the worker and starts after a healthy Redis', () => {
+    const devices = compose.services['worker']!.deploy?.resources?.reservations?.devices ?? [];
+    expect(devices).toContainEqual(expect.objectContaining({ driver: 'nvidia', capabilities: ['gpu'] }));
+    expect(compose.services['worker']!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' } });
+    expect(compose.services['api']!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' } });
+  });
+});
+
+describe('Dockerfile', () => {
+  it('is multi-stage on a CUDA 11.2 + cuDNN 8 runtime, non-root, with a health check', () => {
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
+    expect(dockerfile).toMatch(/nvidia\/cuda:11\.2[.\d]*-cudnn8-runtime/);
+    expect(dockerfile).toMatch(/^USER app$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
+    expect(dockerfile).toMatch(/tfjs-node-gpu@4\./);
+  });
+
+  it('sets only environment variables the config schema knows', () => {
+    const block = /^ENV ([\s\S]*?)(?=^\S)/m.exec(dockerfile)?.[1] ?? '';
+    const keys = [...block.matchAll(/([A-Z_]+)=/g)].map((m) => m[1]!);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) expect(knownVars).toContain(k);
+  });
+
+  it('starts the compiled server', () => {
+    const cmd = /^CMD \[(.*)\]$/m.exec(dockerfile)?.[1];
+    expect(cmd).toBe('"node", "dist/server.js"');
+    const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
+    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+  });
+});
