@@ -55,7 +55,7 @@ describe('DynamicBatcher', () => {
   });
 
   it('accumulates rows while maxInFlight batches run, so batches grow under load', async () => {
-    const { b, runs } = doubler({ maxBatch: 100, maxWaitMs: 0, maxInFlight: 1, delayMs: 30 });
+    const { b, runs } = doubler({ maxBatch: 100, maxWaitMs: 0, maxInFlight: 1, delayMs: 200 });
     const first = b.submit([1]);
     await sleep(5);
     const rest = Promise.all([b.submit([2]), b.submit([3]), b.submit([4])]);
@@ -88,7 +88,7 @@ describe('dynamic batching through the API', () => {
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    ctx = await buildTestApp({ PREDICT_MAX_WAIT_MS: '25', PREDICT_MAX_BATCH: '64' });
+    ctx = await buildTestApp({ PREDICT_MAX_WAIT_MS: '50', PREDICT_MAX_BATCH: '64' });
     // Untrained: its outputs on noise are far from saturated, so every input gives distinct scores.
     model = await imageClassifier(false);
     meta = await saveModel(ctx.runtime.store, model, imageMeta());

@@ -74,14 +74,16 @@ describe('inference off the event loop', () => {
     expect((await load).every((r) => r.statusCode === 200)).toBe(true);
     const after = await forward();
     const perPassMs = ((after.sum - before.sum) / (after.count - before.count)) * 1000;
-    // Had a pass run on the event loop, some /healthz would have waited about a whole pass.
+    // Had the passes run on the event loop, a /healthz arriving during one would wait for the
+    // rest of it: half a pass on average. The median stays far below that (the slowest may not,
+    // on a machine whose cores are busy with other work, hence the median).
     expect(after.count - before.count).toBe(4);
     expect(latencies.length).toBeGreaterThanOrEqual(5);
-    const slowest = Math.max(...latencies);
+    const median = [...latencies].sort((a, b) => a - b)[Math.floor(latencies.length / 2)]!;
     expect(
-      slowest,
+      median,
       `healthz ${latencies.map(Math.round).join(',')} ms; a pass takes ${Math.round(perPassMs)} ms`,
-    ).toBeLessThan(Math.max(100, perPassMs / 2));
+    ).toBeLessThan(perPassMs / 4);
   });
 });
 
