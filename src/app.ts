@@ -11,6 +11,8 @@ import docsPlugin from './plugins/docs.js';
 import errorHandler from './plugins/error-handler.js';
 import metricsPlugin from './plugins/metrics.js';
 import multipartPlugin from './plugins/multipart.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
+import { ModelRegistry } from './models/registry.js';
 import type { QueueService } from './queue/queue-service.js';
 import datasetRoutes from './routes/datasets.js';
 import healthRoutes from './routes/health.js';
@@ -18,13 +20,20 @@ import { DatasetService } from './services/dataset-service.js';
 import baseModelRoutes from './routes/base-models.js';
 import modelLayerRoutes from './routes/model-layers.js';
 import { BaseModelService } from './services/base-model-service.js';
+import modelRoutes from './routes/models.js';
 import { HealthService } from './services/health-service.js';
+import { ModelService } from './services/model-service.js';
+import { PredictionService } from './services/prediction-service.js';
 import type { Store } from './storage/store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Every route as registered (method + URL pattern), for the OpenAPI coverage test. */
     registeredRoutes: Array<{ method: string; url: string; hidden: boolean }>;
+    /** Trained models (list, delete, download, saveTrained). */
+    models: ModelService;
+    /** Prediction serving; `stats()` reads the inference workers' tensor counts. */
+    predictions: PredictionService;
   }
 }
 
@@ -43,9 +52,10 @@ export interface AppDeps {
 /** Builds the HTTP app. Never listens: only src/server.ts does. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  const logger = deps.logger ?? createLogger(config.LOG_LEVEL);
   const app: FastifyInstance = Fastify({
     // Typed as Fastify's base logger: pino's own type is stricter and breaks route typing.
-    loggerInstance: (deps.logger ?? createLogger(config.LOG_LEVEL)) as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.MAX_JSON_BODY_BYTES,
     trustProxy: true,
     requestIdHeader: 'x-request-id',
@@ -71,6 +81,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     exposedHeaders: ['retry-after', 'x-request-id'],
   });
   await app.register(authPlugin, { keys: config.API_KEYS });
+  await app.register(rateLimitPlugin, {
+    perMinute: config.RATE_LIMIT_PER_MINUTE,
+    redis: deps.redis,
+    nameSpace: `${config.QUEUE_PREFIX}:rate-limit:`,
+  });
   await app.register(multipartPlugin, {
     maxFileBytes: config.MAX_UPLOAD_BYTES,
     maxFiles: config.MAX_UPLOAD_FILES,
@@ -100,6 +115,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(baseModelRoutes, { baseModels });
   await app.register(modelLayerRoutes, { baseModels });
+  const registry = new ModelRegistry(deps.store);
+  const predictions = new PredictionService({
+    registry,
+    config,
+    backend: deps.backend,
+    metricsRegistry: app.metrics.registry,
+    logger,
+  });
+  // Inference workers start on the first prediction and stop with the app.
+  app.addHook('onClose', () => predictions.close());
+  const models = new ModelService({ registry, queues: deps.queues, predictions });
+  app.decorate('models', models);
+  app.decorate('predictions', predictions);
+  await app.register(modelRoutes, { models, predictions, config });
 
   return app;
 }

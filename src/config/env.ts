@@ -66,7 +66,16 @@ export const envSchema = z.object({
   PREDICT_MAX_INSTANCES: z.coerce.number().int().positive().default(256),
   PREDICT_MAX_BATCH: z.coerce.number().int().positive().default(64),
   PREDICT_MAX_WAIT_MS: z.coerce.number().min(0).default(2),
-  PREDICT_THREADS: z.coerce.number().int().min(0).default(0),
+  /** Inference workers; 0 = auto (one child process on the native backend, else cores - 1, at most 4). */
+  PREDICT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
+  /**
+   * Where forward passes run: worker threads, or child processes (the only safe unit for the native
+   * backend, which crashes when loaded in several threads: tensorflow/tfjs#8388). auto picks
+   * process for the native backend and thread for wasm/cpu.
+   */
+  PREDICT_WORKER: z.enum(['auto', 'thread', 'process']).default('auto'),
+  /** Largest single image accepted by /predict (multipart file or decoded b64). */
+  PREDICT_MAX_IMAGE_BYTES: bytes.default(16 * 1024 * 1024),
   MODEL_CACHE_MAX_MODELS: z.coerce.number().int().positive().default(8),
   MODEL_CACHE_MAX_BYTES: bytes.default(1024 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),

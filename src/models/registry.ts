@@ -1,0 +1,210 @@
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { LRUCache } from 'lru-cache';
+import { NotFoundError, ValidationError } from '../lib/errors.js';
+import { assertSafeId, newId } from '../lib/ids.js';
+import { saveModelToDir } from '../ml/model-io.js';
+import type { Collection, Page, Store } from '../storage/store.js';
+import type { ModelMeta } from './meta.js';
+import { assertModelName, parseModelRef } from './names.js';
+import { ModelVersions, type PublishedVersion } from './versions.js';
+
+export const META_JSON = 'meta.json';
+
+/** What the trainer knows about a model; the registry adds id, name, version, time, sizes. */
+export type NewModelMeta = Omit<ModelMeta, 'id' | 'name' | 'version' | 'createdAt' | 'params' | 'sizeBytes'> &
+  Partial<Pick<ModelMeta, 'createdAt' | 'params'>>;
+
+export interface SaveTrainedInput {
+  model: tf.LayersModel;
+  meta: NewModelMeta;
+  /** Versions are counted per name: the first save of a name is version 1. */
+  name?: string;
+  /** A preassigned id (e.g. chosen when the job started); a fresh one by default. */
+  id?: string;
+}
+
+export interface ListModelsQuery {
+  limit: number;
+  offset: number;
+  name?: string;
+}
+
+/**
+ * What lookups learned while the `models/` folder stayed unchanged. Every publish and every
+ * delete, by any process, renames an entry in or out of that folder and so changes its mtime,
+ * which empties this view: one stat per lookup instead of a readdir, a read and two stats.
+ */
+interface View {
+  mtimeMs: number;
+  /** Ids seen present. */
+  present: Set<string>;
+  /** `name` or `name@version` -> resolution (undefined: no such version). */
+  names: Map<string, PublishedVersion | undefined>;
+}
+
+/**
+ * A change within this long of now may share its mtime with a change still to come (coarse
+ * filesystem timestamps), so such a view is used but not kept.
+ */
+const RACY_MS = 100;
+
+/**
+ * The stored models: `models/<id>/` (model.json + weights.bin + meta.json), with names and
+ * versions. A model folder is immutable once published, so meta is cached by id, and existence
+ * and name resolution are cached for as long as the `models/` folder is unchanged.
+ */
+export class ModelRegistry {
+  readonly models: Collection;
+  readonly versions: ModelVersions;
+  private readonly metas = new LRUCache<string, ModelMeta>({ max: 2_000 });
+  private view: View | undefined;
+  private pendingStat: Promise<number> | undefined;
+
+  constructor(store: Store) {
+    this.models = store.collection('models');
+    this.versions = new ModelVersions(store.root, this.models);
+  }
+
+  async get(id: string): Promise<ModelMeta> {
+    assertSafeId(id);
+    return this.getIn(await this.currentView(), id);
+  }
+
+  private async getIn(view: View, id: string): Promise<ModelMeta> {
+    const cached = this.metas.get(id);
+    if (cached && (view.present.has(id) || (await this.models.exists(id)))) {
+      view.present.add(id);
+      return cached;
+    }
+    const meta = await this.models.readJson<ModelMeta>(id, META_JSON);
+    this.metas.set(id, meta);
+    view.present.add(id);
+    return meta;
+  }
+
+  private async currentView(): Promise<View> {
+    const mtimeMs = await this.modelsMtime();
+    if (mtimeMs >= 0 && this.view?.mtimeMs === mtimeMs) return this.view;
+    const view: View = { mtimeMs, present: new Set(), names: new Map() };
+    if (mtimeMs >= 0 && Date.now() - mtimeMs > RACY_MS) this.view = view;
+    return view;
+  }
+
+  /**
+   * Lookups that arrive in the same event-loop turn share one stat, issued after all of them
+   * arrived (so none is answered from a stat older than itself).
+   */
+  private modelsMtime(): Promise<number> {
+    this.pendingStat ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pendingStat = undefined;
+      return stat(this.models.dir).then(
+        (s) => s.mtimeMs,
+        () => -1, // no models folder yet: nothing to cache
+      );
+    });
+    return this.pendingStat;
+  }
+
+  /** `:id` of a route: an id, or a name (newest version, or `version`). */
+  async resolve(idOrName: string, version?: number): Promise<ModelMeta> {
+    const ref = parseModelRef(idOrName);
+    if (ref.kind === 'id') {
+      if (version !== undefined) {
+        throw new ValidationError("'version' applies to model names, not ids", {
+          errors: [{ path: 'query.version', message: 'only valid with a model name' }],
+        });
+      }
+      return this.get(ref.id);
+    }
+    const view = await this.currentView();
+    const key = version === undefined ? ref.name : `${ref.name}@${version}`;
+    let found: PublishedVersion | undefined;
+    if (view.names.has(key)) {
+      found = view.names.get(key);
+    } else {
+      found = await this.versions.resolve(ref.name, version);
+      view.names.set(key, found);
+      if (found) view.present.add(found.id);
+    }
+    if (!found) {
+      throw new NotFoundError(
+        version === undefined
+          ? `model '${ref.name}' not found`
+          : `model '${ref.name}' has no version ${version}`,
+      );
+    }
+    return this.getIn(view, found.id);
+  }
+
+  async list(q: ListModelsQuery): Promise<Page<ModelMeta>> {
+    const filter = q.name === undefined ? undefined : (m: ModelMeta) => m.name === q.name;
+    return this.models.page<ModelMeta>(META_JSON, q.limit, q.offset, filter);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.metas.delete(id);
+    this.view = undefined;
+    await this.models.remove(id);
+    this.view = undefined;
+  }
+
+  /**
+   * Publishes a trained model atomically: weights and meta are written into a staging folder,
+   * the version is claimed last (so concurrent saves of one name number themselves in finishing
+   * order), and one rename makes the model visible. On any failure nothing is published.
+   */
+  async save(input: SaveTrainedInput): Promise<ModelMeta> {
+    const { model } = input;
+    const id = assertSafeId(input.id ?? newId('model'));
+    const name = input.name === undefined ? undefined : assertModelName(input.name);
+    checkConsistent(model, input.meta);
+    return this.models.create(id, async (dir) => {
+      const { bytes } = await saveModelToDir(model, dir);
+      const version = name === undefined ? undefined : await this.versions.claim(name, id);
+      const meta: ModelMeta = {
+        ...input.meta,
+        id,
+        ...(name === undefined ? {} : { name, version }),
+        createdAt: input.meta.createdAt ?? new Date().toISOString(),
+        params: input.meta.params ?? countParams(model),
+        sizeBytes: bytes,
+      };
+      await writeFile(path.join(dir, META_JSON), JSON.stringify(meta, null, 2));
+      return meta;
+    });
+  }
+}
+
+/** Convenience for processes that hold only a Store (the trainer's sandboxed child). */
+export function saveTrainedModel(store: Store, input: SaveTrainedInput): Promise<ModelMeta> {
+  return new ModelRegistry(store).save(input);
+}
+
+function countParams(model: tf.LayersModel): { total: number; trainable: number } {
+  const trainable = model.trainableWeights.reduce(
+    (n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1),
+    0,
+  );
+  return { total: model.countParams(), trainable };
+}
+
+/** Catches trainer bugs before they become a model that cannot be served. */
+function checkConsistent(model: tf.LayersModel, meta: NewModelMeta): void {
+  const input = model.inputs[0]?.shape.slice(1);
+  if (model.inputs.length !== 1 || !input) throw new Error('only single-input models can be served');
+  if (
+    input.length !== meta.inputShape.length ||
+    input.some((d, i) => d !== null && d !== meta.inputShape[i])
+  ) {
+    throw new Error(
+      `meta.inputShape [${meta.inputShape.join(', ')}] does not match the model input [${input.join(', ')}]`,
+    );
+  }
+  const out = model.outputs[0]?.shape;
+  const units = out?.[out.length - 1];
+  if (meta.task === 'classification' && typeof units === 'number' && units !== meta.labels.length) {
+    throw new Error(`the model has ${units} outputs but meta lists ${meta.labels.length} labels`);
+  }
+}

@@ -1,0 +1,171 @@
+import { parentPort, threadId } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../ml/backend.js';
+import { loadModelFromDir } from '../ml/model-io.js';
+import { threadCpuMs } from './thread-cpu.js';
+import type {
+  LoadResult,
+  ModelTarget,
+  PredictResult,
+  WorkerReply,
+  WorkerRequest,
+  WorkerStats,
+} from './protocol.js';
+
+/**
+ * Entry of an inference worker: a worker thread, or a child process when the native backend is
+ * in use. It holds the models the API process placed on it and runs their forward passes, so
+ * that `model.predict` never blocks the API's event loop. What stays resident is decided by the
+ * API process (src/serving/model-cache.ts); this side only refcounts so a model evicted while a
+ * batch is running is disposed when that batch ends.
+ */
+
+interface Resident {
+  model: tf.LayersModel;
+  bytes: number;
+  busy: number;
+  unloadWhenIdle: boolean;
+}
+
+const resident = new Map<string, Resident>();
+const loading = new Map<string, Promise<Resident>>();
+let backendName = 'uninitialised';
+let loads = 0;
+let batches = 0;
+
+const send: (msg: WorkerReply, transfer?: ArrayBuffer[]) => void = parentPort
+  ? (msg, transfer) => parentPort!.postMessage(msg, transfer ?? [])
+  : (msg) => void process.send?.(msg);
+
+async function init(backend: WorkerRequest & { type: 'init' }): Promise<{ backend: string }> {
+  const info = await selectBackend(backend.backend);
+  backendName = info.name;
+  return { backend: info.name };
+}
+
+function ensure(t: ModelTarget): Promise<Resident> {
+  const r = resident.get(t.modelId);
+  if (r) {
+    r.unloadWhenIdle = false; // placed here again after an eviction that had not completed
+    return Promise.resolve(r);
+  }
+  let p = loading.get(t.modelId);
+  if (!p) {
+    p = load(t).finally(() => loading.delete(t.modelId));
+    loading.set(t.modelId, p);
+  }
+  return p;
+}
+
+async function load(t: ModelTarget): Promise<Resident> {
+  const before = tf.memory().numBytes;
+  const model = await loadModelFromDir(t.dir);
+  try {
+    // One dummy batch: the first real request must not pay for kernel setup and weight upload.
+    tf.tidy(() => {
+      const y = model.predict(tf.zeros([1, ...t.shape]));
+      (Array.isArray(y) ? y[0]! : y).dataSync();
+    });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  loads++;
+  const r: Resident = { model, bytes: tf.memory().numBytes - before, busy: 0, unloadWhenIdle: false };
+  resident.set(t.modelId, r);
+  return r;
+}
+
+function dispose(modelId: string, r: Resident): void {
+  if (resident.get(modelId) === r) resident.delete(modelId);
+  r.model.dispose();
+}
+
+async function predict(req: WorkerRequest & { type: 'predict' }): Promise<PredictResult> {
+  const r = await ensure(req);
+  r.busy++;
+  try {
+    const t0 = performance.now();
+    const output = tf.tidy(() => {
+      const x = tf.tensor(req.input, [req.rows, ...req.shape], 'float32');
+      const y = r.model.predict(x);
+      // A copy: some backends hand out their own backing store, which must not be transferred.
+      return Float32Array.from((Array.isArray(y) ? y[0]! : y).dataSync());
+    });
+    batches++;
+    return { output, cols: output.length / req.rows, forwardMs: performance.now() - t0 };
+  } finally {
+    r.busy--;
+    if (r.busy === 0 && r.unloadWhenIdle) dispose(req.modelId, r);
+  }
+}
+
+async function unload(modelId: string): Promise<boolean> {
+  const pending = loading.get(modelId);
+  if (pending) await pending.catch(() => undefined);
+  const r = resident.get(modelId);
+  if (!r) return false;
+  if (r.busy > 0) r.unloadWhenIdle = true;
+  else dispose(modelId, r);
+  return true;
+}
+
+function stats(): WorkerStats {
+  const mem = tf.memory();
+  const cpuMs = threadCpuMs();
+  return {
+    ...(cpuMs === undefined ? {} : { cpuMs }),
+    worker: parentPort ? threadId : process.pid,
+    backend: backendName,
+    numTensors: mem.numTensors,
+    numBytes: mem.numBytes,
+    models: [...resident].map(([modelId, r]) => ({ modelId, bytes: r.bytes, busy: r.busy })),
+    loads,
+    batches,
+  };
+}
+
+async function handle(req: WorkerRequest): Promise<{ value: unknown; transfer?: ArrayBuffer[] }> {
+  switch (req.type) {
+    case 'init':
+      return { value: await init(req) };
+    case 'load': {
+      const t0 = performance.now();
+      const r = await ensure(req);
+      const value: LoadResult = { bytes: r.bytes, loadMs: performance.now() - t0 };
+      return { value };
+    }
+    case 'predict': {
+      const value = await predict(req);
+      return { value, transfer: [value.output.buffer as ArrayBuffer] };
+    }
+    case 'unload':
+      return { value: await unload(req.modelId) };
+    case 'stats':
+      return { value: stats() };
+  }
+}
+
+function onMessage(req: WorkerRequest): void {
+  handle(req).then(
+    ({ value, transfer }) => send({ type: 'reply', seq: req.seq, ok: true, value }, transfer),
+    (err: unknown) => {
+      const e = err as NodeJS.ErrnoException;
+      send({
+        type: 'reply',
+        seq: req.seq,
+        ok: false,
+        error: { message: e?.message ?? String(err), ...(e?.code ? { code: e.code } : {}) },
+      });
+    },
+  );
+}
+
+if (parentPort) {
+  parentPort.on('message', onMessage);
+} else {
+  process.on('message', (m) => onMessage(m as WorkerRequest));
+  process.send?.({ type: 'hello' });
+  // The API process is gone (crash, kill -9): nothing can reach this worker any more.
+  process.on('disconnect', () => process.exit(0));
+}

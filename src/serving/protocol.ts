@@ -1,0 +1,59 @@
+/**
+ * Messages between the API process and its inference workers (threads or child processes;
+ * both carry structured clones, so typed arrays cross without JSON). Every request has a `seq`
+ * and gets exactly one reply with the same `seq`.
+ */
+
+export type WorkerBackend = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface ModelTarget {
+  modelId: string;
+  /** Absolute folder holding model.json + weights. */
+  dir: string;
+  /** Shape of one example (no batch dimension), from the model's meta. */
+  shape: number[];
+}
+
+export type WorkerRequest =
+  | { type: 'init'; seq: number; backend: WorkerBackend }
+  | ({ type: 'load'; seq: number } & ModelTarget)
+  | ({ type: 'predict'; seq: number; rows: number; input: Float32Array } & ModelTarget)
+  | { type: 'unload'; seq: number; modelId: string }
+  | { type: 'stats'; seq: number };
+
+export interface LoadResult {
+  /** Tensor memory the model holds in this worker. */
+  bytes: number;
+  loadMs: number;
+}
+
+export interface PredictResult {
+  /** rows x cols, row-major. */
+  output: Float32Array;
+  cols: number;
+  forwardMs: number;
+}
+
+export interface WorkerStats {
+  /** threadId or pid. */
+  worker: number;
+  backend: string;
+  numTensors: number;
+  numBytes: number;
+  models: Array<{ modelId: string; bytes: number; busy: number }>;
+  /** Models loaded from disk since the worker started (cache misses). */
+  loads: number;
+  batches: number;
+  /** CPU time this worker's thread has used (Linux only). */
+  cpuMs?: number;
+}
+
+export interface WorkerError {
+  message: string;
+  /** errno code when the failure was a filesystem one (ENOENT: the model is gone). */
+  code?: string;
+}
+
+export type WorkerReply =
+  | { type: 'reply'; seq: number; ok: true; value: unknown }
+  | { type: 'reply'; seq: number; ok: false; error: WorkerError };
