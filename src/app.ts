@@ -21,6 +21,10 @@ import baseModelRoutes from './routes/base-models.js';
 import modelLayerRoutes from './routes/model-layers.js';
 import { BaseModelService } from './services/base-model-service.js';
 import modelRoutes from './routes/models.js';
+import jobRoutes from './routes/jobs.js';
+import { JobService } from './services/job-service.js';
+import { resolveJob } from './jobs/job-context.js';
+import { SummaryCache } from './base-models/base-ref.js';
 import { HealthService } from './services/health-service.js';
 import { ModelService } from './services/model-service.js';
 import { PredictionService } from './services/prediction-service.js';
@@ -129,6 +133,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('models', models);
   app.decorate('predictions', predictions);
   await app.register(modelRoutes, { models, predictions, config });
+
+  const summaries = new SummaryCache();
+  const jobs = new JobService({
+    queues: deps.queues,
+    redis: deps.redis,
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    validate: async (spec) => {
+      const resolved = await resolveJob(deps.store, spec, summaries);
+      return resolved.ok ? [] : resolved.errors.map((e) => ({ ...e, path: `body.${e.path}` }));
+    },
+  });
+  app.addHook('onClose', () => jobs.close());
+  await app.register(jobRoutes, { jobs });
 
   return app;
 }

@@ -111,3 +111,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   return { ...e, HOST: e.HOST ?? (e.API_KEYS.length > 0 ? '0.0.0.0' : '127.0.0.1') };
 }
+
+/**
+ * The inverse of loadConfig: a config as environment variables, for child processes (the
+ * sandboxed trainer) that must run with exactly the parent's configuration.
+ */
+export function configToEnv(config: Config): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.join(',') : String(v);
+  }
+  return out;
+}

@@ -1,16 +1,30 @@
 import type { SandboxedJob } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
+import { loadConfig } from '../config/env.js';
+import { runTrainingJob } from '../jobs/run-training-job.js';
+import { createLogger } from '../lib/logger.js';
+import { selectBackend } from '../ml/backend.js';
+import { Store } from '../storage/store.js';
 import type { JobName, JobPayloads, JobResults } from './queues.js';
 
 /**
  * Entry point of the sandboxed child process (see worker.ts). One handler per job name;
- * `signal` aborts when the job is cancelled through `Worker.cancelJob`.
+ * `signal` aborts when the job is cancelled through `Worker.cancelJob`. The child is reused for
+ * later jobs, so its configuration, logger and TF.js backend are set up once.
  */
 
 type Handler<N extends JobName> = (
   job: SandboxedJob<JobPayloads[N], JobResults[N]>,
   signal: AbortSignal | undefined,
 ) => Promise<JobResults[N]>;
+
+// If the worker process dies, this child must not train on and save a model nobody will
+// record: BullMQ will run the job again elsewhere once its lock expires.
+process.on('disconnect', () => process.exit(1));
+
+// The child's one configuration parse (its environment is the worker's; see worker.ts).
+const config = loadConfig(process.env);
+const logger = createLogger(config.LOG_LEVEL).child({ component: 'trainer' });
 
 const handlers: { [N in JobName]: Handler<N> } = {
   async echo(job, signal) {
@@ -26,6 +40,21 @@ const handlers: { [N in JobName]: Handler<N> } = {
       });
     }
     return { echo: job.data.message, pid: process.pid };
+  },
+
+  async train(job, signal) {
+    const backend = await selectBackend(config.TFJS_BACKEND);
+    const log = logger.child({ jobId: job.id, backend: backend.name });
+    log.info({ attempt: job.attemptsMade + 1 }, 'training started');
+    return runTrainingJob({
+      store: new Store(config.DATA_DIR),
+      jobId: job.id!,
+      payload: job.data,
+      backend: backend.name,
+      ...(signal ? { signal } : {}),
+      report: (p) => job.updateProgress(p as never),
+      log,
+    });
   },
 };
 

@@ -1,3 +1,6 @@
+import type { JobSpec } from '../jobs/spec.js';
+import type { EpochLog } from '../models/meta.js';
+
 /**
  * Every queue and every job payload the service uses is declared here, so producer (API) and
  * consumer (worker, sandboxed processor) can never disagree about names or shapes.
@@ -22,12 +25,32 @@ export interface EchoResult {
 export interface TrainPayload {
   datasetId: string;
   base?: { baseModelId: string } | { modelId: string };
-  /** The validated job spec (src/jobs/spec.ts). */
-  spec: Record<string, unknown>;
+  /** The validated job spec. */
+  spec: JobSpec;
+}
+
+export interface TrainResult {
+  modelId: string;
+}
+
+/** What `job.progress` holds for a training job: the latest report plus the epoch history. */
+export interface TrainProgress {
+  phase: string;
+  epoch?: number;
+  epochs?: number;
+  batch?: number;
+  batches?: number;
+  loss?: number;
+  metrics?: Record<string, number>;
+  learningRate?: number;
+  examplesPerSec?: number;
+  etaSeconds?: number;
+  history: EpochLog[];
 }
 
 export interface JobPayloads {
   echo: EchoPayload;
+  train: TrainPayload;
 }
 
 /** Resources a queued or running job holds: deleting them answers 409 meanwhile. */
@@ -39,9 +62,15 @@ export interface ResourceRef {
 
 export interface JobResults {
   echo: EchoResult;
+  train: TrainResult;
 }
 
 export type JobName = keyof JobPayloads;
+
+/** Hash of cancelled job ids -> snapshot (so a job removed while queued still shows as cancelled). */
+export function cancelledKey(prefix: string): string {
+  return `${prefix}:${TRAINING_QUEUE}:cancelled`;
+}
 
 /** A cross-process cancel request is published here; every worker listens (see worker.ts). */
 export function cancelChannel(prefix: string): string {

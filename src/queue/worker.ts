@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Config } from '../config/env.js';
+import { configToEnv, type Config } from '../config/env.js';
 import { createRedis } from './redis.js';
-import { TRAINING_QUEUE, cancelChannel } from './queues.js';
+import { TRAINING_QUEUE, cancelChannel, cancelledKey } from './queues.js';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -39,8 +39,10 @@ export function startWorker(config: Config, logger: Logger, prefix = config.QUEU
     prefix,
     concurrency: config.WORKER_CONCURRENCY,
     lockDuration: config.JOB_LOCK_MS,
+    // Look for jobs whose worker died at least once per lock period, so they are retried soon.
+    stalledInterval: Math.min(30_000, config.JOB_LOCK_MS),
     useWorkerThreads: false,
-    workerForkOptions: { execArgv, env: { ...process.env, QUEUE_PREFIX: prefix } },
+    workerForkOptions: { execArgv, env: { ...process.env, ...configToEnv(config), QUEUE_PREFIX: prefix } },
   });
 
   worker.on('error', (err) => log.error({ err }, 'worker error'));
@@ -49,6 +51,17 @@ export function startWorker(config: Config, logger: Logger, prefix = config.QUEU
   );
   worker.on('completed', (job) => log.info({ jobId: job.id, name: job.name }, 'job completed'));
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled; it will be retried'));
+
+  // A job cancelled just as this worker took it: the cancel message may have come first.
+  worker.on('active', (job) => {
+    void connection
+      .hexists(cancelledKey(prefix), job.id!)
+      .then((cancelled) => {
+        if (cancelled && worker.cancelJob(job.id!, 'cancelled by request'))
+          log.info({ jobId: job.id }, 'cancelling job taken after its cancellation');
+      })
+      .catch(() => undefined);
+  });
 
   const channel = cancelChannel(prefix);
   void subscriber

@@ -39,3 +39,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ EMBEDDED_REDIS: 'maybe' })).toThrow(/EMBEDDED_REDIS/);
   });
 });
+
+describe('configToEnv', () => {
+  it('round-trips through loadConfig', async () => {
+    const { configToEnv } = await import('../../src/config/env.js');
+    const c = loadConfig({
+      API_KEYS: 'a,b',
+      PORT: '8080',
+      EMBEDDED_REDIS: 'false',
+      PREDICT_MAX_WAIT_MS: '1.5',
+    });
+    expect(loadConfig(configToEnv(c))).toEqual(c);
+  });
+});

@@ -43,3 +43,13 @@ describe('openapi.yaml', () => {
     expect(res.json().info.title).toBe('Transfer-learning service');
   });
 });
+
+describe('generated schemas in openapi.yaml', () => {
+  it('match the zod schemas the routes validate with (run `npm run openapi:sync`)', async () => {
+    const { generatedSchemas } = await import('../../src/openapi/generated-schemas.js');
+    const spec = loadOpenApi() as { components: { schemas: Record<string, unknown> } };
+    for (const [name, schema] of Object.entries(generatedSchemas())) {
+      expect(spec.components.schemas[name], name).toEqual(schema);
+    }
+  });
+});

@@ -1,0 +1,46 @@
+import os from 'node:os';
+
+/** One benchmark's result as BENCHMARKS.md shows it: a table whose last columns are ratios. */
+export interface BenchSection {
+  title: string;
+  /** What was measured, against which baseline, and how (one paragraph). */
+  description: string;
+  columns: string[];
+  rows: Array<Array<string | number>>;
+  /** Optional remarks printed under the table (targets, caveats). */
+  notes?: string[];
+}
+
+function cell(v: string | number): string {
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+export function sectionToMarkdown(s: BenchSection): string {
+  const head = `| ${s.columns.join(' | ')} |`;
+  const sep = `|${s.columns.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`;
+  const body = s.rows.map((r) => `| ${r.map(cell).join(' | ')} |`);
+  const notes = (s.notes ?? []).map((n) => `- ${n}`);
+  return [
+    `## ${s.title}`,
+    '',
+    s.description,
+    '',
+    head,
+    sep,
+    ...body,
+    ...(notes.length ? ['', ...notes] : []),
+  ].join('\n');
+}
+
+export function machineLine(backend: string): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, TF.js backend under test: ${backend}`;
+}
+
+export function ratio(a: number, b: number): string {
+  return b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a';
+}

@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { classZip } from '../helpers/dataset-fixtures.js';
+import { nsfwjsFolder } from '../base-models/fixtures.js';
+
+/** A colour swatch with a little per-pixel noise, so no two images are the same file. */
+async function swatch(rgb: [number, number, number], seed: number): Promise<Buffer> {
+  const size = 40;
+  const raw = Buffer.alloc(size * size * 3);
+  let s = seed * 7919 + 1;
+  for (let i = 0; i < raw.length; i++) {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    raw[i] = Math.max(0, Math.min(255, rgb[i % 3]! + ((s >> 16) % 41) - 20));
+  }
+  return sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+    .jpeg()
+    .toBuffer();
+}
+
+/**
+ * The real pretrained MobileNetV2 shipped in the nsfwjs package, registered through the upload
+ * route, cut at its pooled features, with a new head trained on a small image dataset.
+ */
+describe('transfer from a real MobileNetV2', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    ctx.startWorker();
+  });
+  afterAll(() => ctx.close());
+
+  it('trains a head on pooled MobileNetV2 features and serves it', async () => {
+    const { dir } = await nsfwjsFolder();
+    const base = await request(ctx.app.server)
+      .post('/v1/base-models')
+      .field('name', 'mobilenet-v2')
+      .attach('files', await readFile(path.join(dir, 'model.json')), 'model.json')
+      .attach('files', await readFile(path.join(dir, 'group1-shard1of1')), 'group1-shard1of1');
+    expect(base.status).toBe(201);
+
+    const colours: Record<string, [number, number, number]> = {
+      red: [220, 30, 30],
+      green: [30, 200, 40],
+      blue: [30, 40, 220],
+    };
+    const classes: Record<string, Buffer[]> = {};
+    for (const [name, rgb] of Object.entries(colours)) {
+      classes[name] = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => swatch(rgb, i + name.length * 100)),
+      );
+    }
+    const ds = await request(ctx.app.server)
+      .post('/v1/datasets')
+      .attach('file', await classZip(classes), 'colours.zip');
+    expect(ds.status).toBe(201);
+
+    const job = await request(ctx.app.server)
+      .post('/v1/jobs')
+      .send({
+        datasetId: ds.body.id,
+        base: { baseModelId: base.body.id },
+        cutAt: 'average_pooling2d_1',
+        freeze: 'all',
+        head: [{ type: 'flatten' }, { type: 'dense', units: 16 }],
+        compile: { optimizer: 'adam', learningRate: 0.01 },
+        fit: { epochs: 8, batchSize: 8, validationSplit: 0.25 },
+        seed: 11,
+      });
+    expect(job.status).toBe(202);
+    const done = await waitFor(
+      async () => {
+        const j = (await request(ctx.app.server).get(`/v1/jobs/${job.body.id}`)).body;
+        return ['completed', 'failed'].includes(j.state) ? j : undefined;
+      },
+      240_000,
+      250,
+    );
+    expect(done.error).toBeUndefined();
+    expect(done.state).toBe('completed');
+
+    const model = (await request(ctx.app.server).get(`/v1/models/${done.modelId}`)).body;
+    expect(model.labels).toEqual(['blue', 'green', 'red']);
+    expect(model.inputShape).toEqual([224, 224, 3]);
+    expect(model.preprocessing).toMatchObject({ kind: 'image', image: { size: [224, 224], scale: [0, 1] } });
+
+    const predicted = await request(ctx.app.server)
+      .post(`/v1/models/${done.modelId}/predict`)
+      .send({ instances: [{ b64: (await swatch([225, 25, 35], 999)).toString('base64') }] });
+    expect(predicted.status).toBe(200);
+    expect(predicted.body.predictions[0].label).toBe('red');
+  }, 300_000);
+});

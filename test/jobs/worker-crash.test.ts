@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { mnistZip } from '../helpers/mnist-zip.js';
+
+/**
+ * A worker process killed mid-job (SIGKILL: no chance to clean up). Its lock expires, another
+ * worker finds the stalled job and runs it again, and it completes.
+ */
+describe('a worker that dies mid-job', () => {
+  let ctx: TestContext;
+  const lockMs = '2000';
+
+  beforeAll(async () => {
+    ctx = await buildTestApp({ JOB_LOCK_MS: lockMs, JOB_ATTEMPTS: '3' });
+  });
+  afterAll(() => ctx.close());
+
+  it('has its job retried by another worker, which completes it', async () => {
+    const ds = await request(ctx.app.server)
+      .post('/v1/datasets')
+      .attach('file', await mnistZip([0, 1, 2], 20), 'digits.zip');
+    expect(ds.status).toBe(201);
+
+    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: {
+        ...process.env,
+        ROLE: 'worker',
+        LOG_LEVEL: 'warn',
+        REDIS_URL: ctx.config.REDIS_URL,
+        DATA_DIR: ctx.dataDir,
+        QUEUE_PREFIX: ctx.prefix,
+        JOB_LOCK_MS: lockMs,
+      },
+      stdio: 'ignore',
+      detached: true, // its own process group, so the kill takes its sandboxed child too
+    });
+    const exited = new Promise((r) => worker.on('exit', r));
+
+    const job = await request(ctx.app.server)
+      .post('/v1/jobs')
+      .send({
+        datasetId: ds.body.id,
+        architecture: [{ type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'flatten' }],
+        input: { size: [28, 28], channels: 1 },
+        fit: { epochs: 40, batchSize: 8 },
+        seed: 1,
+      });
+    expect(job.status).toBe(202);
+
+    // Wait until the doomed worker is really training (an epoch or more done).
+    await waitFor(async () => {
+      const j = (await request(ctx.app.server).get(`/v1/jobs/${job.body.id}`)).body;
+      return j.state === 'running' && (j.progress?.epoch ?? 0) >= 1;
+    }, 120_000);
+    process.kill(-worker.pid!, 'SIGKILL');
+    await exited;
+
+    // A healthy worker takes over once the lock expires.
+    ctx.startWorker({ JOB_LOCK_MS: lockMs });
+    const done = await waitFor(
+      async () => {
+        const j = (await request(ctx.app.server).get(`/v1/jobs/${job.body.id}`)).body;
+        return j.state === 'completed' || j.state === 'failed' ? j : undefined;
+      },
+      180_000,
+      200,
+    );
+    expect(done.error).toBeUndefined();
+    expect(done.state).toBe('completed');
+    expect(done.modelId).toMatch(/^m_/);
+    const models = (await request(ctx.app.server).get('/v1/models')).body;
+    expect(models.total).toBe(1); // the killed attempt saved nothing
+  }, 300_000);
+});
