@@ -44,18 +44,21 @@ function drawPad(random: () => number): Pad {
   ];
 }
 
-/** Draws until the forward convolution has a non-empty output (small 'valid' inputs often do not). */
-function drawCase(kind: Kind, seed: number, dilated: boolean): ConvCase {
+/**
+ * Draws until the forward convolution has a non-empty output (small 'valid' inputs often do not).
+ * Up to 4 channels keeps most cases tiny; wider draws reach XNNPACK's channel-tiled code paths.
+ */
+function drawCase(kind: Kind, seed: number, dilated: boolean, maxChannels = 4): ConvCase {
   const random = seededRandom(seed);
   for (;;) {
-    const channels = randomInt(random, 1, 4);
+    const channels = randomInt(random, 1, maxChannels);
     const x: Shape4D = [
       randomInt(random, 1, 3),
       randomInt(random, 1, 11),
       randomInt(random, 1, 11),
       channels,
     ];
-    const outChannels = kind === 'conv2d' ? randomInt(random, 1, 4) : randomInt(random, 1, 3);
+    const outChannels = kind === 'conv2d' ? randomInt(random, 1, maxChannels) : randomInt(random, 1, 3);
     const filter: Shape4D = [randomInt(random, 1, 4), randomInt(random, 1, 4), channels, outChannels];
     // tfjs allows a dilation only with stride 1; 3 is drawn now and then to catch stride-2-only logic.
     const stride = (): number => (dilated ? 1 : pick(random, [1, 1, 2, 2, 3]));
@@ -77,11 +80,17 @@ function drawCase(kind: Kind, seed: number, dilated: boolean): ConvCase {
   }
 }
 
-function drawCases(kind: Kind, offset: number, count: number, dilated = false): ConvCase[] {
-  return Array.from({ length: count }, (_, i) => drawCase(kind, BASE_SEED + offset + i, dilated));
+function drawCases(kind: Kind, offset: number, count: number, dilated = false, maxChannels = 4): ConvCase[] {
+  return Array.from({ length: count }, (_, i) =>
+    drawCase(kind, BASE_SEED + offset + i, dilated, maxChannels),
+  );
 }
 
-/** Shapes where whole rows or columns of the gradient read nothing but padding. */
+/**
+ * Shapes where whole rows or columns of the gradient read nothing but padding. For the input
+ * gradient that means input rows no output reads (between strided windows or past the last one)
+ * and dy rows whose window held only padding.
+ */
 function paddingOnlyCases(): ConvCase[] {
   const specs: Array<Omit<ConvCase, 'out' | 'dilations'>> = [
     {
@@ -136,6 +145,38 @@ function paddingOnlyCases(): ConvCase[] {
         [0, 0],
       ],
     },
+    // Stride larger than the filter: rows 1,2,4,5 and columns 2,3,6,7 are read by no output.
+    { kind: 'conv2d', seed: 5, x: [1, 7, 8, 3], filter: [1, 2, 3, 2], strides: [3, 4], pad: 'valid' },
+    // The first two dy rows and the first two dy columns read only padding.
+    {
+      kind: 'conv2d',
+      seed: 6,
+      x: [2, 3, 4, 2],
+      filter: [2, 2, 2, 3],
+      strides: [1, 2],
+      pad: [
+        [0, 0],
+        [3, 2],
+        [4, 0],
+        [0, 0],
+      ],
+    },
+    // The last dy row and column read only the bottom/right padding.
+    {
+      kind: 'conv2d',
+      seed: 7,
+      x: [1, 3, 3, 1],
+      filter: [1, 1, 1, 2],
+      strides: [2, 2],
+      pad: [
+        [0, 0],
+        [0, 3],
+        [0, 3],
+        [0, 0],
+      ],
+    },
+    // Stride 3 over filters of 2 and 1 taps: each row/column phase gets one filter tap or none.
+    { kind: 'conv2d', seed: 8, x: [2, 10, 9, 3], filter: [2, 1, 3, 5], strides: [3, 3], pad: 'same' },
   ];
   return specs.map((spec) => {
     const dilations: [number, number] = [1, 1];
@@ -213,6 +254,7 @@ describe('wasm convolution gradients match the cpu backend', () => {
     [
       ...drawCases('conv2d', 0, CASES_PER_KIND),
       ...drawCases('depthwise', 1000, CASES_PER_KIND),
+      ...drawCases('conv2d', 6000, 12, false, 24),
       ...paddingOnlyCases(),
     ].map((c) => [describeCase(c), c] as const),
   )('%s', async (name, c) => {
@@ -293,6 +335,134 @@ describe('dilated depthwise gradient kernels match an undilated cpu reference', 
   );
 });
 
+/**
+ * Conv2DBackpropInput calls that tf.grads never makes: numeric padding with a rounding mode, NCHW
+ * (which goes to the wasm backend's own kernel), and conv2dTranspose, which runs the kernel forward.
+ */
+interface InputGradientCase {
+  seed: number;
+  /** In the case's data format, like dy. */
+  inputShape: Shape4D;
+  filter: Shape4D;
+  strides: [number, number] | number;
+  pad: Pad | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dataFormat: 'NHWC' | 'NCHW';
+}
+
+function inputGradientDyShape(c: InputGradientCase): Shape4D {
+  const format = c.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast';
+  return tf.backend_util.computeConv2DInfo(
+    c.inputShape,
+    c.filter,
+    c.strides,
+    1,
+    c.pad,
+    c.dimRoundingMode,
+    false,
+    format,
+  ).outShape;
+}
+
+const inputGradientCases: InputGradientCase[] = [
+  {
+    seed: 11,
+    inputShape: [2, 6, 7, 3],
+    filter: [3, 2, 3, 2],
+    strides: 2,
+    pad: 1,
+    dimRoundingMode: 'ceil',
+    dataFormat: 'NHWC',
+  },
+  {
+    seed: 12,
+    inputShape: [1, 8, 5, 2],
+    filter: [2, 2, 2, 3],
+    strides: 3,
+    pad: 2,
+    dimRoundingMode: 'round',
+    dataFormat: 'NHWC',
+  },
+  { seed: 13, inputShape: [2, 5, 5, 4], filter: [3, 3, 4, 2], strides: 1, pad: 2, dataFormat: 'NHWC' },
+  { seed: 14, inputShape: [2, 3, 6, 5], filter: [3, 3, 3, 4], strides: 2, pad: 'same', dataFormat: 'NCHW' },
+  { seed: 15, inputShape: [1, 2, 5, 4], filter: [2, 2, 2, 3], strides: 1, pad: 'valid', dataFormat: 'NCHW' },
+];
+
+function describeInputGradientCase(c: InputGradientCase): string {
+  return (
+    `seed=${c.seed} ${c.dataFormat} input=[${c.inputShape.join(',')}] filter=[${c.filter.join(',')}] ` +
+    `strides=${JSON.stringify(c.strides)} pad=${JSON.stringify(c.pad)} rounding=${c.dimRoundingMode ?? 'none'}`
+  );
+}
+
+function inputGradient(c: InputGradientCase): () => tf.Tensor[] {
+  const random = seededRandom(c.seed);
+  const dyShape = inputGradientDyShape(c);
+  const dyValues = randomValues(random, dyShape);
+  const filterValues = randomValues(random, c.filter);
+  return () => {
+    const dy = tf.tensor4d(dyValues, dyShape);
+    const filter = tf.tensor4d(filterValues, c.filter);
+    const attrs = {
+      inputShape: c.inputShape,
+      strides: c.strides,
+      pad: c.pad,
+      dimRoundingMode: c.dimRoundingMode,
+      dataFormat: c.dataFormat,
+    };
+    return [
+      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as tf.NamedAttrMap) as tf.Tensor,
+    ];
+  };
+}
+
+describe('the wasm Conv2DBackpropInput matches the cpu kernel on calls tf.grads does not make', () => {
+  it.each(inputGradientCases.map((c) => [describeInputGradientCase(c), c] as const))(
+    '%s',
+    async (name, c) => {
+      const [cpuDx] = await onBackend('cpu', inputGradient(c));
+      const [wasmDx] = await onBackend('wasm', inputGradient(c));
+      expect(relativeError(wasmDx!, cpuDx!), name).toBeLessThan(TOLERANCE);
+    },
+  );
+
+  const transposeCases: Array<{
+    x: Shape4D;
+    filter: Shape4D;
+    output: Shape4D;
+    strides: number;
+    pad: 'same' | 'valid';
+  }> = [
+    { x: [2, 4, 5, 3], filter: [3, 3, 2, 3], output: [2, 8, 10, 2], strides: 2, pad: 'same' },
+    { x: [2, 4, 5, 3], filter: [3, 3, 2, 3], output: [2, 7, 9, 2], strides: 2, pad: 'same' },
+    { x: [1, 3, 3, 4], filter: [2, 3, 5, 4], output: [1, 9, 11, 5], strides: 3, pad: 'valid' },
+    { x: [1, 5, 5, 6], filter: [4, 4, 3, 6], output: [1, 10, 10, 3], strides: 2, pad: 'same' },
+  ];
+  it.each(transposeCases.map((c, i) => [`conv2dTranspose ${JSON.stringify(c)}`, c, i] as const))(
+    '%s',
+    async (name, c, i) => {
+      // conv2dTranspose takes any outputShape; only one whose convolution gives back x is well defined.
+      const info = tf.backend_util.computeConv2DInfo(c.output, c.filter, c.strides, 1, c.pad);
+      expect(info.outShape).toEqual(c.x);
+      const random = seededRandom(BASE_SEED + 7000 + i);
+      const xValues = randomValues(random, c.x);
+      const filterValues = randomValues(random, c.filter);
+      const transpose = (): tf.Tensor[] => [
+        tf.conv2dTranspose(
+          tf.tensor4d(xValues, c.x),
+          tf.tensor4d(filterValues, c.filter),
+          c.output,
+          c.strides,
+          c.pad,
+        ),
+      ];
+      const [cpuY] = await onBackend('cpu', transpose);
+      const [wasmY] = await onBackend('wasm', transpose);
+      expect(relativeError(wasmY!, cpuY!), name).toBeLessThan(TOLERANCE);
+    },
+  );
+});
+
 describe('the kernels release their intermediates', () => {
   it.each(
     [...drawCases('conv2d', 3000, 4), ...drawCases('depthwise', 4000, 4)].map(
@@ -311,10 +481,39 @@ describe('the kernels release their intermediates', () => {
     expect(tf.backend().numDataIds()).toBe(buffersBefore);
     tf.dispose(inputs);
   });
+
+  it.each(
+    [
+      inputGradientCases[0]!,
+      inputGradientCases[3]!,
+      // Every dy row reads only padding, so the kernel returns zeros without convolving.
+      {
+        seed: 16,
+        inputShape: [1, 1, 1, 4],
+        filter: [1, 1, 4, 4],
+        strides: [3, 1],
+        pad: [
+          [0, 0],
+          [2, 0],
+          [0, 0],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+      } satisfies InputGradientCase,
+    ].map((c) => [`Conv2DBackpropInput ${describeInputGradientCase(c)}`, c] as const),
+  )('%s', async (_name, c) => {
+    await tf.setBackend('wasm');
+    const tensorsBefore = tf.memory().numTensors;
+    const buffersBefore = tf.backend().numDataIds();
+    tf.dispose(tf.tidy(inputGradient(c)));
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(tf.backend().numDataIds()).toBe(buffersBefore);
+  });
 });
 
 describe('registerWasmTrainingKernels', () => {
   const names = [
+    'Conv2DBackpropInput',
     'Conv2DBackpropFilter',
     'DepthwiseConv2dNativeBackpropFilter',
     'DepthwiseConv2dNativeBackpropInput',
@@ -348,6 +547,53 @@ describe('registerWasmTrainingKernels', () => {
       registerWasmTrainingKernels();
     }
     expect(tf.getKernel(name, 'wasm').kernelFunc).toBe(ours.kernelFunc);
+  });
+
+  it('wraps the wasm Conv2DBackpropInput and keeps the original for what it does not cover', async () => {
+    await tf.setBackend('wasm');
+    const name = 'Conv2DBackpropInput';
+    const override = tf.getKernel(name, 'wasm');
+    const original: tf.KernelFunc = () => {
+      throw new Error('stand-in for the original kernel');
+    };
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: original });
+    try {
+      registerWasmTrainingKernels();
+      const wrapper = tf.getKernel(name, 'wasm');
+      expect(wrapper.kernelFunc).not.toBe(original);
+      registerWasmTrainingKernels();
+      expect(tf.getKernel(name, 'wasm')).toBe(wrapper);
+      const nhwc = inputGradientCases[0]!;
+      const nchw = inputGradientCases[3]!;
+      expect(() => tf.dispose(tf.tidy(inputGradient(nhwc)))).not.toThrow();
+      expect(() => tf.dispose(tf.tidy(inputGradient(nchw)))).toThrow(/stand-in for the original/);
+      // conv2dTranspose accepts a dy the forward convolution could not have made ([1,4,4,3] here).
+      const mismatched = (): tf.Tensor =>
+        tf
+          .engine()
+          .runKernel(
+            name,
+            { dy: tf.ones([1, 5, 5, 3]), filter: tf.ones([3, 3, 2, 3]) },
+            { inputShape: [1, 6, 6, 2], strides: 1, pad: 'valid', dataFormat: 'NHWC' },
+          ) as tf.Tensor;
+      expect(() => tf.dispose(tf.tidy(mismatched))).toThrow(/stand-in for the original/);
+      // No tfjs op passes a dilation here and every backend ignores one, so the original keeps doing that.
+      const dilated = (): tf.Tensor =>
+        tf
+          .engine()
+          .runKernel(
+            name,
+            { dy: tf.ones([1, 4, 4, 3]), filter: tf.ones([3, 3, 2, 3]) },
+            { inputShape: [1, 6, 6, 2], strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: [2, 2] },
+          ) as tf.Tensor;
+      expect(() => tf.dispose(tf.tidy(dilated))).toThrow(/stand-in for the original/);
+    } finally {
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel(override);
+    }
+    registerWasmTrainingKernels();
+    expect(tf.getKernel(name, 'wasm')).toBe(override);
   });
 
   it('is what lets a convolution train on wasm', async () => {

@@ -16,7 +16,10 @@ type Shape4D = [number, number, number, number];
  * convolution of x ([1,H,W,b*c]) with dy as the per-channel filter ([oh,ow,b*c,M]), forward stride
  * and dilation swapped; what is left is a small sum over b. XNNPACK runs such a large depthwise
  * kernel well below its forward speed (about 10x the forward time at 24x24x144, batch 16), yet
- * per-tap slice * dy products reduced by Sum or BatchMatMul measured 3-30x slower still.
+ * per-tap slice * dy products reduced by Sum or BatchMatMul measured 3-30x slower still. Also tried
+ * at that size (20 ms here): one row of dy per channel (1x24 filters) took 27 ms; cutting dy into
+ * 3x3 tiles made the convolution itself 3.4 ms, but gathering the overlapping x tiles takes 5-6D
+ * Slice/Transpose calls, which the wasm backend runs in a slow generic path (over 1 s in total).
  */
 const depthwiseBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const x = inputs['x'] as TensorInfo;

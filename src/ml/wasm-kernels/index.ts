@@ -5,7 +5,9 @@
  * DepthwiseConv2dNativeBackpropInput kernels, so `model.fit` fails there for any model with a trainable
  * convolution. This folder supplies them, composed from kernels the wasm backend does have
  * (Conv2D, DepthwiseConv2dNative, Transpose, Reshape, PadV2, Slice, Reverse, Sum), so all the
- * arithmetic still runs in XNNPACK.
+ * arithmetic still runs in XNNPACK. It also replaces wasm's own Conv2DBackpropInput, a scalar loop
+ * that was the largest cost of a conv training step, with one built on Conv2D (the original stays
+ * inside it for NCHW and other calls outside its formulation).
  *
  * API (two functions):
  *
@@ -19,7 +21,9 @@
  *
  *   registerWasmTrainingKernels(): void
  *     Only the kernel registration, for code that sets the backend itself. Idempotent, writes only
- *     `wasm` registry entries, and skips any kernel a newer tfjs-backend-wasm already provides.
+ *     `wasm` registry entries, and skips any missing kernel a newer tfjs-backend-wasm already
+ *     provides. The Conv2DBackpropInput override needs `@tensorflow/tfjs-backend-wasm` imported
+ *     first (it wraps that package's kernel); a call before the import adds only the others.
  *
  * Importing this module has no side effects: it does not load or register the wasm backend.
  */
