@@ -79,8 +79,9 @@ export default fp(
         });
       }
 
-      if (hasZodFastifySchemaValidationErrors(error)) {
-        const errors = error.validation.map((v) => ({
+      // Route schema failures (zod or JSON Schema): one entry per failing field.
+      if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
+        const errors = (error.validation ?? []).map((v) => ({
           path: fieldPath(error.validationContext, v.instancePath),
           message: v.message ?? 'invalid',
         }));
@@ -89,20 +90,6 @@ export default fp(
           title: 'Invalid request',
           status: 400,
           detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-          errors,
-        });
-      }
-
-      if (error.validation) {
-        const errors = error.validation.map((v) => ({
-          path: fieldPath(error.validationContext, v.instancePath),
-          message: v.message ?? 'invalid',
-        }));
-        return sendProblem(reply, {
-          type: 'validation-error',
-          title: 'Invalid request',
-          status: 400,
-          detail: error.message,
           errors,
         });
       }
