@@ -37,9 +37,15 @@ async function transferSections(): Promise<BenchSection[]> {
   return [
     {
       title: 'Transfer vs from scratch on real digits (MNIST 0-4 → 5-9)',
-      description:
-        `A source CNN trained on ${b.source.examples} digits 0-4 (held-out accuracy ${pct(b.source.accuracy)}) is cut after its convolutions, frozen, and given a new dense head for digits 5-9; the baseline is the same architecture trained from scratch on the same examples, same epochs, optimizer and learning rate. Accuracy on 500 held-out digits, mean over draws of the training examples (backend: ${b.backend}). Honest numbers, whichever way they fall.`,
-      columns: ['examples/class', 'transfer accuracy', 'from-scratch accuracy', 'transfer time', 'from-scratch time', 'time ratio'],
+      description: `A source CNN trained on ${b.source.examples} digits 0-4 (held-out accuracy ${pct(b.source.accuracy)}) is cut after its convolutions, frozen, and given a new dense head for digits 5-9; the baseline is the same architecture trained from scratch on the same examples, same epochs, optimizer and learning rate. Accuracy on 500 held-out digits, mean over draws of the training examples (backend: ${b.backend}). Honest numbers, whichever way they fall.`,
+      columns: [
+        'examples/class',
+        'transfer accuracy',
+        'from-scratch accuracy',
+        'transfer time',
+        'from-scratch time',
+        'time ratio',
+      ],
       rows: b.rows
         .filter((r) => r.method === 'transfer')
         .map((t) => {
