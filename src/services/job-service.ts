@@ -236,8 +236,14 @@ export class JobService {
     };
   }
 
-  private async view(job: Job): Promise<JobView> {
+  private async view(fetched: Job): Promise<JobView> {
+    let job = fetched;
     const raw = await job.getState();
+    // The job may have finished between reading it and reading its state: read it again, so a
+    // finished view always carries its result (modelId, error, finishedAt).
+    if ((raw === 'completed' || raw === 'failed') && !job.finishedOn) {
+      job = ((await this.deps.queues.get(job.id!)) as Job | undefined) ?? job;
+    }
     const tomb = raw === 'failed' || raw === 'active' ? await this.tombstone(job.id!) : undefined;
     const state: JobState = tomb
       ? 'cancelled'
