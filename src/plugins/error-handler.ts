@@ -19,13 +19,11 @@ export interface Problem {
   [key: string]: unknown;
 }
 
-const TYPE_BASE = 'https://transfer-learning.dev/problems/';
+/** Problem types are URNs: stable identifiers that promise no web page behind them. */
+const TYPE_BASE = 'urn:transfer-learning:problem:';
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  const type =
-    problem.type.startsWith('http') || problem.type === 'about:blank'
-      ? problem.type
-      : TYPE_BASE + problem.type;
+  const type = /^[a-z][a-z0-9+.-]*:/i.test(problem.type) ? problem.type : TYPE_BASE + problem.type;
   return reply
     .status(problem.status)
     .header('content-type', 'application/problem+json; charset=utf-8')
