@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type JobSpecInput, type LayerSpec, parseJobSpec } from '../src/jobs/spec.js';
 import { evaluate } from '../src/ml/evaluate.js';
 import { lossFunction } from '../src/ml/losses.js';
+import { cloneModel } from '../src/ml/model-io.js';
 import { MemorySource } from '../src/ml/memory-source.js';
 import { train } from '../src/ml/trainer.js';
 import type { TrainingData } from '../src/ml/types.js';
@@ -85,18 +86,6 @@ async function heldOutAccuracy(
     loss: lossFunction('categoricalCrossentropy', classes),
   });
   return ev.task === 'classification' ? ev.accuracy : NaN;
-}
-
-/** Serialises and reloads a model: a fresh base for every transfer job (train() consumes its base). */
-export async function cloneModel(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
 }
 
 export interface SourceModel {
@@ -172,6 +161,7 @@ export async function transferVsScratch(
       r.model.dispose();
     };
     const common = { datasetId: DS, head: [...HEAD], fit, compile, seed };
+    // train() consumes its base, so every transfer job gets its own copy of the source model.
     await job(
       'transfer',
       { ...common, base: { baseModelId: BM }, cutAt: CUT_AT, freeze: 'all' },

@@ -29,15 +29,8 @@ export async function parseLabelsCsv(input: Readable, source = 'labels.csv'): Pr
       errors.push({ path: `file:${source}`, message: `line ${line}: ${msg}` });
   };
 
-  const parser = input.pipe(
-    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
-  );
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: string[];
-      info: { lines: number };
-    }>) {
-      const line = info.lines;
+    for await (const { record, line } of csvRecords(input)) {
       if (!columns) {
         const lower = record.map((c) => c.toLowerCase());
         if (lower.includes('filename') && lower.includes('label')) {
@@ -102,6 +95,22 @@ export function normaliseName(name: string): string {
 }
 
 /** csv-parse's own errors (bad quoting ...) become a 400; anything else (I/O, limits) passes. */
+/**
+ * The rows of an uploaded CSV with the line each ends on: BOM dropped, cells trimmed, blank lines
+ * skipped, rows of any length (the caller reports short ones by line).
+ */
+export async function* csvRecords(input: Readable): AsyncGenerator<{ record: string[]; line: number }> {
+  const parser = input.pipe(
+    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
+  );
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: string[];
+    info: { lines: number };
+  }>) {
+    yield { record, line: info.lines };
+  }
+}
+
 export function csvError(err: unknown, source: string): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !code.startsWith('CSV_')) return err;

@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'csv-parse';
 import { ValidationError, type FieldError } from '../lib/errors.js';
 import type { Task } from '../ml/types.js';
 import { classWarnings, MAX_LISTED } from './dataset-warnings.js';
-import { csvError } from './labels-csv.js';
+import { csvError, csvRecords } from './labels-csv.js';
 import { RunningStats } from './running-stats.js';
 import {
   FEATURES_FILE,
@@ -76,14 +75,7 @@ export async function ingestCsv(
   };
 
   try {
-    const parser = createReadStream(csvFile).pipe(
-      parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
-    );
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: string[];
-      info: { lines: number };
-    }>) {
-      const line = info.lines;
+    for await (const { record, line } of csvRecords(createReadStream(csvFile))) {
       if (!header) {
         header = checkHeader(record, opts.labelColumn, source);
         labelAt = header.indexOf(opts.labelColumn);

@@ -76,11 +76,6 @@ export function selectBackend(pref: BackendPreference): Promise<BackendInfo> {
   return selected;
 }
 
-/** The backend chosen so far, if any (for /readyz in processes that never train). */
-export function currentBackend(): Promise<BackendInfo> | undefined {
-  return selected;
-}
-
 async function trySelect(pref: BackendPreference): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
   for (const c of candidates(pref)) {

@@ -87,3 +87,18 @@ export async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> 
 export async function loadModelFromDir(dir: string): Promise<tf.LayersModel> {
   return tf.loadLayersModel(tf.io.fromMemory(await readArtifacts(dir)));
 }
+
+/**
+ * A deep copy through the TF.js serialisation, in memory: what saving and loading the model
+ * would give, without a folder.
+ */
+export async function cloneModel(model: tf.LayersModel): Promise<tf.LayersModel> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+}

@@ -25,26 +25,6 @@ export function createRedis(url: string, kind: ConnectionKind, extra: RedisOptio
     : new Redis(url, { ...common, maxRetriesPerRequest: null, enableReadyCheck: false, ...extra });
 }
 
-/** Resolves once the connection is ready, or rejects after `timeoutMs`. */
-export async function waitReady(redis: Redis, timeoutMs = 3_000): Promise<void> {
-  if (redis.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`Redis not ready after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onReady = (): void => {
-      cleanup();
-      resolve();
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      redis.off('ready', onReady);
-    };
-    redis.on('ready', onReady);
-  });
-}
-
 /** A single PING with its own deadline; never throws. */
 export async function ping(redis: Redis, timeoutMs = 1_000): Promise<boolean> {
   try {

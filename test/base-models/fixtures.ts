@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import yazl from 'yazl';
 import { writeNsfwjsMobileNetV2 } from '../../src/base-models/nsfwjs-mobilenet-v2.js';
 import { saveModelToDir } from '../../src/ml/model-io.js';
+import { zipOf } from '../helpers/dataset-fixtures.js';
 
 /** Shared fixtures for the base-model tests; everything is made here, nothing is checked in. */
 
@@ -79,15 +79,14 @@ export function multipart(parts: Part[]): { payload: Buffer; headers: Record<str
   };
 }
 
-export async function zipOf(files: Record<string, Buffer | string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, data] of Object.entries(files)) {
-    zip.addBuffer(Buffer.isBuffer(data) ? data : Buffer.from(data), name);
-  }
-  zip.end();
-  const chunks: Buffer[] = [];
-  for await (const c of zip.outputStream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+/** A zip of `{ name: contents }`. */
+export async function zipFiles(files: Record<string, Buffer | string>): Promise<Buffer> {
+  return zipOf(
+    Object.entries(files).map(([name, data]) => ({
+      name,
+      data: Buffer.isBuffer(data) ? data : Buffer.from(data),
+    })),
+  );
 }
 
 export interface TestServer {

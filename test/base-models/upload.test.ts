@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNsfwjsMobileNetV2 } from '../../src/base-models/nsfwjs-mobilenet-v2.js';
 import { loadModelFromDir } from '../../src/ml/model-io.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { multipart, nsfwjsFolder, tinyImageModel, zipOf, type Part } from './fixtures.js';
+import { multipart, nsfwjsFolder, tinyImageModel, zipFiles, type Part } from './fixtures.js';
 
 let ctx: TestContext;
 let nsfw: Awaited<ReturnType<typeof nsfwjsFolder>>;
@@ -155,7 +155,7 @@ describe('POST /v1/base-models (multipart)', () => {
   });
 
   it('registers a zip of model.json + shard kept in a folder', async () => {
-    const zip = await zipOf({
+    const zip = await zipFiles({
       'mobilenet/model.json': nsfw.modelJson,
       'mobilenet/group1-shard1of1': nsfw.shard,
       'mobilenet/README.txt': 'not part of the model',
@@ -173,7 +173,7 @@ describe('POST /v1/base-models (multipart)', () => {
   });
 
   it('accepts a zip sent without a .zip name (detected by its signature)', async () => {
-    const zip = await zipOf({ 'model.json': tiny.modelJson, 'weights.bin': tiny.weights });
+    const zip = await zipFiles({ 'model.json': tiny.modelJson, 'weights.bin': tiny.weights });
     const res = await upload([{ name: 'file', filename: 'upload.bin', data: zip }]);
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().params.total).toBe(tiny.params);
@@ -321,7 +321,7 @@ describe('POST /v1/base-models rejects bad uploads and stores nothing', () => {
     [
       'a zip plus loose files',
       async () => [
-        { name: 'z', filename: 'm.zip', data: await zipOf({ 'model.json': tiny.modelJson }) },
+        { name: 'z', filename: 'm.zip', data: await zipFiles({ 'model.json': tiny.modelJson }) },
         ...tinyParts(),
       ],
       400,
@@ -329,20 +329,20 @@ describe('POST /v1/base-models rejects bad uploads and stores nothing', () => {
     ],
     [
       'a zip without model.json',
-      async () => [{ name: 'z', filename: 'm.zip', data: await zipOf({ 'weights.bin': tiny.weights }) }],
+      async () => [{ name: 'z', filename: 'm.zip', data: await zipFiles({ 'weights.bin': tiny.weights }) }],
       422,
       /no model\.json/,
     ],
     [
       'a zip missing a shard',
-      async () => [{ name: 'z', filename: 'm.zip', data: await zipOf({ 'model.json': tiny.modelJson }) }],
+      async () => [{ name: 'z', filename: 'm.zip', data: await zipFiles({ 'model.json': tiny.modelJson }) }],
       422,
       /'weights\.bin'.*missing from the zip/,
     ],
     [
       'a zip with a .. entry',
       async () => {
-        const zip = await zipOf({ 'model.json': tiny.modelJson, 'xx/weights.bin': tiny.weights });
+        const zip = await zipFiles({ 'model.json': tiny.modelJson, 'xx/weights.bin': tiny.weights });
         // Same length, so offsets stay valid: turn the entry name into '../weights.bin'.
         const patched = Buffer.from(
           zip.toString('latin1').replaceAll('xx/weights.bin', '../weights.bin'),
@@ -382,7 +382,7 @@ describe('POST /v1/base-models rejects bad uploads and stores nothing', () => {
       const res = await small.app.inject({ method: 'POST', url: '/v1/base-models', payload, headers });
       expect(res.statusCode).toBe(413);
       expect(res.json().detail).toMatch(/MAX_BASE_MODEL_BYTES/);
-      const zip = await zipOf({
+      const zip = await zipFiles({
         'model.json': nsfw.modelJson,
         'group1-shard1of1': Buffer.alloc(3 * 1024 * 1024),
       });

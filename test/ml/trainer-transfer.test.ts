@@ -4,12 +4,13 @@ import { type JobSpecInput, parseJobSpec } from '../../src/jobs/spec.js';
 import { ValidationError } from '../../src/lib/errors.js';
 import { CancelledError } from '../../src/ml/errors.js';
 import { describeLayers } from '../../src/ml/layers.js';
+import { cloneModel } from '../../src/ml/model-io.js';
 import type { TrainProgress } from '../../src/ml/progress.js';
 import { type TrainResult, train } from '../../src/ml/trainer.js';
 import type { TrainingData } from '../../src/ml/types.js';
 import { initWasmBackend } from '../../src/ml/wasm-kernels/index.js';
 import { mnistData } from './support/mnist.js';
-import { cloneModel, maxAbsDiff, seededCnn, weightsByLayer } from './support/models.js';
+import { maxAbsDiff, seededCnn, weightsByLayer } from './support/models.js';
 
 const DS = 'ds_0123456789abcdef';
 const BM = 'bm_0123456789abcdef';

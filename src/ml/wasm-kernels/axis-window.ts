@@ -21,6 +21,29 @@ export function axisWindow(extent: number, start: number, length: number): AxisW
   return { begin, size, padBefore, padAfter: length - padBefore - size };
 }
 
+/**
+ * The rows and columns of x a forward convolution with `info` read to produce an
+ * `outHeight` x `outWidth` output, padding included: what a filter gradient sums over.
+ */
+export function forwardReadWindows(
+  info: backend_util.Conv2DInfo,
+  outHeight: number,
+  outWidth: number,
+): { rows: AxisWindow; cols: AxisWindow } {
+  return {
+    rows: axisWindow(
+      info.inHeight,
+      -info.padInfo.top,
+      (outHeight - 1) * info.strideHeight + (info.filterHeight - 1) * info.dilationHeight + 1,
+    ),
+    cols: axisWindow(
+      info.inWidth,
+      -info.padInfo.left,
+      (outWidth - 1) * info.strideWidth + (info.filterWidth - 1) * info.dilationWidth + 1,
+    ),
+  };
+}
+
 /** Large explicit padding with a large stride can leave a window with no data at all in it. */
 export function windowsAreEmpty(rows: AxisWindow, cols: AxisWindow): boolean {
   return rows.size === 0 || cols.size === 0;

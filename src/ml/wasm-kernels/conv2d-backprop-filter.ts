@@ -1,6 +1,6 @@
 import { Conv2DBackpropFilter, backend_util } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { axisWindow, cutToWindows, windowPadding, windowsAreEmpty } from './axis-window.js';
+import { cutToWindows, forwardReadWindows, windowPadding, windowsAreEmpty } from './axis-window.js';
 import { WasmKernelCalls } from './wasm-kernel-calls.js';
 
 type Shape4D = [number, number, number, number];
@@ -34,16 +34,7 @@ const conv2DBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => {
     'channelsLast',
   );
   const [, outHeight, outWidth] = dy.shape as Shape4D;
-  const rows = axisWindow(
-    info.inHeight,
-    -info.padInfo.top,
-    (outHeight - 1) * info.strideHeight + info.filterHeight,
-  );
-  const cols = axisWindow(
-    info.inWidth,
-    -info.padInfo.left,
-    (outWidth - 1) * info.strideWidth + info.filterWidth,
-  );
+  const { rows, cols } = forwardReadWindows(info, outHeight, outWidth);
 
   const calls = new WasmKernelCalls(backend);
   try {

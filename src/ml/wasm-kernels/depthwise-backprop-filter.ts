@@ -5,7 +5,7 @@ import type {
   KernelFunc,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { axisWindow, cutToWindows, windowPadding, windowsAreEmpty } from './axis-window.js';
+import { cutToWindows, forwardReadWindows, windowPadding, windowsAreEmpty } from './axis-window.js';
 import { WasmKernelCalls } from './wasm-kernel-calls.js';
 
 type Shape4D = [number, number, number, number];
@@ -38,16 +38,7 @@ const depthwiseBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => 
   const [batch, , , channels] = x.shape as Shape4D;
   const [filterHeight, filterWidth, , multiplier] = filterShape;
   const [, outHeight, outWidth] = dy.shape as Shape4D;
-  const rows = axisWindow(
-    info.inHeight,
-    -info.padInfo.top,
-    (outHeight - 1) * info.strideHeight + (filterHeight - 1) * info.dilationHeight + 1,
-  );
-  const cols = axisWindow(
-    info.inWidth,
-    -info.padInfo.left,
-    (outWidth - 1) * info.strideWidth + (filterWidth - 1) * info.dilationWidth + 1,
-  );
+  const { rows, cols } = forwardReadWindows(info, outHeight, outWidth);
 
   const calls = new WasmKernelCalls(backend);
   try {

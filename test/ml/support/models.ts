@@ -46,18 +46,6 @@ export function weightsByLayer(model: tf.LayersModel): Map<string, Float32Array[
   return new Map(model.layers.map((l) => [l.name, l.getWeights().map((w) => w.dataSync() as Float32Array)]));
 }
 
-/** A deep copy through the TF.js serialisation (what saving and loading a base would give). */
-export async function cloneModel(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
-}
-
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
   let m = 0;
