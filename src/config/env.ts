@@ -73,7 +73,12 @@ export const envSchema = z.object({
     .optional(),
   PREDICT_MAX_INSTANCES: z.coerce.number().int().positive().default(256),
   PREDICT_MAX_BATCH: z.coerce.number().int().positive().default(64),
-  PREDICT_MAX_WAIT_MS: z.coerce.number().min(0).default(2),
+  /**
+   * How long a row that finds a batch slot free waits for company. 0 (TF Serving's advice for
+   * CPU inference): batches still grow under load, from the rows that queue while the pipeline
+   * is full, and no request ever waits on a timer while the inference worker could run it.
+   */
+  PREDICT_MAX_WAIT_MS: z.coerce.number().min(0).default(0),
   /** Inference workers; 0 = auto (one child process on the native backend, else cores - 1, at most 4). */
   PREDICT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   /**
