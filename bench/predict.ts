@@ -6,7 +6,9 @@
  *
  * Two image models: a CIFAR-sized CNN whose cost is in the convolutions (the usual case for
  * image models), and a light CNN whose cost is mostly per call, where batching matters most.
- * Clients send one 32x32 PNG per request as JSON { "instances": [{ "b64": ... }] }.
+ * Clients send one 32x32 image per request as JSON { "instances": [{ "b64": ... }] }: a PNG
+ * already at the model's size (decoded by the PNG fast path, src/data/png-fast-path.ts), and, in
+ * the `batched-jpeg` case, a JPEG, which goes through sharp on libuv's pool.
  *
  * The load generator runs in a process of its own (bench/predict-load.ts), so it never shares
  * the server's event loop; the server logs at `info` (the production default) to /dev/null, so
@@ -44,7 +46,7 @@ import { createRuntime, type Runtime } from '../src/runtime.js';
 import { Store } from '../src/storage/store.js';
 import type { LoadRequest, LoadResult } from './predict-load.js';
 
-export type ServerCase = 'batched' | 'unbatched';
+export type ServerCase = 'batched' | 'unbatched' | 'batched-jpeg';
 
 export interface PredictBenchOptions {
   connections?: number;
@@ -129,15 +131,20 @@ export const MODELS = [
   { name: 'light-cnn', filters: 8, label: 'CNN 8-16-32 filters' },
 ];
 
-async function noisePngs(n: number): Promise<Buffer[]> {
+async function noiseImages(n: number, format: 'png' | 'jpeg'): Promise<Buffer[]> {
   return Promise.all(
     Array.from({ length: n }, (_, k) => {
       const raw = Buffer.alloc(SIZE * SIZE * 3);
       for (let i = 0; i < raw.length; i++) raw[i] = (i * 31 + k * 97 + ((i * k) % 13)) & 255;
-      return sharp(raw, { raw: { width: SIZE, height: SIZE, channels: 3 } })
-        .png()
-        .toBuffer();
+      const img = sharp(raw, { raw: { width: SIZE, height: SIZE, channels: 3 } });
+      return (format === 'png' ? img.png() : img.jpeg({ quality: 90 })).toBuffer();
     }),
+  );
+}
+
+async function requestBodies(format: 'png' | 'jpeg'): Promise<string[]> {
+  return (await noiseImages(16, format)).map((img) =>
+    JSON.stringify({ instances: [{ b64: img.toString('base64') }], topK: 3 }),
   );
 }
 
@@ -276,7 +283,7 @@ async function benchModel(
   spec: (typeof MODELS)[number],
   store: Store,
   dataDir: string,
-  bodies: string[],
+  bodies: Record<'png' | 'jpeg', string[]>,
   opts: Opts,
 ): Promise<PredictBenchRow[]> {
   const { connections, durationSec, log } = opts;
@@ -320,19 +327,31 @@ async function benchModel(
     },
   ];
 
-  const all: Array<{ id: ServerCase; name: string; env: Record<string, string> }> = [
-    { id: 'batched', name: `server, dynamic batching, ${connections} clients`, env: {} },
+  const all: Array<{
+    id: ServerCase;
+    name: string;
+    env: Record<string, string>;
+    format: 'png' | 'jpeg';
+  }> = [
+    { id: 'batched', name: `server, dynamic batching, ${connections} clients`, env: {}, format: 'png' },
     {
       id: 'unbatched',
       name: `server, batching off (PREDICT_MAX_BATCH=1), ${connections} clients`,
       env: { PREDICT_MAX_BATCH: '1' },
+      format: 'png',
+    },
+    {
+      id: 'batched-jpeg',
+      name: `server, dynamic batching, JPEG decoded by sharp, ${connections} clients`,
+      env: {},
+      format: 'jpeg',
     },
   ];
   for (const c of all.filter((c) => opts.cases.includes(c.id))) {
     log(`${label}: ${c.name} ...`);
     const { app, runtime, url } = await serve(c.env, dataDir, opts.logLevel);
     try {
-      const req = { url: `${url}/v1/models/${spec.name}/predict`, bodies, connections };
+      const req = { url: `${url}/v1/models/${spec.name}/predict`, bodies: bodies[c.format], connections };
       await load({ ...req, durationSec: 3 }); // start workers, load the model, warm up
       const a = await counters(app);
       const r = await load({ ...req, durationSec });
@@ -385,7 +404,7 @@ export async function benchPredict(opts: PredictBenchOptions = {}): Promise<Pred
     connections: opts.connections ?? 32,
     durationSec: opts.durationSec ?? 8,
     rawSec: opts.rawSec ?? 5,
-    cases: opts.cases ?? ['batched', 'unbatched'],
+    cases: opts.cases ?? ['batched', 'unbatched', 'batched-jpeg'],
     logLevel: opts.logLevel ?? 'info',
     log: opts.log ?? (() => undefined),
   };
@@ -395,9 +414,7 @@ export async function benchPredict(opts: PredictBenchOptions = {}): Promise<Pred
   try {
     const store = new Store(dataDir);
     await store.init();
-    const bodies = (await noisePngs(16)).map((img) =>
-      JSON.stringify({ instances: [{ b64: img.toString('base64') }], topK: 3 }),
-    );
+    const bodies = { png: await requestBodies('png'), jpeg: await requestBodies('jpeg') };
     const rows: PredictBenchRow[] = [];
     for (const spec of models) rows.push(...(await benchModel(spec, store, dataDir, bodies, o)));
     return { name: 'predict', backend: backend.name, cores: os.availableParallelism(), rows };

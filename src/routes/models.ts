@@ -12,7 +12,10 @@ import type { PredictionService } from '../services/prediction-service.js';
 export interface ModelRoutesOptions {
   models: ModelService;
   predictions: PredictionService;
-  config: Pick<Config, 'PREDICT_MAX_INSTANCES' | 'PREDICT_MAX_IMAGE_BYTES'>;
+  config: Pick<
+    Config,
+    'PREDICT_MAX_INSTANCES' | 'PREDICT_MAX_IMAGE_BYTES' | 'LOG_LEVEL' | 'PREDICT_LOG_LEVEL'
+  >;
 }
 
 /** `:id` takes a model id or a model name (newest version, or `?version=`); DELETE takes ids only. */
@@ -82,6 +85,8 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
   r.post(
     '/v1/models/:id/predict',
     {
+      // The hot route: no per-request access log by default (PREDICT_LOG_LEVEL); errors still are.
+      logLevel: moreSevere(config.LOG_LEVEL, config.PREDICT_LOG_LEVEL),
       schema: {
         params,
         querystring: z.object({ version, topK: topK.optional() }),
@@ -119,6 +124,13 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
       });
     },
   );
+}
+
+const SEVERITY = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: 100 };
+
+/** A route's level only ever quiets it: LOG_LEVEL=error must not let its warnings through. */
+function moreSevere(a: Config['LOG_LEVEL'], b: Config['LOG_LEVEL']): Config['LOG_LEVEL'] {
+  return SEVERITY[a] >= SEVERITY[b] ? a : b;
 }
 
 /** Every file part is an image instance, in order; a `topK` field may ride along. */

@@ -17,7 +17,12 @@ import {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('DynamicBatcher', () => {
-  function doubler(opts: { maxBatch: number; maxWaitMs: number; maxInFlight?: number; delayMs?: number }) {
+  function doubler(opts: {
+    maxBatch: number;
+    maxWaitMs: number;
+    maxInFlight?: number;
+    delayMs?: number | ((xs: number[]) => number);
+  }) {
     const batches: BatchInfo[] = [];
     const runs: number[][] = [];
     const b = new DynamicBatcher<number, number>({
@@ -27,7 +32,7 @@ describe('DynamicBatcher', () => {
       onBatch: (info) => batches.push(info),
       run: async (xs) => {
         runs.push(xs);
-        await sleep(opts.delayMs ?? 0);
+        await sleep(typeof opts.delayMs === 'function' ? opts.delayMs(xs) : (opts.delayMs ?? 0));
         if (xs.includes(-1)) throw new Error('poisoned batch');
         return xs.map((x) => x * 2);
       },
@@ -62,6 +67,38 @@ describe('DynamicBatcher', () => {
     expect(await first).toEqual([2]);
     expect(await rest).toEqual([[4], [6], [8]]);
     expect(runs).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('sends rows that queued behind a full pipeline at the next free slot, not after the wait', async () => {
+    const { b, runs } = doubler({
+      maxBatch: 2,
+      maxWaitMs: 10_000,
+      maxInFlight: 2,
+      delayMs: (xs) => (xs.includes(3) ? 1_500 : 100),
+    });
+    const t0 = performance.now();
+    const first = b.submit([1, 2]); // full batches leave at once: both slots are busy
+    const slow = b.submit([3, 4]);
+    const queued = b.submit([5]);
+    expect(await queued).toEqual([10]);
+    // It left when the first batch ended, while the slow one still ran.
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(await Promise.all([first, slow])).toEqual([
+      [2, 4],
+      [6, 8],
+    ]);
+    expect(runs).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('hands queued rows to a worker that went idle at once, not after the wait', async () => {
+    const { b, runs } = doubler({ maxBatch: 2, maxWaitMs: 10_000, maxInFlight: 2, delayMs: 100 });
+    const t0 = performance.now();
+    const first = b.submit([1, 2]);
+    // A slot is free, so this one may wait for company ... until the running batch ends.
+    const second = b.submit([3]);
+    expect(await Promise.all([first, second])).toEqual([[2, 4], [6]]);
+    expect(runs).toEqual([[1, 2], [3]]);
+    expect(performance.now() - t0).toBeLessThan(2_000);
   });
 
   it('fails only the rows of a failed batch', async () => {

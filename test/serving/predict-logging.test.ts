@@ -1,0 +1,120 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/env.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { deleteKeys, REDIS_URL } from '../helpers/app.js';
+import { imageClassifier, imageMeta, saveModel, solidPng } from './fixtures.js';
+
+/**
+ * /predict writes no per-request access log by default (PREDICT_LOG_LEVEL=warn): at thousands
+ * of predictions a second those two info lines cost real CPU. Its failures are still logged,
+ * other routes keep their access log, and PREDICT_LOG_LEVEL=info brings it back.
+ */
+
+interface Line {
+  level: number;
+  msg: string;
+  req?: { url: string };
+}
+
+async function start(env: Record<string, string>) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tls-predict-log-'));
+  const prefix = `test-predict-log-${process.pid}-${Date.now()}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    REDIS_URL,
+    DATA_DIR: dataDir,
+    QUEUE_PREFIX: prefix,
+    PREDICT_THREADS: '1',
+    TFJS_BACKEND: 'cpu',
+    ...env,
+  });
+  const lines: Line[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l) as Line);
+      done();
+    },
+  });
+  const runtime: Runtime = await createRuntime(config, pino({ level: config.LOG_LEVEL }, sink));
+  const app: FastifyInstance = await buildApp(runtime);
+  await app.ready();
+  return {
+    app,
+    runtime,
+    lines,
+    async close() {
+      await app.close();
+      await runtime.close();
+      await deleteKeys(`${prefix}:*`);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('predict request logging', () => {
+  let ctx: Awaited<ReturnType<typeof start>> | undefined;
+  afterEach(async () => {
+    await ctx?.close();
+    ctx = undefined;
+  });
+
+  it('skips the access log of /predict by default, keeps other routes and errors', async () => {
+    ctx = await start({});
+    const model = await imageClassifier(false);
+    const ok = await saveModel(ctx.runtime.store, model, imageMeta());
+    const broken = await saveModel(ctx.runtime.store, model, imageMeta());
+    model.dispose();
+    await writeFile(ctx.runtime.store.collection('models').pathOf(broken.id, 'model.json'), '{ not json');
+    const payload = { instances: [{ b64: (await solidPng([255, 0, 0])).toString('base64') }] };
+
+    const res = await ctx.app.inject({ method: 'POST', url: `/v1/models/${ok.id}/predict`, payload });
+    expect(res.statusCode, res.body).toBe(200);
+    const failed = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/models/${broken.id}/predict`,
+      payload,
+    });
+    expect(failed.statusCode).toBe(500);
+    await ctx.app.inject({ method: 'GET', url: `/v1/models/${ok.id}` });
+
+    // Only the GET has an access log (incoming request + request completed) ...
+    expect(ctx.lines.filter((l) => l.msg === 'incoming request').map((l) => l.req?.url)).toEqual([
+      `/v1/models/${ok.id}`,
+    ]);
+    expect(ctx.lines.filter((l) => l.msg === 'request completed')).toHaveLength(1);
+    // ... and the failed prediction is logged as an error.
+    expect(ctx.lines.filter((l) => l.level >= 50)).toHaveLength(1);
+  });
+
+  it('logs every /predict request with PREDICT_LOG_LEVEL=info', async () => {
+    ctx = await start({ PREDICT_LOG_LEVEL: 'info' });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/models/mdl_missing/predict',
+      payload: { instances: [[1, 2]] },
+    });
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(ctx.lines.filter((l) => l.msg === 'incoming request').map((l) => l.req?.url)).toEqual([
+      '/v1/models/mdl_missing/predict',
+    ]);
+    expect(ctx.lines.filter((l) => l.msg === 'request completed')).toHaveLength(1);
+  });
+
+  it('never logs /predict below LOG_LEVEL', async () => {
+    ctx = await start({ LOG_LEVEL: 'error', PREDICT_LOG_LEVEL: 'info' });
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/models/mdl_missing/predict',
+      payload: { instances: [[1, 2]] },
+    });
+    expect(ctx.lines).toEqual([]);
+  });
+});
