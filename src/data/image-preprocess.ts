@@ -1,6 +1,5 @@
 import sharp from 'sharp';
 import { UnprocessableError } from '../lib/errors.js';
-import { decodePlainPng } from './png-fast-path.js';
 import type { ImagePreprocessing } from './preprocessing.js';
 
 /** Refuse decompression bombs: no image used here needs more than ~100 megapixels. */
@@ -13,17 +12,8 @@ const FIT = { stretch: 'fill', letterbox: 'contain', crop: 'cover' } as const;
  * flattens alpha onto black, resizes as the spec says and scales 0..255 onto `spec.scale`.
  * Training (src/data) and /predict both call this, so served inputs match training inputs.
  * Returns HWC float32 of length size[0] * size[1] * channels.
- *
- * Small plain PNGs already at the target size skip sharp (src/data/png-fast-path.ts) with the
- * same result.
  */
 export async function preprocessImage(input: Buffer, spec: ImagePreprocessing): Promise<Float32Array> {
-  const plain = decodePlainPng(input, spec);
-  return scale(plain ?? (await decodeWithSharp(input, spec)), spec);
-}
-
-/** The general path: HWC uint8 pixels of any image sharp reads, preprocessed by libvips. */
-export async function decodeWithSharp(input: Buffer, spec: ImagePreprocessing): Promise<Buffer> {
   const [height, width] = spec.size;
   let raw: Buffer;
   try {
@@ -45,13 +35,9 @@ export async function decodeWithSharp(input: Buffer, spec: ImagePreprocessing): 
   if (raw.length !== expected) {
     throw new UnprocessableError(`image decoded to ${raw.length} values, expected ${expected}`);
   }
-  return raw;
-}
-
-function scale(raw: Uint8Array, spec: ImagePreprocessing): Float32Array {
   const [lo, hi] = spec.scale;
   const k = (hi - lo) / 255;
-  const out = new Float32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = (raw[i] as number) * k + lo;
+  const out = new Float32Array(expected);
+  for (let i = 0; i < expected; i++) out[i] = (raw[i] as number) * k + lo;
   return out;
 }
