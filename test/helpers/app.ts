@@ -42,6 +42,9 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const config = loadConfig(baseEnv);
   const logger = pino({ level: config.LOG_LEVEL });
   const runtime = await createRuntime(config, logger);
+  // Backend selection switches TF.js's global backend; let it finish before a test builds
+  // tensors, or they would race it ("backend 'wasm' has not yet been initialized").
+  await runtime.backend().catch(() => undefined);
   const app = await buildApp(runtime);
   await app.ready();
   const workers: WorkerHandle[] = [];

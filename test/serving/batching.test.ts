@@ -124,8 +124,8 @@ describe('dynamic batching through the API', () => {
   let images: Buffer[];
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');
     ctx = await buildTestApp({ PREDICT_MAX_WAIT_MS: '50', PREDICT_MAX_BATCH: '64' });
+    await tf.setBackend('cpu');
     // Untrained: its outputs on noise are far from saturated, so every input gives distinct scores.
     model = await imageClassifier(false);
     meta = await saveModel(ctx.runtime.store, model, imageMeta());

@@ -42,8 +42,8 @@ describe('/v1/models', () => {
   const tabulars: ModelMeta[] = [];
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');
     ctx = await buildTestApp();
+    await tf.setBackend('cpu');
     image = await imageClassifier();
     imageM = await saveModel(ctx.runtime.store, image, {
       ...imageMeta(),

@@ -67,8 +67,8 @@ describe('POST /v1/models/:id/predict', () => {
   };
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');
     ctx = await buildTestApp({ PREDICT_MAX_INSTANCES: '8', PREDICT_MAX_IMAGE_BYTES: '20000' });
+    await tf.setBackend('cpu');
     const store = ctx.runtime.store;
     image = await imageClassifier();
     imageV1 = await saveModel(store, await imageClassifier(false), imageMeta(), 'colours');
