@@ -53,31 +53,7 @@ export async function tinyImageModel(inputShape: [number, number, number]): Prom
   };
 }
 
-export interface Part {
-  name: string;
-  filename?: string;
-  data: Buffer | string;
-}
-
-/** A multipart/form-data body for `app.inject`. */
-export function multipart(parts: Part[]): { payload: Buffer; headers: Record<string, string> } {
-  const boundary = `----bm${Math.random().toString(16).slice(2)}`;
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const disposition = p.filename
-      ? `form-data; name="${p.name}"; filename="${p.filename}"`
-      : `form-data; name="${p.name}"`;
-    const type = p.filename ? 'Content-Type: application/octet-stream\r\n' : '';
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`));
-    chunks.push(Buffer.isBuffer(p.data) ? p.data : Buffer.from(p.data));
-    chunks.push(Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return {
-    payload: Buffer.concat(chunks),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
+export { multipart, type Part } from '../helpers/multipart.js';
 
 /** A zip of `{ name: contents }`. */
 export async function zipFiles(files: Record<string, Buffer | string>): Promise<Buffer> {

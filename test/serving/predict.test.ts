@@ -16,6 +16,7 @@ import {
   tabularMeta,
   tabularRegressor,
 } from './fixtures.js';
+import { multipart as multipartBody } from '../helpers/multipart.js';
 
 type Scored = { label: string; score: number };
 type Body = {
@@ -23,30 +24,15 @@ type Body = {
   predictions: Array<Scored & { topK: Scored[] } & { value: number | number[] }>;
 };
 
+/** Image files under the field `file`, after the plain fields. */
 function multipart(
   files: Array<{ name: string; data: Buffer; type?: string }>,
   fields: Record<string, string> = {},
 ) {
-  const boundary = '----serving' + Math.random().toString(16).slice(2);
-  const chunks: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields)) {
-    chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  }
-  for (const f of files) {
-    chunks.push(
-      Buffer.from(
-        `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${f.name}"\r\n` +
-          `content-type: ${f.type ?? 'image/png'}\r\n\r\n`,
-      ),
-      f.data,
-      Buffer.from('\r\n'),
-    );
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return {
-    payload: Buffer.concat(chunks),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
+  return multipartBody([
+    ...Object.entries(fields).map(([name, data]) => ({ name, data })),
+    ...files.map((f) => ({ name: 'file', filename: f.name, data: f.data, type: f.type ?? 'image/png' })),
+  ]);
 }
 
 const b64 = (b: Buffer) => ({ b64: b.toString('base64') });
