@@ -40,7 +40,3 @@ export function machineLine(backend: string): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, TF.js backend under test: ${backend}`;
 }
-
-export function ratio(a: number, b: number): string {
-  return b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a';
-}
