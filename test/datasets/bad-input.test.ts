@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
@@ -131,7 +132,15 @@ describe('POST /v1/datasets: bad input is refused and nothing is stored', () => 
       expectProblem(res, 400, /unsafe path/);
       expect(res.body.detail).toContain(name);
     }
-    expect(await readdir(path.dirname(ctx.dataDir))).toEqual(before);
+    // Other test files create their own temp folders meanwhile, so compare by what the hostile
+    // entries would have written: no evil.png next to DATA_DIR, in /tmp, or anywhere inside it.
+    const added = (await readdir(path.dirname(ctx.dataDir))).filter((n) => !before.includes(n));
+    expect(added.filter((n) => n.includes('evil'))).toEqual([]);
+    for (const target of [path.join(path.dirname(ctx.dataDir), 'evil.png'), '/tmp/evil.png', 'C:/evil.png']) {
+      expect(existsSync(target), target).toBe(false);
+    }
+    const inside = await readdir(ctx.dataDir, { recursive: true });
+    expect(inside.filter((n) => n.includes('evil'))).toEqual([]);
   });
 
   it('400 for symlinks in the archive', async () => {
