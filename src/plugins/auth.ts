@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { UnauthorizedError } from '../lib/errors.js';
+import { isApiRequest } from '../lib/request-path.js';
 
 /**
  * Bearer API keys for every /v1 route when API_KEYS is set. Keys are compared as SHA-256
@@ -24,7 +25,8 @@ export default fp(
     if (keys.length === 0) return;
 
     app.addHook('onRequest', async (request) => {
-      if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
+      // By the route that matched, not the URL's spelling (see lib/request-path.ts).
+      if (!isApiRequest(request)) return;
       if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials
       const header = request.headers.authorization;
       const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;

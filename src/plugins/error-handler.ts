@@ -22,12 +22,17 @@ export interface Problem {
 /** Problem types are URNs: stable identifiers that promise no web page behind them. */
 const TYPE_BASE = 'urn:transfer-learning:problem:';
 
+/** The request's path without its query, which may carry secrets (`?api_key=`). */
+function pathOnly(url: string): string {
+  return url.split(/[?#]/, 1)[0] ?? '';
+}
+
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   const type = /^[a-z][a-z0-9+.-]*:/i.test(problem.type) ? problem.type : TYPE_BASE + problem.type;
   return reply
     .status(problem.status)
     .header('content-type', 'application/problem+json; charset=utf-8')
-    .send({ ...problem, type, instance: problem.instance ?? reply.request.url });
+    .send({ ...problem, type, instance: problem.instance ?? pathOnly(reply.request.url) });
 }
 
 /** Fastify's own client errors (bad JSON, too large, wrong content type ...), by code. */
@@ -123,7 +128,7 @@ export default fp(
         type: 'not-found',
         title: 'Not found',
         status: 404,
-        detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+        detail: `No route ${request.method} ${pathOnly(request.url)}`,
       }),
     );
   },

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { TooManyRequestsError } from '../lib/errors.js';
+import { isApiRequest } from '../lib/request-path.js';
 
 export interface RateLimitOptions {
   /** Requests per minute per API key (or per client IP without keys); 0 turns limiting off. */
@@ -32,7 +33,7 @@ export default fp(
       skipOnError: true,
       keyGenerator: (req: FastifyRequest) => (req.apiKeyId ? `key:${req.apiKeyId}` : `ip:${req.ip}`),
       // Probes, scrapers, docs and CORS preflights are never limited.
-      allowList: (req: FastifyRequest) => req.method === 'OPTIONS' || !req.url.startsWith('/v1/'),
+      allowList: (req: FastifyRequest) => req.method === 'OPTIONS' || !isApiRequest(req),
       addHeadersOnExceeding: {
         'x-ratelimit-limit': true,
         'x-ratelimit-remaining': true,
