@@ -9,6 +9,7 @@ import type { BackendInfo } from './ml/backend.js';
 import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
 import errorHandler from './plugins/error-handler.js';
+import jsonBodyPlugin from './plugins/json-body.js';
 import metricsPlugin from './plugins/metrics.js';
 import multipartPlugin from './plugins/multipart.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
@@ -61,7 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Typed as Fastify's base logger: pino's own type is stricter and breaks route typing.
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.MAX_JSON_BODY_BYTES,
-    trustProxy: true,
+    trustProxy: config.TRUST_PROXY,
     requestIdHeader: 'x-request-id',
   });
   const routes: FastifyInstance['registeredRoutes'] = [];
@@ -75,6 +76,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorHandler);
+  await app.register(jsonBodyPlugin, {
+    maxDepth: config.MAX_JSON_DEPTH,
+    maxArrayLength: config.MAX_JSON_ARRAY_LENGTH,
+  });
   await app.register(metricsPlugin, { jobCounts: () => deps.queues.counts() });
   await app.register(cors, {
     origin: config.CORS_ORIGINS.includes('*')

@@ -55,6 +55,10 @@ export const envSchema = z.object({
   MAX_ARCHIVE_ENTRIES: z.coerce.number().int().positive().default(100_000),
   MAX_ARCHIVE_BYTES: bytes.default(4 * 1024 * 1024 * 1024),
   MAX_JSON_BODY_BYTES: bytes.default(16 * 1024 * 1024),
+  /** Deepest nesting a JSON body may have; checked before parsing (a job spec needs about 6). */
+  MAX_JSON_DEPTH: z.coerce.number().int().min(4).max(1000).default(32),
+  /** Longest array a JSON body may hold; checked before parsing. */
+  MAX_JSON_ARRAY_LENGTH: z.coerce.number().int().positive().default(100_000),
   MAX_BASE_MODEL_BYTES: bytes.default(512 * 1024 * 1024),
   URL_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** Allow base-model URLs on private/loopback addresses (tests, air-gapped mirrors). */
@@ -92,6 +96,29 @@ export const envSchema = z.object({
   MODEL_CACHE_MAX_MODELS: z.coerce.number().int().positive().default(8),
   MODEL_CACHE_MAX_BYTES: bytes.default(1024 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /**
+   * Which proxies may set X-Forwarded-For (the client address used by rate limits and logs):
+   * `false` (default: the socket's peer is the client), `true` (any: only behind a proxy that
+   * overwrites the header), a hop count, or a list of proxy addresses/CIDRs.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v, ctx): boolean | number | string[] => {
+      const t = v.trim().toLowerCase();
+      if (t === 'false' || t === '0' || t === 'no') return false;
+      if (t === 'true' || t === 'yes') return true;
+      if (/^\d+$/.test(t)) return Number(t);
+      const list = t
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (list.length === 0 || !list.every((s) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(s))) {
+        ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count or a list of IPs/CIDRs' });
+        return z.NEVER;
+      }
+      return list;
+    }),
 });
 
 export type Env = z.infer<typeof envSchema>;
