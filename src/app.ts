@@ -62,7 +62,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Typed as Fastify's base logger: pino's own type is stricter and breaks route typing.
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.MAX_JSON_BODY_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    // A hop count becomes proxy-addr's own form: trust the nearest n hops.
+    trustProxy:
+      typeof config.TRUST_PROXY === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.TRUST_PROXY)
+        : config.TRUST_PROXY,
     requestIdHeader: 'x-request-id',
   });
   const routes: FastifyInstance['registeredRoutes'] = [];

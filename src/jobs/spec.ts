@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { imagePreprocessingSchema } from '../data/preprocessing.js';
 import { ID_PATTERN } from '../lib/ids.js';
+import { modelNameSchema } from '../models/names.js';
 
 /**
  * The training job spec (POST /v1/jobs body). Everything but `datasetId` is optional; defaults
@@ -267,11 +268,8 @@ export const jobSpecSchema = z
       ])
       .optional(),
     seed: z.number().int().min(0).max(2_147_483_647).optional(),
-    modelName: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,128}$/, 'modelName uses 1-128 of A-Z a-z 0-9 . _ -')
-      .refine((s) => !/^\.+$/.test(s), 'modelName cannot be only dots')
-      .optional(),
+    /** The one model-name rule, the one the save step applies, so a job never trains to fail at the end. */
+    modelName: modelNameSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     const issue = (path: (string | number)[], message: string) =>

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelNameProblem } from '../../src/models/names.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
+
+/** The job spec takes exactly the model names the save step takes: refused at creation, not after training. */
+describe('model names in job specs', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await buildTestApp();
+  });
+  afterAll(() => ctx.close());
+
+  const refusedBySave = ['-lead', '.dot', '_under', 'x'.repeat(100), 'm_0123456789abcdef', 'a/b', '..'];
+
+  it.each(refusedBySave)('refuses %s with a 400 on body.modelName', async (name) => {
+    expect(modelNameProblem(name)).toBeDefined();
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: { datasetId: 'ds_0123456789abcdef', modelName: name },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'body.modelName' })]),
+    );
+  });
+
+  it('accepts a name the save step accepts (then fails on the missing dataset, not the name)', async () => {
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: { datasetId: 'ds_0123456789abcdef', modelName: 'flowers-v2.1_x' },
+    });
+    expect(res.statusCode).not.toBe(202);
+    const paths = ((res.json().errors ?? []) as Array<{ path: string }>).map((e) => e.path);
+    expect(paths).not.toContain('body.modelName');
+  });
+});
