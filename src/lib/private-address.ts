@@ -39,17 +39,53 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 
-/** The IPv4 address inside an IPv4-mapped, -compatible or NAT64 IPv6 address, if any. */
-function embeddedIpv4(address: string): string | undefined {
-  const lower = address.toLowerCase();
-  const dotted = /^(?:::ffff:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return dotted[1];
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hex) {
-    const hi = parseInt(hex[1] as string, 16);
-    const lo = parseInt(hex[2] as string, 16);
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+/** The eight 16-bit groups of an IPv6 address (any spelling: compressed, dotted tail). */
+function ipv6Groups(address: string): number[] | undefined {
+  // The WHATWG URL parser canonicalises every IPv6 spelling (dotted tails become hex groups).
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${address}]/`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return undefined;
   }
+  const [head = '', tail] = canonical.split('::');
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const groups = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff)
+    ? groups
+    : undefined;
+}
+
+const v4 = (hi: number, lo: number): string => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * The IPv4 address an IPv6 address carries, if any: IPv4-mapped (::ffff:0:0/96), -translated
+ * (::ffff:0:0:0/96), -compatible (::/96), NAT64 (64:ff9b::/96, 64:ff9b:1::/48) and 6to4
+ * (2002::/16). Each can reach the IPv4 host it embeds, so it is judged as that host.
+ */
+function embeddedIpv4(address: string): string | undefined {
+  const g = ipv6Groups(address);
+  if (!g) return undefined;
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = g as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const zeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0);
+  if (zeroUpTo(5) && g5 === 0xffff) return v4(g6, g7); // mapped
+  if (zeroUpTo(4) && g4 === 0xffff && g5 === 0) return v4(g6, g7); // translated
+  if (zeroUpTo(6) && (g6 !== 0 || g7 > 1)) return v4(g6, g7); // compatible (not :: or ::1)
+  if (g0 === 0x64 && g1 === 0xff9b && (g2 === 0 || g2 === 1) && g3 === 0 && g4 === 0 && g5 === 0) {
+    return v4(g6, g7); // NAT64, well-known and local-use prefixes
+  }
+  if (g0 === 0x2002) return v4(g1, g2); // 6to4
   return undefined;
 }
 

@@ -23,6 +23,13 @@ describe('isPrivateAddress', () => {
     '::ffff:7f00:1',
     '::ffff:a9fe:a9fe',
     '64:ff9b::10.0.0.1',
+    '::ffff:0:7f00:1',
+    '::ffff:0:127.0.0.1',
+    '0:0:0:0:0:ffff:7f00:0001',
+    '0000:0000:0000:0000:0000:FFFF:A9FE:A9FE',
+    '::127.0.0.1',
+    '64:ff9b:1::a00:1',
+    '2002:7f00:1::1',
     '[::1]',
     'fe80::1%eth0',
     'not-an-ip',
@@ -35,6 +42,9 @@ describe('isPrivateAddress', () => {
     '192.169.0.1',
     '2606:4700:4700::1111',
     '::ffff:8.8.8.8',
+    '::ffff:0:808:808',
+    '64:ff9b::8.8.8.8',
+    '2002:808:808::1',
   ])('%s is public', (a) => expect(isPrivateAddress(a)).toBe(false));
 });
 
