@@ -156,10 +156,14 @@ export function validateSpecAgainst(
       const units = task === 'classification' ? Math.max(classes, 1) : 1;
       params += n * units + units;
       if (params > MAX_NEW_PARAMS) {
+        // The field to change: the head when there is one, else what feeds the output layer.
+        const field = spec.head.length ? 'head' : spec.architecture ? 'architecture' : 'cutAt';
+        const advice =
+          field === 'cutAt' ? 'add pooling or cut at a smaller layer' : 'add pooling or use fewer units';
         err(
-          spec.head.length ? 'head' : 'cutAt',
+          field,
           `the new layers would have ${params.toLocaleString('en')} parameters (max ${MAX_NEW_PARAMS.toLocaleString('en')}); ` +
-            'add pooling or cut at a smaller layer',
+            advice,
         );
       }
     }

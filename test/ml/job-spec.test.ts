@@ -346,3 +346,20 @@ describe('validateSpecAgainst', () => {
     });
   });
 });
+
+describe('parameter limit', () => {
+  const wide = { type: 'dense' as const, units: 9_900, activation: 'relu' as const };
+
+  it('names the architecture of a from-scratch job, not cutAt', () => {
+    const s = spec({ architecture: [{ type: 'flatten' }, wide, wide] });
+    const errors = validateSpecAgainst(s, undefined, digits);
+    expect(errors).toEqual([
+      { path: 'architecture', message: expect.stringMatching(/parameters \(max .*use fewer units/) },
+    ]);
+  });
+
+  it('names the head when there is one, and cutAt for a bare cut', () => {
+    const headed = spec({ base: { baseModelId: BM }, cutAt: 'flatten', head: [wide, wide] });
+    expect(validateSpecAgainst(headed, cnnBase, digits).map((e) => e.path)).toEqual(['head']);
+  });
+});
