@@ -8,7 +8,7 @@ import { createLogger } from './lib/logger.js';
 import type { BackendInfo } from './ml/backend.js';
 import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
-import errorHandler from './plugins/error-handler.js';
+import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.js';
 import jsonBodyPlugin from './plugins/json-body.js';
 import metricsPlugin from './plugins/metrics.js';
 import multipartPlugin from './plugins/multipart.js';
@@ -71,6 +71,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           )(config.TRUST_PROXY)
         : config.TRUST_PROXY,
     requestIdHeader: 'x-request-id',
+    frameworkErrors,
+    clientErrorHandler,
   });
   const routes: FastifyInstance['registeredRoutes'] = [];
   app.decorate('registeredRoutes', routes);

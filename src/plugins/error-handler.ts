@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { isAppError, type FieldError } from '../lib/errors.js';
@@ -56,6 +58,45 @@ const FASTIFY_CODES: Record<string, { status: number; type: string; title: strin
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, type: 'bad-request', title: 'Bad request' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, type: 'bad-request', title: 'Bad request' },
 };
+
+/**
+ * Errors the router raises before any hook runs (Fastify's `frameworkErrors` option): a URL
+ * that does not decode, a path parameter past `maxParamLength`. Problems like every other.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void sendProblem(reply, {
+    type: tooLong ? 'uri-too-long' : 'bad-request',
+    title: tooLong ? 'URI too long' : 'Bad request',
+    status: tooLong ? 414 : 400,
+    detail: tooLong
+      ? 'a path parameter is longer than the server accepts'
+      : 'the URL is not valid: a percent-escape does not decode',
+  });
+}
+
+/**
+ * Requests Node's HTTP parser rejects before Fastify sees them (malformed request line,
+ * oversized headers, timeouts): answered as problem+json on the raw socket, then closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'the request did not arrive in time']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are larger than the server accepts']
+        : [400, 'the request is not valid HTTP'];
+  const title = STATUS_CODES[status] ?? 'Bad request';
+  const body = JSON.stringify({ type: `${TYPE_BASE}bad-request`, title, status, detail });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/problem+json; charset=utf-8\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
 
 function fieldPath(context: string | undefined, instancePath: string): string {
   const rest = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
