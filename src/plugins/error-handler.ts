@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { isAppError, type FieldError } from '../lib/errors.js';
+import { isRedisUnavailable } from '../queue/queue-service.js';
 
 /**
  * The single place where failures become RFC 9457 problem documents. Services throw typed
@@ -98,6 +99,9 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   socket.destroy(err);
 }
 
+const REDIS_RETRY_AFTER_S = 5;
+const REDIS_DOWN_DETAIL = 'The job queue is unavailable (Redis does not answer); try again shortly';
+
 function fieldPath(context: string | undefined, instancePath: string): string {
   const rest = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
   const root = context === 'querystring' ? 'query' : (context ?? 'body');
@@ -120,6 +124,19 @@ export default fp(
           detail: error.message,
           ...(error.errors ? { errors: error.errors } : {}),
           ...(error.extra ?? {}),
+        });
+      }
+
+      // Any Redis command that fails for want of Redis, wherever it ran: 503, never a 500.
+      if (isRedisUnavailable(error)) {
+        request.log.warn({ err: error }, 'Redis unavailable');
+        reply.header('retry-after', String(REDIS_RETRY_AFTER_S));
+        return sendProblem(reply, {
+          type: 'service-unavailable',
+          title: 'Service unavailable',
+          status: 503,
+          detail: REDIS_DOWN_DETAIL,
+          retryAfter: REDIS_RETRY_AFTER_S,
         });
       }
 

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobSpecSchema } from '../jobs/spec.js';
+import { isAppError } from '../lib/errors.js';
 import { ID_PATTERN } from '../lib/ids.js';
+import { isRedisUnavailable } from '../queue/queue-service.js';
 import type { JobService } from '../services/job-service.js';
 
 const params = z.object({ id: z.string().regex(ID_PATTERN, 'not a valid job id') });
@@ -94,9 +96,13 @@ export default async function jobRoutes(app: FastifyInstance, opts: { jobs: JobS
       }
     } catch (err) {
       request.log.warn({ err }, 'job event stream ended with an error');
-      res.write(
-        `event: error\ndata: ${JSON.stringify({ detail: 'event stream interrupted; reconnect or poll GET /v1/jobs/:id' })}\n\n`,
-      );
+      const cause = isAppError(err)
+        ? { status: err.status, detail: err.message }
+        : isRedisUnavailable(err)
+          ? { status: 503, detail: 'The job queue is unavailable (Redis does not answer)' }
+          : { status: 500, detail: 'the event stream failed' };
+      const detail = `${cause.detail}; reconnect or poll GET /v1/jobs/:id`;
+      res.write(`event: error\ndata: ${JSON.stringify({ ...cause, detail })}\n\n`);
     } finally {
       clearInterval(heartbeat);
       res.end();

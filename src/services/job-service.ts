@@ -183,7 +183,12 @@ export class JobService {
         if (!pending) await new Promise<void>((r) => wake.push(r));
         pending = false;
         if (signal.aborted) break;
-        const view = await this.get(id).catch(() => undefined);
+        // A job removed meanwhile ends the stream; any other failure (Redis down) is the
+        // caller's to report, so the client learns why the stream ended.
+        const view = await this.get(id).catch((err: unknown) => {
+          if (err instanceof NotFoundError) return undefined;
+          throw err;
+        });
         if (!view) break;
         if (FINAL.includes(view.state)) {
           yield { type: 'end', job: view };
