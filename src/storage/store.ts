@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ConflictError, NotFoundError } from '../lib/errors.js';
 import { assertSafeId } from '../lib/ids.js';
@@ -22,6 +23,39 @@ export type CollectionName = (typeof COLLECTIONS)[number];
 
 const TMP = '.tmp';
 
+/**
+ * Staging folders are named `<label>@<host>@<pid>@<process start ms>@<random>`, so a start-up
+ * sweep can tell the debris of a dead process from a write in progress.
+ */
+const SEP = '@';
+const PROCESS_START = Math.round(performance.timeOrigin);
+const OWNER = [os.hostname(), process.pid, PROCESS_START].join(SEP);
+
+interface StagingOwner {
+  host: string;
+  pid: number;
+  start: number;
+}
+
+function stagingOwner(name: string): StagingOwner | undefined {
+  const parts = name.split(SEP);
+  if (parts.length !== 5) return undefined;
+  const [, host = '', pid, start] = parts;
+  const owner = { host, pid: Number(pid), start: Number(start) };
+  return Number.isInteger(owner.pid) && owner.pid > 0 && Number.isFinite(owner.start) ? owner : undefined;
+}
+
+function ownerAlive(owner: StagingOwner): boolean {
+  if (owner.pid === process.pid) return owner.start === PROCESS_START;
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class Store {
   readonly root: string;
 
@@ -30,8 +64,11 @@ export class Store {
   }
 
   /**
-   * Creates the layout and removes staging debris left by crashed processes. Only debris older
-   * than `staleMs` goes: other processes sharing DATA_DIR may be staging a write right now.
+   * Creates the layout and removes staging debris left by crashed processes. Debris whose owner
+   * (named in the folder: host, pid, process start) is known dead goes at once: a process of
+   * this host that no longer runs, or an earlier life of this very pid (a restarted container
+   * is pid 1 again). Debris of other hosts sharing DATA_DIR, whose liveness can't be seen from
+   * here, goes only when older than `staleMs`.
    */
   async init(staleMs = 6 * 60 * 60 * 1000): Promise<void> {
     for (const c of COLLECTIONS) await mkdir(path.join(this.root, c), { recursive: true });
@@ -40,8 +77,11 @@ export class Store {
     const now = Date.now();
     for (const name of await readdir(tmp)) {
       const full = path.join(tmp, name);
+      const owner = stagingOwner(name);
       const s = await stat(full).catch(() => undefined);
-      if (s && now - s.mtimeMs >= staleMs) await rm(full, { recursive: true, force: true });
+      if (!s) continue;
+      const dead = owner !== undefined && owner.host === os.hostname() && !ownerAlive(owner);
+      if (dead || now - s.mtimeMs >= staleMs) await rm(full, { recursive: true, force: true });
     }
   }
 
@@ -51,7 +91,7 @@ export class Store {
 
   /** A fresh staging folder inside DATA_DIR (same filesystem, so rename is atomic). */
   async stagingDir(label: string): Promise<string> {
-    const dir = path.join(this.root, TMP, `${label}-${randomBytes(6).toString('hex')}`);
+    const dir = path.join(this.root, TMP, `${label}${SEP}${OWNER}${SEP}${randomBytes(6).toString('hex')}`);
     await mkdir(dir, { recursive: true });
     return dir;
   }

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +55,25 @@ describe('storage', () => {
     await new Store(root).init();
     await expect(stat(stale)).rejects.toThrow();
     expect((await stat(fresh)).isDirectory()).toBe(true);
+  });
+
+  it('sweeps at once the staging of a dead process of this host, keeps the living and other hosts', async () => {
+    const host = os.hostname();
+    const child = spawn(process.execPath, ['-e', '0']);
+    const deadPid = child.pid!;
+    await once(child, 'exit');
+    const name = (owner: string) => path.join(root, '.tmp', `models-ds_x@${owner}@abcdef`);
+    const dead = name(`${host}@${deadPid}@${Date.now()}`);
+    const earlierLifeOfThisPid = name(`${host}@${process.pid}@1`);
+    const living = path.join(await store.stagingDir('models-live'));
+    const otherHost = name(`elsewhere.example@${deadPid}@${Date.now()}`);
+    for (const dir of [dead, earlierLifeOfThisPid, otherHost]) await mkdir(dir, { recursive: true });
+    await new Store(root).init();
+    await expect(stat(dead)).rejects.toThrow();
+    await expect(stat(earlierLifeOfThisPid)).rejects.toThrow();
+    expect((await stat(living)).isDirectory()).toBe(true);
+    expect((await stat(otherHost)).isDirectory()).toBe(true);
+    expect(path.basename(living)).toContain(`@${host}@${process.pid}@`);
   });
 
   it('never lets an id or a file path escape its collection', async () => {
