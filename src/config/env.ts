@@ -93,6 +93,11 @@ export const envSchema = z.object({
   PREDICT_WORKER: z.enum(['auto', 'thread', 'process']).default('auto'),
   /** Largest single image accepted by /predict (multipart file or decoded b64). */
   PREDICT_MAX_IMAGE_BYTES: bytes.default(16 * 1024 * 1024),
+  /**
+   * Pixels one /predict request may have decoded, all its images together, read from their
+   * headers before any is decoded (a 12 KB PNG can hold 100 megapixels).
+   */
+  PREDICT_MAX_REQUEST_PIXELS: z.coerce.number().int().positive().default(128_000_000),
   MODEL_CACHE_MAX_MODELS: z.coerce.number().int().positive().default(8),
   MODEL_CACHE_MAX_BYTES: bytes.default(1024 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),

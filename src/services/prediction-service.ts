@@ -22,6 +22,7 @@ export type ServingConfig = Pick<
   | 'PREDICT_THREADS'
   | 'PREDICT_WORKER'
   | 'PREDICT_MAX_IMAGE_BYTES'
+  | 'PREDICT_MAX_REQUEST_PIXELS'
   | 'MODEL_CACHE_MAX_MODELS'
   | 'MODEL_CACHE_MAX_BYTES'
 >;
@@ -103,6 +104,7 @@ export class PredictionService {
     const rows = await toRows(meta, req.input, {
       maxInstances: config.PREDICT_MAX_INSTANCES,
       maxImageBytes: config.PREDICT_MAX_IMAGE_BYTES,
+      maxRequestPixels: config.PREDICT_MAX_REQUEST_PIXELS,
     });
     const outputs = await this.batcherFor(meta).submit(rows);
     const topK = req.topK ?? DEFAULT_TOP_K;

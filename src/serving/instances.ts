@@ -1,4 +1,5 @@
-import { preprocessImage } from '../data/image-preprocess.js';
+import sharp from 'sharp';
+import { MAX_INPUT_PIXELS, preprocessImage } from '../data/image-preprocess.js';
 import type { ImagePreprocessing, TabularPreprocessing } from '../data/preprocessing.js';
 import {
   AppError,
@@ -24,6 +25,8 @@ export type PredictInput =
 export interface InstanceLimits {
   maxInstances: number;
   maxImageBytes: number;
+  /** Pixels decoded per request, all images together (read from headers before decoding). */
+  maxRequestPixels: number;
 }
 
 type Failure = FieldError & { kind: 'invalid' | 'too-large' | 'undecodable' };
@@ -74,38 +77,94 @@ export async function toRows(
     }
   }
 
-  const jobs =
+  // Three passes, so a request is refused before its images cost any decoding: check each
+  // instance and get its bytes; read the image headers and hold the request to its pixel
+  // budget; then decode one image at a time, so one request's images never occupy every
+  // thread of libuv's pool while other requests' images wait behind them.
+  const failures: Failure[] = [];
+  const collect = <T>(path: string, fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof InstanceFailure) failures.push({ path, message: err.message, kind: err.kind });
+      else throw err;
+      return undefined;
+    }
+  };
+  const prepared: Prepared[] =
     input.kind === 'images'
       ? input.images.map((img) => ({
           path: img.path,
-          run: () =>
-            decodeImage(img.data, pre.kind === 'image' ? pre.image : undefined, limits, img.filename),
+          ...(img.filename !== undefined ? { filename: img.filename } : {}),
+          bytes: collect(img.path, () =>
+            checkImageBytes(img.data, pre.kind === 'image', limits, img.filename),
+          ),
         }))
-      : input.instances.map((inst, i) => ({
-          path: `instances[${i}]`,
-          run: () =>
+      : input.instances.map((inst, i) => {
+          const path = `instances[${i}]`;
+          const got = collect(path, () =>
             pre.kind === 'image'
               ? imageInstance(inst, pre.image, size, limits)
-              : Promise.resolve(tabularInstance(inst, pre.tabular)),
-        }));
+              : tabularInstance(inst, pre.tabular),
+          );
+          return got instanceof Float32Array ? { path, row: got } : { path, bytes: got };
+        });
 
-  const failures: Failure[] = [];
-  const rows = await Promise.all(
-    jobs.map(async (job) => {
+  const images = prepared.filter((p): p is Prepared & { bytes: Buffer } => p.bytes !== undefined);
+  if (images.length > 0 && pre.kind === 'image') {
+    const pixels = await Promise.all(
+      images.map(async (p) => {
+        try {
+          return await imagePixels(p.bytes);
+        } catch (err) {
+          const label = p.filename ? `'${p.filename}' ` : '';
+          failures.push({ path: p.path, message: `${label}${(err as Error).message}`, kind: 'undecodable' });
+          return 0;
+        }
+      }),
+    );
+    if (failures.length > 0) throw failureError(failures);
+    const total = pixels.reduce((a, b) => a + b, 0);
+    if (total > limits.maxRequestPixels) {
+      throw new PayloadTooLargeError(
+        `the request's images hold ${total.toLocaleString('en')} pixels in all; at most ` +
+          `${limits.maxRequestPixels.toLocaleString('en')} are decoded per request (PREDICT_MAX_REQUEST_PIXELS): ` +
+          'send smaller images or fewer per request',
+        { errors: [{ path: field, message: `at most ${limits.maxRequestPixels} pixels in all` }] },
+      );
+    }
+    for (const p of images) {
       try {
-        return await job.run();
+        p.row = await decodeImage(p.bytes, pre.image, p.filename);
       } catch (err) {
         if (err instanceof InstanceFailure)
-          failures.push({ path: job.path, message: err.message, kind: err.kind });
-        else if (err instanceof AppError && err.status === 422)
-          failures.push({ path: job.path, message: err.message, kind: 'undecodable' });
+          failures.push({ path: p.path, message: err.message, kind: err.kind });
         else throw err;
-        return undefined;
       }
-    }),
-  );
+    }
+  }
   if (failures.length > 0) throw failureError(failures);
-  return rows as Float32Array[];
+  return prepared.map((p) => p.row as Float32Array);
+}
+
+interface Prepared {
+  path: string;
+  filename?: string;
+  /** Encoded image bytes still to decode. */
+  bytes?: Buffer | undefined;
+  row?: Float32Array | undefined;
+}
+
+/** Width x height x frames, from the image's header alone (no pixel is decoded). */
+async function imagePixels(data: Buffer): Promise<number> {
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(data, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+  } catch (err) {
+    throw new Error(`not a readable image: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!meta.width || !meta.height) throw new Error('not a readable image: no dimensions in its header');
+  return meta.width * meta.height;
 }
 
 function failureError(failures: Failure[]): AppError {
@@ -123,17 +182,18 @@ function failureError(failures: Failure[]): AppError {
   return new UnprocessableError(detail, { errors });
 }
 
-async function imageInstance(
+/** A preprocessed numeric instance (its row), or the bytes of a base64 image (to decode). */
+function imageInstance(
   inst: unknown,
   spec: ImagePreprocessing,
   size: number,
   limits: InstanceLimits,
-): Promise<Float32Array> {
+): Float32Array | Buffer {
   if (Array.isArray(inst)) return tensorInstance(inst, size, spec);
   if (typeof inst === 'object' && inst !== null && 'b64' in inst) {
     const b64 = (inst as { b64: unknown }).b64;
     if (typeof b64 !== 'string') throw new InstanceFailure('invalid', '"b64" must be a base64 string');
-    return decodeImage(decodeBase64(b64, limits.maxImageBytes), spec, limits);
+    return checkImageBytes(decodeBase64(b64, limits.maxImageBytes), true, limits);
   }
   throw new InstanceFailure(
     'invalid',
@@ -142,14 +202,14 @@ async function imageInstance(
   );
 }
 
-async function decodeImage(
+function checkImageBytes(
   data: Buffer,
-  spec: ImagePreprocessing | undefined,
+  takesImages: boolean,
   limits: InstanceLimits,
   filename?: string,
-): Promise<Float32Array> {
+): Buffer {
   const label = filename ? `'${filename}' ` : '';
-  if (!spec) throw new InstanceFailure('invalid', 'this model does not take images');
+  if (!takesImages) throw new InstanceFailure('invalid', 'this model does not take images');
   if (data.length === 0) throw new InstanceFailure('invalid', `${label}is empty`);
   if (data.length > limits.maxImageBytes) {
     throw new InstanceFailure(
@@ -157,6 +217,11 @@ async function decodeImage(
       `${label}is ${data.length} bytes; images may be at most ${limits.maxImageBytes} bytes (PREDICT_MAX_IMAGE_BYTES)`,
     );
   }
+  return data;
+}
+
+async function decodeImage(data: Buffer, spec: ImagePreprocessing, filename?: string): Promise<Float32Array> {
+  const label = filename ? `'${filename}' ` : '';
   try {
     return await preprocessImage(data, spec);
   } catch (err) {
