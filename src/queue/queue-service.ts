@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { Queue, type JobsOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ServiceUnavailableError } from '../lib/errors.js';
+import { ConflictError, ServiceUnavailableError } from '../lib/errors.js';
 import {
   TRAINING_QUEUE,
   cancelChannel,
@@ -92,6 +93,53 @@ export class QueueService {
     });
   }
 
+  /**
+   * Runs `fn` while holding a Redis lock on each resource named in `ref`, so that creating a
+   * job that uses a dataset (or base, or model) and deleting it are serialised across every API
+   * process: the check-then-act of each ("does it exist?", "is it in use?") sees the other's
+   * whole effect or none of it. Locks are taken in a fixed order (no deadlock) and expire after
+   * `RESOURCE_LOCK_TTL_MS`, so a crashed holder blocks nobody for long.
+   */
+  async exclusive<T>(ref: ResourceRef, fn: () => Promise<T>): Promise<T> {
+    const keys = (
+      [
+        ['dataset', ref.datasetId],
+        ['base-model', ref.baseModelId],
+        ['model', ref.modelId],
+      ] as const
+    )
+      .filter(([, id]) => id !== undefined)
+      .map(([kind, id]) => `${this.opts.prefix}:lock:${kind}:${id}`)
+      .sort();
+    const token = randomBytes(12).toString('hex');
+    const held: string[] = [];
+    try {
+      for (const key of keys) {
+        await this.acquire(key, token);
+        held.push(key);
+      }
+      return await fn();
+    } finally {
+      for (const key of held.reverse()) {
+        await guard(() => this.redis.eval(RELEASE, 1, key, token)).catch(() => undefined);
+      }
+    }
+  }
+
+  private async acquire(key: string, token: string): Promise<void> {
+    const deadline = Date.now() + RESOURCE_LOCK_WAIT_MS;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+      const ok = await guard(() => this.redis.set(key, token, 'PX', RESOURCE_LOCK_TTL_MS, 'NX'));
+      if (ok === 'OK') return;
+      if (Date.now() + delay > deadline) {
+        throw new ConflictError('another request is changing this resource right now; retry', {
+          extra: { retryAfter: 1 },
+        });
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
   /** Asks every worker to abort this job if it is running it (delivered through pub/sub). */
   async publishCancel(jobId: string): Promise<void> {
     await guard(() => this.redis.publish(cancelChannel(this.opts.prefix), jobId));
@@ -101,6 +149,12 @@ export class QueueService {
     await this.queue.close();
   }
 }
+
+const RESOURCE_LOCK_TTL_MS = 30_000;
+const RESOURCE_LOCK_WAIT_MS = 10_000;
+/** Deletes the lock only if this holder still owns it (it may have expired and been retaken). */
+const RELEASE =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {

@@ -51,7 +51,10 @@ export type UploadPart =
 
 export interface BaseModelServiceDeps {
   store: Store;
-  queues: { isInUse(ref: ResourceRef): Promise<boolean> };
+  queues: {
+    isInUse(ref: ResourceRef): Promise<boolean>;
+    exclusive<T>(ref: ResourceRef, fn: () => Promise<T>): Promise<T>;
+  };
   config: Pick<
     Config,
     | 'MAX_BASE_MODEL_BYTES'
@@ -443,11 +446,13 @@ export class BaseModelService {
 
   async remove(id: string): Promise<void> {
     assertSafeId(id);
-    if (!(await this.collection.exists(id))) throw new NotFoundError(`base model '${id}' not found`);
-    if (await this.deps.queues.isInUse({ baseModelId: id })) {
-      throw new ConflictError(`base model '${id}' is used by a queued or running job; cancel it or wait`);
-    }
-    await this.collection.remove(id);
+    await this.deps.queues.exclusive({ baseModelId: id }, async () => {
+      if (!(await this.collection.exists(id))) throw new NotFoundError(`base model '${id}' not found`);
+      if (await this.deps.queues.isInUse({ baseModelId: id })) {
+        throw new ConflictError(`base model '${id}' is used by a queued or running job; cancel it or wait`);
+      }
+      await this.collection.remove(id);
+    });
     this.deps.logger?.info({ baseModelId: id }, 'base model deleted');
   }
 

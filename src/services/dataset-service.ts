@@ -77,7 +77,7 @@ export class DatasetService {
   constructor(
     private readonly deps: {
       store: Store;
-      queues: Pick<QueueService, 'isInUse'>;
+      queues: Pick<QueueService, 'isInUse' | 'exclusive'>;
       limits: ArchiveLimits;
     },
   ) {}
@@ -197,14 +197,18 @@ export class DatasetService {
   async remove(id: string): Promise<void> {
     assertSafeId(id, 'id');
     const datasets = this.deps.store.collection('datasets');
-    if (!(await datasets.exists(id))) throw new NotFoundError(`dataset '${id}' not found`);
-    if (await this.deps.queues.isInUse({ datasetId: id })) {
-      throw new ConflictError(
-        `dataset '${id}' is used by a queued or running job; cancel the job or wait for it`,
-      );
-    }
-    this.indexes.delete(id);
-    await datasets.remove(id);
+    // Under the dataset's lock: a job being created for it is either queued (409 here) or
+    // will find the dataset gone (404 there), never both succeeding.
+    await this.deps.queues.exclusive({ datasetId: id }, async () => {
+      if (!(await datasets.exists(id))) throw new NotFoundError(`dataset '${id}' not found`);
+      if (await this.deps.queues.isInUse({ datasetId: id })) {
+        throw new ConflictError(
+          `dataset '${id}' is used by a queued or running job; cancel the job or wait for it`,
+        );
+      }
+      this.indexes.delete(id);
+      await datasets.remove(id);
+    });
   }
 
   private async index(id: string): Promise<CachedIndex> {

@@ -67,6 +67,18 @@ export class JobService {
   }
 
   async create(spec: JobSpec): Promise<JobView> {
+    // Under the locks of what the job uses, so a concurrent delete of its dataset or base
+    // either happens before the check (404/400 here) or sees the queued job (409 there).
+    const base = spec.base as { baseModelId?: string; modelId?: string } | undefined;
+    const uses = {
+      datasetId: spec.datasetId,
+      ...(base?.baseModelId ? { baseModelId: base.baseModelId } : {}),
+      ...(base?.modelId ? { modelId: base.modelId } : {}),
+    };
+    return this.deps.queues.exclusive(uses, () => this.validateAndQueue(spec));
+  }
+
+  private async validateAndQueue(spec: JobSpec): Promise<JobView> {
     const errors = await this.deps.validate(spec);
     if (errors.length > 0) {
       throw new ValidationError(errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });

@@ -25,7 +25,7 @@ export class ModelService {
   constructor(
     private readonly deps: {
       registry: ModelRegistry;
-      queues: Pick<QueueService, 'isInUse'>;
+      queues: Pick<QueueService, 'isInUse' | 'exclusive'>;
       predictions: Pick<PredictionService, 'evict'>;
     },
   ) {}
@@ -52,11 +52,13 @@ export class ModelService {
         errors: [{ path: 'id', message: 'expected a model id (m_...)' }],
       });
     }
-    await this.deps.registry.get(ref.id);
-    if (await this.deps.queues.isInUse({ modelId: ref.id })) {
-      throw new ConflictError(`model '${ref.id}' is the base of a queued or running job; cancel it first`);
-    }
-    await this.deps.registry.remove(ref.id);
+    await this.deps.queues.exclusive({ modelId: ref.id }, async () => {
+      await this.deps.registry.get(ref.id);
+      if (await this.deps.queues.isInUse({ modelId: ref.id })) {
+        throw new ConflictError(`model '${ref.id}' is the base of a queued or running job; cancel it first`);
+      }
+      await this.deps.registry.remove(ref.id);
+    });
     this.deps.predictions.evict(ref.id);
   }
 

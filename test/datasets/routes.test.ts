@@ -197,7 +197,7 @@ describe('/v1/datasets routes', () => {
     req.write(zip.subarray(0, zip.length >> 1));
     // Wait until the server is streaming the upload into staging, then vanish.
     const tmp = path.join(ctx.dataDir, '.tmp');
-    await waitFor(async () => (await readdir(tmp)).some((d) => d.startsWith('upload-')), 10_000);
+    await waitFor(async () => (await readdir(tmp)).some((d) => d.startsWith('upload@')), 10_000);
     req.destroy();
     await waitFor(async () => (await readdir(tmp)).length === 0, 10_000);
     expect(await readdir(path.join(ctx.dataDir, 'datasets'))).toEqual([]);
