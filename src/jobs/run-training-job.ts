@@ -3,7 +3,8 @@ import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { loadBaseModel } from '../base-models/base-ref.js';
 import { openTrainingData } from '../data/training-data.js';
-import { isAppError } from '../lib/errors.js';
+import { ConflictError, isAppError } from '../lib/errors.js';
+import { derivedId } from '../lib/ids.js';
 import type { ModelMeta } from '../models/meta.js';
 import { saveTrainedModel } from '../models/registry.js';
 import { CancelledError } from '../ml/errors.js';
@@ -37,6 +38,15 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
   const started = Date.now();
   const tensorsBefore = tf.memory().numTensors;
   const spec: JobSpec = opts.payload.spec;
+  // Exactly-once publication: the job's model id is derived from the job id, so an attempt
+  // that finds it published (an earlier attempt saved it, then lost its lock or its process)
+  // records it instead of training again, and two attempts running at once publish one model.
+  const modelId = derivedId('model', opts.jobId);
+  const models = opts.store.collection('models');
+  if (await models.exists(modelId)) {
+    opts.log.info({ jobId: opts.jobId, modelId }, 'model already published by an earlier attempt');
+    return { modelId };
+  }
   const resolved = await resolveJob(opts.store, spec);
   if (!resolved.ok) {
     throw new UnrecoverableError(
@@ -79,7 +89,8 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
     });
     model = result.model;
     await opts.report({ phase: 'saving', history: result.history });
-    const meta: ModelMeta = await saveTrainedModel(opts.store, {
+    const meta: ModelMeta | undefined = await saveTrainedModel(opts.store, {
+      id: modelId,
       model,
       ...(spec.modelName ? { name: spec.modelName } : {}),
       meta: {
@@ -98,12 +109,16 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
         backend: opts.backend,
         durationMs: Date.now() - started,
       },
+    }).catch(async (err: unknown) => {
+      // A twin attempt of this job published first: its model is this job's model.
+      if (err instanceof ConflictError && (await models.exists(modelId))) return undefined;
+      throw err;
     });
     opts.log.info(
-      { jobId: opts.jobId, modelId: meta.id, cached: result.cached, durationMs: Date.now() - started },
-      'model trained and saved',
+      { jobId: opts.jobId, modelId, cached: result.cached, durationMs: Date.now() - started, twin: !meta },
+      meta ? 'model trained and saved' : 'model already published by a twin attempt',
     );
-    return { modelId: meta.id };
+    return { modelId };
   } catch (err) {
     if (err instanceof CancelledError) throw new UnrecoverableError('cancelled by request');
     // Bad data or spec: retrying would fail the same way.

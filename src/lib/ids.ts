@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ValidationError } from './errors.js';
 
 /**
@@ -17,6 +17,17 @@ export function newId(kind: IdKind): string {
   const buf = randomBytes(16);
   let s = '';
   for (const b of buf) s += ALPHABET[b % 32];
+  return `${ID_PREFIXES[kind]}_${s}`;
+}
+
+/**
+ * The same id for the same key, every time: a job's model is `derivedId('model', jobId)`, so
+ * a retried or duplicated attempt of the job publishes to the id the first attempt used.
+ */
+export function derivedId(kind: IdKind, key: string): string {
+  const digest = createHash('sha256').update(`${kind}\0${key}`).digest();
+  let s = '';
+  for (const b of digest.subarray(0, 16)) s += ALPHABET[b % 32];
   return `${ID_PREFIXES[kind]}_${s}`;
 }
 

@@ -2,7 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { LRUCache } from 'lru-cache';
-import { NotFoundError, ValidationError } from '../lib/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
 import { assertSafeId, newId } from '../lib/ids.js';
 import { saveModelToDir } from '../ml/model-io.js';
 import type { Collection, Page, Store } from '../storage/store.js';
@@ -160,20 +160,32 @@ export class ModelRegistry {
     const id = assertSafeId(input.id ?? newId('model'));
     const name = input.name === undefined ? undefined : assertModelName(input.name);
     checkConsistent(model, input.meta);
-    return this.models.create(id, async (dir) => {
-      const { bytes } = await saveModelToDir(model, dir);
-      const version = name === undefined ? undefined : await this.versions.claim(name, id);
-      const meta: ModelMeta = {
-        ...input.meta,
-        id,
-        ...(name === undefined ? {} : { name, version }),
-        createdAt: input.meta.createdAt ?? new Date().toISOString(),
-        params: input.meta.params ?? countParams(model),
-        sizeBytes: bytes,
-      };
-      await writeFile(path.join(dir, META_JSON), JSON.stringify(meta, null, 2));
-      return meta;
-    });
+    let claimed: number | undefined;
+    return this.models
+      .create(id, async (dir) => {
+        const { bytes } = await saveModelToDir(model, dir);
+        const version = name === undefined ? undefined : await this.versions.claim(name, id);
+        claimed = version;
+        const meta: ModelMeta = {
+          ...input.meta,
+          id,
+          ...(name === undefined ? {} : { name, version }),
+          createdAt: input.meta.createdAt ?? new Date().toISOString(),
+          params: input.meta.params ?? countParams(model),
+          sizeBytes: bytes,
+        };
+        await writeFile(path.join(dir, META_JSON), JSON.stringify(meta, null, 2));
+        return meta;
+      })
+      .catch(async (err: unknown) => {
+        // A twin publish of the same id won; a version this attempt claimed would be a gap
+        // pointing at the twin's model (unless it is the very claim the twin holds).
+        if (err instanceof ConflictError && name !== undefined && claimed !== undefined) {
+          const winner = await this.models.readJson<ModelMeta>(id, META_JSON).catch(() => undefined);
+          if (winner?.version !== claimed) await this.versions.release(name, claimed, id);
+        }
+        throw err;
+      });
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, readdir } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isSafeId } from '../lib/ids.js';
 import { isNotFound, type Collection } from '../storage/store.js';
@@ -43,10 +43,16 @@ export class ModelVersions {
     return path.join(this.root, assertModelName(name));
   }
 
-  /** Claims the next version of `name` for `modelId`; distinct and increasing under any concurrency. */
+  /**
+   * Claims the next version of `name` for `modelId`; distinct and increasing under any
+   * concurrency. A model id that already holds a version (a retried publish) keeps it.
+   */
   async claim(name: string, modelId: string): Promise<number> {
     const dir = this.dirOf(name);
     await mkdir(dir, { recursive: true });
+    for (const v of await this.claims(name)) {
+      if ((await this.claimedBy(name, v)) === modelId) return v;
+    }
     let candidate = (await this.highestClaimed(name)) + 1;
     for (;;) {
       let fh;
@@ -66,6 +72,12 @@ export class ModelVersions {
       }
       return candidate;
     }
+  }
+
+  /** Gives up a claim that was never published (its publish lost to a twin with the same id). */
+  async release(name: string, version: number, modelId: string): Promise<void> {
+    if ((await this.claimedBy(name, version)) !== modelId) return;
+    await rm(path.join(this.dirOf(name), String(version)), { force: true });
   }
 
   /** Published versions of `name`, newest first. */

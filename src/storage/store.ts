@@ -157,8 +157,13 @@ export class Collection {
     const staging = await this.store.stagingDir(`${this.name}-${id}`);
     try {
       const result = await write(staging);
-      if (await this.exists(id)) throw new ConflictError(`${this.name} entry '${id}' already exists`);
-      await rename(staging, target);
+      const taken = (): ConflictError => new ConflictError(`${this.name} entry '${id}' already exists`);
+      if (await this.exists(id)) throw taken();
+      // A concurrent create of the same id may rename first: the loser's rename meets a
+      // non-empty folder and fails, so exactly one publishes.
+      await rename(staging, target).catch((err: NodeJS.ErrnoException) => {
+        throw err.code === 'ENOTEMPTY' || err.code === 'EEXIST' ? taken() : err;
+      });
       return result;
     } catch (err) {
       await rm(staging, { recursive: true, force: true });
