@@ -4,12 +4,13 @@ import type { Config } from '../config/env.js';
 import { ServiceUnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { BackendInfo } from '../ml/backend.js';
+import { tensorMemory } from '../ml/memory.js';
 import type { ModelMeta } from '../models/meta.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { DynamicBatcher } from '../serving/batcher.js';
 import { formatRow, type Prediction } from '../serving/format.js';
 import { rowSize, toRows, type PredictInput } from '../serving/instances.js';
-import { ServingMetrics } from '../serving/metrics.js';
+import { ServingMetrics, type TensorCount } from '../serving/metrics.js';
 import { InferencePool } from '../serving/pool.js';
 import type { WorkerBackend, WorkerStats } from '../serving/protocol.js';
 import type { WorkerKind } from '../serving/worker-endpoint.js';
@@ -91,10 +92,11 @@ export class PredictionService {
       logger: Logger;
     },
   ) {
-    this.metrics = new ServingMetrics(deps.metricsRegistry, () => ({
-      models: this.pool?.cache.size ?? 0,
-      bytes: this.pool?.cache.bytes ?? 0,
-    }));
+    this.metrics = new ServingMetrics(
+      deps.metricsRegistry,
+      () => ({ models: this.pool?.cache.size ?? 0, bytes: this.pool?.cache.bytes ?? 0 }),
+      () => this.tensorCounts(),
+    );
   }
 
   async predict(req: PredictRequest): Promise<PredictResponse> {
@@ -127,6 +129,20 @@ export class PredictionService {
   /** The inference workers' view: tensors, resident models, loads. Empty before first use. */
   async stats(): Promise<WorkerStats[]> {
     return this.pool ? this.pool.stats() : [];
+  }
+
+  /** Live tensors of this process and of every inference worker, for /metrics. */
+  private async tensorCounts(): Promise<TensorCount[]> {
+    const workers = await Promise.race([
+      this.stats(),
+      new Promise<WorkerStats[]>((_, reject) =>
+        setTimeout(() => reject(new Error('inference workers did not answer')), 2_000).unref(),
+      ),
+    ]);
+    return [
+      { process: 'api', ...tensorMemory() },
+      ...workers.map((w) => ({ process: String(w.worker), numTensors: w.numTensors, numBytes: w.numBytes })),
+    ];
   }
 
   /** Started on first prediction; `start()` starts it ahead (e.g. at boot, to warm workers). */

@@ -1,5 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+export interface TensorCount {
+  /** `api`, or the inference worker's thread id / pid. */
+  process: string;
+  numTensors: number;
+  numBytes: number;
+}
+
 /** Prediction metrics on the app's registry (GET /metrics). */
 export class ServingMetrics {
   readonly latency: Histogram;
@@ -10,7 +17,11 @@ export class ServingMetrics {
   readonly loads: Counter;
   readonly evictions: Counter;
 
-  constructor(registry: Registry, cache: () => { models: number; bytes: number }) {
+  constructor(
+    registry: Registry,
+    cache: () => { models: number; bytes: number },
+    tensors: () => Promise<TensorCount[]>,
+  ) {
     const registers = [registry];
     this.latency = new Histogram({
       name: 'predict_duration_seconds',
@@ -59,6 +70,26 @@ export class ServingMetrics {
         this.set(cache().models);
       },
     });
+    const tensorGauge = (name: string, help: string, pick: (t: TensorCount) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['process'] as const,
+        registers,
+        async collect() {
+          const counts = await tensors().catch(() => undefined);
+          if (!counts) return; // a worker that does not answer keeps its last value
+          this.reset();
+          for (const t of counts) this.set({ process: t.process }, pick(t));
+        },
+      });
+    };
+    tensorGauge(
+      'tfjs_tensors',
+      'Live TF.js tensors, by process (API and inference workers)',
+      (t) => t.numTensors,
+    );
+    tensorGauge('tfjs_tensor_bytes', 'Bytes held by live TF.js tensors, by process', (t) => t.numBytes);
     new Gauge({
       name: 'model_cache_bytes',
       help: 'Estimated bytes of the models resident in inference workers',

@@ -48,7 +48,7 @@ describe('exactly-once publication', () => {
 
   const published = async () => {
     const models = await ctx.runtime.store.collection('models').ids();
-    const versions = await readdir(path.join(ctx.dataDir, '.model-versions', 'once')).catch(() => []);
+    const versions = await readdir(path.join(ctx.dataDir, '.model-versions', 'once')).catch((): string[] => []);
     return { models, versions };
   };
 
