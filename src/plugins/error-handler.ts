@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { isAppError, type FieldError } from '../lib/errors.js';
-import { isRedisUnavailable } from '../queue/queue-service.js';
+import { isRedisConnectionError } from '../queue/queue-service.js';
 
 /**
  * The single place where failures become RFC 9457 problem documents. Services throw typed
@@ -128,7 +128,7 @@ export default fp(
       }
 
       // Any Redis command that fails for want of Redis, wherever it ran: 503, never a 500.
-      if (isRedisUnavailable(error)) {
+      if (isRedisConnectionError(error)) {
         request.log.warn({ err: error }, 'Redis unavailable');
         reply.header('retry-after', String(REDIS_RETRY_AFTER_S));
         return sendProblem(reply, {

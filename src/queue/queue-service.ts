@@ -173,6 +173,21 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Errors only ioredis raises when it has no usable connection, for the HTTP error handler: any
+ * error that escapes with one of these is a Redis outage wherever it was thrown. Narrower than
+ * isRedisUnavailable, which also matches socket errors and may only judge Redis calls.
+ */
+export function isRedisConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /^(Stream isn't writeable and enableOfflineQueue options is false|Connection is closed\.?)$/.test(
+      err.message,
+    )
+  );
+}
+
 export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const msg = err.message;
