@@ -7,7 +7,7 @@
  * Two image models: a CIFAR-sized CNN whose cost is in the convolutions (the usual case for
  * image models), and a light CNN whose cost is mostly per call, where batching matters most.
  * Clients send one 32x32 image per request as JSON { "instances": [{ "b64": ... }] }: a PNG
- * already at the model's size (decoded by the PNG fast path, src/data/png-fast-path.ts), and, in
+ * already at the model's size (decoded by sharp), and, in
  * the `batched-jpeg` case, a JPEG, which goes through sharp on libuv's pool.
  *
  * The load generator runs in a process of its own (bench/predict-load.ts), so it never shares
@@ -35,14 +35,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { FastifyInstance } from 'fastify';
 import { destination, pino } from 'pino';
 import sharp from 'sharp';
-import { buildApp } from '../src/app.js';
+import { buildApp } from '../src/http/app.js';
 import { loadConfig } from '../src/config/env.js';
 import { loggerOptions } from '../src/lib/logger.js';
 import { selectBackend } from '../src/ml/backend.js';
 import { loadModelFromDir } from '../src/ml/model-io.js';
 import { saveTrainedModel } from '../src/models/registry.js';
 import { threadCpuMs } from '../src/serving/thread-cpu.js';
-import { createRuntime, type Runtime } from '../src/runtime.js';
+import { createRuntime, type Runtime } from '../src/http/app-deps.js';
 import { Store } from '../src/storage/store.js';
 import type { LoadRequest, LoadResult } from './predict-load.js';
 

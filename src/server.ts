@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
+import { buildApp } from './http/app.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { ensureRedis, RedisUnavailableError, type EmbeddedRedis } from './queue/embedded-redis.js';
 import { startWorker, type WorkerHandle } from './queue/worker.js';
-import { createRuntime, type Runtime } from './runtime.js';
+import { createRuntime, type Runtime } from './http/app-deps.js';
 
 /**
  * The process entry: `ROLE=all` (default) runs the API and one worker in one command;

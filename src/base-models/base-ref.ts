@@ -1,12 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Preprocessing } from '../data/preprocessing.js';
+import type { Preprocessing } from '../contracts/preprocessing.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { Dim, LayerInfo, ModelSummary } from '../ml/layers.js';
 import { loadModelFromDir } from '../ml/model-io.js';
-import type { ModelMeta } from '../models/meta.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
 import type { Store } from '../storage/store.js';
 import { inspectModelDir } from './inspect.js';
-import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './meta.js';
+import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './base-model-meta.js';
 
 /**
  * A job's base is either a registered pretrained model or a model this service trained; the

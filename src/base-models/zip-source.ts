@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { PayloadTooLargeError, UnprocessableError } from '../lib/errors.js';
-import type { ByteBudget } from './byte-budget.js';
+import type { ByteBudget } from '../lib/byte-budget.js';
 import { MAX_MODEL_JSON_BYTES, missingShard, modelJsonTooLarge, type ModelSource } from './model-source.js';
 
 /**

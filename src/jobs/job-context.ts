@@ -3,8 +3,8 @@ import {
   type BaseDescription as StoredBase,
   type SummaryCache,
 } from '../base-models/base-ref.js';
-import { readManifest, type DatasetManifest } from '../data/manifest.js';
-import type { ImagePreprocessing } from '../data/preprocessing.js';
+import { readManifest, type DatasetManifest } from '../datasets/dataset-manifest.js';
+import type { ImagePreprocessing } from '../contracts/preprocessing.js';
 import { isAppError, type FieldError } from '../lib/errors.js';
 import type { Store } from '../storage/store.js';
 import {
@@ -13,7 +13,7 @@ import {
   type BaseDescription,
   type DatasetDescription,
 } from './spec-check.js';
-import type { JobSpec } from './spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 
 /**
  * Everything a job needs to know before training, resolved the same way by the API (to answer

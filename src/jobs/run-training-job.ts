@@ -2,17 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { loadBaseModel } from '../base-models/base-ref.js';
-import { openTrainingData } from '../data/training-data.js';
+import { openTrainingData } from '../datasets/training-data.js';
 import { isAppError } from '../lib/errors.js';
-import type { ModelMeta } from '../models/meta.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
 import { saveTrainedModel } from '../models/registry.js';
-import { CancelledError } from '../ml/errors.js';
-import type { TrainProgress as TrainerProgress } from '../ml/progress.js';
+import { CancelledError } from '../ml/cancellation.js';
+import type { TrainProgress as TrainerProgress } from '../contracts/progress.js';
 import { train } from '../ml/trainer.js';
 import type { TrainPayload, TrainProgress, TrainResult } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
 import { resolveJob } from './job-context.js';
-import type { JobSpec } from './spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 
 export interface RunTrainingJobOptions {
   store: Store;

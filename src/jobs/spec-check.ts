@@ -1,7 +1,7 @@
-import type { ImagePreprocessing } from '../data/preprocessing.js';
+import type { ImagePreprocessing } from '../contracts/preprocessing.js';
 import type { FieldError } from '../lib/errors.js';
-import type { DataKind, Task } from '../ml/types.js';
-import { type Dims, inferLayer, shapeElements, showShape } from './layer-shapes.js';
+import type { DataKind, Task } from '../ml/example-source.js';
+import { type Dims, inferLayer, shapeElements, showShape } from '../ml/layer-shapes.js';
 import {
   CLASSIFICATION_LOSSES,
   type InputSpec,
@@ -9,7 +9,7 @@ import {
   type LayerRef,
   type LayerSpec,
   REGRESSION_LOSSES,
-} from './spec.js';
+} from '../contracts/job-spec.js';
 
 /**
  * Checks of a parsed job spec against the base model and the dataset it names: what the zod

@@ -1,6 +1,6 @@
 /**
  * Typed errors that services throw; the HTTP layer maps them to RFC 9457 problem+json in
- * one place (src/plugins/error-handler.ts). Services never build HTTP responses themselves.
+ * one place (src/http/plugins/error-handler.ts). Services never build HTTP responses themselves.
  */
 
 export interface FieldError {

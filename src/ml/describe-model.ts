@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Dims } from '../jobs/layer-shapes.js';
+import type { Dims } from './layer-shapes.js';
 import type { BaseDescription, DatasetDescription } from '../jobs/spec-check.js';
 import { describeLayers, type LayerInfo } from './layers.js';
-import type { TrainingData } from './types.js';
+import type { TrainingData } from './example-source.js';
 
 /**
  * What the spec checks need to know of a loaded model and of training data. Layers come from

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UnprocessableError } from '../lib/errors.js';
-import type { EpochLog } from '../models/meta.js';
+import type { EpochLog } from '../contracts/model-meta.js';
 import { type AugmentSpec, augmentBatch } from './augment.js';
 import {
   EarlyStopping,
@@ -10,14 +10,14 @@ import {
   ReduceLROnPlateau,
   type ReduceLrConfig,
 } from './callbacks.js';
-import { throwIfAborted } from './errors.js';
+import { throwIfAborted } from './cancellation.js';
 import { evaluate } from './evaluate.js';
 import { type PerExampleLoss, metricSum } from './losses.js';
 import { getLearningRate } from './optimizers.js';
-import type { ProgressFn } from './progress.js';
+import type { ProgressFn } from '../contracts/progress.js';
 import { deriveSeed, mulberry32 } from './random.js';
 import { DropoutSeeder, forceFrozenInference } from './train-mode.js';
-import type { ExampleSource, Task } from './types.js';
+import type { ExampleSource, Task } from './example-source.js';
 
 /**
  * One training phase (the first fit, or the fine-tune): a manual epoch loop over async batches

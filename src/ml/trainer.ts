@@ -1,22 +1,22 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import { findLayer, resolveImageInput, validateSpecAgainst } from '../jobs/spec-check.js';
 import type { FieldError } from '../lib/errors.js';
 import { ValidationError } from '../lib/errors.js';
-import type { EpochLog, Evaluation } from '../models/meta.js';
+import type { EpochLog, Evaluation } from '../contracts/model-meta.js';
 import { augmentActive } from './augment.js';
 import { applyFreeze, buildModel, disposeBase, frozenEnd, unfreezeFrom } from './build-model.js';
 import { type EarlyStoppingOutcome, resolveMonitor } from './callbacks.js';
 import { describeData, describeModel } from './describe-model.js';
-import { throwIfAborted } from './errors.js';
+import { throwIfAborted } from './cancellation.js';
 import { type EvaluateOptions, evaluate } from './evaluate.js';
 import { type CacheReport, prepareFeed } from './feed.js';
 import { classWeights, defaultLoss, lossFunction } from './losses.js';
 import { createOptimizer } from './optimizers.js';
-import type { ProgressFn } from './progress.js';
+import type { ProgressFn } from '../contracts/progress.js';
 import { randomSeed } from './random.js';
 import { runPhase } from './train-loop.js';
-import type { ExampleSource, TrainingData } from './types.js';
+import type { ExampleSource, TrainingData } from './example-source.js';
 
 /**
  * The trainer's public entry: builds the job's model, trains it (optionally in two phases),

@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '../lib/errors.js';
 import { assertSafeId, newId } from '../lib/ids.js';
 import { saveModelToDir } from '../ml/model-io.js';
 import type { Collection, Page, Store } from '../storage/store.js';
-import type { ModelMeta } from './meta.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
 import { assertModelName, parseModelRef } from './names.js';
 import { ModelVersions, type PublishedVersion } from './versions.js';
 

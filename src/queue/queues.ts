@@ -1,5 +1,5 @@
-import type { JobSpec } from '../jobs/spec.js';
-import type { EpochLog } from '../models/meta.js';
+import type { JobSpec } from '../contracts/job-spec.js';
+import type { EpochLog } from '../contracts/model-meta.js';
 
 /**
  * Every queue and every job payload the service uses is declared here, so producer (API) and

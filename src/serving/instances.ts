@@ -1,5 +1,5 @@
-import { preprocessImage } from '../data/image-preprocess.js';
-import type { ImagePreprocessing, TabularPreprocessing } from '../data/preprocessing.js';
+import { preprocessImage } from '../datasets/image/image-preprocess.js';
+import type { ImagePreprocessing, TabularPreprocessing } from '../contracts/preprocessing.js';
 import {
   AppError,
   PayloadTooLargeError,
@@ -8,7 +8,7 @@ import {
   ValidationError,
   type FieldError,
 } from '../lib/errors.js';
-import type { ModelMeta } from '../models/meta.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
 
 /**
  * Request instances -> model input rows, with exactly the preprocessing the model was trained

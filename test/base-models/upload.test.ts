@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNsfwjsMobileNetV2 } from '../../src/base-models/nsfwjs-mobilenet-v2.js';
 import { loadModelFromDir } from '../../src/ml/model-io.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { multipart, nsfwjsFolder, tinyImageModel, zipFiles, type Part } from './fixtures.js';
+import {
+  multipart,
+  nsfwjsFolder,
+  tinyImageModel,
+  zipFiles,
+  type Part,
+} from '../helpers/base-model-fixtures.js';
 
 let ctx: TestContext;
 let nsfw: Awaited<ReturnType<typeof nsfwjsFolder>>;

@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type JobSpecInput, parseJobSpec } from '../../src/jobs/spec.js';
+import { type JobSpecInput, parseJobSpec } from '../../src/contracts/job-spec.js';
 import { ValidationError } from '../../src/lib/errors.js';
-import { CancelledError } from '../../src/ml/errors.js';
+import { CancelledError } from '../../src/ml/cancellation.js';
 import { describeLayers } from '../../src/ml/layers.js';
 import { cloneModel } from '../../src/ml/model-io.js';
-import type { TrainProgress } from '../../src/ml/progress.js';
+import type { TrainProgress } from '../../src/contracts/progress.js';
 import { type TrainResult, train } from '../../src/ml/trainer.js';
-import type { TrainingData } from '../../src/ml/types.js';
+import type { TrainingData } from '../../src/ml/example-source.js';
 import { initWasmBackend } from '../../src/ml/wasm-kernels/index.js';
-import { mnistData } from './support/mnist.js';
-import { maxAbsDiff, seededCnn, weightsByLayer } from './support/models.js';
+import { mnistData } from '../helpers/mnist.js';
+import { maxAbsDiff, seededCnn, weightsByLayer } from '../helpers/ml-models.js';
 
 const DS = 'ds_0123456789abcdef';
 const BM = 'bm_0123456789abcdef';

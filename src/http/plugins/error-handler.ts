@@ -1,0 +1,131 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isAppError, type FieldError } from '../../lib/errors.js';
+
+/**
+ * The single place where failures become RFC 9457 problem documents. Services throw typed
+ * errors (src/lib/errors.ts); validation errors list each failing field; 5xx never leak
+ * internals (the detail is generic, the real error goes to the log with the request id).
+ */
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+  [key: string]: unknown;
+}
+
+/** Problem types are URNs: stable identifiers that promise no web page behind them. */
+const TYPE_BASE = 'urn:transfer-learning:problem:';
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  const type = /^[a-z][a-z0-9+.-]*:/i.test(problem.type) ? problem.type : TYPE_BASE + problem.type;
+  return reply
+    .status(problem.status)
+    .header('content-type', 'application/problem+json; charset=utf-8')
+    .send({ ...problem, type, instance: problem.instance ?? reply.request.url });
+}
+
+/** Fastify's own client errors (bad JSON, too large, wrong content type ...), by code. */
+const FASTIFY_CODES: Record<string, { status: number; type: string; title: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, type: 'payload-too-large', title: 'Payload too large' },
+  FST_REQ_FILE_TOO_LARGE: { status: 413, type: 'payload-too-large', title: 'Payload too large' },
+  FST_FILES_LIMIT: { status: 413, type: 'payload-too-large', title: 'Too many files' },
+  FST_PARTS_LIMIT: { status: 413, type: 'payload-too-large', title: 'Too many parts' },
+  FST_FIELDS_LIMIT: { status: 413, type: 'payload-too-large', title: 'Too many fields' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    type: 'unsupported-media-type',
+    title: 'Unsupported media type',
+  },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: {
+    status: 415,
+    type: 'unsupported-media-type',
+    title: 'Unsupported media type',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, type: 'bad-request', title: 'Bad request' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, type: 'bad-request', title: 'Bad request' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, type: 'bad-request', title: 'Bad request' },
+};
+
+function fieldPath(context: string | undefined, instancePath: string): string {
+  const rest = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
+  const root = context === 'querystring' ? 'query' : (context ?? 'body');
+  return rest ? `${root}.${rest}` : root;
+}
+
+export default fp(
+  async function errorHandler(app: FastifyInstance) {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (isAppError(error)) {
+        if (error.status >= 500) request.log.error({ err: error }, error.message);
+        if (error.status === 429 || error.status === 503) {
+          const retry = error.extra?.['retryAfter'];
+          if (typeof retry === 'number') reply.header('retry-after', String(retry));
+        }
+        return sendProblem(reply, {
+          type: error.type,
+          title: error.title,
+          status: error.status,
+          detail: error.message,
+          ...(error.errors ? { errors: error.errors } : {}),
+          ...(error.extra ?? {}),
+        });
+      }
+
+      // Route schema failures (zod or JSON Schema): one entry per failing field.
+      if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
+        const errors = (error.validation ?? []).map((v) => ({
+          path: fieldPath(error.validationContext, v.instancePath),
+          message: v.message ?? 'invalid',
+        }));
+        return sendProblem(reply, {
+          type: 'validation-error',
+          title: 'Invalid request',
+          status: 400,
+          detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+          errors,
+        });
+      }
+
+      const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+      if (known) {
+        return sendProblem(reply, { ...known, detail: error.message });
+      }
+
+      if (isResponseSerializationError(error)) {
+        request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
+      } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+        // Other client errors raised by Fastify or its plugins (e.g. 429 from the rate limiter).
+        return sendProblem(reply, {
+          type: error.statusCode === 429 ? 'too-many-requests' : 'bad-request',
+          title: error.statusCode === 429 ? 'Too many requests' : 'Bad request',
+          status: error.statusCode,
+          detail: error.message,
+        });
+      } else {
+        request.log.error({ err: error }, 'unhandled error');
+      }
+      return sendProblem(reply, {
+        type: 'internal-error',
+        title: 'Internal server error',
+        status: 500,
+        detail: `An unexpected error occurred; reference ${request.id}`,
+      });
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(reply, {
+        type: 'not-found',
+        title: 'Not found',
+        status: 404,
+        detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+      }),
+    );
+  },
+  { name: 'error-handler' },
+);
