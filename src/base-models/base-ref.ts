@@ -15,7 +15,7 @@ import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './b
 
 export type BaseRef = { baseModelId: string } | { modelId: string };
 
-export interface BaseDescription {
+export interface StoredBase {
   ref: BaseRef;
   collection: 'base-models' | 'models';
   /** Folder holding model.json and its shards. */
@@ -87,11 +87,7 @@ export class SummaryCache {
  * Layers, shapes and recommended preprocessing of a base. Registered base models answer from
  * the files written at registration; trained models are loaded once (through `cache` if given).
  */
-export async function describeBase(
-  store: Store,
-  ref: BaseRef,
-  cache?: SummaryCache,
-): Promise<BaseDescription> {
+export async function describeBase(store: Store, ref: BaseRef, cache?: SummaryCache): Promise<StoredBase> {
   const { collection, id, dir } = await existingDir(store, ref);
   const col = store.collection(collection);
   if (collection === 'base-models') {

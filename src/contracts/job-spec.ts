@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { imagePreprocessingSchema } from './preprocessing.js';
-import { ID_PATTERN } from '../lib/ids.js';
+import { ID_PATTERN } from './id-pattern.js';
 
 /**
  * The training job spec (POST /v1/jobs body). Everything but `datasetId` is optional; defaults
@@ -302,6 +302,3 @@ export type JobSpecInput = z.input<typeof jobSpecSchema>;
 export function parseJobSpec(input: unknown): JobSpec {
   return jobSpecSchema.parse(input);
 }
-
-export { validateSpecAgainst } from '../jobs/spec-check.js';
-export type { BaseDescription, DatasetDescription, LayerDescription } from '../jobs/spec-check.js';

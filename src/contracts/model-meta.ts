@@ -1,5 +1,5 @@
 import type { Preprocessing } from './preprocessing.js';
-import type { Task } from '../ml/example-source.js';
+import type { Task } from './task.js';
 
 /** `models/<id>/meta.json`: everything needed to serve, explain and reproduce a trained model. */
 

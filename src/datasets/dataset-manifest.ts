@@ -1,4 +1,4 @@
-import type { Task } from '../ml/example-source.js';
+import type { Task } from '../contracts/task.js';
 import { assertSafeId } from '../lib/ids.js';
 import type { Store } from '../storage/store.js';
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import type { Task } from '../ml/example-source.js';
+import type { Task } from '../contracts/task.js';
 import type { Store } from '../storage/store.js';
 import { ingestImageZip } from './image/image-ingest.js';
 import { INDEX_FILE, MANIFEST_FILE, type DatasetManifest, type ImageIndex } from './dataset-manifest.js';

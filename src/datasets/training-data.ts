@@ -15,7 +15,7 @@ import {
   type TabularDatasetManifest,
 } from './dataset-manifest.js';
 import type { ImagePreprocessing, Preprocessing } from '../contracts/preprocessing.js';
-import { stratifiedSplit } from './split.js';
+import { stratifiedSplit } from '../lib/seeded-split.js';
 import { featureStats, TabularExampleSource } from './tabular/tabular-source.js';
 
 /**

@@ -1,18 +1,11 @@
-import {
-  describeBase,
-  type BaseDescription as StoredBase,
-  type SummaryCache,
-} from '../base-models/base-ref.js';
+import { describeBase, type StoredBase, type SummaryCache } from '../base-models/base-ref.js';
 import { readManifest, type DatasetManifest } from '../datasets/dataset-manifest.js';
 import type { ImagePreprocessing } from '../contracts/preprocessing.js';
 import { isAppError, type FieldError } from '../lib/errors.js';
 import type { Store } from '../storage/store.js';
-import {
-  resolveImageInput,
-  validateSpecAgainst,
-  type BaseDescription,
-  type DatasetDescription,
-} from './spec-check.js';
+import type { BaseTopology, DatasetDescription } from '../contracts/model-topology.js';
+import { resolveImageInput } from '../ml/layer-refs.js';
+import { validateSpecAgainst } from './spec-check.js';
 import type { JobSpec } from '../contracts/job-spec.js';
 
 /**
@@ -79,7 +72,7 @@ export async function resolveJob(store: Store, spec: JobSpec, cache?: SummaryCac
     inputShape,
     hasValidation: manifest.split.provided,
   };
-  const baseForCheck: BaseDescription | undefined = base && {
+  const baseForCheck: BaseTopology | undefined = base && {
     layers: base.layers.map((l) => ({
       name: l.name,
       className: l.className,

@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Dims } from './layer-shapes.js';
-import type { BaseDescription, DatasetDescription } from '../jobs/spec-check.js';
+import type { BaseTopology, DatasetDescription, Dims } from '../contracts/model-topology.js';
 import { describeLayers, type LayerInfo } from './layers.js';
 import type { TrainingData } from './example-source.js';
 
@@ -10,7 +9,7 @@ import type { TrainingData } from './example-source.js';
  * means the same thing everywhere.
  */
 
-export interface ModelDescription extends BaseDescription {
+export interface ModelDescription extends BaseTopology {
   layers: LayerInfo[];
   outputShape: Dims;
 }

@@ -1,12 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { DataKind, Task } from '../contracts/task.js';
 
 /**
  * The contract between data loading (src/datasets/) and training (src/ml/). Training code never
  * reads files: it pulls batches of tensors from an ExampleSource.
  */
-
-export type Task = 'classification' | 'regression';
-export type DataKind = 'image' | 'tabular';
 
 export interface Batch {
   /** [batch, ...inputShape], float32, already preprocessed (resized, scaled, standardised). */

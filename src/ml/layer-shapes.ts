@@ -1,4 +1,5 @@
 import type { LayerSpec } from '../contracts/job-spec.js';
+import type { Dims } from '../contracts/model-topology.js';
 
 /**
  * Output shapes and parameter counts of spec layers, computed without TF.js, so a job whose
@@ -6,8 +7,6 @@ import type { LayerSpec } from '../contracts/job-spec.js';
  * failing inside a worker with a TF.js shape error. Shapes exclude the batch dimension; `null`
  * is an unknown size (e.g. a base with a free spatial input) and is carried along unchecked.
  */
-
-export type Dims = Array<number | null>;
 
 export type ShapeResult = { shape: Dims; params: number } | { error: string };
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { epochOrder } from './random.js';
-import type { Batch, BatchOptions, ExampleSource, Task } from './example-source.js';
+import { epochOrder } from '../lib/seeded-split.js';
+import type { Batch, BatchOptions, ExampleSource } from './example-source.js';
+import type { Task } from '../contracts/task.js';
 
 /**
  * An ExampleSource over examples already in memory (one Float32Array, example after example).

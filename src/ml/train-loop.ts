@@ -15,9 +15,11 @@ import { evaluate } from './evaluate.js';
 import { type PerExampleLoss, metricSum } from './losses.js';
 import { getLearningRate } from './optimizers.js';
 import type { ProgressFn } from '../contracts/progress.js';
-import { deriveSeed, mulberry32 } from './random.js';
+import { mulberry32 } from '../lib/seeded-split.js';
+import { deriveSeed } from './random.js';
 import { DropoutSeeder, forceFrozenInference } from './train-mode.js';
-import type { ExampleSource, Task } from './example-source.js';
+import type { ExampleSource } from './example-source.js';
+import type { Task } from '../contracts/task.js';
 
 /**
  * One training phase (the first fit, or the fine-tune): a manual epoch loop over async batches

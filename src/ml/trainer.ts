@@ -1,13 +1,13 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { JobSpec } from '../contracts/job-spec.js';
-import { findLayer, resolveImageInput, validateSpecAgainst } from '../jobs/spec-check.js';
 import type { FieldError } from '../lib/errors.js';
 import { ValidationError } from '../lib/errors.js';
 import type { EpochLog, Evaluation } from '../contracts/model-meta.js';
 import { augmentActive } from './augment.js';
 import { applyFreeze, buildModel, disposeBase, frozenEnd, unfreezeFrom } from './build-model.js';
 import { type EarlyStoppingOutcome, resolveMonitor } from './callbacks.js';
-import { describeData, describeModel } from './describe-model.js';
+import { describeModel } from './describe-model.js';
+import { findLayer, resolveImageInput } from './layer-refs.js';
 import { throwIfAborted } from './cancellation.js';
 import { type EvaluateOptions, evaluate } from './evaluate.js';
 import { type CacheReport, prepareFeed } from './feed.js';
@@ -222,7 +222,11 @@ function finalEvaluation(
   });
 }
 
-/** The spec checks of the API, repeated here with the real model and data in hand. */
+/**
+ * What only the loaded model and data can show. The spec itself was checked against the
+ * dataset and base before it got here (src/jobs/spec-check.ts, in the API and in the worker),
+ * so the trainer trusts it.
+ */
 function checkJob({ spec, data, base }: TrainOptions): void {
   if (!spec.base && base) throw new Error('train(): a base model was given for a job spec without `base`');
   const errors: FieldError[] = [];
@@ -231,7 +235,6 @@ function checkJob({ spec, data, base }: TrainOptions): void {
   if (data.train.size === 0)
     errors.push({ path: 'datasetId', message: 'the training split has no examples' });
   const baseDesc = base ? describeModel(base) : undefined;
-  errors.push(...validateSpecAgainst(spec, baseDesc, describeData(data)));
   const expected = baseDesc
     ? baseDesc.inputShape.slice(1)
     : data.kind === 'image'

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../lib/errors.js';
-import { ID_PATTERN, isSafeId } from '../lib/ids.js';
+import { ID_PATTERN } from '../contracts/id-pattern.js';
+import { isSafeId } from '../lib/ids.js';
 
 /**
  * Model names group versions, as in TF Serving: `/v1/models/<name>/predict` serves the newest

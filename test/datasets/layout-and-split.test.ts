@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planLayout } from '../../src/datasets/image/image-layout.js';
-import { epochOrder, stratifiedSplit } from '../../src/datasets/split.js';
+import { epochOrder, stratifiedSplit } from '../../src/lib/seeded-split.js';
 
 describe('planLayout', () => {
   const labelsOf = (paths: string[]) => {

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../src/datasets/split.js';
+import { mulberry32 } from '../../src/lib/seeded-split.js';
 
 /** The project's seeded generator (mulberry32), so test shapes and values replay from a seed. */
 export const seededRandom = mulberry32;

@@ -1,19 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type BaseDescription,
-  type DatasetDescription,
-  type JobSpecInput,
-  jobSpecSchema,
-  parseJobSpec,
-  validateSpecAgainst,
-} from '../../src/contracts/job-spec.js';
-import { resolveImageInput } from '../../src/jobs/spec-check.js';
+import { type JobSpecInput, jobSpecSchema, parseJobSpec } from '../../src/contracts/job-spec.js';
+import type { BaseTopology, DatasetDescription } from '../../src/contracts/model-topology.js';
+import { validateSpecAgainst } from '../../src/jobs/spec-check.js';
+import { resolveImageInput } from '../../src/ml/layer-refs.js';
 
 const DS = 'ds_0123456789abcdef';
 const BM = 'bm_0123456789abcdef';
 
 /** A small CNN base as describeModel() reports it (batch dimension first). */
-const cnnBase: BaseDescription = {
+const cnnBase: BaseTopology = {
   inputShape: [null, 28, 28, 1],
   layers: [
     { name: 'input', className: 'InputLayer', outputShape: [null, 28, 28, 1] },
@@ -224,7 +219,7 @@ describe('validateSpecAgainst', () => {
   it('refuses a conv base for a tabular dataset and a feature count mismatch', () => {
     const s = parseJobSpec({ datasetId: DS, base: { baseModelId: BM } });
     expect(validateSpecAgainst(s, cnnBase, houses).map((e) => e.path)).toContain('base');
-    const mlp: BaseDescription = {
+    const mlp: BaseTopology = {
       inputShape: [null, 10],
       layers: [
         { name: 'in', className: 'InputLayer', outputShape: [null, 10] },

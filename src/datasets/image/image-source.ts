@@ -6,7 +6,7 @@ import { mapLimit } from '../concurrency.js';
 import { preprocessImage } from './image-preprocess.js';
 import type { ImageExampleRecord } from '../dataset-manifest.js';
 import type { ImagePreprocessing } from '../../contracts/preprocessing.js';
-import { epochOrder } from '../split.js';
+import { epochOrder } from '../../lib/seeded-split.js';
 
 /** An ExampleSource that also names its examples (for tests, logs and evaluation reports). */
 export interface DatasetExampleSource extends ExampleSource {

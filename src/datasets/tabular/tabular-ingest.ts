@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError, type FieldError } from '../../lib/errors.js';
-import type { Task } from '../../ml/example-source.js';
+import type { Task } from '../../contracts/task.js';
 import { classWarnings, MAX_LISTED } from '../dataset-warnings.js';
 import { csvError, csvRecords } from '../labels-csv.js';
 import { RunningStats } from './running-stats.js';

@@ -1,9 +1,10 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import type { Batch, BatchOptions, Task } from '../../ml/example-source.js';
+import type { Batch, BatchOptions } from '../../ml/example-source.js';
+import type { Task } from '../../contracts/task.js';
 import type { DatasetExampleSource } from '../image/image-source.js';
 import { RunningStats } from './running-stats.js';
-import { epochOrder } from '../split.js';
+import { epochOrder } from '../../lib/seeded-split.js';
 
 /**
  * Rows of `features.f32` read per batch with positional reads (the matrix is never loaded

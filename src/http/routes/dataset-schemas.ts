@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../../lib/ids.js';
+import { ID_PATTERN } from '../../contracts/id-pattern.js';
 
 /** Response and parameter schemas of /v1/datasets (mirrored in openapi.yaml). */
 

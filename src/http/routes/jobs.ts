@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobSpecSchema } from '../../contracts/job-spec.js';
-import { ID_PATTERN } from '../../lib/ids.js';
+import { ID_PATTERN } from '../../contracts/id-pattern.js';
 import type { JobService } from '../../jobs/job-service.js';
 
 const params = z.object({ id: z.string().regex(ID_PATTERN, 'not a valid job id') });
