@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     await app.listen({ port: config.PORT, host: config.HOST });
   }
   if (config.ROLE !== 'api') {
-    worker = startWorker(config, logger);
+    worker = startWorker(config, logger, config.QUEUE_PREFIX, process.env);
   }
 
   let stopping = false;

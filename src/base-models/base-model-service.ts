@@ -15,7 +15,7 @@ import {
   findCatalogEntry,
   type CatalogEntry,
 } from './catalog.js';
-import { inspectModelDir } from './inspect.js';
+import { inspectModelDir } from '../ml/inspect-model-dir.js';
 import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './base-model-meta.js';
 import { DirectorySource, type ModelSource } from './model-source.js';
 import { NSFWJS_MOBILENET_V2, writeNsfwjsMobileNetV2 } from './nsfwjs-mobilenet-v2.js';

@@ -1,11 +1,10 @@
-import type * as tf from '@tensorflow/tfjs';
 import type { Preprocessing } from '../contracts/preprocessing.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { Dim, LayerInfo, ModelSummary } from '../ml/layers.js';
-import { loadModelFromDir } from '../ml/model-io.js';
+import { loadModelFromDir, type LayersModel } from '../ml/model-io.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import type { Store } from '../storage/store.js';
-import { inspectModelDir } from './inspect.js';
+import { inspectModelDir } from '../ml/inspect-model-dir.js';
 import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './base-model-meta.js';
 
 /**
@@ -50,7 +49,7 @@ async function existingDir(
 }
 
 /** Loads the referenced model (the caller disposes it). Throws NotFoundError (404) if absent. */
-export async function loadBaseModel(store: Store, ref: BaseRef): Promise<tf.LayersModel> {
+export async function loadBaseModel(store: Store, ref: BaseRef): Promise<LayersModel> {
   const { dir } = await existingDir(store, ref);
   return loadModelFromDir(dir);
 }

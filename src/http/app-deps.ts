@@ -1,10 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app.js';
 import type { Config } from '../config/env.js';
 import { selectBackend, type BackendInfo } from '../ml/backend.js';
 import { QueueService } from '../queue/queue-service.js';
-import { createRedis } from '../queue/redis.js';
+import { createRedis, type RedisClient } from '../queue/redis.js';
 import { Store } from '../storage/store.js';
 
 /**
@@ -20,7 +19,7 @@ export interface Runtime extends AppDeps {
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const store = new Store(config.DATA_DIR);
   await store.init();
-  const redis: Redis = createRedis(config.REDIS_URL, 'producer');
+  const redis: RedisClient = createRedis(config.REDIS_URL, 'producer');
   // Connection errors are reported per request (503) and by /readyz; don't crash or spam.
   let lastError = '';
   redis.on('error', (err: Error) => {
@@ -30,6 +29,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   redis.on('ready', () => (lastError = ''));
   const queues = new QueueService(redis, {
     prefix: config.QUEUE_PREFIX,
+    redisUrl: config.REDIS_URL,
     attempts: config.JOB_ATTEMPTS,
     backoffMs: config.JOB_BACKOFF_MS,
   });

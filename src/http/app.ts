@@ -1,7 +1,6 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
@@ -14,6 +13,7 @@ import multipartPlugin from './plugins/multipart.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import { ModelRegistry } from '../models/registry.js';
 import type { QueueService } from '../queue/queue-service.js';
+import type { RedisClient } from '../queue/redis.js';
 import datasetRoutes from './routes/datasets.js';
 import healthRoutes from './routes/health.js';
 import { DatasetService } from '../datasets/dataset-service.js';
@@ -45,7 +45,7 @@ export interface AppDeps {
   config: Config;
   store: Store;
   /** Producer connection (fails fast when Redis is down). */
-  redis: Redis;
+  redis: RedisClient;
   queues: QueueService;
   /** The process's TF.js backend, selected once (see src/ml/backend.ts). */
   backend: () => Promise<BackendInfo>;
@@ -137,9 +137,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const summaries = new SummaryCache();
   const jobs = new JobService({
     queues: deps.queues,
-    redis: deps.redis,
-    redisUrl: config.REDIS_URL,
-    prefix: config.QUEUE_PREFIX,
     validate: async (spec) => {
       const resolved = await resolveJob(deps.store, spec, summaries);
       return resolved.ok ? [] : resolved.errors.map((e) => ({ ...e, path: `body.${e.path}` }));

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { BackendInfo } from '../ml/backend.js';
 import type { QueueService } from '../queue/queue-service.js';
-import { ping } from '../queue/redis.js';
+import { ping, type RedisClient } from '../queue/redis.js';
 import type { Store } from '../storage/store.js';
 
 export interface Check {
@@ -18,7 +17,7 @@ export interface Readiness {
 export class HealthService {
   constructor(
     private readonly deps: {
-      redis: Redis;
+      redis: RedisClient;
       store: Store;
       queues: QueueService;
       backend: () => Promise<BackendInfo>;

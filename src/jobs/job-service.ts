@@ -1,19 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { QueueEvents, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import { assertSafeId, newId } from '../lib/ids.js';
 import type { EpochLog } from '../contracts/model-meta.js';
 import type { JobSpec } from '../contracts/job-spec.js';
-import type { QueueService } from '../queue/queue-service.js';
-import {
-  TRAINING_QUEUE,
-  cancelledKey,
-  type TrainPayload,
-  type TrainProgress,
-  type TrainResult,
-} from '../queue/queues.js';
-import { createRedis } from '../queue/redis.js';
+import type { QueueService, TypedJob } from '../queue/queue-service.js';
+import type { TrainJobProgress, TrainJobResult, TrainPayload } from '../queue/queues.js';
 
 /**
  * Training jobs as the API shows them, on top of BullMQ's job records. BullMQ's states map to
@@ -30,7 +21,7 @@ export interface JobView {
   startedAt?: string;
   finishedAt?: string;
   attempts: number;
-  progress?: Omit<TrainProgress, 'history'>;
+  progress?: Omit<TrainJobProgress, 'history'>;
   history: EpochLog[];
   error?: string;
   modelId?: string;
@@ -46,9 +37,6 @@ interface Tombstone {
 
 export interface JobServiceDeps {
   queues: QueueService;
-  redis: Redis;
-  redisUrl: string;
-  prefix: string;
   /** Checks a spec against its dataset and base (existence, layer names, shapes); [] when fine. */
   validate: (spec: JobSpec) => Promise<FieldError[]>;
 }
@@ -57,14 +45,10 @@ export type JobEvent = { type: 'progress'; job: JobView } | { type: 'end'; job: 
 
 const FINAL: JobState[] = ['completed', 'failed', 'cancelled'];
 
+type Job = TypedJob;
+
 export class JobService {
-  private events: QueueEvents | undefined;
-
   constructor(private readonly deps: JobServiceDeps) {}
-
-  private get cancelled(): string {
-    return cancelledKey(this.deps.prefix);
-  }
 
   async create(spec: JobSpec): Promise<JobView> {
     const errors = await this.deps.validate(spec);
@@ -97,8 +81,7 @@ export class JobService {
     limit: number;
     offset: number;
   }): Promise<{ items: JobView[]; total: number; limit: number; offset: number }> {
-    const q = this.deps.queues.queue;
-    const jobs = (await q.getJobs([
+    const jobs = await this.deps.queues.jobs([
       'waiting',
       'prioritized',
       'delayed',
@@ -106,11 +89,9 @@ export class JobService {
       'active',
       'completed',
       'failed',
-    ])) as Job[];
+    ]);
     const views = await Promise.all(jobs.filter((j) => j?.name === 'train').map((j) => this.view(j)));
-    const tombs = Object.values(await this.deps.redis.hgetall(this.cancelled)).map(
-      (s) => JSON.parse(s) as Tombstone,
-    );
+    const tombs = (await this.deps.queues.cancelledRecords()).map((s) => JSON.parse(s) as Tombstone);
     const seen = new Set(views.map((v) => v.id));
     for (const t of tombs) if (!seen.has(t.id)) views.push(this.tombstoneView(t));
     const filtered = (opts.state ? views.filter((v) => v.state === opts.state) : views).sort((a, b) =>
@@ -142,7 +123,7 @@ export class JobService {
       timestamp: job.timestamp,
       cancelledAt: Date.now(),
     };
-    await this.deps.redis.hset(this.cancelled, id, JSON.stringify(tomb));
+    await this.deps.queues.recordCancelled(id, JSON.stringify(tomb));
     let removed = false;
     if (current.state === 'queued') {
       // Fails if a worker took the job meanwhile; then it is cancelled like a running one.
@@ -163,7 +144,6 @@ export class JobService {
       return;
     }
     yield { type: 'progress', job: first };
-    const events = await this.queueEvents();
     const wake: Array<() => void> = [];
     let pending = false;
     const notify = (e: { jobId: string }): void => {
@@ -171,8 +151,7 @@ export class JobService {
       pending = true;
       wake.splice(0).forEach((w) => w());
     };
-    const kinds = ['progress', 'active', 'completed', 'failed', 'removed'] as const;
-    for (const k of kinds) events.on(k, notify as never);
+    const unsubscribe = await this.deps.queues.onJobEvents(notify);
     // Also poll now and then: a cancellation or a missed event must still end the stream.
     const timer = setInterval(() => notify({ jobId: id }), 2_000);
     const onAbort = (): void => wake.splice(0).forEach((w) => w());
@@ -198,29 +177,16 @@ export class JobService {
     } finally {
       clearInterval(timer);
       signal.removeEventListener('abort', onAbort);
-      for (const k of kinds) events.off(k, notify as never);
+      unsubscribe();
     }
   }
 
   async close(): Promise<void> {
-    await this.events?.close();
-  }
-
-  private async queueEvents(): Promise<QueueEvents> {
-    if (!this.events) {
-      this.events = new QueueEvents(TRAINING_QUEUE, {
-        connection: createRedis(this.deps.redisUrl, 'blocking'),
-        prefix: this.deps.prefix,
-      });
-      this.events.on('error', () => undefined);
-      this.events.setMaxListeners(0);
-    }
-    await this.events.waitUntilReady();
-    return this.events;
+    await this.deps.queues.closeEvents();
   }
 
   private async tombstone(id: string): Promise<Tombstone | undefined> {
-    const raw = await this.deps.redis.hget(this.cancelled, id);
+    const raw = await this.deps.queues.cancelledRecord(id);
     return raw ? (JSON.parse(raw) as Tombstone) : undefined;
   }
 
@@ -255,8 +221,8 @@ export class JobService {
             ? 'failed'
             : 'queued';
     const progress = (typeof job.progress === 'object' ? job.progress : undefined) as
-      TrainProgress | undefined;
-    const { history = [], ...latest } = progress ?? ({} as Partial<TrainProgress>);
+      TrainJobProgress | undefined;
+    const { history = [], ...latest } = progress ?? ({} as Partial<TrainJobProgress>);
     const out: JobView = {
       id: job.id!,
       state,
@@ -265,12 +231,12 @@ export class JobService {
       history,
       spec: (job.data as TrainPayload).spec,
     };
-    if (progress) out.progress = latest as Omit<TrainProgress, 'history'>;
+    if (progress) out.progress = latest as Omit<TrainJobProgress, 'history'>;
     if (job.processedOn) out.startedAt = new Date(job.processedOn).toISOString();
     if (job.finishedOn) out.finishedAt = new Date(job.finishedOn).toISOString();
     else if (tomb) out.finishedAt = new Date(tomb.cancelledAt).toISOString();
     if (state === 'failed' && job.failedReason) out.error = job.failedReason;
-    const result = job.returnvalue as TrainResult | null | undefined;
+    const result = job.returnvalue as TrainJobResult | null | undefined;
     if (state === 'completed' && result?.modelId) out.modelId = result.modelId;
     return out;
   }

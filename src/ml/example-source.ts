@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { DataKind, Task } from '../contracts/task.js';
 
 /**
@@ -43,4 +43,15 @@ export interface TrainingData {
   train: ExampleSource;
   /** The held-out split: the dataset's own, or a stratified split drawn from a seed. */
   validation?: ExampleSource;
+}
+
+/**
+ * One batch as TF.js tensors, from what a dataset source read: `x` row-major in `shape`
+ * (batch first), `y` class indices (Int32Array) or regression targets (Float32Array).
+ */
+export function toBatch(x: Float32Array, shape: number[], y: Int32Array | Float32Array): Batch {
+  return {
+    xs: tf.tensor(x, shape, 'float32'),
+    ys: tf.tensor1d(y, y instanceof Int32Array ? 'int32' : 'float32'),
+  };
 }

@@ -1,7 +1,7 @@
 import type { SandboxedJob } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { loadConfig } from '../config/env.js';
-import { runTrainingJob } from '../jobs/run-training-job.js';
+import { PermanentJobError, runTrainingJob } from '../jobs/run-training-job.js';
 import { createLogger } from '../lib/logger.js';
 import { selectBackend } from '../ml/backend.js';
 import { Store } from '../storage/store.js';
@@ -54,6 +54,8 @@ const handlers: { [N in JobName]: Handler<N> } = {
       ...(signal ? { signal } : {}),
       report: (p) => job.updateProgress(p as never),
       log,
+    }).catch((err: unknown) => {
+      throw err instanceof PermanentJobError ? new UnrecoverableError(err.message) : err;
     });
   },
 };

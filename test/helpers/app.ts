@@ -55,7 +55,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     dataDir,
     prefix,
     startWorker(overrides = {}) {
-      const w = startWorker(loadConfig({ ...baseEnv, ...overrides }), logger, prefix);
+      const w = startWorker(loadConfig({ ...baseEnv, ...overrides }), logger, prefix, process.env);
       workers.push(w);
       return w;
     },

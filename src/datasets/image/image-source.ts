@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import type { Batch, BatchOptions, ExampleSource } from '../../ml/example-source.js';
+import { toBatch, type Batch, type BatchOptions, type ExampleSource } from '../../ml/example-source.js';
 import { mapLimit } from '../concurrency.js';
 import { preprocessImage } from './image-preprocess.js';
 import type { ImageExampleRecord } from '../dataset-manifest.js';
@@ -52,10 +51,7 @@ export class ImageExampleSource implements DatasetExampleSource {
       const current = await next;
       next = start + batchSize < order.length ? load(start + batchSize) : undefined;
       const [h, w] = this.spec.size;
-      yield {
-        xs: tf.tensor4d(current.x, [current.n, h, w, this.spec.channels], 'float32'),
-        ys: tf.tensor1d(current.y, 'int32'),
-      };
+      yield toBatch(current.x, [current.n, h, w, this.spec.channels], current.y);
     }
   }
 

@@ -1,6 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs';
-import type { Batch, BatchOptions } from '../../ml/example-source.js';
+import { toBatch, type Batch, type BatchOptions } from '../../ml/example-source.js';
 import type { Task } from '../../contracts/task.js';
 import type { DatasetExampleSource } from '../image/image-source.js';
 import { RunningStats } from './running-stats.js';
@@ -50,13 +49,11 @@ export class TabularExampleSource implements DatasetExampleSource {
           x[i] = ((x[i] as number) - (this.mean[j] as number)) / (this.std[j] as number);
         }
         const y = positions.map((p) => this.labels[p] as number);
-        yield {
-          xs: tf.tensor2d(x, [positions.length, this.nFeatures], 'float32'),
-          ys:
-            this.task === 'classification'
-              ? tf.tensor1d(Int32Array.from(y), 'int32')
-              : tf.tensor1d(y, 'float32'),
-        };
+        yield toBatch(
+          x,
+          [positions.length, this.nFeatures],
+          this.task === 'classification' ? Int32Array.from(y) : Float32Array.from(y),
+        );
       }
     } finally {
       await fh.close();

@@ -1,14 +1,14 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../queue/redis.js';
 import { TooManyRequestsError } from '../../lib/errors.js';
 
 export interface RateLimitOptions {
   /** Requests per minute per API key (or per client IP without keys); 0 turns limiting off. */
   perMinute: number;
   /** Shared counters, so every API process behind a balancer enforces one limit. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** Key prefix in Redis. */
   nameSpace: string;
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UnprocessableError } from '../lib/errors.js';
-import { summarizeModel, type ModelSummary } from '../ml/layers.js';
-import { readArtifacts } from '../ml/model-io.js';
+import { summarizeModel, type ModelSummary } from './layers.js';
+import { readArtifacts } from './model-io.js';
 
 function problem(message: string): UnprocessableError {
   return new UnprocessableError(message, { errors: [{ path: 'model.json', message }] });
