@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { UploadPart } from '../contracts/upload-part.js';
 import { assembleModel } from './assemble.js';
 import { describeBase, SummaryCache } from './base-ref.js';
 import { ByteBudget } from '../lib/byte-budget.js';
@@ -32,7 +32,7 @@ import {
 } from '../lib/errors.js';
 import { assertSafeId, newId } from '../lib/ids.js';
 import { assertHttpUrl, displayUrl, type SafeGetOptions } from '../lib/safe-http.js';
-import type { Dim, LayerInfo, ModelSummary } from '../ml/layers.js';
+import type { Dim, LayerInfo, LayersSummary } from '../ml/layers.js';
 import type { ResourceRef } from '../queue/queues.js';
 import type { Page, Store } from '../storage/store.js';
 
@@ -43,11 +43,6 @@ import type { Page, Store } from '../storage/store.js';
  * shared byte limit, check shard sizes, build the model with TF.js and describe its layers, then
  * publish the folder with one rename; any failure leaves nothing behind.
  */
-
-/** One part of a multipart upload, independent of the HTTP framework that parsed it. */
-export type UploadPart =
-  | { type: 'file'; fieldname: string; filename: string; stream: Readable }
-  | { type: 'field'; fieldname: string; value: string };
 
 export interface BaseModelServiceDeps {
   store: Store;
@@ -198,7 +193,7 @@ export class BaseModelService {
     id: string,
     prov: Provenance,
     assembled: Awaited<ReturnType<typeof assembleModel>>,
-    summary: ModelSummary,
+    summary: LayersSummary,
   ): Promise<BaseModelMeta> {
     const inputShape = summary.inputs[0]?.shape ?? [];
     if (prov.expectedInput && !sameShape(inputShape, prov.expectedInput)) {
@@ -244,17 +239,15 @@ export class BaseModelService {
     const received: Received = { files: new Map(), fields: new Map() };
     for await (const part of parts) {
       if (part.type === 'field') {
-        if (!UPLOAD_FIELDS.includes(part.fieldname)) {
-          throw new ValidationError(`unknown field '${part.fieldname}'`, {
-            errors: [
-              { path: part.fieldname, message: `expected one of ${UPLOAD_FIELDS.join(', ')} or files` },
-            ],
+        if (!UPLOAD_FIELDS.includes(part.field)) {
+          throw new ValidationError(`unknown field '${part.field}'`, {
+            errors: [{ path: part.field, message: `expected one of ${UPLOAD_FIELDS.join(', ')} or files` }],
           });
         }
-        received.fields.set(part.fieldname, part.value);
+        received.fields.set(part.field, part.value);
         continue;
       }
-      const name = sanitizeFilename(part.filename, part.fieldname);
+      const name = sanitizeFilename(part.filename, part.field);
       if (received.files.has(name)) {
         part.stream.resume();
         throw new ValidationError(`file '${name}' was sent twice`, {

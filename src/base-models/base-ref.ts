@@ -1,6 +1,6 @@
 import type { Preprocessing } from '../contracts/preprocessing.js';
 import { NotFoundError } from '../lib/errors.js';
-import type { Dim, LayerInfo, ModelSummary } from '../ml/layers.js';
+import type { Dim, LayerInfo, LayersSummary } from '../ml/layers.js';
 import { loadModelFromDir, type LayersModel } from '../ml/model-io.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import type { Store } from '../storage/store.js';
@@ -56,11 +56,11 @@ export async function loadBaseModel(store: Store, ref: BaseRef): Promise<LayersM
 
 /** Summaries of trained models, by folder; entries never change once written, so no invalidation. */
 export class SummaryCache {
-  private readonly entries = new Map<string, Promise<ModelSummary>>();
+  private readonly entries = new Map<string, Promise<LayersSummary>>();
 
   constructor(private readonly max = 64) {}
 
-  get(dir: string): Promise<ModelSummary> {
+  get(dir: string): Promise<LayersSummary> {
     const hit = this.entries.get(dir);
     if (hit) {
       this.entries.delete(dir);

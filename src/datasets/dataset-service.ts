@@ -6,6 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
+import type { UploadPart } from '../contracts/upload-part.js';
 import { ingestUpload, type DatasetFields, type UploadedFile } from './ingest.js';
 import {
   EXAMPLES_DIR,
@@ -27,11 +28,6 @@ import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js'
 import { assertSafeId } from '../lib/ids.js';
 import type { QueueService } from '../queue/queue-service.js';
 import type { Page, Store } from '../storage/store.js';
-
-/** A part of an upload, whatever the transport (the HTTP layer adapts multipart to this). */
-export type UploadPart =
-  | { type: 'file'; field: string; filename: string; stream: Readable }
-  | { type: 'field'; field: string; value: string };
 
 export interface ImageExampleView {
   id: string;

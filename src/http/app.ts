@@ -1,4 +1,3 @@
-import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
@@ -9,7 +8,8 @@ import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
 import errorHandler from './plugins/error-handler.js';
 import metricsPlugin from './plugins/metrics.js';
-import multipartPlugin from './plugins/multipart.js';
+import corsPlugin from './plugins/cors.js';
+import multipartPlugin, { uploadLimits } from './plugins/multipart.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import { ModelRegistry } from '../models/registry.js';
 import type { QueueService } from '../queue/queue-service.js';
@@ -34,8 +34,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route as registered (method + URL pattern), for the OpenAPI coverage test. */
     registeredRoutes: Array<{ method: string; url: string; hidden: boolean }>;
-    /** Trained models (list, delete, download, saveTrained). */
-    models: ModelService;
     /** Prediction serving; `stats()` reads the inference workers' tensor counts. */
     predictions: PredictionService;
   }
@@ -76,24 +74,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(errorHandler);
   await app.register(metricsPlugin, { jobCounts: () => deps.queues.counts() });
-  await app.register(cors, {
-    origin: config.CORS_ORIGINS.includes('*')
-      ? true
-      : config.CORS_ORIGINS.length > 0
-        ? config.CORS_ORIGINS
-        : false,
-    exposedHeaders: ['retry-after', 'x-request-id'],
-  });
+  await app.register(corsPlugin, { origins: config.CORS_ORIGINS });
   await app.register(authPlugin, { keys: config.API_KEYS });
   await app.register(rateLimitPlugin, {
     perMinute: config.RATE_LIMIT_PER_MINUTE,
     redis: deps.redis,
     nameSpace: `${config.QUEUE_PREFIX}:rate-limit:`,
   });
-  await app.register(multipartPlugin, {
-    maxFileBytes: config.MAX_UPLOAD_BYTES,
-    maxFiles: config.MAX_UPLOAD_FILES,
-  });
+  const uploads = uploadLimits(config);
+  await app.register(multipartPlugin, { limits: uploads.datasets });
   await app.register(docsPlugin);
 
   const health = new HealthService({
@@ -109,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queues: deps.queues,
     limits: { maxEntries: config.MAX_ARCHIVE_ENTRIES, maxBytes: config.MAX_ARCHIVE_BYTES },
   });
-  await app.register(datasetRoutes, { datasets, maxUploadBytes: config.MAX_UPLOAD_BYTES });
+  await app.register(datasetRoutes, { datasets, uploads: uploads.datasets });
   const baseModels = new BaseModelService({
     store: deps.store,
     queues: deps.queues,
@@ -117,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     backend: deps.backend,
     logger: app.log,
   });
-  await app.register(baseModelRoutes, { baseModels });
+  await app.register(baseModelRoutes, { baseModels, uploads: uploads.baseModels });
   await app.register(modelLayerRoutes, { baseModels });
   const registry = new ModelRegistry(deps.store);
   const predictions = new PredictionService({
@@ -130,9 +119,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Inference workers start on the first prediction and stop with the app.
   app.addHook('onClose', () => predictions.close());
   const models = new ModelService({ registry, queues: deps.queues, predictions });
-  app.decorate('models', models);
   app.decorate('predictions', predictions);
-  await app.register(modelRoutes, { models, predictions, config });
+  await app.register(modelRoutes, { models, predictions, config, uploads: uploads.predict });
 
   const summaries = new SummaryCache();
   const jobs = new JobService({

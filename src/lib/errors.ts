@@ -82,6 +82,13 @@ export class ServiceUnavailableError extends AppError {
   readonly title = 'Service unavailable';
 }
 
+/** A readiness check fails (Redis, storage, backend or worker); `extra.checks` says which. */
+export class NotReadyError extends AppError {
+  readonly status = 503;
+  readonly type = 'not-ready';
+  readonly title = 'Not ready';
+}
+
 export class BadGatewayError extends AppError {
   readonly status = 502;
   readonly type = 'bad-gateway';

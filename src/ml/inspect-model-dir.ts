@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UnprocessableError } from '../lib/errors.js';
-import { summarizeModel, type ModelSummary } from './layers.js';
+import { summarizeModel, type LayersSummary } from './layers.js';
 import { readArtifacts } from './model-io.js';
 
 function problem(message: string): UnprocessableError {
@@ -13,7 +13,7 @@ function problem(message: string): UnprocessableError {
  * because when the weights do not match the topology that call throws after creating the model's
  * variables and never returns the model, leaking them; here the model is always disposed.
  */
-export async function inspectModelDir(dir: string): Promise<ModelSummary> {
+export async function inspectModelDir(dir: string): Promise<LayersSummary> {
   const artifacts = await readArtifacts(dir);
   let model: tf.LayersModel;
   try {

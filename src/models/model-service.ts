@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js'
 import { MODEL_JSON, type ModelJson } from '../ml/model-io.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { parseModelRef } from './names.js';
-import type { ListModelsQuery, ModelRegistry, SaveTrainedInput } from './registry.js';
+import type { ListModelsQuery, ModelRegistry } from './registry.js';
 import { summarize, type ModelSummary } from './model-schemas.js';
 import type { QueueService } from '../queue/queue-service.js';
 import { isNotFound, type Page } from '../storage/store.js';
@@ -37,11 +37,6 @@ export class ModelService {
 
   get(idOrName: string, version?: number): Promise<ModelMeta> {
     return this.deps.registry.resolve(idOrName, version);
-  }
-
-  /** Publishes a trained model (see ModelRegistry.save); what the training job calls. */
-  saveTrained(input: SaveTrainedInput): Promise<ModelMeta> {
-    return this.deps.registry.save(input);
   }
 
   /** 409 while a queued or running job fine-tunes from it; evicted from inference at once. */

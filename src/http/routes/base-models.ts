@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { imagePreprocessingSchema } from '../../contracts/preprocessing.js';
 import { ValidationError } from '../../lib/errors.js';
-import type { BaseModelService, UploadPart } from '../../base-models/base-model-service.js';
+import type { BaseModelService } from '../../base-models/base-model-service.js';
+import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
 
 const dim = z.number().int().nullable();
 
@@ -98,17 +99,10 @@ const pageQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-async function* uploadParts(request: FastifyRequest): AsyncIterable<UploadPart> {
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      yield { type: 'file', fieldname: part.fieldname, filename: part.filename, stream: part.file };
-    } else {
-      yield { type: 'field', fieldname: part.fieldname, value: String(part.value) };
-    }
-  }
-}
-
-export default async function baseModelRoutes(app: FastifyInstance, opts: { baseModels: BaseModelService }) {
+export default async function baseModelRoutes(
+  app: FastifyInstance,
+  opts: { baseModels: BaseModelService; uploads: UploadLimits },
+) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const svc = opts.baseModels;
 
@@ -118,7 +112,7 @@ export default async function baseModelRoutes(app: FastifyInstance, opts: { base
     async (request, reply) => {
       let meta;
       if (request.isMultipart()) {
-        meta = await svc.registerUpload(uploadParts(request));
+        meta = await svc.registerUpload(uploadParts(request, opts.uploads));
       } else if (request.body?.url !== undefined) {
         meta = await svc.registerUrl({
           url: request.body.url,

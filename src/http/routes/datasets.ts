@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PayloadTooLargeError } from '../../lib/errors.js';
-import type { DatasetService, UploadPart } from '../../datasets/dataset-service.js';
+import type { DatasetService } from '../../datasets/dataset-service.js';
+import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
 import {
   datasetParams,
   datasetSchema,
@@ -17,7 +17,7 @@ import {
 
 export default async function datasetRoutes(
   app: FastifyInstance,
-  opts: { datasets: DatasetService; maxUploadBytes: number },
+  opts: { datasets: DatasetService; uploads: UploadLimits },
 ) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { datasets } = opts;
@@ -26,7 +26,7 @@ export default async function datasetRoutes(
     '/v1/datasets',
     { schema: { tags: ['datasets'], response: { 201: datasetSchema } } },
     async (request, reply) => {
-      const manifest = await datasets.create(uploadParts(request, opts.maxUploadBytes));
+      const manifest = await datasets.create(uploadParts(request, opts.uploads));
       return reply.status(201).header('location', `/v1/datasets/${manifest.id}`).send(manifest);
     },
   );
@@ -78,24 +78,4 @@ export default async function datasetRoutes(
       return reply.status(204).send();
     },
   );
-}
-
-/**
- * Multipart parts as the service's transport-neutral UploadPart. A file over the size limit is
- * cut short by busboy (`truncated`), not failed, so that check happens here once it is read.
- */
-async function* uploadParts(request: FastifyRequest, maxUploadBytes: number): AsyncGenerator<UploadPart> {
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      yield { type: 'file', field: part.fieldname, filename: part.filename, stream: part.file };
-      if (part.file.truncated) {
-        throw new PayloadTooLargeError(
-          `the file is larger than the upload limit of ${maxUploadBytes} bytes (MAX_UPLOAD_BYTES)`,
-        );
-      }
-    } else {
-      const value = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
-      yield { type: 'field', field: part.fieldname, value };
-    }
-  }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { sendProblem } from '../plugins/error-handler.js';
+import { NotReadyError } from '../../lib/errors.js';
 import type { HealthService } from '../health-service.js';
 
 const checkSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
@@ -29,19 +29,15 @@ export default async function healthRoutes(app: FastifyInstance, opts: { health:
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const report = await opts.health.readiness({ deep: request.query.deep === 'true' });
       if (!report.ready) {
         const failing = Object.entries(report.checks)
           .filter(([, c]) => !c.ok)
           .map(([name, c]) => ({ path: name, message: c.detail ?? 'failing' }));
-        return sendProblem(reply, {
-          type: 'not-ready',
-          title: 'Not ready',
-          status: 503,
-          detail: 'Failing: ' + failing.map((f) => `${f.path} (${f.message})`).join(', '),
+        throw new NotReadyError('Failing: ' + failing.map((f) => `${f.path} (${f.message})`).join(', '), {
           errors: failing,
-          checks: report.checks,
+          extra: { checks: report.checks },
         });
       }
       return { status: 'ready' as const, checks: report.checks, backend: report.backend };

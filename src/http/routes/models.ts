@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../config/env.js';
-import { AppError, PayloadTooLargeError, ValidationError } from '../../lib/errors.js';
+import { ValidationError } from '../../lib/errors.js';
+import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
 import { modelNameSchema } from '../../models/names.js';
 import { modelMetaSchema, modelSummarySchema } from '../../models/model-schemas.js';
 import type { PredictInput } from '../../serving/instances.js';
@@ -12,6 +13,8 @@ import type { PredictionService } from '../../serving/prediction-service.js';
 export interface ModelRoutesOptions {
   models: ModelService;
   predictions: PredictionService;
+  /** Limits of multipart predict requests (see src/http/plugins/multipart.ts). */
+  uploads: UploadLimits;
   config: Pick<
     Config,
     'PREDICT_MAX_INSTANCES' | 'PREDICT_MAX_IMAGE_BYTES' | 'LOG_LEVEL' | 'PREDICT_LOG_LEVEL'
@@ -104,7 +107,7 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
       let input: PredictInput;
       let k = request.query.topK;
       if (request.isMultipart()) {
-        const form = await readImages(request, config);
+        const form = await readImages(request, opts.uploads);
         input = { kind: 'images', images: form.images };
         k = form.topK ?? k;
       } else {
@@ -136,51 +139,24 @@ function moreSevere(a: Config['LOG_LEVEL'], b: Config['LOG_LEVEL']): Config['LOG
 /** Every file part is an image instance, in order; a `topK` field may ride along. */
 async function readImages(
   request: FastifyRequest,
-  config: ModelRoutesOptions['config'],
+  limits: UploadLimits,
 ): Promise<{ images: Array<{ path: string; filename?: string; data: Buffer }>; topK?: number }> {
   const images: Array<{ path: string; filename?: string; data: Buffer }> = [];
   let k: number | undefined;
-  const max = config.PREDICT_MAX_INSTANCES;
-  try {
-    const parts = request.parts({
-      limits: {
-        fileSize: config.PREDICT_MAX_IMAGE_BYTES,
-        files: max,
-        fields: 8,
-        fieldSize: 1024,
-        parts: max + 8,
-        headerPairs: 100,
-      },
-    });
-    for await (const part of parts) {
-      if (part.type === 'file') {
-        const data = await part.toBuffer();
-        images.push({ path: `files[${images.length}]`, filename: part.filename, data });
-      } else if (part.fieldname === 'topK') {
-        const parsed = topK.safeParse(part.value);
-        if (!parsed.success) {
-          throw new ValidationError('topK must be an integer from 1 to 1000', {
-            errors: [{ path: 'topK', message: 'expected an integer from 1 to 1000' }],
-          });
-        }
-        k = parsed.data;
+  for await (const part of uploadParts(request, limits)) {
+    if (part.type === 'file') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of part.stream) chunks.push(chunk as Buffer);
+      images.push({ path: `files[${images.length}]`, filename: part.filename, data: Buffer.concat(chunks) });
+    } else if (part.field === 'topK') {
+      const parsed = topK.safeParse(part.value);
+      if (!parsed.success) {
+        throw new ValidationError('topK must be an integer from 1 to 1000', {
+          errors: [{ path: 'topK', message: 'expected an integer from 1 to 1000' }],
+        });
       }
+      k = parsed.data;
     }
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    const code = (err as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') {
-      throw new PayloadTooLargeError(
-        `files[${images.length}] is larger than ${config.PREDICT_MAX_IMAGE_BYTES} bytes (PREDICT_MAX_IMAGE_BYTES)`,
-        { errors: [{ path: `files[${images.length}]`, message: 'too large' }] },
-      );
-    }
-    if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
-      throw new PayloadTooLargeError(`more than ${max} images in one request (PREDICT_MAX_INSTANCES)`, {
-        errors: [{ path: 'files', message: `at most ${max}` }],
-      });
-    }
-    throw err;
   }
   return { images, ...(k === undefined ? {} : { topK: k }) };
 }
