@@ -43,7 +43,8 @@ import { loadModelFromDir } from '../src/ml/model-io.js';
 import { saveTrainedModel } from '../src/models/registry.js';
 import { threadCpuMs } from '../src/serving/thread-cpu.js';
 import { createRuntime, type Runtime } from '../src/http/app-deps.js';
-import { Store } from '../src/storage/store.js';
+import type { Store } from '../src/storage/store.js';
+import { FsStore } from '../src/storage/fs-store.js';
 import type { LoadRequest, LoadResult } from './predict-load.js';
 
 export type ServerCase = 'batched' | 'unbatched' | 'batched-jpeg';
@@ -412,7 +413,7 @@ export async function benchPredict(opts: PredictBenchOptions = {}): Promise<Pred
   const backend = await selectBackend('auto');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-predict-'));
   try {
-    const store = new Store(dataDir);
+    const store = new FsStore(dataDir);
     await store.init();
     const bodies = { png: await requestBodies('png'), jpeg: await requestBodies('jpeg') };
     const rows: PredictBenchRow[] = [];

@@ -4,7 +4,7 @@ import type { Config } from '../config/env.js';
 import { selectBackend, type BackendInfo } from '../ml/backend.js';
 import { QueueService } from '../queue/queue-service.js';
 import { createRedis, type RedisClient } from '../queue/redis.js';
-import { Store } from '../storage/store.js';
+import { FsStore } from '../storage/fs-store.js';
 
 /**
  * The long-lived collaborators of an API process, built from config. server.ts and the tests
@@ -17,7 +17,7 @@ export interface Runtime extends AppDeps {
 }
 
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const store = new Store(config.DATA_DIR);
+  const store = new FsStore(config.DATA_DIR);
   await store.init();
   const redis: RedisClient = createRedis(config.REDIS_URL, 'producer');
   // Connection errors are reported per request (503) and by /readyz; don't crash or spam.

@@ -4,7 +4,7 @@ import { loadConfig } from '../config/env.js';
 import { PermanentJobError, runTrainingJob } from '../jobs/run-training-job.js';
 import { createLogger } from '../lib/logger.js';
 import { selectBackend } from '../ml/backend.js';
-import { Store } from '../storage/store.js';
+import { FsStore } from '../storage/fs-store.js';
 import type { JobName, JobPayloads, JobResults } from './queues.js';
 
 /**
@@ -47,7 +47,7 @@ const handlers: { [N in JobName]: Handler<N> } = {
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ attempt: job.attemptsMade + 1 }, 'training started');
     return runTrainingJob({
-      store: new Store(config.DATA_DIR),
+      store: new FsStore(config.DATA_DIR),
       jobId: job.id!,
       payload: job.data,
       backend: backend.name,

@@ -9,7 +9,8 @@ import { readImageIndex, readManifest } from '../../src/datasets/dataset-manifes
 import { imagePreprocessingSchema } from '../../src/contracts/preprocessing.js';
 import { openTrainingData, type DatasetTrainingData } from '../../src/datasets/training-data.js';
 import type { ExampleSource } from '../../src/ml/example-source.js';
-import { Store } from '../../src/storage/store.js';
+import type { Store } from '../../src/storage/store.js';
+import { FsStore } from '../../src/storage/fs-store.js';
 import { numberedPng, zipOf, type ZipItem } from '../helpers/dataset-fixtures.js';
 
 const LIMITS = { maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 };
@@ -58,7 +59,7 @@ async function drain(source: ExampleSource, batchSize: number, opts = { shuffle:
 beforeAll(async () => {
   await tf.setBackend('cpu');
   root = await mkdtemp(path.join(os.tmpdir(), 'training-data-'));
-  store = new Store(path.join(root, 'data'));
+  store = new FsStore(path.join(root, 'data'));
   await store.init();
 });
 afterAll(() => rm(root, { recursive: true, force: true }));

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
 import { modelNameProblem, parseModelRef } from '../../src/models/names.js';
 import { ModelRegistry } from '../../src/models/registry.js';
-import { Store } from '../../src/storage/store.js';
+import type { Store } from '../../src/storage/store.js';
+import { FsStore } from '../../src/storage/fs-store.js';
 import { saveModel, tabularMeta, tabularRegressor } from '../helpers/serving-fixtures.js';
 
 const run = promisify(execFile);
@@ -48,7 +49,7 @@ describe('model versions', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'versions-'));
-    store = new Store(dataDir);
+    store = new FsStore(dataDir);
     await store.init();
     registry = new ModelRegistry(store);
   });
@@ -103,7 +104,7 @@ describe('model versions', () => {
   });
 
   it('sees versions published and models deleted by another process at once', async () => {
-    const other = new ModelRegistry(new Store(dataDir)); // as a trainer process would
+    const other = new ModelRegistry(new FsStore(dataDir)); // as a trainer process would
     const v1 = await other.save({ model, meta: tabularMeta('regression'), name: 'watched' });
     await new Promise((r) => setTimeout(r, 150)); // past the window in which lookups are not cached
     expect((await registry.resolve('watched')).id).toBe(v1.id);

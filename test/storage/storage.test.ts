@@ -3,14 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId, isSafeId } from '../../src/lib/ids.js';
-import { Store } from '../../src/storage/store.js';
+import type { Store } from '../../src/storage/store.js';
+import { FsStore } from '../../src/storage/fs-store.js';
 
 describe('storage', () => {
   let root: string;
   let store: Store;
   beforeEach(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'store-'));
-    store = new Store(root);
+    store = new FsStore(root);
     await store.init();
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
@@ -50,7 +51,7 @@ describe('storage', () => {
     await mkdir(fresh, { recursive: true });
     const old = new Date(Date.now() - 24 * 3600 * 1000);
     await utimes(stale, old, old);
-    await new Store(root).init();
+    await new FsStore(root).init();
     await expect(stat(stale)).rejects.toThrow();
     expect((await stat(fresh)).isDirectory()).toBe(true);
   });
