@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { open, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
@@ -21,6 +21,7 @@ import { DirectorySource, type ModelSource } from './model-source.js';
 import { NSFWJS_MOBILENET_V2, writeNsfwjsMobileNetV2 } from './nsfwjs-mobilenet-v2.js';
 import { UrlSource } from './url-source.js';
 import { ZipSource } from './zip-source.js';
+import { isZipFile } from '../lib/zip-archive.js';
 import type { Config } from '../config/env.js';
 import { imagePreprocessingSchema, type ImagePreprocessing } from '../contracts/preprocessing.js';
 import {
@@ -85,7 +86,6 @@ export interface LayerListing {
 }
 
 const UPLOAD_FIELDS = ['name', 'preprocessing'];
-const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const nameSchema = z.string().trim().min(1).max(200);
 
 interface Received {
@@ -111,17 +111,6 @@ function sanitizeFilename(raw: string, field: string): string {
     });
   }
   return name;
-}
-
-async function startsWithZipMagic(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(buf, 0, 4, 0);
-    return bytesRead === 4 && buf.equals(ZIP_MAGIC);
-  } finally {
-    await fh.close();
-  }
 }
 
 function sameShape(actual: Dim[], expected: number[]): boolean {
@@ -305,7 +294,7 @@ export class BaseModelService {
     }
     const zips: string[] = [];
     for (const [name, file] of files) {
-      if (name.toLowerCase().endsWith('.zip') || (await startsWithZipMagic(file))) zips.push(name);
+      if (name.toLowerCase().endsWith('.zip') || (await isZipFile(file))) zips.push(name);
     }
     if (zips.length > 0) {
       if (names.length > 1) {

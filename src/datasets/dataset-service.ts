@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
@@ -27,6 +26,7 @@ import type { ArchiveLimits } from '../lib/zip-archive.js';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
 import { assertSafeId } from '../lib/ids.js';
 import type { QueueService } from '../queue/queue-service.js';
+import { ByteCounter } from '../lib/byte-counter.js';
 import type { Page, Store } from '../storage/store.js';
 
 export interface ImageExampleView {
@@ -254,17 +254,9 @@ export class DatasetService {
 }
 
 async function stageFile(stream: Readable, dest: string, filename: string): Promise<UploadedFile> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-  await pipeline(stream, tap, createWriteStream(dest));
-  return { path: dest, filename, bytes, sha256: hash.digest('hex') };
+  const counter = new ByteCounter();
+  await pipeline(stream, counter, createWriteStream(dest));
+  return { path: dest, filename, bytes: counter.bytes, sha256: counter.digest() };
 }
 
 function fieldError(field: string, message: string): ValidationError {

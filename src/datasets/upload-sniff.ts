@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { hasZipSignature } from '../lib/zip-archive.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../lib/errors.js';
 
 /**
@@ -51,8 +52,7 @@ export async function sniffUpload(file: string, filename: string): Promise<Uploa
     });
   }
   const b = head.subarray(0, n);
-  const sig = b.subarray(0, 4).toString('latin1');
-  if (sig === 'PK\x03\x04' || sig === 'PK\x05\x06') return 'zip';
+  if (hasZipSignature(b)) return 'zip';
 
   const lower = filename.toLowerCase();
   const known = SIGNATURES.find((s) => s.test(b));

@@ -1,4 +1,5 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
+import { ByteCounter } from './byte-counter.js';
 import { PayloadTooLargeError } from './errors.js';
 
 /**
@@ -36,15 +37,9 @@ export class ByteBudget {
 
   /** A pass-through stream that fails with 413 once the budget is spent. */
   meter(detail?: string): Transform {
-    return new Transform({
-      transform: (chunk: Buffer, _enc, cb: TransformCallback) => {
-        try {
-          this.take(chunk.length, detail);
-          cb(null, chunk);
-        } catch (err) {
-          cb(err as Error);
-        }
-      },
+    return new ByteCounter((n) => {
+      this.used += n;
+      return this.used > this.limit ? this.tooLarge(detail) : undefined;
     });
   }
 }

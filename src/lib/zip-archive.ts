@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { open, unlink } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
+import { ByteCounter } from './byte-counter.js';
 import { PayloadTooLargeError, ValidationError } from './errors.js';
 
 /**
@@ -27,6 +27,24 @@ export interface ArchiveEntry {
   /** Why the entry can't be read (encrypted, unknown compression); undefined when it can. */
   unreadable?: string;
   readonly raw: yauzl.Entry;
+}
+
+/** The signatures a zip starts with: a local file header, or the end record of an empty zip. */
+export function hasZipSignature(head: Buffer): boolean {
+  const sig = head.subarray(0, 4).toString('latin1');
+  return sig === 'PK\x03\x04' || sig === 'PK\x05\x06';
+}
+
+/** Whether a file on disk starts like a zip (the one zip sniffer, for datasets and base models). */
+export async function isZipFile(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    return bytesRead === 4 && hasZipSignature(head);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** An entry whose own data is broken (bad deflate stream): the caller may skip it. */
@@ -167,8 +185,8 @@ export class ZipArchive {
     }
   }
 
-  private counter(entry: ArchiveEntry): CountingHash {
-    return new CountingHash((n) => {
+  private counter(entry: ArchiveEntry): ByteCounter {
+    return new ByteCounter((n) => {
       this.extracted += n;
       if (this.extracted > this.limits.maxBytes) {
         return new PayloadTooLargeError(
@@ -193,28 +211,6 @@ export class ZipArchive {
     if (typeof code === 'string' && code.startsWith('Z_')) return new EntryReadError(entry.path, msg);
     if (err instanceof Error) return err;
     return new Error(msg);
-  }
-}
-
-/** Counts (and hashes) bytes as they pass; `check` turns a running total into a stop. */
-class CountingHash extends Transform {
-  bytes = 0;
-  private readonly hash = createHash('sha256');
-
-  constructor(private readonly check: (n: number) => Error | undefined) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    const stop = this.check(chunk.length);
-    if (stop) return done(stop);
-    this.hash.update(chunk);
-    done(null, chunk);
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
   }
 }
 
