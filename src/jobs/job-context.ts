@@ -1,7 +1,7 @@
 import { describeBase, type StoredBase, type SummaryCache } from '../base-models/base-ref.js';
 import { readManifest, type DatasetManifest } from '../datasets/dataset-manifest.js';
 import type { ImagePreprocessing } from '../contracts/preprocessing.js';
-import { isAppError, type FieldError } from '../lib/errors.js';
+import { NotFoundError, type FieldError } from '../lib/errors.js';
 import type { Store } from '../storage/store.js';
 import type { BaseTopology, DatasetDescription } from '../contracts/model-topology.js';
 import { resolveImageInput } from '../ml/layer-refs.js';
@@ -26,7 +26,7 @@ export type ResolvedJob = { ok: true; context: JobContext } | { ok: false; error
 
 function notFoundAs(path: string) {
   return (err: unknown): FieldError => {
-    if (isAppError(err) && err.status === 404) return { path, message: err.message };
+    if (err instanceof NotFoundError) return { path, message: err.message };
     throw err;
   };
 }

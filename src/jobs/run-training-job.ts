@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { loadBaseModel } from '../base-models/base-ref.js';
 import { openTrainingData } from '../datasets/training-data.js';
-import { isAppError } from '../lib/errors.js';
+import { isRequestError } from '../lib/errors.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { saveTrainedModel } from '../models/registry.js';
 import { liveTensors } from '../ml/backend.js';
@@ -118,7 +118,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
   } catch (err) {
     if (err instanceof CancelledError) throw new PermanentJobError('cancelled by request');
     // Bad data or spec: retrying would fail the same way.
-    if (isAppError(err) && err.status < 500) throw new PermanentJobError(err.message);
+    if (isRequestError(err)) throw new PermanentJobError(err.message);
     throw err;
   } finally {
     model?.dispose();

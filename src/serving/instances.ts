@@ -1,7 +1,7 @@
 import { preprocessImage } from '../datasets/image/image-preprocess.js';
 import type { ImagePreprocessing, TabularPreprocessing } from '../contracts/preprocessing.js';
+import type { AppError } from '../lib/errors.js';
 import {
-  AppError,
   PayloadTooLargeError,
   UnprocessableError,
   UnsupportedMediaTypeError,
@@ -97,7 +97,7 @@ export async function toRows(
       } catch (err) {
         if (err instanceof InstanceFailure)
           failures.push({ path: job.path, message: err.message, kind: err.kind });
-        else if (err instanceof AppError && err.status === 422)
+        else if (err instanceof UnprocessableError)
           failures.push({ path: job.path, message: err.message, kind: 'undecodable' });
         else throw err;
         return undefined;
@@ -160,7 +160,7 @@ async function decodeImage(
   try {
     return await preprocessImage(data, spec);
   } catch (err) {
-    if (err instanceof AppError && err.status === 422) {
+    if (err instanceof UnprocessableError) {
       throw new InstanceFailure('undecodable', `${label}${err.message}`);
     }
     throw err;

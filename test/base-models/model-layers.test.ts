@@ -156,9 +156,9 @@ describe('loadBaseModel / describeBase', () => {
     expect(tf.memory().numTensors).toBe(tensors);
 
     await expect(loadBaseModel(store, { baseModelId: newId('baseModel') })).rejects.toMatchObject({
-      status: 404,
+      name: 'NotFoundError',
     });
-    await expect(describeBase(store, { modelId: 'nope' })).rejects.toMatchObject({ status: 400 });
+    await expect(describeBase(store, { modelId: 'nope' })).rejects.toMatchObject({ name: 'ValidationError' });
   });
 });
 

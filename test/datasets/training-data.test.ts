@@ -192,16 +192,16 @@ describe('openTrainingData: image datasets', () => {
 
   it('needs an input size for images, and names unknown datasets', async () => {
     await expect(openTrainingData(store, id, { validationSplit: 0.2, seed: 1 })).rejects.toMatchObject({
-      status: 400,
+      name: 'ValidationError',
     });
     await expect(
       openTrainingData(store, 'ds_0000000000000000', { image: SPEC, validationSplit: 0.2, seed: 1 }),
     ).rejects.toMatchObject({
-      status: 404,
+      name: 'NotFoundError',
     });
     await expect(
       openTrainingData(store, id, { image: SPEC, validationSplit: 1, seed: 1 }),
-    ).rejects.toMatchObject({ status: 400 });
+    ).rejects.toMatchObject({ name: 'ValidationError' });
   });
 });
 

@@ -37,7 +37,9 @@ describe('readiness follows Redis', () => {
 
     // The producer fails fast instead of queueing commands until Redis returns.
     const t0 = Date.now();
-    await expect(ctx.runtime.queues.add('echo', { message: 'x' })).rejects.toMatchObject({ status: 503 });
+    await expect(ctx.runtime.queues.add('echo', { message: 'x' })).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+    });
     expect(Date.now() - t0).toBeLessThan(5_000);
 
     await redis.start();

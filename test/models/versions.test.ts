@@ -90,7 +90,7 @@ describe('model versions', () => {
     const v2 = await saveModel(store, model, tabularMeta('regression'), 'deleting');
     await registry.remove(v2.id);
     expect((await registry.resolve('deleting')).id).toBe(v1.id);
-    await expect(registry.resolve('deleting', 2)).rejects.toMatchObject({ status: 404 });
+    await expect(registry.resolve('deleting', 2)).rejects.toMatchObject({ name: 'NotFoundError' });
     const v3 = await saveModel(store, model, tabularMeta('regression'), 'deleting');
     expect(v3.version).toBe(3);
     expect((await registry.resolve('deleting')).id).toBe(v3.id);
@@ -114,13 +114,13 @@ describe('model versions', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect((await registry.get(v2.id)).id).toBe(v2.id);
     await other.remove(v2.id);
-    await expect(registry.get(v2.id)).rejects.toMatchObject({ status: 404 });
+    await expect(registry.get(v2.id)).rejects.toMatchObject({ name: 'NotFoundError' });
     expect((await registry.resolve('watched')).id).toBe(v1.id);
   });
 
   it('answers 404 for unknown names and ids, and rejects meta that does not fit the model', async () => {
-    await expect(registry.resolve('nobody')).rejects.toMatchObject({ status: 404 });
-    await expect(registry.resolve(newId('model'))).rejects.toMatchObject({ status: 404 });
+    await expect(registry.resolve('nobody')).rejects.toMatchObject({ name: 'NotFoundError' });
+    await expect(registry.resolve(newId('model'))).rejects.toMatchObject({ name: 'NotFoundError' });
     await expect(
       saveModel(store, model, { ...tabularMeta('regression'), inputShape: [5] }, 'broken'),
     ).rejects.toThrow(/inputShape/);

@@ -86,7 +86,7 @@ describe('storage', () => {
     await c.create(id, (dir) => writeFile(path.join(dir, 'meta.json'), '{}'));
     await c.remove(id);
     expect(await c.exists(id)).toBe(false);
-    await expect(c.remove(id)).rejects.toMatchObject({ status: 404 });
+    await expect(c.remove(id)).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 
   it('replaces a JSON file atomically and pages listings newest first', async () => {

@@ -1,7 +1,22 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { isAppError, type FieldError } from '../../lib/errors.js';
+import type { AppError } from '../../lib/errors.js';
+import {
+  BadGatewayError,
+  ConflictError,
+  NotFoundError,
+  NotReadyError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UnprocessableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  isAppError,
+  type FieldError,
+} from '../../lib/errors.js';
 
 /**
  * The single place where failures become RFC 9457 problem documents. Services throw typed
@@ -28,6 +43,32 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
     .status(problem.status)
     .header('content-type', 'application/problem+json; charset=utf-8')
     .send({ ...problem, type, instance: problem.instance ?? reply.request.url });
+}
+
+/** The domain errors of src/lib/errors.ts, as problems. */
+const DOMAIN_PROBLEMS = new Map<
+  abstract new (...args: never[]) => AppError,
+  { status: number; type: string; title: string }
+>([
+  [ValidationError, { status: 400, type: 'validation-error', title: 'Invalid request' }],
+  [UnauthorizedError, { status: 401, type: 'unauthorized', title: 'Unauthorized' }],
+  [NotFoundError, { status: 404, type: 'not-found', title: 'Not found' }],
+  [ConflictError, { status: 409, type: 'conflict', title: 'Conflict' }],
+  [PayloadTooLargeError, { status: 413, type: 'payload-too-large', title: 'Payload too large' }],
+  [
+    UnsupportedMediaTypeError,
+    { status: 415, type: 'unsupported-media-type', title: 'Unsupported media type' },
+  ],
+  [UnprocessableError, { status: 422, type: 'unprocessable', title: 'Unprocessable content' }],
+  [TooManyRequestsError, { status: 429, type: 'too-many-requests', title: 'Too many requests' }],
+  [BadGatewayError, { status: 502, type: 'bad-gateway', title: 'Upstream failure' }],
+  [ServiceUnavailableError, { status: 503, type: 'service-unavailable', title: 'Service unavailable' }],
+  [NotReadyError, { status: 503, type: 'not-ready', title: 'Not ready' }],
+]);
+
+/** The problem a domain error becomes; undefined for a class the table lacks (a bug: 500). */
+export function domainProblem(error: AppError): { status: number; type: string; title: string } | undefined {
+  return DOMAIN_PROBLEMS.get(error.constructor as typeof AppError);
 }
 
 /** Fastify's own client errors (bad JSON, too large, wrong content type ...), by code. */
@@ -61,16 +102,15 @@ function fieldPath(context: string | undefined, instancePath: string): string {
 export default fp(
   async function errorHandler(app: FastifyInstance) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      if (isAppError(error)) {
-        if (error.status >= 500) request.log.error({ err: error }, error.message);
-        if (error.status === 429 || error.status === 503) {
+      const mapped = isAppError(error) ? domainProblem(error) : undefined;
+      if (isAppError(error) && mapped) {
+        if (mapped.status >= 500) request.log.error({ err: error }, error.message);
+        if (mapped.status === 429 || mapped.status === 503) {
           const retry = error.extra?.['retryAfter'];
           if (typeof retry === 'number') reply.header('retry-after', String(retry));
         }
         return sendProblem(reply, {
-          type: error.type,
-          title: error.title,
-          status: error.status,
+          ...mapped,
           detail: error.message,
           ...(error.errors ? { errors: error.errors } : {}),
           ...(error.extra ?? {}),

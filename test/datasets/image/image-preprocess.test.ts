@@ -30,7 +30,7 @@ describe('preprocessImage', () => {
   it('rejects bytes that are not an image with a 422 error', async () => {
     const spec = imagePreprocessingSchema.parse({ size: [8, 8] });
     await expect(preprocessImage(Buffer.from('definitely not an image'), spec)).rejects.toMatchObject({
-      status: 422,
+      name: 'UnprocessableError',
     });
   });
 });
