@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { UploadPart } from '../contracts/upload-part.js';
-import { ingestUpload, type DatasetFields, type UploadedFile } from './ingest.js';
+import { ingestUpload } from './ingest.js';
+import type { DatasetFields, UploadedFile } from './modality.js';
 import {
   EXAMPLES_DIR,
   FEATURES_FILE,

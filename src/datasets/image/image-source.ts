@@ -1,17 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { toBatch, type Batch, type BatchOptions, type ExampleSource } from '../../ml/example-source.js';
+import { toBatch, type Batch, type BatchOptions } from '../../ml/example-source.js';
+import type { DatasetExampleSource } from '../modality.js';
 import { mapLimit } from '../concurrency.js';
 import { preprocessImage } from './image-preprocess.js';
 import type { ImageExampleRecord } from '../dataset-manifest.js';
 import type { ImagePreprocessing } from '../../contracts/preprocessing.js';
 import { epochOrder } from '../../lib/seeded-split.js';
-
-/** An ExampleSource that also names its examples (for tests, logs and evaluation reports). */
-export interface DatasetExampleSource extends ExampleSource {
-  /** One key per example in order: the example id (images) or `row-<n>` (tabular, 1-based). */
-  readonly keys: readonly string[];
-}
 
 /**
  * Images read and decoded per batch, never all at once, so a dataset bigger than memory still

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { toBatch, type Batch, type BatchOptions } from '../../ml/example-source.js';
 import type { Task } from '../../contracts/task.js';
-import type { DatasetExampleSource } from '../image/image-source.js';
+import type { DatasetExampleSource } from '../modality.js';
 import { RunningStats } from './running-stats.js';
 import { epochOrder } from '../../lib/seeded-split.js';
 
