@@ -53,8 +53,16 @@ export interface AppDeps {
 
 /** Builds the HTTP app. Never listens: only src/server.ts does. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config } = deps;
-  const logger = deps.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = deps.logger ?? createLogger(deps.config.LOG_LEVEL);
+  const app = createFastify(deps.config, logger);
+  const uploads = uploadLimits(deps.config);
+  await registerPlugins(app, deps, uploads);
+  await registerFeatures(app, deps, uploads, logger);
+  return app;
+}
+
+/** The bare instance: logger, body limit, zod compilers and the route list the OpenAPI test reads. */
+function createFastify(config: Config, logger: Logger): FastifyInstance {
   const app: FastifyInstance = Fastify({
     // Typed as Fastify's base logger: pino's own type is stricter and breaks route typing.
     loggerInstance: logger as FastifyBaseLogger,
@@ -71,7 +79,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  return app;
+}
 
+/** Cross-cutting plugins, in order: errors first, so every later failure becomes a problem. */
+async function registerPlugins(app: FastifyInstance, deps: AppDeps, uploads: Uploads): Promise<void> {
+  const { config } = deps;
   await app.register(errorHandler);
   await app.register(metricsPlugin, { jobCounts: () => deps.queues.counts() });
   await app.register(corsPlugin, { origins: config.CORS_ORIGINS });
@@ -81,10 +94,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     redis: deps.redis,
     nameSpace: `${config.QUEUE_PREFIX}:rate-limit:`,
   });
-  const uploads = uploadLimits(config);
   await app.register(multipartPlugin, { limits: uploads.datasets });
   await app.register(docsPlugin);
+}
 
+/** Each feature's service, and its routes on top of it. */
+async function registerFeatures(
+  app: FastifyInstance,
+  deps: AppDeps,
+  uploads: Uploads,
+  logger: Logger,
+): Promise<void> {
+  const { config } = deps;
   const health = new HealthService({
     redis: deps.redis,
     store: deps.store,
@@ -132,6 +153,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', () => jobs.close());
   await app.register(jobRoutes, { jobs });
-
-  return app;
 }
+
+type Uploads = ReturnType<typeof uploadLimits>;

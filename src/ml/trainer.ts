@@ -86,24 +86,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const end = frozenEnd(spec, built.baseLayers);
     applyFreeze(model, built.baseLayers, end);
 
-    const warnings: string[] = [];
     const hasValidation = !!data.validation && data.validation.size > 0;
-    const monitor = (m: Parameters<typeof resolveMonitor>[0]) => {
-      const r = resolveMonitor(m, hasValidation);
-      if (r.warning && !warnings.includes(r.warning)) warnings.push(r.warning);
-      return r.key;
-    };
-    const rl = spec.callbacks.reduceLROnPlateau;
-    const es = spec.callbacks.earlyStopping;
-    const reduceLr = rl && { ...rl, key: monitor(rl.monitor) };
-    const earlyStopping = es && { ...es, key: monitor(es.monitor) };
-    const augmenting = data.kind === 'image' && augmentActive(spec.augment);
-    const augment =
-      augmenting && spec.augment
-        ? { spec: spec.augment, range: opts.pixelRange ?? spec.input?.scale ?? ([0, 1] as [number, number]) }
-        : undefined;
-    const loss = lossFunction(spec.compile.loss ?? defaultLoss(data.task), data.classes.length);
-    const weights = classWeights(spec.classWeight, data.classes, data.train.labels);
+    const { warnings, reduceLr, earlyStopping, augmenting, augment, loss, weights } = fitSettings(
+      opts,
+      hasValidation,
+    );
 
     const phases = [
       { phase: 'train' as const, epochs: spec.fit.epochs, lr: spec.compile.learningRate },
@@ -194,6 +181,29 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     else if (pendingBase) disposeBase(pendingBase);
     throw err;
   }
+}
+
+/** What the spec says about fitting, resolved against the data: callbacks, augmentation, loss. */
+function fitSettings(opts: TrainOptions, hasValidation: boolean) {
+  const { spec, data } = opts;
+  const warnings: string[] = [];
+  const monitor = (m: Parameters<typeof resolveMonitor>[0]) => {
+    const r = resolveMonitor(m, hasValidation);
+    if (r.warning && !warnings.includes(r.warning)) warnings.push(r.warning);
+    return r.key;
+  };
+  const rl = spec.callbacks.reduceLROnPlateau;
+  const es = spec.callbacks.earlyStopping;
+  const reduceLr = rl && { ...rl, key: monitor(rl.monitor) };
+  const earlyStopping = es && { ...es, key: monitor(es.monitor) };
+  const augmenting = data.kind === 'image' && augmentActive(spec.augment);
+  const augment =
+    augmenting && spec.augment
+      ? { spec: spec.augment, range: opts.pixelRange ?? spec.input?.scale ?? ([0, 1] as [number, number]) }
+      : undefined;
+  const loss = lossFunction(spec.compile.loss ?? defaultLoss(data.task), data.classes.length);
+  const weights = classWeights(spec.classWeight, data.classes, data.train.labels);
+  return { warnings, reduceLr, earlyStopping, augmenting, augment, loss, weights };
 }
 
 /** The evaluation stored with the model, reported as the `evaluating` phase. */

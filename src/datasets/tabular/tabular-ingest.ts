@@ -144,16 +144,7 @@ export async function ingestCsv(
   const labels = [...distinct.keys()];
   const task = opts.task ?? inferTask(labels, rows);
   const features = featureAt.map((i) => header[i] as string);
-  const warnings: DatasetWarning[] = [];
-  const std = stats.std();
-  const constant = features.filter((_, j) => (std[j] as number) === 0);
-  if (constant.length > 0) {
-    warnings.push({
-      code: 'constant-features',
-      message: `${constant.length} feature column(s) have the same value in every row and carry no information: ${constant.slice(0, 10).join(', ')}`,
-      items: constant.slice(0, MAX_LISTED),
-    });
-  }
+  const warnings = constantFeatureWarnings(features, stats.std());
 
   const targets = new Float32Array(rows);
   const common = {
@@ -167,38 +158,61 @@ export async function ingestCsv(
   };
 
   if (task === 'regression') {
-    const values = labels.map(Number);
-    const nonNumeric = labels.filter((l) => !NUMBER.test(l));
-    if (nonNumeric.length > 0) {
-      throw new ValidationError(
-        `task is regression but ${nonNumeric.length} label value(s) of '${opts.labelColumn}' are not numbers: ${nonNumeric
-          .slice(0, 5)
-          .map((l) => `'${clip(l)}'`)
-          .join(', ')}`,
-        { errors: [{ path: 'body.task', message: 'regression needs a numeric label column' }] },
-      );
-    }
-    if (rows < 2)
-      throw new ValidationError('regression needs at least two rows', {
-        errors: [{ path: 'file', message: 'one row' }],
-      });
-    let min = Infinity;
-    let max = -Infinity;
-    let total = 0;
-    labelIds.forEach((id, r) => {
-      const v = values[id] as number;
-      targets[r] = v;
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-      total += v;
-    });
+    const target = regressionTargets(labels, labelIds, targets, opts.labelColumn);
     await writeFile(path.join(dir, TARGETS_FILE), targets);
-    return { ...common, task, classes: [], target: { min, max, mean: total / rows }, warnings };
+    return { ...common, task, classes: [], target, warnings };
   }
+  const classes = classificationTargets(labels, labelIds, targets, opts.labelColumn);
+  await writeFile(path.join(dir, TARGETS_FILE), targets);
+  return { ...common, task, classes, warnings: [...classWarnings(classes), ...warnings] };
+}
 
+/** Regression: each row's label as a number into `targets`, and the target's range and mean. */
+function regressionTargets(
+  labels: string[],
+  labelIds: number[],
+  targets: Float32Array,
+  labelColumn: string,
+): { min: number; max: number; mean: number } {
+  const rows = labelIds.length;
+  const values = labels.map(Number);
+  const nonNumeric = labels.filter((l) => !NUMBER.test(l));
+  if (nonNumeric.length > 0) {
+    throw new ValidationError(
+      `task is regression but ${nonNumeric.length} label value(s) of '${labelColumn}' are not numbers: ${nonNumeric
+        .slice(0, 5)
+        .map((l) => `'${clip(l)}'`)
+        .join(', ')}`,
+      { errors: [{ path: 'body.task', message: 'regression needs a numeric label column' }] },
+    );
+  }
+  if (rows < 2)
+    throw new ValidationError('regression needs at least two rows', {
+      errors: [{ path: 'file', message: 'one row' }],
+    });
+  let min = Infinity;
+  let max = -Infinity;
+  let total = 0;
+  labelIds.forEach((id, r) => {
+    const v = values[id] as number;
+    targets[r] = v;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    total += v;
+  });
+  return { min, max, mean: total / rows };
+}
+
+/** Classification: each row's class index (classes sorted) into `targets`, and the class counts. */
+function classificationTargets(
+  labels: string[],
+  labelIds: number[],
+  targets: Float32Array,
+  labelColumn: string,
+): ClassSummary[] {
   if (labels.length < 2) {
     throw new ValidationError(
-      `only one class ('${labels[0] ?? ''}') in column '${opts.labelColumn}'; classification needs at least two`,
+      `only one class ('${labels[0] ?? ''}') in column '${labelColumn}'; classification needs at least two`,
       { errors: [{ path: 'file', message: `one class only: '${labels[0] ?? ''}'` }] },
     );
   }
@@ -217,8 +231,19 @@ export async function ingestCsv(
     c.count++;
     c.splits.train++;
   });
-  await writeFile(path.join(dir, TARGETS_FILE), targets);
-  return { ...common, task, classes, warnings: [...classWarnings(classes), ...warnings] };
+  return classes;
+}
+
+function constantFeatureWarnings(features: string[], std: ArrayLike<number>): DatasetWarning[] {
+  const constant = features.filter((_, j) => (std[j] as number) === 0);
+  if (constant.length === 0) return [];
+  return [
+    {
+      code: 'constant-features',
+      message: `${constant.length} feature column(s) have the same value in every row and carry no information: ${constant.slice(0, 10).join(', ')}`,
+      items: constant.slice(0, MAX_LISTED),
+    },
+  ];
 }
 
 function checkHeader(record: string[], labelColumn: string, source: string): string[] {
