@@ -73,6 +73,44 @@ function penalties(model: tf.LayersModel): tf.Scalar[] {
   return model.layers.filter((l) => l.trainable).flatMap((l) => l.calculateLosses());
 }
 
+/** One optimizer step on a batch: the loss (class-weighted, plus penalties) and the metric sum. */
+function makeTrainStep(
+  o: PhaseOptions,
+  vars: tf.Variable[],
+  cw: tf.Tensor1D | undefined,
+): (xs: tf.Tensor, ys: tf.Tensor) => [tf.Scalar, tf.Scalar] {
+  return (xs, ys) => {
+    let metric: tf.Scalar | undefined;
+    const cost = o.optimizer.minimize(
+      () => {
+        const out = o.feed.forward.apply(xs, { training: true }) as tf.Tensor;
+        metric = tf.keep(metricSum(o.task, ys, out));
+        let perExample: tf.Tensor = o.loss(ys, out);
+        if (cw) perExample = tf.mul(perExample, tf.gather(cw, tf.cast(ys, 'int32')));
+        let total = tf.mean(perExample) as tf.Scalar;
+        for (const p of penalties(o.model)) total = tf.add(total, p);
+        return total;
+      },
+      true,
+      vars,
+    );
+    return [cost as tf.Scalar, metric as tf.Scalar];
+  };
+}
+
+/** The epoch's validation loss and metric, into its log and the callbacks' metrics. */
+async function addValidation(o: PhaseOptions, log: EpochLog, metrics: EpochMetrics): Promise<void> {
+  if (!o.feed.validation || o.feed.validation.size === 0) return;
+  const ev = await evaluate(
+    o.feed.forward,
+    o.feed.validation.batches(o.batchSize, { shuffle: false, seed: o.seed, epoch: 0 }),
+    { task: o.task, classes: o.classes, loss: o.loss, signal: o.signal },
+  );
+  log.valLoss = metrics.val_loss = ev.loss;
+  if (ev.task === 'classification') log.valAcc = metrics.val_acc = ev.accuracy;
+  else log.valMae = metrics.val_mae = ev.mae;
+}
+
 export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const vars = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (vars.length === 0) throw new UnprocessableError('nothing to train: every layer is frozen');
@@ -90,23 +128,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   let trainMs = 0;
   let lastEpoch = 0;
 
-  const trainStep = (xs: tf.Tensor, ys: tf.Tensor): [tf.Scalar, tf.Scalar] => {
-    let metric: tf.Scalar | undefined;
-    const cost = o.optimizer.minimize(
-      () => {
-        const out = o.feed.forward.apply(xs, { training: true }) as tf.Tensor;
-        metric = tf.keep(metricSum(o.task, ys, out));
-        let perExample: tf.Tensor = o.loss(ys, out);
-        if (cw) perExample = tf.mul(perExample, tf.gather(cw, tf.cast(ys, 'int32')));
-        let total = tf.mean(perExample) as tf.Scalar;
-        for (const p of penalties(o.model)) total = tf.add(total, p);
-        return total;
-      },
-      true,
-      vars,
-    );
-    return [cost as tf.Scalar, metric as tf.Scalar];
-  };
+  const trainStep = makeTrainStep(o, vars, cw);
 
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -177,16 +199,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
         lr,
         examplesPerSec: (seen * 1000) / epochMs,
       };
-      if (o.feed.validation && o.feed.validation.size > 0) {
-        const ev = await evaluate(
-          o.feed.forward,
-          o.feed.validation.batches(o.batchSize, { shuffle: false, seed: o.seed, epoch: 0 }),
-          { task: o.task, classes: o.classes, loss: o.loss, signal: o.signal },
-        );
-        log.valLoss = metrics.val_loss = ev.loss;
-        if (ev.task === 'classification') log.valAcc = metrics.val_acc = ev.accuracy;
-        else log.valMae = metrics.val_mae = ev.mae;
-      }
+      await addValidation(o, log, metrics);
       history.push(log);
       o.onProgress?.({
         phase: o.phase,
