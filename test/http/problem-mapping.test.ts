@@ -26,6 +26,8 @@ describe('domain errors become problems in the error handler', () => {
     expect(domainProblem(new errors.PayloadTooLargeError('x'))?.status).toBe(413);
     expect(domainProblem(new errors.UnprocessableError('x'))?.status).toBe(422);
     expect(domainProblem(new errors.NotReadyError('x'))).toMatchObject({ status: 503, type: 'not-ready' });
+    class FeatureOwnError extends errors.ServiceUnavailableError {}
+    expect(domainProblem(new FeatureOwnError('x'))?.status).toBe(503);
     expect(errors.isRequestError(new errors.ConflictError('x'))).toBe(true);
     expect(errors.isRequestError(new errors.ServiceUnavailableError('x'))).toBe(false);
   });

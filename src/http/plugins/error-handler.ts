@@ -66,9 +66,17 @@ const DOMAIN_PROBLEMS = new Map<
   [NotReadyError, { status: 503, type: 'not-ready', title: 'Not ready' }],
 ]);
 
-/** The problem a domain error becomes; undefined for a class the table lacks (a bug: 500). */
+/**
+ * The problem a domain error becomes: that of its class, or of the nearest class above it
+ * (a feature's own subclass, e.g. serving's ModelTooLargeError, maps like its parent);
+ * undefined for a class the table lacks (a bug: 500).
+ */
 export function domainProblem(error: AppError): { status: number; type: string; title: string } | undefined {
-  return DOMAIN_PROBLEMS.get(error.constructor as typeof AppError);
+  for (let proto: unknown = Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+    const mapped = DOMAIN_PROBLEMS.get((proto as { constructor: typeof AppError }).constructor);
+    if (mapped) return mapped;
+  }
+  return undefined;
 }
 
 /** Fastify's own client errors (bad JSON, too large, wrong content type ...), by code. */
