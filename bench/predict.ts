@@ -42,7 +42,7 @@ import { selectBackend } from '../src/ml/backend.js';
 import { loadModelFromDir } from '../src/ml/model-io.js';
 import { saveTrainedModel } from '../src/models/registry.js';
 import { threadCpuMs } from '../src/serving/thread-cpu.js';
-import { createRuntime, type Runtime } from '../src/http/app-deps.js';
+import { createAppDeps, type OwnedAppDeps } from '../src/http/app-deps.js';
 import type { Store } from '../src/storage/store.js';
 import { FsStore } from '../src/storage/fs-store.js';
 import type { LoadRequest, LoadResult } from './predict-load.js';
@@ -211,7 +211,7 @@ async function serve(
   env: Record<string, string>,
   dataDir: string,
   logLevel: string,
-): Promise<{ app: FastifyInstance; runtime: Runtime; url: string }> {
+): Promise<{ app: FastifyInstance; runtime: OwnedAppDeps; url: string }> {
   const config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: logLevel,
@@ -221,7 +221,7 @@ async function serve(
   });
   // As in production (pino's default stdout stream writes asynchronously), minus the terminal.
   const logger = pino(loggerOptions(logLevel), destination({ dest: '/dev/null', sync: false }));
-  const runtime = await createRuntime(config, logger);
+  const runtime = await createAppDeps(config, logger);
   const app = await buildApp(runtime);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, runtime, url };

@@ -11,12 +11,12 @@ import { FsStore } from '../storage/fs-store.js';
  * both use it, so tests exercise the same wiring as production (with their own DATA_DIR and
  * queue prefix).
  */
-export interface Runtime extends AppDeps {
+export interface OwnedAppDeps extends AppDeps {
   logger: Logger;
   close(): Promise<void>;
 }
 
-export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export async function createAppDeps(config: Config, logger: Logger): Promise<OwnedAppDeps> {
   const store = new FsStore(config.DATA_DIR);
   await store.init();
   const redis: RedisClient = createRedis(config.REDIS_URL, 'producer');
