@@ -14,4 +14,19 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Configuration is parsed once, by src/config/; entry points hand it their environment.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/**', 'src/server.ts', 'src/queue/processor.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through src/config/ (entry points pass process.env to loadConfig).',
+        },
+      ],
+    },
+  },
 );

@@ -7,7 +7,7 @@
  * Two image models: a CIFAR-sized CNN whose cost is in the convolutions (the usual case for
  * image models), and a light CNN whose cost is mostly per call, where batching matters most.
  * Clients send one 32x32 image per request as JSON { "instances": [{ "b64": ... }] }: a PNG
- * already at the model's size (decoded by the PNG fast path, src/data/png-fast-path.ts), and, in
+ * already at the model's size (decoded by sharp), and, in
  * the `batched-jpeg` case, a JPEG, which goes through sharp on libuv's pool.
  *
  * The load generator runs in a process of its own (bench/predict-load.ts), so it never shares
@@ -35,15 +35,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { FastifyInstance } from 'fastify';
 import { destination, pino } from 'pino';
 import sharp from 'sharp';
-import { buildApp } from '../src/app.js';
+import { buildApp } from '../src/http/app.js';
 import { loadConfig } from '../src/config/env.js';
 import { loggerOptions } from '../src/lib/logger.js';
 import { selectBackend } from '../src/ml/backend.js';
 import { loadModelFromDir } from '../src/ml/model-io.js';
 import { saveTrainedModel } from '../src/models/registry.js';
 import { threadCpuMs } from '../src/serving/thread-cpu.js';
-import { createRuntime, type Runtime } from '../src/runtime.js';
-import { Store } from '../src/storage/store.js';
+import { createAppDeps, type OwnedAppDeps } from '../src/http/app-deps.js';
+import type { Store } from '../src/storage/store.js';
+import { FsStore } from '../src/storage/fs-store.js';
 import type { LoadRequest, LoadResult } from './predict-load.js';
 
 export type ServerCase = 'batched' | 'unbatched' | 'batched-jpeg';
@@ -210,7 +211,7 @@ async function serve(
   env: Record<string, string>,
   dataDir: string,
   logLevel: string,
-): Promise<{ app: FastifyInstance; runtime: Runtime; url: string }> {
+): Promise<{ app: FastifyInstance; runtime: OwnedAppDeps; url: string }> {
   const config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: logLevel,
@@ -220,7 +221,7 @@ async function serve(
   });
   // As in production (pino's default stdout stream writes asynchronously), minus the terminal.
   const logger = pino(loggerOptions(logLevel), destination({ dest: '/dev/null', sync: false }));
-  const runtime = await createRuntime(config, logger);
+  const runtime = await createAppDeps(config, logger);
   const app = await buildApp(runtime);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, runtime, url };
@@ -412,7 +413,7 @@ export async function benchPredict(opts: PredictBenchOptions = {}): Promise<Pred
   const backend = await selectBackend('auto');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-predict-'));
   try {
-    const store = new Store(dataDir);
+    const store = new FsStore(dataDir);
     await store.init();
     const bodies = { png: await requestBodies('png'), jpeg: await requestBodies('jpeg') };
     const rows: PredictBenchRow[] = [];

@@ -11,13 +11,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { type JobSpecInput, type LayerSpec, parseJobSpec } from '../src/jobs/spec.js';
+import { type JobSpecInput, type LayerSpec, parseJobSpec } from '../src/contracts/job-spec.js';
 import { evaluate } from '../src/ml/evaluate.js';
 import { lossFunction } from '../src/ml/losses.js';
 import { cloneModel } from '../src/ml/model-io.js';
 import { MemorySource } from '../src/ml/memory-source.js';
 import { train } from '../src/ml/trainer.js';
-import type { TrainingData } from '../src/ml/types.js';
+import type { TrainingData } from '../src/ml/example-source.js';
 import { createRequire } from 'node:module';
 
 const DS = 'ds_0000000000000000';

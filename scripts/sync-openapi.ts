@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
-import { generatedSchemas } from '../src/openapi/generated-schemas.js';
-import { OPENAPI_PATH } from '../src/plugins/docs.js';
+import { generatedSchemas } from '../src/http/openapi-schemas.js';
+import { OPENAPI_PATH } from '../src/http/plugins/docs.js';
 
 export function syncedOpenApi(text: string): string {
   const doc = parseDocument(text);

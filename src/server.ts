@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
+import { buildApp } from './http/app.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { ensureRedis, RedisUnavailableError, type EmbeddedRedis } from './queue/embedded-redis.js';
 import { startWorker, type WorkerHandle } from './queue/worker.js';
-import { createRuntime, type Runtime } from './runtime.js';
+import { createAppDeps, type OwnedAppDeps } from './http/app-deps.js';
 
 /**
  * The process entry: `ROLE=all` (default) runs the API and one worker in one command;
@@ -35,12 +35,12 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  let runtime: Runtime | undefined;
+  let runtime: OwnedAppDeps | undefined;
   let app: FastifyInstance | undefined;
   let worker: WorkerHandle | undefined;
 
   if (config.ROLE !== 'worker') {
-    runtime = await createRuntime(config, logger);
+    runtime = await createAppDeps(config, logger);
     runtime.backend().then(
       (b) =>
         logger.info(
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     await app.listen({ port: config.PORT, host: config.HOST });
   }
   if (config.ROLE !== 'api') {
-    worker = startWorker(config, logger);
+    worker = startWorker(config, logger, config.QUEUE_PREFIX, process.env);
   }
 
   let stopping = false;

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ByteBudget } from './byte-budget.js';
-import { checkGroupSizes, parseModelJson, type ParsedModelJson } from './manifest.js';
+import type { ByteBudget } from '../lib/byte-budget.js';
+import { checkGroupSizes, parseModelJson, type ParsedModelJson } from './model-json-check.js';
 import type { ModelSource } from './model-source.js';
 
 export interface AssembledModel {

@@ -1,12 +1,11 @@
-import type * as tf from '@tensorflow/tfjs';
-import type { Preprocessing } from '../data/preprocessing.js';
+import type { Preprocessing } from '../contracts/preprocessing.js';
 import { NotFoundError } from '../lib/errors.js';
-import type { Dim, LayerInfo, ModelSummary } from '../ml/layers.js';
-import { loadModelFromDir } from '../ml/model-io.js';
-import type { ModelMeta } from '../models/meta.js';
+import type { Dim, LayerInfo, LayersSummary } from '../ml/layers.js';
+import { loadModelFromDir, type LayersModel } from '../ml/model-io.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
 import type { Store } from '../storage/store.js';
-import { inspectModelDir } from './inspect.js';
-import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './meta.js';
+import { inspectModelDir } from '../ml/inspect-model-dir.js';
+import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './base-model-meta.js';
 
 /**
  * A job's base is either a registered pretrained model or a model this service trained; the
@@ -15,7 +14,7 @@ import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './m
 
 export type BaseRef = { baseModelId: string } | { modelId: string };
 
-export interface BaseDescription {
+export interface StoredBase {
   ref: BaseRef;
   collection: 'base-models' | 'models';
   /** Folder holding model.json and its shards. */
@@ -50,18 +49,18 @@ async function existingDir(
 }
 
 /** Loads the referenced model (the caller disposes it). Throws NotFoundError (404) if absent. */
-export async function loadBaseModel(store: Store, ref: BaseRef): Promise<tf.LayersModel> {
+export async function loadBaseModel(store: Store, ref: BaseRef): Promise<LayersModel> {
   const { dir } = await existingDir(store, ref);
   return loadModelFromDir(dir);
 }
 
 /** Summaries of trained models, by folder; entries never change once written, so no invalidation. */
 export class SummaryCache {
-  private readonly entries = new Map<string, Promise<ModelSummary>>();
+  private readonly entries = new Map<string, Promise<LayersSummary>>();
 
   constructor(private readonly max = 64) {}
 
-  get(dir: string): Promise<ModelSummary> {
+  get(dir: string): Promise<LayersSummary> {
     const hit = this.entries.get(dir);
     if (hit) {
       this.entries.delete(dir);
@@ -87,11 +86,7 @@ export class SummaryCache {
  * Layers, shapes and recommended preprocessing of a base. Registered base models answer from
  * the files written at registration; trained models are loaded once (through `cache` if given).
  */
-export async function describeBase(
-  store: Store,
-  ref: BaseRef,
-  cache?: SummaryCache,
-): Promise<BaseDescription> {
+export async function describeBase(store: Store, ref: BaseRef, cache?: SummaryCache): Promise<StoredBase> {
   const { collection, id, dir } = await existingDir(store, ref);
   const col = store.collection(collection);
   if (collection === 'base-models') {

@@ -1,4 +1,4 @@
-import type { ImagePreprocessing } from '../data/preprocessing.js';
+import type { ImagePreprocessing } from '../contracts/preprocessing.js';
 import { NSFWJS_MOBILENET_V2, nsfwjsMobileNetV2Available } from './nsfwjs-mobilenet-v2.js';
 
 /**

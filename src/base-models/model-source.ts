@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PayloadTooLargeError, UnprocessableError } from '../lib/errors.js';
-import type { ByteBudget } from './byte-budget.js';
+import type { ByteBudget } from '../lib/byte-budget.js';
 
 /**
  * Where a registration's files come from: an upload that landed on disk, a zip, a URL, an npm

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../lib/errors.js';
 import { displayUrl, fetchError, safeGet, type SafeGetOptions } from '../lib/safe-http.js';
-import type { ByteBudget } from './byte-budget.js';
+import type { ByteBudget } from '../lib/byte-budget.js';
 import { MAX_MODEL_JSON_BYTES, modelJsonTooLarge, type ModelSource } from './model-source.js';
 
 /**

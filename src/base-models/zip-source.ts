@@ -1,48 +1,39 @@
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import { PayloadTooLargeError, UnprocessableError } from '../lib/errors.js';
-import type { ByteBudget } from './byte-budget.js';
+import { PayloadTooLargeError, UnprocessableError, ValidationError } from '../lib/errors.js';
+import type { ByteBudget } from '../lib/byte-budget.js';
+import { EntryReadError, ZipArchive, type ArchiveEntry } from '../lib/zip-archive.js';
 import { MAX_MODEL_JSON_BYTES, missingShard, modelJsonTooLarge, type ModelSource } from './model-source.js';
 
 /**
- * One zip holding model.json and its shards, at the root or in one folder. Only the entries the
- * manifest names are extracted; sizes are counted as they decompress (yauzl also checks them
- * against the headers), so a zip bomb stops at the byte limit. Entry names with `..` or absolute
- * paths are refused by yauzl's name validation.
+ * One zip holding model.json and its shards, at the root or in one folder, read through the
+ * project's one zip reader (src/lib/zip-archive.ts): an archive with a symlink, an absolute
+ * path or a `..` segment is refused whole. Only the entries the manifest names are extracted;
+ * sizes are counted as they decompress, so a zip bomb stops at the byte limit.
  */
 export class ZipSource implements ModelSource {
+  private closed = false;
+
   private constructor(
-    private readonly zip: ZipFile,
-    private readonly entries: Map<string, Entry>,
+    private readonly zip: ZipArchive,
+    private readonly entries: Map<string, ArchiveEntry>,
     private readonly root: string,
   ) {}
 
   static async open(file: string, maxEntries: number): Promise<ZipSource> {
-    let zip: ZipFile;
+    let zip: ZipArchive;
     try {
-      zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true });
+      // The byte limit is the registration's ByteBudget, counted as entries are extracted.
+      zip = await ZipArchive.open(file, { maxEntries, maxBytes: Number.MAX_SAFE_INTEGER });
     } catch (err) {
-      throw new UnprocessableError(`the upload is not a readable zip: ${(err as Error).message}`, {
-        errors: [{ path: 'file', message: 'not a zip' }],
-      });
-    }
-    const entries = new Map<string, Entry>();
-    try {
-      for await (const entry of zip.eachEntry()) {
-        if (entries.size >= maxEntries) {
-          throw new PayloadTooLargeError(`the zip has more than ${maxEntries} entries (MAX_ARCHIVE_ENTRIES)`);
-        }
-        if (!entry.fileName.endsWith('/')) entries.set(entry.fileName, entry);
-      }
-    } catch (err) {
-      zip.close();
       if (err instanceof PayloadTooLargeError) throw err;
-      throw new UnprocessableError(`the zip cannot be read: ${(err as Error).message}`, {
-        errors: [{ path: 'file', message: (err as Error).message }],
-      });
+      if (err instanceof ValidationError) {
+        throw new UnprocessableError(err.message, { errors: [{ path: 'file', message: err.message }] });
+      }
+      throw err;
     }
+    const entries = new Map(zip.entries.map((e) => [e.path, e] as const));
     const candidates = [...entries.keys()].filter((n) => path.posix.basename(n) === 'model.json');
     const depth = (n: string) => n.split('/').length;
     candidates.sort((a, b) => depth(a) - depth(b));
@@ -63,22 +54,36 @@ export class ZipSource implements ModelSource {
     return new ZipSource(zip, entries, root === '.' ? '' : root + '/');
   }
 
-  private async extract(entry: Entry, dest: string, budget: ByteBudget, label: string): Promise<void> {
-    if (entry.isEncrypted()) {
-      throw new UnprocessableError(`zip entry '${entry.fileName}' is encrypted`);
+  /** One entry's bytes, counted against `budget`; a broken or encrypted entry is a 422. */
+  private async open(entry: ArchiveEntry, budget: ByteBudget, label: string) {
+    if (entry.unreadable) {
+      throw new UnprocessableError(`zip entry '${entry.path}' is ${entry.unreadable}`);
     }
-    if (entry.uncompressedSize > budget.remaining) throw budget.tooLarge(label);
-    const stream = await this.zip.openReadStreamPromise(entry);
-    await pipeline(stream, budget.meter(label), createWriteStream(dest));
+    if (entry.declaredBytes > budget.remaining) throw budget.tooLarge(label);
+    const stream = await this.zip.stream(entry);
+    return { stream, meter: budget.meter(label) };
+  }
+
+  private async run(entry: ArchiveEntry, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      if (err instanceof EntryReadError) {
+        throw new UnprocessableError(`zip entry '${entry.path}' cannot be read: ${err.message}`);
+      }
+      throw err;
+    }
   }
 
   async readModelJson(budget: ByteBudget): Promise<Buffer> {
-    const entry = this.entries.get(this.root + 'model.json') as Entry;
-    if (entry.uncompressedSize > MAX_MODEL_JSON_BYTES) throw modelJsonTooLarge();
-    const stream = await this.zip.openReadStreamPromise(entry);
+    const entry = this.entries.get(this.root + 'model.json') as ArchiveEntry;
+    if (entry.declaredBytes > MAX_MODEL_JSON_BYTES) throw modelJsonTooLarge();
     const chunks: Buffer[] = [];
-    await pipeline(stream, budget.meter('model.json'), async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) chunks.push(chunk);
+    await this.run(entry, async () => {
+      const { stream, meter } = await this.open(entry, budget, 'model.json');
+      await pipeline(stream, meter, async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) chunks.push(chunk);
+      });
     });
     return Buffer.concat(chunks);
   }
@@ -87,11 +92,16 @@ export class ZipSource implements ModelSource {
     const entry = this.entries.get(this.root + shardPath);
     if (!entry) throw missingShard(shardPath, 'the zip');
     const before = budget.spent;
-    await this.extract(entry, dest, budget, shardPath);
+    await this.run(entry, async () => {
+      const { stream, meter } = await this.open(entry, budget, shardPath);
+      await pipeline(stream, meter, createWriteStream(dest));
+    });
     return budget.spent - before;
   }
 
   async close(): Promise<void> {
-    if (this.zip.isOpen) this.zip.close();
+    if (this.closed) return;
+    this.closed = true;
+    this.zip.close();
   }
 }

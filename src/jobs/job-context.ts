@@ -1,19 +1,12 @@
-import {
-  describeBase,
-  type BaseDescription as StoredBase,
-  type SummaryCache,
-} from '../base-models/base-ref.js';
-import { readManifest, type DatasetManifest } from '../data/manifest.js';
-import type { ImagePreprocessing } from '../data/preprocessing.js';
-import { isAppError, type FieldError } from '../lib/errors.js';
+import { describeBase, type StoredBase, type SummaryCache } from '../base-models/base-ref.js';
+import { readManifest, type DatasetManifest } from '../datasets/dataset-manifest.js';
+import type { ImagePreprocessing } from '../contracts/preprocessing.js';
+import { NotFoundError, type FieldError } from '../lib/errors.js';
 import type { Store } from '../storage/store.js';
-import {
-  resolveImageInput,
-  validateSpecAgainst,
-  type BaseDescription,
-  type DatasetDescription,
-} from './spec-check.js';
-import type { JobSpec } from './spec.js';
+import type { BaseTopology, DatasetDescription } from '../contracts/model-topology.js';
+import { resolveImageInput } from '../ml/layer-refs.js';
+import { validateSpecAgainst } from './spec-check.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 
 /**
  * Everything a job needs to know before training, resolved the same way by the API (to answer
@@ -33,7 +26,7 @@ export type ResolvedJob = { ok: true; context: JobContext } | { ok: false; error
 
 function notFoundAs(path: string) {
   return (err: unknown): FieldError => {
-    if (isAppError(err) && err.status === 404) return { path, message: err.message };
+    if (err instanceof NotFoundError) return { path, message: err.message };
     throw err;
   };
 }
@@ -79,7 +72,7 @@ export async function resolveJob(store: Store, spec: JobSpec, cache?: SummaryCac
     inputShape,
     hasValidation: manifest.split.provided,
   };
-  const baseForCheck: BaseDescription | undefined = base && {
+  const baseForCheck: BaseTopology | undefined = base && {
     layers: base.layers.map((l) => ({
       name: l.name,
       className: l.className,

@@ -1,19 +1,30 @@
-import * as tf from '@tensorflow/tfjs';
-import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { loadBaseModel } from '../base-models/base-ref.js';
-import { openTrainingData } from '../data/training-data.js';
-import { ConflictError, isAppError } from '../lib/errors.js';
+import { openTrainingData } from '../datasets/training-data.js';
+import { ConflictError, isRequestError } from '../lib/errors.js';
 import { derivedId } from '../lib/ids.js';
-import type { ModelMeta } from '../models/meta.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
 import { saveTrainedModel } from '../models/registry.js';
-import { CancelledError } from '../ml/errors.js';
-import type { TrainProgress as TrainerProgress } from '../ml/progress.js';
+import { liveTensors } from '../ml/backend.js';
+import { CancelledError } from '../ml/cancellation.js';
+import type { LayersModel } from '../ml/model-io.js';
+import type { TrainProgress as TrainerProgress } from '../contracts/progress.js';
 import { train } from '../ml/trainer.js';
-import type { TrainPayload, TrainProgress, TrainResult } from '../queue/queues.js';
+import type { TrainJobProgress, TrainJobResult, TrainPayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
 import { resolveJob } from './job-context.js';
-import type { JobSpec } from './spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
+
+/**
+ * A job that would fail the same way on every attempt (bad spec or data, cancelled): the queue
+ * records it as failed without retrying (src/queue/processor.ts).
+ */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
 
 export interface RunTrainingJobOptions {
   store: Store;
@@ -22,7 +33,7 @@ export interface RunTrainingJobOptions {
   backend: string;
   signal?: AbortSignal;
   /** Receives throttled progress (the latest report plus the epoch history). */
-  report: (progress: TrainProgress) => Promise<void> | void;
+  report: (progress: TrainJobProgress) => Promise<void> | void;
   log: Logger;
   /** Minimum milliseconds between two batch reports (epoch ends are always reported). */
   reportEveryMs?: number;
@@ -31,12 +42,12 @@ export interface RunTrainingJobOptions {
 /**
  * One training job, from payload to stored model: resolve and re-check the spec (the dataset or
  * base may have changed since it was queued), stream the dataset, train, evaluate, save
- * atomically. Bad specs or data fail with UnrecoverableError (no retry: they would fail again);
+ * atomically. Bad specs or data fail with PermanentJobError (no retry: they would fail again);
  * cancellation saves nothing. Knows nothing of HTTP; Redis only through `report`.
  */
-export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<TrainResult> {
+export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<TrainJobResult> {
   const started = Date.now();
-  const tensorsBefore = tf.memory().numTensors;
+  const tensorsBefore = liveTensors();
   const spec: JobSpec = opts.payload.spec;
   // Exactly-once publication: the job's model id is derived from the job id, so an attempt
   // that finds it published (an earlier attempt saved it, then lost its lock or its process)
@@ -49,13 +60,13 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
   }
   const resolved = await resolveJob(opts.store, spec);
   if (!resolved.ok) {
-    throw new UnrecoverableError(
+    throw new PermanentJobError(
       'the job spec no longer fits its dataset or base: ' +
         resolved.errors.map((e) => `${e.path}: ${e.message}`).join('; '),
     );
   }
   const ctx = resolved.context;
-  const history: TrainProgress['history'] = [];
+  const history: TrainJobProgress['history'] = [];
   let lastReport = 0;
   const every = opts.reportEveryMs ?? 500;
   const onProgress = (p: TrainerProgress): void => {
@@ -64,14 +75,14 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
     if (!p.epochEnd && now - lastReport < every && p.batch !== p.batches) return;
     lastReport = now;
     const { epochEnd: _epochEnd, etaMs, ...rest } = p;
-    const report: TrainProgress = { ...rest, history: [...history] };
+    const report: TrainJobProgress = { ...rest, history: [...history] };
     if (etaMs !== undefined) report.etaSeconds = Math.round(etaMs / 1000);
     void Promise.resolve(opts.report(report)).catch((err: unknown) =>
       opts.log.warn({ err }, 'could not report progress'),
     );
   };
 
-  let model: tf.LayersModel | undefined;
+  let model: LayersModel | undefined;
   try {
     const { data, preprocessing } = await openTrainingData(opts.store, spec.datasetId, {
       ...(ctx.image ? { image: ctx.image } : {}),
@@ -120,13 +131,13 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
     );
     return { modelId };
   } catch (err) {
-    if (err instanceof CancelledError) throw new UnrecoverableError('cancelled by request');
+    if (err instanceof CancelledError) throw new PermanentJobError('cancelled by request');
     // Bad data or spec: retrying would fail the same way.
-    if (isAppError(err) && err.status < 500) throw new UnrecoverableError(err.message);
+    if (isRequestError(err)) throw new PermanentJobError(err.message);
     throw err;
   } finally {
     model?.dispose();
-    const leaked = tf.memory().numTensors - tensorsBefore;
+    const leaked = liveTensors() - tensorsBefore;
     if (leaked !== 0) opts.log.warn({ jobId: opts.jobId, leaked }, 'tensor count changed across the job');
   }
 }

@@ -1,109 +1,35 @@
-import type { ImagePreprocessing } from '../data/preprocessing.js';
 import type { FieldError } from '../lib/errors.js';
-import type { DataKind, Task } from '../ml/types.js';
-import { type Dims, inferLayer, shapeElements, showShape } from './layer-shapes.js';
+import type { Task } from '../contracts/task.js';
+import type {
+  BaseTopology,
+  DatasetDescription,
+  Dims,
+  LayerDescription,
+} from '../contracts/model-topology.js';
+import { inferLayer, shapeElements, showShape } from '../ml/layer-shapes.js';
+import { defaultCutIndex, findLayer, resolveImageInput } from '../ml/layer-refs.js';
 import {
   CLASSIFICATION_LOSSES,
-  type InputSpec,
   type JobSpec,
-  type LayerRef,
   type LayerSpec,
   REGRESSION_LOSSES,
-} from './spec.js';
+} from '../contracts/job-spec.js';
 
 /**
  * Checks of a parsed job spec against the base model and the dataset it names: what the zod
  * schema cannot know. Returns every problem with its field path (relative to the spec, e.g.
  * `cutAt`, `fineTune.unfreezeFrom`, `head.2`) so the API can answer 400 before queueing, and
- * the trainer runs the same checks before building anything.
+ * the worker runs them once more before training (the dataset or base may have changed).
  */
-
-export interface LayerDescription {
-  name: string;
-  className: string;
-  /** As TF.js reports it, batch dimension first (`[null, 7, 7, 1280]`); nested for multi-output layers. */
-  outputShape: Dims | Dims[];
-  /** Names of the layers feeding this one (used for the default cutAt when present). */
-  inbound?: string[];
-}
-
-export interface BaseDescription {
-  /** In `model.layers` order: indices in the spec (cutAt, freeze, unfreezeFrom) refer to it. */
-  layers: LayerDescription[];
-  /** Model input shape with the batch dimension first, e.g. `[null, 224, 224, 3]`. */
-  inputShape: Dims;
-}
-
-export interface DatasetDescription {
-  kind: DataKind;
-  task: Task;
-  /** Class names in index order (empty for regression). */
-  classes: readonly string[];
-  /** One example as stored, without the batch dimension: [h, w, c] or [features]. */
-  inputShape: readonly number[];
-  /** Whether the dataset brings its own validation split (otherwise fit.validationSplit makes one). */
-  hasValidation?: boolean;
-}
 
 /** New layers (head, architecture, output) may not exceed this many parameters. */
 export const MAX_NEW_PARAMS = 100_000_000;
 
 const stripBatch = (shape: Dims): Dims => shape.slice(1);
 
-/** Index of a layer reference in `layers`, or an error message. */
-export function findLayer(layers: readonly { name: string }[], ref: LayerRef): number | string {
-  if (typeof ref === 'number') {
-    if (ref < layers.length) return ref;
-    return `layer index ${ref} is out of range: the base has ${layers.length} layers (0..${layers.length - 1})`;
-  }
-  const i = layers.findIndex((l) => l.name === ref);
-  if (i >= 0) return i;
-  const near = layers
-    .map((l) => l.name)
-    .filter((n) => n.toLowerCase().includes(ref.toLowerCase()))
-    .slice(0, 5);
-  return (
-    `no layer named '${ref}' in the base (${layers.length} layers; see GET /v1/base-models/{id}/layers)` +
-    (near.length ? `; similar: ${near.join(', ')}` : '')
-  );
-}
-
-/** The layer kept by default: the one feeding the base's output layer. */
-export function defaultCutIndex(layers: readonly LayerDescription[]): number {
-  const last = layers[layers.length - 1];
-  const feeding = last?.inbound?.[0];
-  if (feeding !== undefined) {
-    const i = layers.findIndex((l) => l.name === feeding);
-    if (i >= 0) return i;
-  }
-  return layers.length - 2;
-}
-
-/**
- * The preprocessing the dataset loader should apply: the spec's fields, else the base model's
- * input size/channels, else the dataset's own example shape, else the shared defaults.
- */
-export function resolveImageInput(
-  input: InputSpec | undefined,
-  baseInputShape: Dims | undefined,
-  datasetShape: readonly number[] | undefined,
-): ImagePreprocessing {
-  const b = baseInputShape ? stripBatch(baseInputShape) : [];
-  const pick = (i: number): number | undefined => b[i] ?? datasetShape?.[i] ?? undefined;
-  const h = input?.size?.[0] ?? pick(0);
-  const w = input?.size?.[1] ?? pick(1);
-  const c = input?.channels ?? pick(2);
-  return {
-    size: [h ?? 224, w ?? 224],
-    channels: c === 1 ? 1 : 3,
-    scale: input?.scale ?? [0, 1],
-    resize: input?.resize ?? 'stretch',
-  };
-}
-
 export function validateSpecAgainst(
   spec: JobSpec,
-  base: BaseDescription | undefined,
+  base: BaseTopology | undefined,
   dataset: DatasetDescription,
 ): FieldError[] {
   const errors: FieldError[] = [];
@@ -241,7 +167,7 @@ function checkMonitors(spec: JobSpec, dataset: DatasetDescription, task: Task, e
 
 function resolveModelInput(
   spec: JobSpec,
-  base: BaseDescription | undefined,
+  base: BaseTopology | undefined,
   dataset: DatasetDescription,
   err: Err,
 ): Dims | undefined {
@@ -280,7 +206,7 @@ function resolveModelInput(
 }
 
 /** Checks cutAt, freeze and fineTune against the base's layers; returns the cut layer's output shape. */
-function checkBaseLayers(spec: JobSpec, base: BaseDescription, err: Err): Dims | undefined {
+function checkBaseLayers(spec: JobSpec, base: BaseTopology, err: Err): Dims | undefined {
   const layers = base.layers;
   if (layers.length < 2) {
     err('base', 'the base model has no layer to keep besides its output layer');

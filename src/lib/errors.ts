@@ -1,6 +1,7 @@
 /**
- * Typed errors that services throw; the HTTP layer maps them to RFC 9457 problem+json in
- * one place (src/plugins/error-handler.ts). Services never build HTTP responses themselves.
+ * Typed domain errors that services and ml throw: each says what went wrong, not which HTTP
+ * status it becomes. The HTTP layer maps them to RFC 9457 problem+json in one place
+ * (src/http/plugins/error-handler.ts); services never build HTTP responses themselves.
  */
 
 export interface FieldError {
@@ -10,9 +11,6 @@ export interface FieldError {
 }
 
 export abstract class AppError extends Error {
-  abstract readonly status: number;
-  abstract readonly type: string;
-  abstract readonly title: string;
   readonly errors: FieldError[] | undefined;
   /** Extra members copied into the problem document (e.g. `retryAfter`). */
   readonly extra: Record<string, unknown> | undefined;
@@ -28,66 +26,54 @@ export abstract class AppError extends Error {
   }
 }
 
-export class ValidationError extends AppError {
-  readonly status = 400;
-  readonly type = 'validation-error';
-  readonly title = 'Invalid request';
-}
+/** The input breaks a rule (shape, range, reference); `errors` names the fields. */
+export class ValidationError extends AppError {}
 
-export class UnauthorizedError extends AppError {
-  readonly status = 401;
-  readonly type = 'unauthorized';
-  readonly title = 'Unauthorized';
-}
+/** No valid credentials came with the request. */
+export class UnauthorizedError extends AppError {}
 
-export class NotFoundError extends AppError {
-  readonly status = 404;
-  readonly type = 'not-found';
-  readonly title = 'Not found';
-}
+/** The thing named does not exist. */
+export class NotFoundError extends AppError {}
 
-export class ConflictError extends AppError {
-  readonly status = 409;
-  readonly type = 'conflict';
-  readonly title = 'Conflict';
-}
+/** The request conflicts with current state (e.g. a dataset in use by a job). */
+export class ConflictError extends AppError {}
 
-export class PayloadTooLargeError extends AppError {
-  readonly status = 413;
-  readonly type = 'payload-too-large';
-  readonly title = 'Payload too large';
-}
+/** Input over a configured size or count limit (the message names the setting). */
+export class PayloadTooLargeError extends AppError {}
 
-export class UnsupportedMediaTypeError extends AppError {
-  readonly status = 415;
-  readonly type = 'unsupported-media-type';
-  readonly title = 'Unsupported media type';
-}
+/** Input of a kind the service does not take. */
+export class UnsupportedMediaTypeError extends AppError {}
 
-export class UnprocessableError extends AppError {
-  readonly status = 422;
-  readonly type = 'unprocessable';
-  readonly title = 'Unprocessable content';
-}
+/** Well-formed input that cannot be used (an unusable model, data that does not train). */
+export class UnprocessableError extends AppError {}
 
-export class TooManyRequestsError extends AppError {
-  readonly status = 429;
-  readonly type = 'too-many-requests';
-  readonly title = 'Too many requests';
-}
+/** Over a rate limit; `extra.retryAfter` in seconds. */
+export class TooManyRequestsError extends AppError {}
 
-export class ServiceUnavailableError extends AppError {
-  readonly status = 503;
-  readonly type = 'service-unavailable';
-  readonly title = 'Service unavailable';
-}
+/** A dependency (Redis, storage) is down; `extra.retryAfter` in seconds. */
+export class ServiceUnavailableError extends AppError {}
 
-export class BadGatewayError extends AppError {
-  readonly status = 502;
-  readonly type = 'bad-gateway';
-  readonly title = 'Upstream failure';
-}
+/** A readiness check fails (Redis, storage, backend or worker); `extra.checks` says which. */
+export class NotReadyError extends AppError {}
+
+/** An upstream server (a model URL) failed or timed out. */
+export class BadGatewayError extends AppError {}
 
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
+}
+
+/**
+ * A failure of the request itself (bad input, missing, conflicting, too large...), which
+ * repeating would not cure; not an outage of something the service depends on.
+ */
+export function isRequestError(err: unknown): err is AppError {
+  return (
+    isAppError(err) &&
+    !(
+      err instanceof ServiceUnavailableError ||
+      err instanceof NotReadyError ||
+      err instanceof BadGatewayError
+    )
+  );
 }

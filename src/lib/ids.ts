@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { ID_PATTERN } from '../contracts/id-pattern.js';
 import { ValidationError } from './errors.js';
 
 /**
@@ -11,7 +12,6 @@ export const ID_PREFIXES = { dataset: 'ds', baseModel: 'bm', model: 'm', job: 'j
 export type IdKind = keyof typeof ID_PREFIXES;
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-export const ID_PATTERN = /^[a-z]{1,4}_[0-9a-z]{16}$/;
 
 export function newId(kind: IdKind): string {
   const buf = randomBytes(16);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import type { Rng } from './random.js';
 
 export type AugmentSpec = NonNullable<JobSpec['augment']>;

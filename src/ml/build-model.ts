@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { JobSpec, LayerSpec } from '../jobs/spec.js';
-import { defaultCutIndex, findLayer } from '../jobs/spec-check.js';
+import type { JobSpec, LayerSpec } from '../contracts/job-spec.js';
+import { defaultCutIndex, findLayer } from './layer-refs.js';
 import { describeModel } from './describe-model.js';
 import { createLayer, createOutputLayer } from './layer-factory.js';
 import { deriveSeed } from './random.js';
-import type { TrainingData } from './types.js';
+import type { TrainingData } from './example-source.js';
 
 /**
  * Builds the model a job trains: [input | base cut at `cutAt`] -> architecture -> head ->

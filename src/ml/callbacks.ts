@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Monitor } from '../jobs/spec.js';
+import type { Monitor } from '../contracts/job-spec.js';
 import { getLearningRate, setLearningRate } from './optimizers.js';
 
 /**

@@ -1,8 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Dims } from '../jobs/layer-shapes.js';
-import type { BaseDescription, DatasetDescription } from '../jobs/spec-check.js';
+import type { BaseTopology, DatasetDescription, Dims } from '../contracts/model-topology.js';
 import { describeLayers, type LayerInfo } from './layers.js';
-import type { TrainingData } from './types.js';
+import type { TrainingData } from './example-source.js';
 
 /**
  * What the spec checks need to know of a loaded model and of training data. Layers come from
@@ -10,7 +9,7 @@ import type { TrainingData } from './types.js';
  * means the same thing everywhere.
  */
 
-export interface ModelDescription extends BaseDescription {
+export interface ModelDescription extends BaseTopology {
   layers: LayerInfo[];
   outputShape: Dims;
 }

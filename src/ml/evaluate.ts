@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ClassificationEvaluation, Evaluation, RegressionEvaluation } from '../models/meta.js';
-import { throwIfAborted } from './errors.js';
+import type { ClassificationEvaluation, Evaluation, RegressionEvaluation } from '../contracts/model-meta.js';
+import { throwIfAborted } from './cancellation.js';
 import type { PerExampleLoss } from './losses.js';
-import type { Batch, Task } from './types.js';
+import type { Batch } from './example-source.js';
+import type { Task } from '../contracts/task.js';
 
 /**
  * Loss and metrics of a model over a stream of batches, in inference mode: the per-epoch

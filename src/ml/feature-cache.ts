@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { throwIfAborted } from './errors.js';
+import { throwIfAborted } from './cancellation.js';
 import { MemorySource } from './memory-source.js';
-import type { ExampleSource, Task } from './types.js';
+import type { ExampleSource } from './example-source.js';
+import type { Task } from '../contracts/task.js';
 
 /**
  * Frozen-prefix feature caching. When every layer up to the first trainable one is frozen (and

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { boundaryElements, buildSuffixModel, cacheFeatures, findFrozenBoundary } from './feature-cache.js';
-import type { ProgressFn } from './progress.js';
+import type { ProgressFn } from '../contracts/progress.js';
 import type { Feed } from './train-loop.js';
-import type { TrainingData } from './types.js';
+import type { TrainingData } from './example-source.js';
 
 /** Whether a phase trained on cached frozen-prefix features, and why not when it did not. */
 export interface CacheReport {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSpec } from '../jobs/spec.js';
+import type { LayerSpec } from '../contracts/job-spec.js';
 
 /**
  * TF.js layers from spec layers. Every initialiser with randomness gets its own seed, so the

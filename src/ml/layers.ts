@@ -28,7 +28,7 @@ export interface TensorInfo {
   shape: Dim[];
 }
 
-export interface ModelSummary {
+export interface LayersSummary {
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   params: { total: number; trainable: number; nonTrainable: number };
@@ -55,7 +55,7 @@ function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-export function summarizeModel(model: tf.LayersModel): ModelSummary {
+export function summarizeModel(model: tf.LayersModel): LayersSummary {
   const trainable = model.trainableWeights.reduce((n, w) => n + size(w.shape as number[]), 0);
   const total = model.countParams();
   return {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { JobSpec, LossName } from '../jobs/spec.js';
-import type { Task } from './types.js';
+import type { JobSpec, LossName } from '../contracts/job-spec.js';
+import type { Task } from '../contracts/task.js';
 
 /**
  * Per-example losses on the model's outputs (softmax probabilities, or one linear unit), and

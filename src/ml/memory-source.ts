@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { epochOrder } from './random.js';
-import type { Batch, BatchOptions, ExampleSource, Task } from './types.js';
+import { epochOrder } from '../lib/seeded-split.js';
+import type { Batch, BatchOptions, ExampleSource } from './example-source.js';
+import type { Task } from '../contracts/task.js';
 
 /**
  * An ExampleSource over examples already in memory (one Float32Array, example after example).
  * The trainer's feature cache and the tests use it. It shuffles with `epochOrder` like the
- * dataset sources (src/data/), so for the same seed and epoch it yields examples in the same
+ * dataset sources (src/datasets/), so for the same seed and epoch it yields examples in the same
  * order as they do: training on cached features sees the very batches uncached training sees.
  */
 export class MemorySource implements ExampleSource {

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { Task } from '../contracts/task.js';
 
 /**
  * LayersModels on the local filesystem in the standard TF.js layout (model.json + binary weight
@@ -8,6 +9,9 @@ import * as tf from '@tensorflow/tfjs';
  * `file://` handler (only tfjs-node does), and the service must run without tfjs-node, so these
  * handlers are the project's own, built on `tf.io.fromMemory` / `tf.io.withSaveHandler`.
  */
+
+/** The model type callers outside src/ml/ hold and pass back without touching TF.js. */
+export type LayersModel = tf.LayersModel;
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -101,4 +105,34 @@ export async function cloneModel(model: tf.LayersModel): Promise<tf.LayersModel>
     }),
   );
   return tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+}
+
+export function countParams(model: tf.LayersModel): { total: number; trainable: number } {
+  const trainable = model.trainableWeights.reduce(
+    (n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1),
+    0,
+  );
+  return { total: model.countParams(), trainable };
+}
+
+/** Catches trainer bugs before they become a model that cannot be served. */
+export function checkServable(
+  model: tf.LayersModel,
+  meta: { inputShape: readonly number[]; task: Task; labels: readonly string[] },
+): void {
+  const input = model.inputs[0]?.shape.slice(1);
+  if (model.inputs.length !== 1 || !input) throw new Error('only single-input models can be served');
+  if (
+    input.length !== meta.inputShape.length ||
+    input.some((d, i) => d !== null && d !== meta.inputShape[i])
+  ) {
+    throw new Error(
+      `meta.inputShape [${meta.inputShape.join(', ')}] does not match the model input [${input.join(', ')}]`,
+    );
+  }
+  const out = model.outputs[0]?.shape;
+  const units = out?.[out.length - 1];
+  if (meta.task === 'classification' && typeof units === 'number' && units !== meta.labels.length) {
+    throw new Error(`the model has ${units} outputs but meta lists ${meta.labels.length} labels`);
+  }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerName } from '../jobs/spec.js';
+import type { OptimizerName } from '../contracts/job-spec.js';
 
 /**
  * Optimizers and their learning rate. TF.js has no public setter for it: Adam, RMSProp and

@@ -8,7 +8,7 @@ export type Rng = () => number;
 
 // The dataset sources shuffle with these; sharing them keeps one PRNG in the project and lets the
 // feature cache replay exactly the epoch order a dataset source would give.
-export { epochOrder, mulberry32 } from '../data/split.js';
+export { epochOrder, mulberry32 } from '../lib/seeded-split.js';
 
 /**
  * Mixes a seed with stream identifiers (epoch, step, layer index...) into an independent

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UnprocessableError } from '../lib/errors.js';
-import type { EpochLog } from '../models/meta.js';
+import type { EpochLog } from '../contracts/model-meta.js';
 import { type AugmentSpec, augmentBatch } from './augment.js';
 import {
   EarlyStopping,
@@ -10,14 +10,16 @@ import {
   ReduceLROnPlateau,
   type ReduceLrConfig,
 } from './callbacks.js';
-import { throwIfAborted } from './errors.js';
+import { throwIfAborted } from './cancellation.js';
 import { evaluate } from './evaluate.js';
 import { type PerExampleLoss, metricSum } from './losses.js';
 import { getLearningRate } from './optimizers.js';
-import type { ProgressFn } from './progress.js';
-import { deriveSeed, mulberry32 } from './random.js';
+import type { ProgressFn } from '../contracts/progress.js';
+import { mulberry32 } from '../lib/seeded-split.js';
+import { deriveSeed } from './random.js';
 import { DropoutSeeder, forceFrozenInference } from './train-mode.js';
-import type { ExampleSource, Task } from './types.js';
+import type { ExampleSource } from './example-source.js';
+import type { Task } from '../contracts/task.js';
 
 /**
  * One training phase (the first fit, or the fine-tune): a manual epoch loop over async batches
@@ -71,6 +73,44 @@ function penalties(model: tf.LayersModel): tf.Scalar[] {
   return model.layers.filter((l) => l.trainable).flatMap((l) => l.calculateLosses());
 }
 
+/** One optimizer step on a batch: the loss (class-weighted, plus penalties) and the metric sum. */
+function makeTrainStep(
+  o: PhaseOptions,
+  vars: tf.Variable[],
+  cw: tf.Tensor1D | undefined,
+): (xs: tf.Tensor, ys: tf.Tensor) => [tf.Scalar, tf.Scalar] {
+  return (xs, ys) => {
+    let metric: tf.Scalar | undefined;
+    const cost = o.optimizer.minimize(
+      () => {
+        const out = o.feed.forward.apply(xs, { training: true }) as tf.Tensor;
+        metric = tf.keep(metricSum(o.task, ys, out));
+        let perExample: tf.Tensor = o.loss(ys, out);
+        if (cw) perExample = tf.mul(perExample, tf.gather(cw, tf.cast(ys, 'int32')));
+        let total = tf.mean(perExample) as tf.Scalar;
+        for (const p of penalties(o.model)) total = tf.add(total, p);
+        return total;
+      },
+      true,
+      vars,
+    );
+    return [cost as tf.Scalar, metric as tf.Scalar];
+  };
+}
+
+/** The epoch's validation loss and metric, into its log and the callbacks' metrics. */
+async function addValidation(o: PhaseOptions, log: EpochLog, metrics: EpochMetrics): Promise<void> {
+  if (!o.feed.validation || o.feed.validation.size === 0) return;
+  const ev = await evaluate(
+    o.feed.forward,
+    o.feed.validation.batches(o.batchSize, { shuffle: false, seed: o.seed, epoch: 0 }),
+    { task: o.task, classes: o.classes, loss: o.loss, signal: o.signal },
+  );
+  log.valLoss = metrics.val_loss = ev.loss;
+  if (ev.task === 'classification') log.valAcc = metrics.val_acc = ev.accuracy;
+  else log.valMae = metrics.val_mae = ev.mae;
+}
+
 export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const vars = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (vars.length === 0) throw new UnprocessableError('nothing to train: every layer is frozen');
@@ -88,23 +128,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   let trainMs = 0;
   let lastEpoch = 0;
 
-  const trainStep = (xs: tf.Tensor, ys: tf.Tensor): [tf.Scalar, tf.Scalar] => {
-    let metric: tf.Scalar | undefined;
-    const cost = o.optimizer.minimize(
-      () => {
-        const out = o.feed.forward.apply(xs, { training: true }) as tf.Tensor;
-        metric = tf.keep(metricSum(o.task, ys, out));
-        let perExample: tf.Tensor = o.loss(ys, out);
-        if (cw) perExample = tf.mul(perExample, tf.gather(cw, tf.cast(ys, 'int32')));
-        let total = tf.mean(perExample) as tf.Scalar;
-        for (const p of penalties(o.model)) total = tf.add(total, p);
-        return total;
-      },
-      true,
-      vars,
-    );
-    return [cost as tf.Scalar, metric as tf.Scalar];
-  };
+  const trainStep = makeTrainStep(o, vars, cw);
 
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -175,16 +199,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
         lr,
         examplesPerSec: (seen * 1000) / epochMs,
       };
-      if (o.feed.validation && o.feed.validation.size > 0) {
-        const ev = await evaluate(
-          o.feed.forward,
-          o.feed.validation.batches(o.batchSize, { shuffle: false, seed: o.seed, epoch: 0 }),
-          { task: o.task, classes: o.classes, loss: o.loss, signal: o.signal },
-        );
-        log.valLoss = metrics.val_loss = ev.loss;
-        if (ev.task === 'classification') log.valAcc = metrics.val_acc = ev.accuracy;
-        else log.valMae = metrics.val_mae = ev.mae;
-      }
+      await addValidation(o, log, metrics);
       history.push(log);
       o.onProgress?.({
         phase: o.phase,

@@ -1,22 +1,22 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { JobSpec } from '../jobs/spec.js';
-import { findLayer, resolveImageInput, validateSpecAgainst } from '../jobs/spec-check.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import type { FieldError } from '../lib/errors.js';
 import { ValidationError } from '../lib/errors.js';
-import type { EpochLog, Evaluation } from '../models/meta.js';
+import type { EpochLog, Evaluation } from '../contracts/model-meta.js';
 import { augmentActive } from './augment.js';
 import { applyFreeze, buildModel, disposeBase, frozenEnd, unfreezeFrom } from './build-model.js';
 import { type EarlyStoppingOutcome, resolveMonitor } from './callbacks.js';
-import { describeData, describeModel } from './describe-model.js';
-import { throwIfAborted } from './errors.js';
+import { describeModel } from './describe-model.js';
+import { findLayer, resolveImageInput } from './layer-refs.js';
+import { throwIfAborted } from './cancellation.js';
 import { type EvaluateOptions, evaluate } from './evaluate.js';
 import { type CacheReport, prepareFeed } from './feed.js';
 import { classWeights, defaultLoss, lossFunction } from './losses.js';
 import { createOptimizer } from './optimizers.js';
-import type { ProgressFn } from './progress.js';
+import type { ProgressFn } from '../contracts/progress.js';
 import { randomSeed } from './random.js';
 import { runPhase } from './train-loop.js';
-import type { ExampleSource, TrainingData } from './types.js';
+import type { ExampleSource, TrainingData } from './example-source.js';
 
 /**
  * The trainer's public entry: builds the job's model, trains it (optionally in two phases),
@@ -86,24 +86,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const end = frozenEnd(spec, built.baseLayers);
     applyFreeze(model, built.baseLayers, end);
 
-    const warnings: string[] = [];
     const hasValidation = !!data.validation && data.validation.size > 0;
-    const monitor = (m: Parameters<typeof resolveMonitor>[0]) => {
-      const r = resolveMonitor(m, hasValidation);
-      if (r.warning && !warnings.includes(r.warning)) warnings.push(r.warning);
-      return r.key;
-    };
-    const rl = spec.callbacks.reduceLROnPlateau;
-    const es = spec.callbacks.earlyStopping;
-    const reduceLr = rl && { ...rl, key: monitor(rl.monitor) };
-    const earlyStopping = es && { ...es, key: monitor(es.monitor) };
-    const augmenting = data.kind === 'image' && augmentActive(spec.augment);
-    const augment =
-      augmenting && spec.augment
-        ? { spec: spec.augment, range: opts.pixelRange ?? spec.input?.scale ?? ([0, 1] as [number, number]) }
-        : undefined;
-    const loss = lossFunction(spec.compile.loss ?? defaultLoss(data.task), data.classes.length);
-    const weights = classWeights(spec.classWeight, data.classes, data.train.labels);
+    const { warnings, reduceLr, earlyStopping, augmenting, augment, loss, weights } = fitSettings(
+      opts,
+      hasValidation,
+    );
 
     const phases = [
       { phase: 'train' as const, epochs: spec.fit.epochs, lr: spec.compile.learningRate },
@@ -196,6 +183,29 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/** What the spec says about fitting, resolved against the data: callbacks, augmentation, loss. */
+function fitSettings(opts: TrainOptions, hasValidation: boolean) {
+  const { spec, data } = opts;
+  const warnings: string[] = [];
+  const monitor = (m: Parameters<typeof resolveMonitor>[0]) => {
+    const r = resolveMonitor(m, hasValidation);
+    if (r.warning && !warnings.includes(r.warning)) warnings.push(r.warning);
+    return r.key;
+  };
+  const rl = spec.callbacks.reduceLROnPlateau;
+  const es = spec.callbacks.earlyStopping;
+  const reduceLr = rl && { ...rl, key: monitor(rl.monitor) };
+  const earlyStopping = es && { ...es, key: monitor(es.monitor) };
+  const augmenting = data.kind === 'image' && augmentActive(spec.augment);
+  const augment =
+    augmenting && spec.augment
+      ? { spec: spec.augment, range: opts.pixelRange ?? spec.input?.scale ?? ([0, 1] as [number, number]) }
+      : undefined;
+  const loss = lossFunction(spec.compile.loss ?? defaultLoss(data.task), data.classes.length);
+  const weights = classWeights(spec.classWeight, data.classes, data.train.labels);
+  return { warnings, reduceLr, earlyStopping, augmenting, augment, loss, weights };
+}
+
 /** The evaluation stored with the model, reported as the `evaluating` phase. */
 function finalEvaluation(
   forward: tf.LayersModel,
@@ -222,7 +232,11 @@ function finalEvaluation(
   });
 }
 
-/** The spec checks of the API, repeated here with the real model and data in hand. */
+/**
+ * What only the loaded model and data can show. The spec itself was checked against the
+ * dataset and base before it got here (src/jobs/spec-check.ts, in the API and in the worker),
+ * so the trainer trusts it.
+ */
 function checkJob({ spec, data, base }: TrainOptions): void {
   if (!spec.base && base) throw new Error('train(): a base model was given for a job spec without `base`');
   const errors: FieldError[] = [];
@@ -231,7 +245,6 @@ function checkJob({ spec, data, base }: TrainOptions): void {
   if (data.train.size === 0)
     errors.push({ path: 'datasetId', message: 'the training split has no examples' });
   const baseDesc = base ? describeModel(base) : undefined;
-  errors.push(...validateSpecAgainst(spec, baseDesc, describeData(data)));
   const expected = baseDesc
     ? baseDesc.inputShape.slice(1)
     : data.kind === 'image'

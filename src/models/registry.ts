@@ -1,12 +1,11 @@
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
 import { LRUCache } from 'lru-cache';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
 import { assertSafeId, newId } from '../lib/ids.js';
-import { saveModelToDir } from '../ml/model-io.js';
+import { checkServable, countParams, saveModelToDir, type LayersModel } from '../ml/model-io.js';
 import type { Collection, Page, Store } from '../storage/store.js';
-import type { ModelMeta } from './meta.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
 import { assertModelName, parseModelRef } from './names.js';
 import { ModelVersions, type PublishedVersion } from './versions.js';
 
@@ -17,7 +16,7 @@ export type NewModelMeta = Omit<ModelMeta, 'id' | 'name' | 'version' | 'createdA
   Partial<Pick<ModelMeta, 'createdAt' | 'params'>>;
 
 export interface SaveTrainedInput {
-  model: tf.LayersModel;
+  model: LayersModel;
   meta: NewModelMeta;
   /** Versions are counted per name: the first save of a name is version 1. */
   name?: string;
@@ -159,7 +158,7 @@ export class ModelRegistry {
     const { model } = input;
     const id = assertSafeId(input.id ?? newId('model'));
     const name = input.name === undefined ? undefined : assertModelName(input.name);
-    checkConsistent(model, input.meta);
+    checkServable(model, input.meta);
     let claimed: number | undefined;
     return this.models
       .create(id, async (dir) => {
@@ -192,31 +191,4 @@ export class ModelRegistry {
 /** Convenience for processes that hold only a Store (the trainer's sandboxed child). */
 export function saveTrainedModel(store: Store, input: SaveTrainedInput): Promise<ModelMeta> {
   return new ModelRegistry(store).save(input);
-}
-
-function countParams(model: tf.LayersModel): { total: number; trainable: number } {
-  const trainable = model.trainableWeights.reduce(
-    (n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1),
-    0,
-  );
-  return { total: model.countParams(), trainable };
-}
-
-/** Catches trainer bugs before they become a model that cannot be served. */
-function checkConsistent(model: tf.LayersModel, meta: NewModelMeta): void {
-  const input = model.inputs[0]?.shape.slice(1);
-  if (model.inputs.length !== 1 || !input) throw new Error('only single-input models can be served');
-  if (
-    input.length !== meta.inputShape.length ||
-    input.some((d, i) => d !== null && d !== meta.inputShape[i])
-  ) {
-    throw new Error(
-      `meta.inputShape [${meta.inputShape.join(', ')}] does not match the model input [${input.join(', ')}]`,
-    );
-  }
-  const out = model.outputs[0]?.shape;
-  const units = out?.[out.length - 1];
-  if (meta.task === 'classification' && typeof units === 'number' && units !== meta.labels.length) {
-    throw new Error(`the model has ${units} outputs but meta lists ${meta.labels.length} labels`);
-  }
 }

@@ -2,7 +2,7 @@ import { mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isSafeId } from '../lib/ids.js';
 import { isNotFound, type Collection } from '../storage/store.js';
-import type { ModelMeta } from './meta.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
 import { assertModelName } from './names.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { SandboxedJob } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { loadConfig } from '../config/env.js';
-import { runTrainingJob } from '../jobs/run-training-job.js';
+import { PermanentJobError, runTrainingJob } from '../jobs/run-training-job.js';
 import { createLogger } from '../lib/logger.js';
 import { selectBackend } from '../ml/backend.js';
-import { Store } from '../storage/store.js';
+import { FsStore } from '../storage/fs-store.js';
 import type { JobName, JobPayloads, JobResults } from './queues.js';
 
 /**
@@ -47,13 +47,15 @@ const handlers: { [N in JobName]: Handler<N> } = {
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ attempt: job.attemptsMade + 1 }, 'training started');
     return runTrainingJob({
-      store: new Store(config.DATA_DIR),
+      store: new FsStore(config.DATA_DIR),
       jobId: job.id!,
       payload: job.data,
       backend: backend.name,
       ...(signal ? { signal } : {}),
       report: (p) => job.updateProgress(p as never),
       log,
+    }).catch((err: unknown) => {
+      throw err instanceof PermanentJobError ? new UnrecoverableError(err.message) : err;
     });
   },
 };

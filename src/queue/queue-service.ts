@@ -1,19 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { Queue, type JobsOptions, type Job } from 'bullmq';
+import { Queue, QueueEvents, type JobsOptions, type Job, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ConflictError, ServiceUnavailableError } from '../lib/errors.js';
 import {
   TRAINING_QUEUE,
   cancelChannel,
+  cancelledKey,
   type JobName,
   type JobPayloads,
   type JobResults,
   type ResourceRef,
   type TrainPayload,
 } from './queues.js';
+import { createRedis } from './redis.js';
 
 export interface QueueServiceOptions {
   prefix: string;
+  /** For the blocking connection that job events need (opened on first use). */
+  redisUrl: string;
   attempts: number;
   backoffMs: number;
 }
@@ -24,8 +28,12 @@ export type TypedJob<N extends JobName = JobName> = Job<JobPayloads[N], JobResul
  * The producer side: enqueues, inspects and cancels jobs. Knows nothing of HTTP. Any Redis
  * failure surfaces as ServiceUnavailableError, which the API answers with a 503 problem.
  */
+/** What a job event carries: the id of the job it concerns. */
+export type JobEventListener = (event: { jobId: string }) => void;
+
 export class QueueService {
   readonly queue: Queue;
+  private events: QueueEvents | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -59,8 +67,53 @@ export class QueueService {
     return guard(async () => ((await this.queue.getJob(id)) as TypedJob | undefined) ?? undefined);
   }
 
-  async state(job: Job): Promise<string> {
-    return guard(() => job.getState());
+  async jobs(states: JobType[]): Promise<TypedJob[]> {
+    return guard(async () => (await this.queue.getJobs(states)) as TypedJob[]);
+  }
+
+  /** Records of cancelled jobs, kept in a Redis hash so they outlive the job's removal. */
+  async recordCancelled(jobId: string, record: string): Promise<void> {
+    await guard(() => this.redis.hset(cancelledKey(this.opts.prefix), jobId, record));
+  }
+
+  async cancelledRecord(jobId: string): Promise<string | undefined> {
+    return guard(async () => (await this.redis.hget(cancelledKey(this.opts.prefix), jobId)) ?? undefined);
+  }
+
+  async cancelledRecords(): Promise<string[]> {
+    return guard(async () => Object.values(await this.redis.hgetall(cancelledKey(this.opts.prefix))));
+  }
+
+  /**
+   * Calls `listener` on every progress, active, completed, failed and removed event of the
+   * training queue until the returned function is called.
+   */
+  async onJobEvents(listener: JobEventListener): Promise<() => void> {
+    const events = await this.queueEvents();
+    const kinds = ['progress', 'active', 'completed', 'failed', 'removed'] as const;
+    for (const k of kinds) events.on(k, listener as never);
+    return () => {
+      for (const k of kinds) events.off(k, listener as never);
+    };
+  }
+
+  async closeEvents(): Promise<void> {
+    const events = this.events;
+    this.events = undefined;
+    await events?.close();
+  }
+
+  private async queueEvents(): Promise<QueueEvents> {
+    if (!this.events) {
+      this.events = new QueueEvents(TRAINING_QUEUE, {
+        connection: createRedis(this.opts.redisUrl, 'blocking'),
+        prefix: this.opts.prefix,
+      });
+      this.events.on('error', () => undefined);
+      this.events.setMaxListeners(0);
+    }
+    await this.events.waitUntilReady();
+    return this.events;
   }
 
   async counts(): Promise<Record<string, number>> {
@@ -146,6 +199,7 @@ export class QueueService {
   }
 
   async close(): Promise<void> {
+    await this.closeEvents();
     await this.queue.close();
   }
 }

@@ -1,5 +1,5 @@
-import type { JobSpec } from '../jobs/spec.js';
-import type { EpochLog } from '../models/meta.js';
+import type { JobSpec } from '../contracts/job-spec.js';
+import type { EpochLog } from '../contracts/model-meta.js';
 
 /**
  * Every queue and every job payload the service uses is declared here, so producer (API) and
@@ -29,12 +29,12 @@ export interface TrainPayload {
   spec: JobSpec;
 }
 
-export interface TrainResult {
+export interface TrainJobResult {
   modelId: string;
 }
 
 /** What `job.progress` holds for a training job: the latest report plus the epoch history. */
-export interface TrainProgress {
+export interface TrainJobProgress {
   phase: string;
   epoch?: number;
   epochs?: number;
@@ -62,7 +62,7 @@ export interface ResourceRef {
 
 export interface JobResults {
   echo: EchoResult;
-  train: TrainResult;
+  train: TrainJobResult;
 }
 
 export type JobName = keyof JobPayloads;

@@ -1,5 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
+/** The connection type other folders hold and pass on; only src/queue/ uses ioredis itself. */
+export type RedisClient = Redis;
+
 /**
  * Two kinds of Redis connection, as BullMQ's production guide prescribes:
  * - producer (API): fails fast. No offline queue and one retry, so an HTTP request made while

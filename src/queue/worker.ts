@@ -28,7 +28,16 @@ export function processorFile(): { file: string; execArgv: string[] } {
   return { file, execArgv: ['--import', tsxLoader] };
 }
 
-export function startWorker(config: Config, logger: Logger, prefix = config.QUEUE_PREFIX): WorkerHandle {
+/**
+ * `parentEnv` is the environment the trainer children inherit (the entry point hands over its
+ * own); the parsed config is laid over it, so each child parses the same configuration.
+ */
+export function startWorker(
+  config: Config,
+  logger: Logger,
+  prefix: string,
+  parentEnv: Readonly<Record<string, string | undefined>>,
+): WorkerHandle {
   const connection = createRedis(config.REDIS_URL, 'blocking');
   const subscriber = createRedis(config.REDIS_URL, 'blocking');
   const { file, execArgv } = processorFile();
@@ -42,7 +51,7 @@ export function startWorker(config: Config, logger: Logger, prefix = config.QUEU
     // Look for jobs whose worker died at least once per lock period, so they are retried soon.
     stalledInterval: Math.min(30_000, config.JOB_LOCK_MS),
     useWorkerThreads: false,
-    workerForkOptions: { execArgv, env: { ...process.env, ...configToEnv(config), QUEUE_PREFIX: prefix } },
+    workerForkOptions: { execArgv, env: { ...parentEnv, ...configToEnv(config), QUEUE_PREFIX: prefix } },
   });
 
   worker.on('error', (err) => log.error({ err }, 'worker error'));

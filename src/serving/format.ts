@@ -1,4 +1,4 @@
-import type { ModelMeta } from '../models/meta.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
 
 export interface Scored {
   label: string;

@@ -1,7 +1,7 @@
 import { parentPort, threadId } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../ml/backend.js';
-import { loadModelFromDir } from '../ml/model-io.js';
+import { backendMemory, forward, warmUp } from '../ml/inference.js';
+import { loadModelFromDir, type LayersModel } from '../ml/model-io.js';
 import { threadCpuMs } from './thread-cpu.js';
 import type {
   LoadResult,
@@ -21,7 +21,7 @@ import type {
  */
 
 interface Resident {
-  model: tf.LayersModel;
+  model: LayersModel;
   bytes: number;
   busy: number;
   unloadWhenIdle: boolean;
@@ -58,20 +58,16 @@ function ensure(t: ModelTarget): Promise<Resident> {
 }
 
 async function load(t: ModelTarget): Promise<Resident> {
-  const before = tf.memory().numBytes;
+  const before = backendMemory().numBytes;
   const model = await loadModelFromDir(t.dir);
   try {
-    // One dummy batch: the first real request must not pay for kernel setup and weight upload.
-    tf.tidy(() => {
-      const y = model.predict(tf.zeros([1, ...t.shape]));
-      (Array.isArray(y) ? y[0]! : y).dataSync();
-    });
+    warmUp(model, t.shape);
   } catch (err) {
     model.dispose();
     throw err;
   }
   loads++;
-  const r: Resident = { model, bytes: tf.memory().numBytes - before, busy: 0, unloadWhenIdle: false };
+  const r: Resident = { model, bytes: backendMemory().numBytes - before, busy: 0, unloadWhenIdle: false };
   resident.set(t.modelId, r);
   return r;
 }
@@ -86,12 +82,7 @@ async function predict(req: WorkerRequest & { type: 'predict' }): Promise<Predic
   r.busy++;
   try {
     const t0 = performance.now();
-    const output = tf.tidy(() => {
-      const x = tf.tensor(req.input, [req.rows, ...req.shape], 'float32');
-      const y = r.model.predict(x);
-      // A copy: some backends hand out their own backing store, which must not be transferred.
-      return Float32Array.from((Array.isArray(y) ? y[0]! : y).dataSync());
-    });
+    const output = forward(r.model, req.input, req.rows, req.shape);
     batches++;
     return { output, cols: output.length / req.rows, forwardMs: performance.now() - t0 };
   } finally {
@@ -111,7 +102,7 @@ async function unload(modelId: string): Promise<boolean> {
 }
 
 function stats(): WorkerStats {
-  const mem = tf.memory();
+  const mem = backendMemory();
   const cpuMs = threadCpuMs();
   return {
     ...(cpuMs === undefined ? {} : { cpuMs }),

@@ -1,15 +1,15 @@
 import sharp from 'sharp';
-import { MAX_INPUT_PIXELS, preprocessImage } from '../data/image-preprocess.js';
-import type { ImagePreprocessing, TabularPreprocessing } from '../data/preprocessing.js';
+import { MAX_INPUT_PIXELS, preprocessImage } from '../datasets/image/image-preprocess.js';
+import type { ImagePreprocessing, TabularPreprocessing } from '../contracts/preprocessing.js';
+import type { AppError } from '../lib/errors.js';
 import {
-  AppError,
   PayloadTooLargeError,
   UnprocessableError,
   UnsupportedMediaTypeError,
   ValidationError,
   type FieldError,
 } from '../lib/errors.js';
-import type { ModelMeta } from '../models/meta.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
 
 /**
  * Request instances -> model input rows, with exactly the preprocessing the model was trained
@@ -225,7 +225,7 @@ async function decodeImage(data: Buffer, spec: ImagePreprocessing, filename?: st
   try {
     return await preprocessImage(data, spec);
   } catch (err) {
-    if (err instanceof AppError && err.status === 422) {
+    if (err instanceof UnprocessableError) {
       throw new InstanceFailure('undecodable', `${label}${err.message}`);
     }
     throw err;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseModelJson, unsafeShardPath } from '../../src/base-models/manifest.js';
+import { parseModelJson, unsafeShardPath } from '../../src/base-models/model-json-check.js';
 import { isPrivateAddress } from '../../src/lib/private-address.js';
 
 describe('isPrivateAddress', () => {

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBase, loadBaseModel } from '../../src/base-models/base-ref.js';
 import { newId } from '../../src/lib/ids.js';
 import { saveModelToDir } from '../../src/ml/model-io.js';
-import { loadOpenApi } from '../../src/plugins/docs.js';
-import type { ModelMeta } from '../../src/models/meta.js';
+import { loadOpenApi } from '../../src/http/plugins/docs.js';
+import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { multipart, tinyImageModel } from './fixtures.js';
+import { multipart, tinyImageModel } from '../helpers/base-model-fixtures.js';
 
 let ctx: TestContext;
 let modelId: string;
@@ -156,9 +156,9 @@ describe('loadBaseModel / describeBase', () => {
     expect(tf.memory().numTensors).toBe(tensors);
 
     await expect(loadBaseModel(store, { baseModelId: newId('baseModel') })).rejects.toMatchObject({
-      status: 404,
+      name: 'NotFoundError',
     });
-    await expect(describeBase(store, { modelId: 'nope' })).rejects.toMatchObject({ status: 400 });
+    await expect(describeBase(store, { modelId: 'nope' })).rejects.toMatchObject({ name: 'ValidationError' });
   });
 });
 

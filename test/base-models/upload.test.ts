@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNsfwjsMobileNetV2 } from '../../src/base-models/nsfwjs-mobilenet-v2.js';
 import { loadModelFromDir } from '../../src/ml/model-io.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { multipart, nsfwjsFolder, tinyImageModel, zipFiles, type Part } from './fixtures.js';
+import {
+  multipart,
+  nsfwjsFolder,
+  tinyImageModel,
+  zipFiles,
+  type Part,
+} from '../helpers/base-model-fixtures.js';
+import { zipOf } from '../helpers/dataset-fixtures.js';
 
 let ctx: TestContext;
 let nsfw: Awaited<ReturnType<typeof nsfwjsFolder>>;
@@ -340,6 +347,21 @@ describe('POST /v1/base-models rejects bad uploads and stores nothing', () => {
       /'weights\.bin'.*missing from the zip/,
     ],
     [
+      'a zip holding a symlink',
+      async () => [
+        {
+          name: 'z',
+          filename: 'm.zip',
+          data: await zipOf([
+            { name: 'model.json', data: Buffer.from(tiny.modelJson) },
+            { name: 'weights.bin', data: Buffer.from('/etc/passwd'), mode: 0o120777 },
+          ]),
+        },
+      ],
+      422,
+      /'weights\.bin' is a symbolic link/,
+    ],
+    [
       'a zip with a .. entry',
       async () => {
         const zip = await zipFiles({ 'model.json': tiny.modelJson, 'xx/weights.bin': tiny.weights });
@@ -351,7 +373,7 @@ describe('POST /v1/base-models rejects bad uploads and stores nothing', () => {
         return [{ name: 'z', filename: 'm.zip', data: patched }];
       },
       422,
-      /invalid relative path: \.\.\/weights\.bin/,
+      /'\.\.\/weights\.bin' has an unsafe path \(invalid relative path\)/,
     ],
     [
       'a broken zip',

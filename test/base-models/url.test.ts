@@ -11,7 +11,7 @@ import {
   staticFiles,
   tinyImageModel,
   type TestServer,
-} from './fixtures.js';
+} from '../helpers/base-model-fixtures.js';
 
 const LIMIT = 4 * 1024 * 1024;
 const TIMEOUT_MS = 1500;

@@ -208,7 +208,7 @@ describe('/v1/datasets routes', () => {
 
 describe('openapi.yaml', () => {
   it('documents every dataset route', async () => {
-    const { loadOpenApi } = await import('../../src/plugins/docs.js');
+    const { loadOpenApi } = await import('../../src/http/plugins/docs.js');
     const paths = loadOpenApi()['paths'] as Record<string, Record<string, unknown>>;
     for (const [p, method] of [
       ['/v1/datasets', 'post'],

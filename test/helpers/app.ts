@@ -5,16 +5,16 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/http/app.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { startWorker, type WorkerHandle } from '../../src/queue/worker.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createAppDeps, type OwnedAppDeps } from '../../src/http/app-deps.js';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 export interface TestContext {
   app: FastifyInstance;
-  runtime: Runtime;
+  runtime: OwnedAppDeps;
   config: Config;
   dataDir: string;
   prefix: string;
@@ -41,7 +41,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   };
   const config = loadConfig(baseEnv);
   const logger = pino({ level: config.LOG_LEVEL });
-  const runtime = await createRuntime(config, logger);
+  const runtime = await createAppDeps(config, logger);
   // Backend selection switches TF.js's global backend; let it finish before a test builds
   // tensors, or they would race it ("backend 'wasm' has not yet been initialized").
   await runtime.backend().catch(() => undefined);
@@ -55,7 +55,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     dataDir,
     prefix,
     startWorker(overrides = {}) {
-      const w = startWorker(loadConfig({ ...baseEnv, ...overrides }), logger, prefix);
+      const w = startWorker(loadConfig({ ...baseEnv, ...overrides }), logger, prefix, process.env);
       workers.push(w);
       return w;
     },

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { classZip } from '../helpers/dataset-fixtures.js';
-import { nsfwjsFolder } from '../base-models/fixtures.js';
+import { nsfwjsFolder } from '../helpers/base-model-fixtures.js';
 
 /** A colour swatch with a little per-pixel noise, so no two images are the same file. */
 async function swatch(rgb: [number, number, number], seed: number): Promise<Buffer> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelNameProblem } from '../../src/models/names.js';
+import { modelNameProblem } from '../../src/contracts/model-name.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /** The job spec takes exactly the model names the save step takes: refused at creation, not after training. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { augmentActive, augmentBatch } from '../../src/ml/augment.js';
 import { classificationReport } from '../../src/ml/evaluate.js';
-import { mulberry32 } from '../../src/ml/random.js';
+import { mulberry32 } from '../../src/lib/seeded-split.js';
 import { initWasmBackend } from '../../src/ml/wasm-kernels/index.js';
 
 const off = { flipHorizontal: false, flipVertical: false, rotateDegrees: 0, brightness: 0 };

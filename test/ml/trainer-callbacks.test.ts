@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseJobSpec } from '../../src/jobs/spec.js';
+import { parseJobSpec } from '../../src/contracts/job-spec.js';
 import { EarlyStopping, ReduceLROnPlateau } from '../../src/ml/callbacks.js';
 import { classWeights } from '../../src/ml/losses.js';
 import { MemorySource } from '../../src/ml/memory-source.js';
 import { createOptimizer, getLearningRate, setLearningRate } from '../../src/ml/optimizers.js';
 import { train } from '../../src/ml/trainer.js';
-import type { TrainingData } from '../../src/ml/types.js';
+import type { TrainingData } from '../../src/ml/example-source.js';
 import { initWasmBackend } from '../../src/ml/wasm-kernels/index.js';
-import { mnistArrays, mnistSource } from './support/mnist.js';
+import { mnistArrays, mnistSource } from '../helpers/mnist.js';
 
 const DS = 'ds_0123456789abcdef';
 

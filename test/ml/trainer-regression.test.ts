@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseJobSpec } from '../../src/jobs/spec.js';
+import { parseJobSpec } from '../../src/contracts/job-spec.js';
 import { UnprocessableError } from '../../src/lib/errors.js';
 import { MemorySource } from '../../src/ml/memory-source.js';
 import { train } from '../../src/ml/trainer.js';
 import { initWasmBackend } from '../../src/ml/wasm-kernels/index.js';
-import { seededRandom } from './support/seeded-random.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /** y = 3 x0 - 2 x1 + 0.5 x2 + 100 (+ small noise): a linear target with a large offset. */
 function linear(n: number, seed: number): MemorySource {

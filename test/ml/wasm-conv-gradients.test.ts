@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { backend_util } from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend, registerWasmTrainingKernels } from '../../src/ml/wasm-kernels/index.js';
-import { relativeError } from './support/relative-error.js';
-import { pick, randomInt, randomValues, seededRandom } from './support/seeded-random.js';
+import { relativeError } from '../helpers/relative-error.js';
+import { pick, randomInt, randomValues, seededRandom } from '../helpers/seeded-random.js';
 
 // Change to explore other draws; every case name carries its own seed, so any failure replays alone.
 const BASE_SEED = 0x5eed_c0de;

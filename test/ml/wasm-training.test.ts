@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../src/ml/wasm-kernels/index.js';
-import { relativeError } from './support/relative-error.js';
-import { randomInt, randomValues, seededRandom } from './support/seeded-random.js';
+import { relativeError } from '../helpers/relative-error.js';
+import { randomInt, randomValues, seededRandom } from '../helpers/seeded-random.js';
 
 const SEED = 0x7e57_f17;
 const SAMPLES = 48;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preprocessImage } from '../../src/data/image-preprocess.js';
-import type { ModelMeta } from '../../src/models/meta.js';
+import { preprocessImage } from '../../src/datasets/image/image-preprocess.js';
+import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { DynamicBatcher, type BatchInfo } from '../../src/serving/batcher.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import {
@@ -12,7 +12,7 @@ import {
   metricValue,
   noisePng,
   saveModel,
-} from './fixtures.js';
+} from '../helpers/serving-fixtures.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelMeta } from '../../src/models/meta.js';
+import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
-import { metricValue, saveModel, tabularClassifier, tabularMeta } from './fixtures.js';
+import { metricValue, saveModel, tabularClassifier, tabularMeta } from '../helpers/serving-fixtures.js';
 
 const ROW = { instances: [[1, 2, 3, 4]] };
 /** (4*8 + 8 + 8*3 + 3) float32 weights. */

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelMeta } from '../../src/models/meta.js';
-import { poolShape } from '../../src/services/prediction-service.js';
+import type { ModelMeta } from '../../src/contracts/model-meta.js';
+import { poolShape } from '../../src/serving/prediction-service.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
-import { metricValue, saveModel, tabularClassifier, tabularMeta } from './fixtures.js';
+import { metricValue, saveModel, tabularClassifier, tabularMeta } from '../helpers/serving-fixtures.js';
 
 beforeAll(() => tf.setBackend('cpu'));
 

@@ -5,11 +5,11 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/http/app.js';
 import { loadConfig } from '../../src/config/env.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createAppDeps, type OwnedAppDeps } from '../../src/http/app-deps.js';
 import { deleteKeys, REDIS_URL } from '../helpers/app.js';
-import { imageClassifier, imageMeta, saveModel, solidPng } from './fixtures.js';
+import { imageClassifier, imageMeta, saveModel, solidPng } from '../helpers/serving-fixtures.js';
 
 /**
  * /predict writes no per-request access log by default (PREDICT_LOG_LEVEL=warn): at thousands
@@ -43,7 +43,7 @@ async function start(env: Record<string, string>) {
       done();
     },
   });
-  const runtime: Runtime = await createRuntime(config, pino({ level: config.LOG_LEVEL }, sink));
+  const runtime: OwnedAppDeps = await createAppDeps(config, pino({ level: config.LOG_LEVEL }, sink));
   const app: FastifyInstance = await buildApp(runtime);
   await app.ready();
   return {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preprocessImage } from '../../src/data/image-preprocess.js';
+import { preprocessImage } from '../../src/datasets/image/image-preprocess.js';
 import { newId } from '../../src/lib/ids.js';
-import type { ModelMeta } from '../../src/models/meta.js';
+import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import {
   IMAGE_SPEC,
@@ -15,7 +15,7 @@ import {
   tabularClassifier,
   tabularMeta,
   tabularRegressor,
-} from './fixtures.js';
+} from '../helpers/serving-fixtures.js';
 import { multipart as multipartBody } from '../helpers/multipart.js';
 
 type Scored = { label: string; score: number };

@@ -1,0 +1,84 @@
+/**
+ * The architecture's boundaries, checked by `npm run lint` (dependency-cruiser over src/).
+ * README's design section explains the layout; test/lint/boundaries.test.ts plants a violation
+ * of every rule and checks that the cruise fails on it.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles hide which module is the lower layer.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'ml-imports-only-ml-contracts-lib',
+      severity: 'error',
+      comment: 'src/ml/ is TF.js code that knows nothing of HTTP, Redis, files or features.',
+      from: { path: '^src/ml/' },
+      to: { path: '^src/', pathNot: '^src/(ml|contracts|lib)/' },
+    },
+    {
+      name: 'tfjs-only-in-ml',
+      severity: 'error',
+      comment: 'Only src/ml/ imports TensorFlow.js; everything else goes through it.',
+      from: { path: '^src/', pathNot: '^src/ml/' },
+      to: { path: '(^|/)node_modules/@tensorflow/' },
+    },
+    {
+      name: 'redis-only-in-queue',
+      severity: 'error',
+      comment: 'src/queue/ is the only place that touches BullMQ or ioredis; the entry point may wire.',
+      from: { path: '^src/', pathNot: '^src/(queue/|server\\.ts$)' },
+      to: { path: '(^|/)node_modules/(bullmq|ioredis)/' },
+    },
+    {
+      name: 'contracts-are-dependency-free',
+      severity: 'error',
+      comment: 'src/contracts/ is shared by API, worker and ml, so it imports nothing else from src/.',
+      from: { path: '^src/contracts/' },
+      to: { path: '^src/', pathNot: '^src/contracts/' },
+    },
+    {
+      name: 'lib-is-the-bottom',
+      severity: 'error',
+      comment: 'src/lib/ holds generic helpers: it imports only itself and contracts.',
+      from: { path: '^src/lib/' },
+      to: { path: '^src/', pathNot: '^src/(lib|contracts)/' },
+    },
+    {
+      name: 'http-is-the-top',
+      severity: 'error',
+      comment: 'Only the entry point imports src/http/; services know nothing of Fastify.',
+      from: { path: '^src/', pathNot: '^src/(http/|server\\.ts$)' },
+      to: { path: '^src/http/' },
+    },
+    {
+      name: 'fastify-only-in-http',
+      severity: 'error',
+      comment: 'Routes, plugins and the app live in src/http/; the entry point listens.',
+      from: { path: '^src/', pathNot: '^src/(http/|server\\.ts$)' },
+      to: { path: '(^|/)node_modules/(fastify|@fastify|fastify-plugin|fastify-type-provider-zod)/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import that does not resolve would escape every rule above.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

@@ -1,0 +1,62 @@
+import type { Preprocessing } from './preprocessing.js';
+import type { Task } from './task.js';
+
+/** `models/<id>/meta.json`: everything needed to serve, explain and reproduce a trained model. */
+
+export interface EpochLog {
+  phase: 'train' | 'fineTune';
+  epoch: number;
+  loss: number;
+  acc?: number;
+  valLoss?: number;
+  valAcc?: number;
+  lr: number;
+  examplesPerSec?: number;
+  [metric: string]: number | string | undefined;
+}
+
+export interface ClassificationEvaluation {
+  task: 'classification';
+  loss: number;
+  accuracy: number;
+  /** confusionMatrix[actual][predicted] */
+  confusionMatrix: number[][];
+  perClass: Array<{ label: string; precision: number; recall: number; f1: number; support: number }>;
+  examples: number;
+}
+
+export interface RegressionEvaluation {
+  task: 'regression';
+  loss: number;
+  mae: number;
+  rmse: number;
+  examples: number;
+}
+
+export type Evaluation = ClassificationEvaluation | RegressionEvaluation;
+
+export interface ModelMeta {
+  id: string;
+  /** Optional name shared by versions (TF Serving style); version counts from 1. */
+  name?: string;
+  version?: number;
+  createdAt: string;
+  task: Task;
+  /** Class names in output order (empty for regression). */
+  labels: string[];
+  /** Input shape of one example, without the batch dimension. */
+  inputShape: number[];
+  preprocessing: Preprocessing;
+  evaluation?: Evaluation;
+  history: EpochLog[];
+  lineage: {
+    jobId?: string;
+    datasetId?: string;
+    base?: { baseModelId: string } | { modelId: string } | null;
+    spec?: unknown;
+  };
+  backend?: string;
+  durationMs?: number;
+  params: { total: number; trainable: number };
+  sizeBytes?: number;
+}

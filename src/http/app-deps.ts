@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { AppDeps } from './app.js';
+import type { Config } from '../config/env.js';
+import { selectBackend, type BackendInfo } from '../ml/backend.js';
+import { QueueService } from '../queue/queue-service.js';
+import { createRedis, type RedisClient } from '../queue/redis.js';
+import { FsStore } from '../storage/fs-store.js';
+
+/**
+ * The long-lived collaborators of an API process, built from config. server.ts and the tests
+ * both use it, so tests exercise the same wiring as production (with their own DATA_DIR and
+ * queue prefix).
+ */
+export interface OwnedAppDeps extends AppDeps {
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function createAppDeps(config: Config, logger: Logger): Promise<OwnedAppDeps> {
+  const store = new FsStore(config.DATA_DIR);
+  await store.init();
+  const redis: RedisClient = createRedis(config.REDIS_URL, 'producer');
+  // Connection errors are reported per request (503) and by /readyz; don't crash or spam.
+  let lastError = '';
+  redis.on('error', (err: Error) => {
+    if (err.message !== lastError) logger.warn({ err: err.message }, 'redis connection error');
+    lastError = err.message;
+  });
+  redis.on('ready', () => (lastError = ''));
+  const queues = new QueueService(redis, {
+    prefix: config.QUEUE_PREFIX,
+    redisUrl: config.REDIS_URL,
+    attempts: config.JOB_ATTEMPTS,
+    backoffMs: config.JOB_BACKOFF_MS,
+  });
+  const backendPromise = selectBackend(config.TFJS_BACKEND);
+  const backend = (): Promise<BackendInfo> => backendPromise;
+  // Avoid an unhandled rejection before anyone asks; /readyz reports the failure.
+  backendPromise.catch(() => undefined);
+
+  return {
+    config,
+    logger,
+    store,
+    redis,
+    queues,
+    backend,
+    async close() {
+      await queues.close().catch(() => undefined);
+      // QUIT lets replies in flight (e.g. BullMQ's start-up INFO) arrive before the socket closes.
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Config } from '../config/env.js';
+import { createLogger } from '../lib/logger.js';
+import type { BackendInfo } from '../ml/backend.js';
+import authPlugin from './plugins/auth.js';
+import docsPlugin from './plugins/docs.js';
+import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.js';
+import jsonBodyPlugin from './plugins/json-body.js';
+import metricsPlugin from './plugins/metrics.js';
+import corsPlugin from './plugins/cors.js';
+import multipartPlugin, { uploadLimits } from './plugins/multipart.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
+import { ModelRegistry } from '../models/registry.js';
+import type { QueueService } from '../queue/queue-service.js';
+import type { RedisClient } from '../queue/redis.js';
+import datasetRoutes from './routes/datasets.js';
+import healthRoutes from './routes/health.js';
+import { DatasetService } from '../datasets/dataset-service.js';
+import baseModelRoutes from './routes/base-models.js';
+import modelLayerRoutes from './routes/model-layers.js';
+import { BaseModelService } from '../base-models/base-model-service.js';
+import modelRoutes from './routes/models.js';
+import jobRoutes from './routes/jobs.js';
+import { JobService } from '../jobs/job-service.js';
+import { resolveJob } from '../jobs/job-context.js';
+import { SummaryCache } from '../base-models/base-ref.js';
+import { HealthService } from './health-service.js';
+import { ModelService } from '../models/model-service.js';
+import { PredictionService } from '../serving/prediction-service.js';
+import type { Store } from '../storage/store.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered (method + URL pattern), for the OpenAPI coverage test. */
+    registeredRoutes: Array<{ method: string; url: string; hidden: boolean }>;
+    /** Prediction serving; `stats()` reads the inference workers' tensor counts. */
+    predictions: PredictionService;
+  }
+}
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  /** Producer connection (fails fast when Redis is down). */
+  redis: RedisClient;
+  queues: QueueService;
+  /** The process's TF.js backend, selected once (see src/ml/backend.ts). */
+  backend: () => Promise<BackendInfo>;
+  /** A pino logger to use; by default one is created from LOG_LEVEL. */
+  logger?: Logger;
+}
+
+/** Builds the HTTP app. Never listens: only src/server.ts does. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const logger = deps.logger ?? createLogger(deps.config.LOG_LEVEL);
+  const app = createFastify(deps.config, logger);
+  const uploads = uploadLimits(deps.config);
+  await registerPlugins(app, deps, uploads);
+  await registerFeatures(app, deps, uploads, logger);
+  return app;
+}
+
+/** The bare instance: logger, body limit, zod compilers and the route list the OpenAPI test reads. */
+function createFastify(config: Config, logger: Logger): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    // Typed as Fastify's base logger: pino's own type is stricter and breaks route typing.
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.MAX_JSON_BODY_BYTES,
+    // A hop count becomes proxy-addr's own form: trust the nearest n hops.
+    trustProxy:
+      typeof config.TRUST_PROXY === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.TRUST_PROXY)
+        : config.TRUST_PROXY,
+    requestIdHeader: 'x-request-id',
+    frameworkErrors,
+    clientErrorHandler,
+  });
+  const routes: FastifyInstance['registeredRoutes'] = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hidden = Boolean((route.schema as { hide?: boolean } | undefined)?.hide);
+    for (const method of methods) routes.push({ method: String(method), url: route.url, hidden });
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  return app;
+}
+
+/** Cross-cutting plugins, in order: errors first, so every later failure becomes a problem. */
+async function registerPlugins(app: FastifyInstance, deps: AppDeps, uploads: Uploads): Promise<void> {
+  const { config } = deps;
+  await app.register(errorHandler);
+  await app.register(jsonBodyPlugin, {
+    maxDepth: config.MAX_JSON_DEPTH,
+    maxArrayLength: config.MAX_JSON_ARRAY_LENGTH,
+  });
+  await app.register(metricsPlugin, { jobCounts: () => deps.queues.counts() });
+  await app.register(corsPlugin, { origins: config.CORS_ORIGINS });
+  await app.register(authPlugin, { keys: config.API_KEYS });
+  await app.register(rateLimitPlugin, {
+    perMinute: config.RATE_LIMIT_PER_MINUTE,
+    redis: deps.redis,
+    nameSpace: `${config.QUEUE_PREFIX}:rate-limit:`,
+  });
+  await app.register(multipartPlugin, { limits: uploads.datasets });
+  await app.register(docsPlugin);
+}
+
+/** Each feature's service, and its routes on top of it. */
+async function registerFeatures(
+  app: FastifyInstance,
+  deps: AppDeps,
+  uploads: Uploads,
+  logger: Logger,
+): Promise<void> {
+  const { config } = deps;
+  const health = new HealthService({
+    redis: deps.redis,
+    store: deps.store,
+    queues: deps.queues,
+    backend: deps.backend,
+  });
+  await app.register(healthRoutes, { health });
+
+  const datasets = new DatasetService({
+    store: deps.store,
+    queues: deps.queues,
+    limits: { maxEntries: config.MAX_ARCHIVE_ENTRIES, maxBytes: config.MAX_ARCHIVE_BYTES },
+  });
+  await app.register(datasetRoutes, { datasets, uploads: uploads.datasets });
+  const baseModels = new BaseModelService({
+    store: deps.store,
+    queues: deps.queues,
+    config,
+    backend: deps.backend,
+    logger: app.log,
+  });
+  await app.register(baseModelRoutes, { baseModels, uploads: uploads.baseModels });
+  await app.register(modelLayerRoutes, { baseModels });
+  const registry = new ModelRegistry(deps.store);
+  const predictions = new PredictionService({
+    registry,
+    config,
+    backend: deps.backend,
+    metricsRegistry: app.metrics.registry,
+    logger,
+  });
+  // Inference workers start on the first prediction and stop with the app.
+  app.addHook('onClose', () => predictions.close());
+  const models = new ModelService({ registry, queues: deps.queues, predictions });
+  app.decorate('predictions', predictions);
+  await app.register(modelRoutes, { models, predictions, config, uploads: uploads.predict });
+
+  const summaries = new SummaryCache();
+  const jobs = new JobService({
+    queues: deps.queues,
+    validate: async (spec) => {
+      const resolved = await resolveJob(deps.store, spec, summaries);
+      return resolved.ok ? [] : resolved.errors.map((e) => ({ ...e, path: `body.${e.path}` }));
+    },
+  });
+  app.addHook('onClose', () => jobs.close());
+  await app.register(jobRoutes, { jobs });
+}
+
+type Uploads = ReturnType<typeof uploadLimits>;

@@ -1,0 +1,44 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { UnauthorizedError } from '../../lib/errors.js';
+import { isApiRequest } from '../../lib/request-path.js';
+
+/**
+ * Bearer API keys for every /v1 route when API_KEYS is set. Keys are compared as SHA-256
+ * digests with timingSafeEqual, so neither the key nor its length leaks through timing.
+ * Health, metrics and docs stay open for probes and scrapers.
+ */
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A stable, non-secret identifier of the caller's key (for rate limits and logs). */
+    apiKeyId?: string;
+  }
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+export default fp(
+  async function auth(app: FastifyInstance, opts: { keys: string[] }) {
+    const keys = opts.keys.map((k) => ({ hash: digest(k), id: digest(k).toString('hex').slice(0, 12) }));
+    if (keys.length === 0) return;
+
+    app.addHook('onRequest', async (request) => {
+      // By the route that matched, not the URL's spelling (see lib/request-path.ts).
+      if (!isApiRequest(request)) return;
+      if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials
+      const header = request.headers.authorization;
+      const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (!match?.[1]) {
+        throw new UnauthorizedError('Missing API key: send "Authorization: Bearer <key>"');
+      }
+      const presented = digest(match[1]);
+      let found: string | undefined;
+      for (const k of keys) if (timingSafeEqual(k.hash, presented)) found = k.id;
+      if (!found) throw new UnauthorizedError('Invalid API key');
+      request.apiKeyId = found;
+    });
+  },
+  { name: 'auth' },
+);

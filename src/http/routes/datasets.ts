@@ -1,0 +1,81 @@
+import { createReadStream } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { DatasetService } from '../../datasets/dataset-service.js';
+import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
+import {
+  datasetParams,
+  datasetSchema,
+  exampleParams,
+  examplesQuery,
+  imageExampleSchema,
+  listQuery,
+  pageOf,
+  tabularRowSchema,
+} from './dataset-schemas.js';
+
+export default async function datasetRoutes(
+  app: FastifyInstance,
+  opts: { datasets: DatasetService; uploads: UploadLimits },
+) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { datasets } = opts;
+
+  r.post(
+    '/v1/datasets',
+    { schema: { tags: ['datasets'], response: { 201: datasetSchema } } },
+    async (request, reply) => {
+      const manifest = await datasets.create(uploadParts(request, opts.uploads));
+      return reply.status(201).header('location', `/v1/datasets/${manifest.id}`).send(manifest);
+    },
+  );
+
+  r.get(
+    '/v1/datasets',
+    { schema: { tags: ['datasets'], querystring: listQuery, response: { 200: pageOf(datasetSchema) } } },
+    async (request) => datasets.list(request.query.limit, request.query.offset),
+  );
+
+  r.get(
+    '/v1/datasets/:id',
+    { schema: { tags: ['datasets'], params: datasetParams, response: { 200: datasetSchema } } },
+    async (request) => datasets.get(request.params.id),
+  );
+
+  r.get(
+    '/v1/datasets/:id/examples',
+    {
+      schema: {
+        tags: ['datasets'],
+        params: datasetParams,
+        querystring: examplesQuery,
+        response: { 200: pageOf(z.union([imageExampleSchema, tabularRowSchema])) },
+      },
+    },
+    async (request) => datasets.examples(request.params.id, request.query),
+  );
+
+  r.get(
+    '/v1/datasets/:id/examples/:exampleId',
+    { schema: { tags: ['datasets'], params: exampleParams } },
+    async (request, reply) => {
+      const file = await datasets.exampleFile(request.params.id, request.params.exampleId);
+      return reply
+        .type(file.contentType)
+        .header('content-length', String(file.bytes))
+        .header('cache-control', 'private, max-age=86400, immutable')
+        .header('x-content-type-options', 'nosniff')
+        .send(createReadStream(file.path));
+    },
+  );
+
+  r.delete(
+    '/v1/datasets/:id',
+    { schema: { tags: ['datasets'], params: datasetParams } },
+    async (request, reply) => {
+      await datasets.remove(request.params.id);
+      return reply.status(204).send();
+    },
+  );
+}

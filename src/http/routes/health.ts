@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { NotReadyError } from '../../lib/errors.js';
+import type { HealthService } from '../health-service.js';
+
+const checkSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
+
+export default async function healthRoutes(app: FastifyInstance, opts: { health: HealthService }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
+    status: 'ok' as const,
+  }));
+
+  r.get(
+    '/readyz',
+    {
+      schema: {
+        querystring: z.object({ deep: z.enum(['true', 'false']).optional() }),
+        response: {
+          200: z.object({
+            status: z.literal('ready'),
+            checks: z.record(z.string(), checkSchema),
+            backend: z
+              .object({ name: z.string(), package: z.string(), version: z.string(), gpu: z.boolean() })
+              .optional(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const report = await opts.health.readiness({ deep: request.query.deep === 'true' });
+      if (!report.ready) {
+        const failing = Object.entries(report.checks)
+          .filter(([, c]) => !c.ok)
+          .map(([name, c]) => ({ path: name, message: c.detail ?? 'failing' }));
+        throw new NotReadyError('Failing: ' + failing.map((f) => `${f.path} (${f.message})`).join(', '), {
+          errors: failing,
+          extra: { checks: report.checks },
+        });
+      }
+      return { status: 'ready' as const, checks: report.checks, backend: report.backend };
+    },
+  );
+}

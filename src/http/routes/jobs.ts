@@ -1,0 +1,113 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { jobSpecSchema } from '../../contracts/job-spec.js';
+import { ID_PATTERN } from '../../contracts/id-pattern.js';
+import type { JobService } from '../../jobs/job-service.js';
+import { isAppError } from '../../lib/errors.js';
+import { domainProblem } from '../plugins/error-handler.js';
+import { isRedisUnavailable } from '../../queue/queue-service.js';
+
+const params = z.object({ id: z.string().regex(ID_PATTERN, 'not a valid job id') });
+const jobStates = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);
+
+const jobView = z.object({
+  id: z.string(),
+  state: jobStates,
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  attempts: z.number(),
+  progress: z.record(z.string(), z.unknown()).optional(),
+  history: z.array(z.record(z.string(), z.unknown())),
+  error: z.string().optional(),
+  modelId: z.string().optional(),
+  spec: z.record(z.string(), z.unknown()),
+});
+
+export default async function jobRoutes(app: FastifyInstance, opts: { jobs: JobService }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { jobs } = opts;
+
+  r.post(
+    '/v1/jobs',
+    { schema: { body: jobSpecSchema, response: { 202: jobView } } },
+    async (request, reply) => {
+      const job = await jobs.create(request.body);
+      return reply
+        .status(202)
+        .header('location', `/v1/jobs/${job.id}`)
+        .send(job as never);
+    },
+  );
+
+  r.get(
+    '/v1/jobs',
+    {
+      schema: {
+        querystring: z.object({
+          state: jobStates.optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(jobView),
+            total: z.number(),
+            limit: z.number(),
+            offset: z.number(),
+          }),
+        },
+      },
+    },
+    async (request) => (await jobs.list(request.query)) as never,
+  );
+
+  r.get(
+    '/v1/jobs/:id',
+    { schema: { params, response: { 200: jobView } } },
+    async (request) => (await jobs.get(request.params.id)) as never,
+  );
+
+  r.post(
+    '/v1/jobs/:id/cancel',
+    { schema: { params, response: { 200: jobView } } },
+    async (request) => (await jobs.cancel(request.params.id)) as never,
+  );
+
+  r.get('/v1/jobs/:id/events', { schema: { params } }, async (request, reply) => {
+    // Resolve the job first, so an unknown id is a normal 404 problem, not a broken stream.
+    await jobs.get(request.params.id);
+    const abort = new AbortController();
+    request.raw.on('close', () => abort.abort());
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    try {
+      for await (const ev of jobs.watch(request.params.id, abort.signal)) {
+        res.write(
+          `event: ${ev.type === 'end' ? 'end' : 'progress'}\nid: ${Date.now()}\ndata: ${JSON.stringify(ev.job)}\n\n`,
+        );
+      }
+    } catch (err) {
+      request.log.warn({ err }, 'job event stream ended with an error');
+      const mapped = isAppError(err) ? domainProblem(err) : undefined;
+      const cause = mapped
+        ? { status: mapped.status, detail: (err as Error).message }
+        : isRedisUnavailable(err)
+          ? { status: 503, detail: 'The job queue is unavailable (Redis does not answer)' }
+          : { status: 500, detail: 'the event stream failed' };
+      const detail = `${cause.detail}; reconnect or poll GET /v1/jobs/:id`;
+      res.write(`event: error\ndata: ${JSON.stringify({ ...cause, detail })}\n\n`);
+    } finally {
+      clearInterval(heartbeat);
+      res.end();
+    }
+  });
+}

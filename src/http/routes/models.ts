@@ -1,0 +1,162 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from '../../config/env.js';
+import { ValidationError } from '../../lib/errors.js';
+import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
+import { modelNameSchema } from '../../contracts/model-name.js';
+import { modelMetaSchema, modelSummarySchema } from '../../models/model-schemas.js';
+import type { PredictInput } from '../../serving/instances.js';
+import type { ModelService } from '../../models/model-service.js';
+import type { PredictionService } from '../../serving/prediction-service.js';
+
+export interface ModelRoutesOptions {
+  models: ModelService;
+  predictions: PredictionService;
+  /** Limits of multipart predict requests (see src/http/plugins/multipart.ts). */
+  uploads: UploadLimits;
+  config: Pick<
+    Config,
+    'PREDICT_MAX_INSTANCES' | 'PREDICT_MAX_IMAGE_BYTES' | 'LOG_LEVEL' | 'PREDICT_LOG_LEVEL'
+  >;
+}
+
+/** `:id` takes a model id or a model name (newest version, or `?version=`); DELETE takes ids only. */
+const params = z.object({ id: z.string().min(1).max(128) });
+const version = z.coerce.number().int().min(1).max(1_000_000_000).optional();
+const topK = z.coerce.number().int().min(1).max(1000);
+
+const scored = z.object({ label: z.string(), score: z.number() });
+const predictionSchema = z.union([
+  scored.extend({ topK: z.array(scored) }),
+  z.object({ value: z.union([z.number(), z.array(z.number())]) }),
+]);
+const predictResponse = z.object({
+  model: z.object({ id: z.string(), name: z.string().nullable(), version: z.number().int().nullable() }),
+  predictions: z.array(predictionSchema),
+});
+
+export default async function modelRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { models, predictions, config } = opts;
+
+  r.get(
+    '/v1/models',
+    {
+      schema: {
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          offset: z.coerce.number().int().min(0).default(0),
+          name: modelNameSchema.optional(),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(modelSummarySchema),
+            total: z.number().int(),
+            limit: z.number().int(),
+            offset: z.number().int(),
+          }),
+        },
+      },
+    },
+    async (request) => models.list(request.query),
+  );
+
+  r.get(
+    '/v1/models/:id',
+    { schema: { params, querystring: z.object({ version }), response: { 200: modelMetaSchema } } },
+    async (request) => ({ ...(await models.get(request.params.id, request.query.version)) }),
+  );
+
+  r.delete('/v1/models/:id', { schema: { params } }, async (request, reply) => {
+    await models.delete(request.params.id);
+    return reply.code(204).send();
+  });
+
+  r.get(
+    '/v1/models/:id/download',
+    { schema: { params, querystring: z.object({ version }) } },
+    async (request, reply) => {
+      const { filename, stream } = await models.download(request.params.id, request.query.version);
+      return reply
+        .header('content-type', 'application/zip')
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .send(stream);
+    },
+  );
+
+  r.post(
+    '/v1/models/:id/predict',
+    {
+      // The hot route: no per-request access log by default (PREDICT_LOG_LEVEL); errors still are.
+      logLevel: moreSevere(config.LOG_LEVEL, config.PREDICT_LOG_LEVEL),
+      schema: {
+        params,
+        querystring: z.object({ version, topK: topK.optional() }),
+        // Absent (null) for multipart requests, whose parts are read in the handler.
+        body: z
+          .object({
+            instances: z.array(z.unknown()),
+            topK: z.number().int().min(1).max(1000).optional(),
+          })
+          .nullish(),
+        response: { 200: predictResponse },
+      },
+    },
+    async (request) => {
+      let input: PredictInput;
+      let k = request.query.topK;
+      if (request.isMultipart()) {
+        const form = await readImages(request, opts.uploads);
+        input = { kind: 'images', images: form.images };
+        k = form.topK ?? k;
+      } else {
+        if (!request.body) {
+          throw new ValidationError('send JSON { "instances": [...] } or multipart image files', {
+            errors: [{ path: 'body', message: 'required' }],
+          });
+        }
+        input = { kind: 'json', instances: request.body.instances };
+        k = request.body.topK ?? k;
+      }
+      return predictions.predict({
+        idOrName: request.params.id,
+        ...(request.query.version === undefined ? {} : { version: request.query.version }),
+        ...(k === undefined ? {} : { topK: k }),
+        input,
+      });
+    },
+  );
+}
+
+const SEVERITY = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: 100 };
+
+/** A route's level only ever quiets it: LOG_LEVEL=error must not let its warnings through. */
+function moreSevere(a: Config['LOG_LEVEL'], b: Config['LOG_LEVEL']): Config['LOG_LEVEL'] {
+  return SEVERITY[a] >= SEVERITY[b] ? a : b;
+}
+
+/** Every file part is an image instance, in order; a `topK` field may ride along. */
+async function readImages(
+  request: FastifyRequest,
+  limits: UploadLimits,
+): Promise<{ images: Array<{ path: string; filename?: string; data: Buffer }>; topK?: number }> {
+  const images: Array<{ path: string; filename?: string; data: Buffer }> = [];
+  let k: number | undefined;
+  for await (const part of uploadParts(request, limits)) {
+    if (part.type === 'file') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of part.stream) chunks.push(chunk as Buffer);
+      images.push({ path: `files[${images.length}]`, filename: part.filename, data: Buffer.concat(chunks) });
+    } else if (part.field === 'topK') {
+      const parsed = topK.safeParse(part.value);
+      if (!parsed.success) {
+        throw new ValidationError('topK must be an integer from 1 to 1000', {
+          errors: [{ path: 'topK', message: 'expected an integer from 1 to 1000' }],
+        });
+      }
+      k = parsed.data;
+    }
+  }
+  return { images, ...(k === undefined ? {} : { topK: k }) };
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { imagePreprocessingSchema } from '../contracts/preprocessing.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
+
+/** Response shapes of /v1/models (zod, so responses are checked against openapi.yaml's promise). */
+
+const preprocessingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('image'), image: imagePreprocessingSchema }),
+  z.object({
+    kind: z.literal('tabular'),
+    tabular: z.object({ features: z.array(z.string()), mean: z.array(z.number()), std: z.array(z.number()) }),
+  }),
+]);
+
+const evaluationSchema = z.discriminatedUnion('task', [
+  z.object({
+    task: z.literal('classification'),
+    loss: z.number(),
+    accuracy: z.number(),
+    confusionMatrix: z.array(z.array(z.number())),
+    perClass: z.array(
+      z.object({
+        label: z.string(),
+        precision: z.number(),
+        recall: z.number(),
+        f1: z.number(),
+        support: z.number(),
+      }),
+    ),
+    examples: z.number(),
+  }),
+  z.object({
+    task: z.literal('regression'),
+    loss: z.number(),
+    mae: z.number(),
+    rmse: z.number(),
+    examples: z.number(),
+  }),
+]);
+
+const lineageSchema = z.object({
+  jobId: z.string().optional(),
+  datasetId: z.string().optional(),
+  base: z
+    .union([z.object({ baseModelId: z.string() }), z.object({ modelId: z.string() })])
+    .nullable()
+    .optional(),
+  spec: z.unknown().optional(),
+});
+
+const paramsSchema = z.object({ total: z.number(), trainable: z.number() });
+
+/** Loose: fields the trainer adds to meta later still reach clients. */
+export const modelMetaSchema = z.looseObject({
+  id: z.string(),
+  name: z.string().optional(),
+  version: z.number().int().optional(),
+  createdAt: z.string(),
+  task: z.enum(['classification', 'regression']),
+  labels: z.array(z.string()),
+  inputShape: z.array(z.number()),
+  preprocessing: preprocessingSchema,
+  evaluation: evaluationSchema.optional(),
+  history: z.array(z.looseObject({ phase: z.string(), epoch: z.number() })),
+  lineage: lineageSchema,
+  backend: z.string().optional(),
+  durationMs: z.number().optional(),
+  params: paramsSchema,
+  sizeBytes: z.number().optional(),
+});
+
+export const modelSummarySchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  version: z.number().int().optional(),
+  createdAt: z.string(),
+  task: z.enum(['classification', 'regression']),
+  kind: z.enum(['image', 'tabular']),
+  labels: z.array(z.string()),
+  inputShape: z.array(z.number()),
+  metrics: z.record(z.string(), z.number()),
+  lineage: lineageSchema.omit({ spec: true }),
+  params: paramsSchema,
+  sizeBytes: z.number().optional(),
+});
+export type ModelSummary = z.infer<typeof modelSummarySchema>;
+
+/** A list entry: no training history, spec or confusion matrix (those are on GET /v1/models/:id). */
+export function summarize(meta: ModelMeta): ModelSummary {
+  const metrics: Record<string, number> = {};
+  const ev = meta.evaluation;
+  if (ev?.task === 'classification') Object.assign(metrics, { loss: ev.loss, accuracy: ev.accuracy });
+  if (ev?.task === 'regression') Object.assign(metrics, { loss: ev.loss, mae: ev.mae, rmse: ev.rmse });
+  const { spec: _spec, ...lineage } = meta.lineage;
+  return {
+    id: meta.id,
+    ...(meta.name === undefined ? {} : { name: meta.name, version: meta.version }),
+    createdAt: meta.createdAt,
+    task: meta.task,
+    kind: meta.preprocessing.kind,
+    labels: meta.labels,
+    inputShape: meta.inputShape,
+    metrics,
+    lineage,
+    params: meta.params,
+    ...(meta.sizeBytes === undefined ? {} : { sizeBytes: meta.sizeBytes }),
+  };
+}

@@ -1,0 +1,113 @@
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { ZipFile } from 'yazl';
+import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
+import { MODEL_JSON, type ModelJson } from '../ml/model-io.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
+import { parseModelRef } from './names.js';
+import type { ListModelsQuery, ModelRegistry } from './registry.js';
+import { summarize, type ModelSummary } from './model-schemas.js';
+import type { QueueService } from '../queue/queue-service.js';
+import { isNotFound, type Page } from '../storage/store.js';
+import type { PredictionService } from '../serving/prediction-service.js';
+
+/** Beside model.json in a download: what a client needs to feed the model and read its output. */
+export const DOWNLOAD_METADATA = 'metadata.json';
+
+export interface ModelDownload {
+  filename: string;
+  stream: Readable;
+}
+
+/** Trained models: listing, inspection, deletion, download, and publishing new ones. */
+export class ModelService {
+  constructor(
+    private readonly deps: {
+      registry: ModelRegistry;
+      queues: Pick<QueueService, 'isInUse' | 'exclusive'>;
+      predictions: Pick<PredictionService, 'evict'>;
+    },
+  ) {}
+
+  async list(q: ListModelsQuery): Promise<Page<ModelSummary>> {
+    const page = await this.deps.registry.list(q);
+    return { ...page, items: page.items.map(summarize) };
+  }
+
+  get(idOrName: string, version?: number): Promise<ModelMeta> {
+    return this.deps.registry.resolve(idOrName, version);
+  }
+
+  /** 409 while a queued or running job fine-tunes from it; evicted from inference at once. */
+  async delete(id: string): Promise<void> {
+    const ref = parseModelRef(id);
+    if (ref.kind !== 'id') {
+      throw new ValidationError('models are deleted by id; a name covers several versions', {
+        errors: [{ path: 'id', message: 'expected a model id (m_...)' }],
+      });
+    }
+    await this.deps.queues.exclusive({ modelId: ref.id }, async () => {
+      await this.deps.registry.get(ref.id);
+      if (await this.deps.queues.isInUse({ modelId: ref.id })) {
+        throw new ConflictError(`model '${ref.id}' is the base of a queued or running job; cancel it first`);
+      }
+      await this.deps.registry.remove(ref.id);
+    });
+    this.deps.predictions.evict(ref.id);
+  }
+
+  /**
+   * A zip of the TF.js files (`tf.loadLayersModel` reads them as they are) plus metadata.json
+   * with labels and preprocessing. Every file is opened before streaming starts, so a delete
+   * that lands mid-download cannot truncate it.
+   */
+  async download(idOrName: string, version?: number): Promise<ModelDownload> {
+    const meta = await this.deps.registry.resolve(idOrName, version);
+    const dir = this.deps.registry.models.pathOf(meta.id);
+    let modelJson: Buffer;
+    try {
+      modelJson = await readFile(path.join(dir, MODEL_JSON));
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(`model '${meta.id}' not found`);
+      throw err;
+    }
+    const manifest = (JSON.parse(modelJson.toString('utf8')) as ModelJson).weightsManifest ?? [];
+    const shards: Array<{ name: string; fh: FileHandle; size: number }> = [];
+    try {
+      for (const p of manifest.flatMap((g) => g.paths)) {
+        const full = path.resolve(dir, p);
+        if (!full.startsWith(dir + path.sep))
+          throw new Error(`weight shard path '${p}' leaves the model folder`);
+        const fh = await open(full, 'r');
+        shards.push({ name: p, fh, size: 0 });
+        shards[shards.length - 1]!.size = (await fh.stat()).size;
+      }
+    } catch (err) {
+      await Promise.all(shards.map((s) => s.fh.close().catch(() => undefined)));
+      if (isNotFound(err)) throw new NotFoundError(`model '${meta.id}' not found`);
+      throw err;
+    }
+    const zip = new ZipFile();
+    zip.addBuffer(modelJson, MODEL_JSON);
+    for (const s of shards) zip.addReadStream(s.fh.createReadStream(), s.name, { size: s.size });
+    zip.addBuffer(Buffer.from(JSON.stringify(downloadMetadata(meta), null, 2)), DOWNLOAD_METADATA);
+    zip.end();
+    const base = meta.name ? `${meta.name}-v${meta.version}` : meta.id;
+    return { filename: `${base}.zip`, stream: zip.outputStream as Readable };
+  }
+}
+
+function downloadMetadata(meta: ModelMeta): Record<string, unknown> {
+  return {
+    id: meta.id,
+    name: meta.name ?? null,
+    version: meta.version ?? null,
+    createdAt: meta.createdAt,
+    task: meta.task,
+    labels: meta.labels,
+    inputShape: meta.inputShape,
+    preprocessing: meta.preprocessing,
+    format: 'tfjs-layers-model',
+  };
+}

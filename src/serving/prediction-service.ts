@@ -1,0 +1,229 @@
+import os from 'node:os';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/env.js';
+import { ServiceUnavailableError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { BackendInfo } from '../ml/backend.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
+import type { ModelRegistry } from '../models/registry.js';
+import { DynamicBatcher } from './batcher.js';
+import { formatRow, type Prediction } from './format.js';
+import { rowSize, toRows, type PredictInput } from './instances.js';
+import { ServingMetrics, type TensorCount } from './predict-metrics.js';
+import { InferencePool } from './pool.js';
+import type { WorkerBackend, WorkerStats } from './protocol.js';
+import type { WorkerKind } from './worker-endpoint.js';
+import { tensorMemory } from '../ml/memory.js';
+
+export type ServingConfig = Pick<
+  Config,
+  | 'PREDICT_MAX_INSTANCES'
+  | 'PREDICT_MAX_BATCH'
+  | 'PREDICT_MAX_WAIT_MS'
+  | 'PREDICT_THREADS'
+  | 'PREDICT_WORKER'
+  | 'PREDICT_MAX_IMAGE_BYTES'
+  | 'PREDICT_MAX_REQUEST_PIXELS'
+  | 'MODEL_CACHE_MAX_MODELS'
+  | 'MODEL_CACHE_MAX_BYTES'
+>;
+
+export interface PredictRequest {
+  idOrName: string;
+  version?: number;
+  topK?: number;
+  input: PredictInput;
+}
+
+export interface PredictResponse {
+  model: { id: string; name: string | null; version: number | null };
+  predictions: Prediction[];
+}
+
+export const DEFAULT_TOP_K = 3;
+
+/**
+ * Batches in flight per model: the next batch is already queued at the worker when one ends,
+ * so the worker never idles on a message round trip, while later rows keep merging.
+ */
+const PIPELINE_DEPTH = 2;
+
+/** How many inference workers, and which kind, for the backend this process selected. */
+export function poolShape(
+  config: Pick<Config, 'PREDICT_THREADS' | 'PREDICT_WORKER'>,
+  backend: string,
+  cores = os.availableParallelism(),
+): { kind: WorkerKind; size: number; note?: string } {
+  const native = backend === 'tensorflow';
+  const kind: WorkerKind =
+    config.PREDICT_WORKER === 'auto' ? (native ? 'process' : 'thread') : config.PREDICT_WORKER;
+  // libtensorflow parallelises one forward pass over all cores itself; wasm and cpu use one core
+  // per worker, and one core stays with the event loop (HTTP, JSON, image decoding).
+  const auto = native ? 1 : Math.max(1, Math.min(4, cores - 1));
+  const size = config.PREDICT_THREADS || auto;
+  if (native && kind === 'thread' && size > 1) {
+    return {
+      kind,
+      size: 1,
+      note: 'the native backend crashes in several threads (tensorflow/tfjs#8388): using 1',
+    };
+  }
+  return { kind, size };
+}
+
+/**
+ * POST /v1/models/:id/predict. Preprocessing runs here (sharp decodes on libuv's pool), rows of
+ * concurrent requests are merged per model by a DynamicBatcher, and each batch is one forward
+ * pass in the inference worker that holds the model.
+ */
+export class PredictionService {
+  readonly metrics: ServingMetrics;
+  private pool: InferencePool | undefined;
+  private poolStarting: Promise<InferencePool> | undefined;
+  private readonly batchers = new Map<string, DynamicBatcher<Float32Array, Float32Array>>();
+  private closed = false;
+
+  constructor(
+    private readonly deps: {
+      registry: ModelRegistry;
+      config: ServingConfig;
+      backend: () => Promise<BackendInfo>;
+      metricsRegistry: Registry;
+      logger: Logger;
+    },
+  ) {
+    this.metrics = new ServingMetrics(
+      deps.metricsRegistry,
+      () => ({ models: this.pool?.cache.size ?? 0, bytes: this.pool?.cache.bytes ?? 0 }),
+      () => this.tensorCounts(),
+    );
+  }
+
+  async predict(req: PredictRequest): Promise<PredictResponse> {
+    const end = this.metrics.latency.startTimer();
+    const { config } = this.deps;
+    const meta = await this.deps.registry.resolve(req.idOrName, req.version);
+    const rows = await toRows(meta, req.input, {
+      maxInstances: config.PREDICT_MAX_INSTANCES,
+      maxImageBytes: config.PREDICT_MAX_IMAGE_BYTES,
+      maxRequestPixels: config.PREDICT_MAX_REQUEST_PIXELS,
+    });
+    const outputs = await this.batcherFor(meta).submit(rows);
+    const topK = req.topK ?? DEFAULT_TOP_K;
+    const predictions = outputs.map((row) => formatRow(meta, row, topK));
+    this.metrics.instances.inc(rows.length);
+    end();
+    return {
+      model: { id: meta.id, name: meta.name ?? null, version: meta.version ?? null },
+      predictions,
+    };
+  }
+
+  /** Drops a model from its worker (deleted); running batches finish first. */
+  evict(modelId: string): void {
+    this.pool?.evict(modelId);
+    const b = this.batchers.get(modelId);
+    if (b?.idle) this.batchers.delete(modelId);
+  }
+
+  /** The inference workers' view: tensors, resident models, loads. Empty before first use. */
+  async stats(): Promise<WorkerStats[]> {
+    return this.pool ? this.pool.stats() : [];
+  }
+
+  /** Live tensors of this process and of every inference worker, for /metrics. */
+  private async tensorCounts(): Promise<TensorCount[]> {
+    const workers = await Promise.race([
+      this.stats(),
+      new Promise<WorkerStats[]>((_, reject) =>
+        setTimeout(() => reject(new Error('inference workers did not answer')), 2_000).unref(),
+      ),
+    ]);
+    return [
+      { process: 'api', ...tensorMemory() },
+      ...workers.map((w) => ({ process: String(w.worker), numTensors: w.numTensors, numBytes: w.numBytes })),
+    ];
+  }
+
+  /** Started on first prediction; `start()` starts it ahead (e.g. at boot, to warm workers). */
+  async start(): Promise<InferencePool> {
+    if (this.pool) return this.pool;
+    this.poolStarting ??= this.createPool().catch((err: unknown) => {
+      this.poolStarting = undefined;
+      throw err;
+    });
+    return this.poolStarting;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pool = this.pool ?? (await this.poolStarting?.catch(() => undefined));
+    this.pool = undefined;
+    await pool?.close();
+  }
+
+  private async createPool(): Promise<InferencePool> {
+    let backend: BackendInfo;
+    try {
+      backend = await this.deps.backend();
+    } catch (err) {
+      throw new ServiceUnavailableError('no TensorFlow.js backend is available for inference', {
+        cause: err,
+      });
+    }
+    if (this.closed) throw new ServiceUnavailableError('the server is shutting down');
+    const { config, logger } = this.deps;
+    const shape = poolShape(config, backend.name);
+    if (shape.note) logger.warn(shape.note);
+    const pool = new InferencePool({
+      size: shape.size,
+      kind: shape.kind,
+      backend: backend.name as WorkerBackend,
+      maxModels: config.MODEL_CACHE_MAX_MODELS,
+      maxBytes: config.MODEL_CACHE_MAX_BYTES,
+      logger: logger.child({ component: 'inference' }),
+      onLoad: ({ modelId, loadMs, bytes }) => {
+        this.metrics.loads.inc();
+        logger.info({ modelId, loadMs: Math.round(loadMs), bytes }, 'model loaded for inference');
+      },
+      onEvict: (modelId) => {
+        this.metrics.evictions.inc();
+        if (this.batchers.get(modelId)?.idle) this.batchers.delete(modelId);
+        logger.info({ modelId }, 'model evicted from the inference cache');
+      },
+    });
+    logger.info({ kind: shape.kind, workers: shape.size, backend: backend.name }, 'inference pool created');
+    this.pool = pool;
+    return pool;
+  }
+
+  private batcherFor(meta: ModelMeta): DynamicBatcher<Float32Array, Float32Array> {
+    let b = this.batchers.get(meta.id);
+    if (b) return b;
+    const size = rowSize(meta);
+    const target = {
+      modelId: meta.id,
+      dir: this.deps.registry.models.pathOf(meta.id),
+      shape: meta.inputShape,
+    };
+    b = new DynamicBatcher<Float32Array, Float32Array>({
+      maxBatch: this.deps.config.PREDICT_MAX_BATCH,
+      maxWaitMs: this.deps.config.PREDICT_MAX_WAIT_MS,
+      maxInFlight: PIPELINE_DEPTH,
+      onBatch: ({ size: n, waitMs }) => {
+        this.metrics.batchSize.observe(n);
+        this.metrics.queueWait.observe(waitMs / 1000);
+      },
+      run: async (rows) => {
+        const pool = await this.start();
+        const input = new Float32Array(rows.length * size);
+        rows.forEach((r, i) => input.set(r, i * size));
+        const { output, cols, forwardMs } = await pool.predict(target, rows.length, input);
+        this.metrics.forward.observe(forwardMs / 1000);
+        return rows.map((_, i) => output.slice(i * cols, (i + 1) * cols));
+      },
+    });
+    this.batchers.set(meta.id, b);
+    return b;
+  }
+}

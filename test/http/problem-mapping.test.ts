@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { domainProblem } from '../../src/http/plugins/error-handler.js';
+import * as errors from '../../src/lib/errors.js';
+
+describe('domain errors become problems in the error handler', () => {
+  const classes = Object.entries(errors as Record<string, unknown>).filter(
+    (e): e is [string, new (detail: string) => errors.AppError] =>
+      typeof e[1] === 'function' && (e[1] as { prototype: unknown }).prototype instanceof errors.AppError,
+  );
+
+  it('maps every error class of src/lib/errors.ts to a 4xx or 5xx problem', () => {
+    expect(classes.length).toBeGreaterThan(8);
+    for (const [name, ErrorClass] of classes) {
+      const problem = domainProblem(new ErrorClass('x'));
+      expect(problem, name).toBeDefined();
+      expect(problem!.status, name).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  it('keeps the statuses clients rely on', () => {
+    expect(domainProblem(new errors.ValidationError('x'))).toMatchObject({
+      status: 400,
+      type: 'validation-error',
+    });
+    expect(domainProblem(new errors.NotFoundError('x'))?.status).toBe(404);
+    expect(domainProblem(new errors.PayloadTooLargeError('x'))?.status).toBe(413);
+    expect(domainProblem(new errors.UnprocessableError('x'))?.status).toBe(422);
+    expect(domainProblem(new errors.NotReadyError('x'))).toMatchObject({ status: 503, type: 'not-ready' });
+    class FeatureOwnError extends errors.ServiceUnavailableError {}
+    expect(domainProblem(new FeatureOwnError('x'))?.status).toBe(503);
+    expect(errors.isRequestError(new errors.ConflictError('x'))).toBe(true);
+    expect(errors.isRequestError(new errors.ServiceUnavailableError('x'))).toBe(false);
+  });
+});

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { privateRedis } from '../helpers/redis-server.js';
+
+describe('readiness follows Redis', () => {
+  let redis: Awaited<ReturnType<typeof privateRedis>>;
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    redis = await privateRedis();
+    await redis.start();
+    ctx = await buildTestApp({ REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await redis.start().catch(() => undefined);
+    await ctx.close();
+    await redis.cleanup();
+  });
+
+  it('is ready, then 503 naming redis while it is down, then ready again', async () => {
+    await waitFor(
+      async () => (await ctx.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200,
+      10_000,
+    );
+    const ready = (await ctx.app.inject({ method: 'GET', url: '/readyz' })).json();
+    expect(ready.checks).toMatchObject({ redis: { ok: true }, dataDir: { ok: true }, backend: { ok: true } });
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(ready.backend.name);
+
+    await redis.stop();
+    const started = Date.now();
+    const down = await ctx.app.inject({ method: 'GET', url: '/readyz' });
+    expect(Date.now() - started).toBeLessThan(5_000); // answers, does not hang
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['content-type']).toMatch(/problem\+json/);
+    expect(down.json().errors).toEqual([expect.objectContaining({ path: 'redis' })]);
+    expect(down.json().detail).toMatch(/redis/);
+
+    // The producer fails fast instead of queueing commands until Redis returns.
+    const t0 = Date.now();
+    await expect(ctx.runtime.queues.add('echo', { message: 'x' })).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+    });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+
+    await redis.start();
+    await waitFor(
+      async () => (await ctx.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200,
+      15_000,
+      200,
+    );
+  });
+});

@@ -1,0 +1,178 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { newId } from '../../src/lib/ids.js';
+import type { ModelMeta } from '../../src/contracts/model-meta.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
+import {
+  IMAGE_LABELS,
+  imageClassifier,
+  imageMeta,
+  saveModel,
+  tabularClassifier,
+  tabularMeta,
+} from '../helpers/serving-fixtures.js';
+
+async function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
+  const zip = await yauzl.fromBufferPromise(buf, { lazyEntries: true });
+  const files = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    zip.on('end', resolve);
+    zip.on('entry', (entry: yauzl.Entry) => {
+      zip.openReadStream(entry, (err, stream) => {
+        if (err) return reject(err);
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          files.set(entry.fileName, Buffer.concat(chunks));
+          zip.readEntry();
+        });
+      });
+    });
+    zip.readEntry();
+  });
+  return files;
+}
+
+describe('/v1/models', () => {
+  let ctx: TestContext;
+  let image: tf.LayersModel;
+  let imageM: ModelMeta;
+  const tabulars: ModelMeta[] = [];
+
+  beforeAll(async () => {
+    ctx = await buildTestApp();
+    await tf.setBackend('cpu');
+    image = await imageClassifier();
+    imageM = await saveModel(ctx.runtime.store, image, {
+      ...imageMeta(),
+      evaluation: {
+        task: 'classification',
+        loss: 0.1,
+        accuracy: 0.95,
+        confusionMatrix: [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+        perClass: IMAGE_LABELS.map((label) => ({ label, precision: 1, recall: 1, f1: 1, support: 1 })),
+        examples: 3,
+      },
+      history: [{ phase: 'train', epoch: 1, loss: 0.5, lr: 0.001, acc: 0.8 }],
+    });
+    const tab = tabularClassifier();
+    for (let i = 0; i < 3; i++)
+      tabulars.push(await saveModel(ctx.runtime.store, tab, tabularMeta('classification'), 'iris'));
+    tab.dispose();
+  });
+  afterAll(async () => {
+    image.dispose();
+    await ctx?.close();
+  });
+
+  it('lists models newest first, paged and filtered by name', async () => {
+    const all = await ctx.app.inject({ url: '/v1/models?limit=2' });
+    expect(all.statusCode).toBe(200);
+    const page = all.json();
+    expect(page).toMatchObject({ total: 4, limit: 2, offset: 0 });
+    expect(page.items).toHaveLength(2);
+    const next = (await ctx.app.inject({ url: '/v1/models?limit=2&offset=2' })).json();
+    const ids = [...page.items, ...next.items].map((m: { id: string }) => m.id);
+    expect(new Set(ids)).toEqual(new Set([imageM.id, ...tabulars.map((t) => t.id)]));
+
+    const iris = (await ctx.app.inject({ url: '/v1/models?name=iris' })).json();
+    expect(iris.total).toBe(3);
+    expect(iris.items.map((m: { version: number }) => m.version).sort()).toEqual([1, 2, 3]);
+    const summary = (await ctx.app.inject({ url: '/v1/models' }))
+      .json()
+      .items.find((m: { id: string }) => m.id === imageM.id);
+    expect(summary).toMatchObject({
+      kind: 'image',
+      task: 'classification',
+      labels: IMAGE_LABELS,
+      metrics: { accuracy: 0.95 },
+    });
+    expect(summary).not.toHaveProperty('history');
+
+    expect((await ctx.app.inject({ url: '/v1/models?limit=0' })).statusCode).toBe(400);
+    expect((await ctx.app.inject({ url: `/v1/models?name=${newId('model')}` })).statusCode).toBe(400);
+  });
+
+  it('shows meta with evaluation and lineage, by id or by name and version', async () => {
+    const res = await ctx.app.inject({ url: `/v1/models/${imageM.id}` });
+    expect(res.statusCode).toBe(200);
+    const meta = res.json();
+    expect(meta).toMatchObject({
+      id: imageM.id,
+      labels: IMAGE_LABELS,
+      inputShape: [8, 8, 3],
+      evaluation: { task: 'classification', accuracy: 0.95 },
+      lineage: { jobId: 'job_test' },
+      history: [{ phase: 'train', epoch: 1, acc: 0.8 }],
+      params: { total: image.countParams() },
+    });
+    expect(meta.sizeBytes).toBeGreaterThan(image.countParams() * 4);
+    expect((await ctx.app.inject({ url: '/v1/models/iris' })).json()).toMatchObject({
+      id: tabulars[2]!.id,
+      version: 3,
+    });
+    expect((await ctx.app.inject({ url: '/v1/models/iris?version=1' })).json()).toMatchObject({
+      id: tabulars[0]!.id,
+    });
+    expect((await ctx.app.inject({ url: `/v1/models/${newId('model')}` })).statusCode).toBe(404);
+  });
+
+  it('downloads a zip that tf.loadLayersModel loads and that predicts the same', async () => {
+    const res = await ctx.app.inject({ url: `/v1/models/${imageM.id}/download` });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/zip');
+    expect(res.headers['content-disposition']).toContain(`${imageM.id}.zip`);
+    const files = await unzip(res.rawPayload);
+    expect([...files.keys()].sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+
+    const metadata = JSON.parse(files.get('metadata.json')!.toString());
+    expect(metadata).toMatchObject({
+      labels: IMAGE_LABELS,
+      preprocessing: { kind: 'image' },
+      inputShape: [8, 8, 3],
+    });
+
+    const json = JSON.parse(files.get('model.json')!.toString());
+    const weights = files.get('weights.bin')!;
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      }),
+    );
+    const x = tf.randomUniform([2, 8, 8, 3]);
+    const [a, b] = [image.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
+    tf.dispose([x, a, b]);
+    loaded.dispose();
+
+    const named = await ctx.app.inject({ url: '/v1/models/iris/download?version=2' });
+    expect(named.headers['content-disposition']).toContain('iris-v2.zip');
+  });
+
+  it('refuses to delete a model a queued job fine-tunes from (409), deletes it after', async () => {
+    const target = tabulars[0]!;
+    const job = await ctx.runtime.queues.queue.add('train', {
+      datasetId: 'ds_0000000000000000',
+      base: { modelId: target.id },
+      spec: {},
+    });
+    const busy = await ctx.app.inject({ method: 'DELETE', url: `/v1/models/${target.id}` });
+    expect(busy.statusCode).toBe(409);
+    expect(busy.headers['content-type']).toMatch(/problem\+json/);
+    await job.remove();
+
+    expect((await ctx.app.inject({ method: 'DELETE', url: `/v1/models/${target.id}` })).statusCode).toBe(204);
+    expect((await ctx.app.inject({ url: `/v1/models/${target.id}` })).statusCode).toBe(404);
+    expect((await ctx.app.inject({ method: 'DELETE', url: `/v1/models/${target.id}` })).statusCode).toBe(404);
+    expect((await ctx.app.inject({ url: '/v1/models/iris?version=1' })).statusCode).toBe(404);
+    expect((await ctx.app.inject({ method: 'DELETE', url: '/v1/models/iris' })).statusCode).toBe(400);
+  });
+});
