@@ -92,6 +92,15 @@ export const envSchema = z.object({
   MODEL_CACHE_MAX_MODELS: z.coerce.number().int().positive().default(8),
   MODEL_CACHE_MAX_BYTES: bytes.default(1024 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /**
+   * Test-only fault injection in the trainer process: `wasm-abort` exhausts the engine's memory
+   * (a real wasm abort) before training, `exit` ends the process; `<fault>:<modelName>` limits it
+   * to jobs whose spec has that modelName. Unset in any real deployment.
+   */
+  TRAINER_FAULT: z
+    .string()
+    .regex(/^(wasm-abort|exit)(:[A-Za-z0-9._-]+)?$/, 'must be wasm-abort or exit, optionally :<modelName>')
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -6,6 +6,7 @@ import { openTrainingData } from '../data/training-data.js';
 import { isAppError } from '../lib/errors.js';
 import type { ModelMeta } from '../models/meta.js';
 import { saveTrainedModel } from '../models/registry.js';
+import { engineFailure } from '../ml/engine-errors.js';
 import { CancelledError } from '../ml/errors.js';
 import type { TrainProgress as TrainerProgress } from '../ml/progress.js';
 import { train } from '../ml/trainer.js';
@@ -13,6 +14,21 @@ import type { TrainPayload, TrainProgress, TrainResult } from '../queue/queues.j
 import type { Store } from '../storage/store.js';
 import { resolveJob } from './job-context.js';
 import type { JobSpec } from './spec.js';
+
+/**
+ * The error a failed job is recorded with. Only what a retry could cure is retried (a crash, a
+ * store that did not answer); bad spec or data, running out of memory, divergence and
+ * cancellation fail at the first attempt (UnrecoverableError), with a message a user can act
+ * on: engine messages such as `Aborted()` never reach the job view.
+ */
+export function jobFailure(err: unknown, backend: string): Error {
+  if (err instanceof UnrecoverableError) return err;
+  if (err instanceof CancelledError) return new UnrecoverableError('cancelled by request');
+  if (isAppError(err) && err.status < 500) return new UnrecoverableError(err.message);
+  const engine = engineFailure(err, backend);
+  if (engine) return new UnrecoverableError(engine.message);
+  return err instanceof Error ? err : new Error(String(err));
+}
 
 export interface RunTrainingJobOptions {
   store: Store;
@@ -105,10 +121,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
     );
     return { modelId: meta.id };
   } catch (err) {
-    if (err instanceof CancelledError) throw new UnrecoverableError('cancelled by request');
-    // Bad data or spec: retrying would fail the same way.
-    if (isAppError(err) && err.status < 500) throw new UnrecoverableError(err.message);
-    throw err;
+    throw jobFailure(err, opts.backend);
   } finally {
     model?.dispose();
     const leaked = tf.memory().numTensors - tensorsBefore;

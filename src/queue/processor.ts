@@ -1,16 +1,17 @@
 import type { SandboxedJob } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { loadConfig } from '../config/env.js';
-import { runTrainingJob } from '../jobs/run-training-job.js';
+import { jobFailure, runTrainingJob } from '../jobs/run-training-job.js';
 import { createLogger } from '../lib/logger.js';
 import { selectBackend } from '../ml/backend.js';
+import { exhaustMemory } from '../ml/fault.js';
 import { Store } from '../storage/store.js';
 import type { JobName, JobPayloads, JobResults } from './queues.js';
 
 /**
- * Entry point of the sandboxed child process (see worker.ts). One handler per job name;
- * `signal` aborts when the job is cancelled through `Worker.cancelJob`. The child is reused for
- * later jobs, so its configuration, logger and TF.js backend are set up once.
+ * The job handlers of the trainer child process (see trainer-child.ts): one per job name;
+ * `signal` aborts when the job is cancelled through `Worker.cancelJob`. The process runs one job
+ * and exits, so configuration, logger and TF.js backend are set up per job.
  */
 
 type Handler<N extends JobName> = (
@@ -32,6 +33,8 @@ const handlers: { [N in JobName]: Handler<N> } = {
     if (delay > 0) {
       await job.updateProgress({ phase: 'sleeping' });
       await new Promise<void>((resolve, reject) => {
+        // The cancel may have come while this process was starting.
+        if (signal?.aborted) return reject(new UnrecoverableError('cancelled'));
         const t = setTimeout(resolve, delay);
         signal?.addEventListener('abort', () => {
           clearTimeout(t);
@@ -46,6 +49,11 @@ const handlers: { [N in JobName]: Handler<N> } = {
     const backend = await selectBackend(config.TFJS_BACKEND);
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ attempt: job.attemptsMade + 1 }, 'training started');
+    try {
+      injectFault(job.data.spec.modelName);
+    } catch (err) {
+      throw jobFailure(err, backend.name);
+    }
     return runTrainingJob({
       store: new Store(config.DATA_DIR),
       jobId: job.id!,
@@ -57,6 +65,14 @@ const handlers: { [N in JobName]: Handler<N> } = {
     });
   },
 };
+
+/** TRAINER_FAULT (tests only): breaks this process the way a real job can. */
+function injectFault(modelName: string | undefined): void {
+  const [fault, target] = (config.TRAINER_FAULT ?? '').split(':');
+  if (!fault || (target !== undefined && target !== modelName)) return;
+  if (fault === 'exit') process.exit(70);
+  if (fault === 'wasm-abort') exhaustMemory();
+}
 
 export default async function processJob(
   job: SandboxedJob,

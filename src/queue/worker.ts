@@ -1,10 +1,10 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { configToEnv, type Config } from '../config/env.js';
 import { createRedis } from './redis.js';
 import { TRAINING_QUEUE, cancelChannel, cancelledKey } from './queues.js';
+import { runInFreshProcess } from './trainer-process.js';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -13,37 +13,31 @@ export interface WorkerHandle {
 }
 
 /**
- * The processor runs in a child process (BullMQ sandbox): `model.fit` blocks its own event
- * loop for seconds at a time, and here that never delays lock renewal, progress events or HTTP.
+ * Jobs run in a fresh child process each (trainer-process.ts): `model.fit` blocks its own event
+ * loop for seconds at a time, and here that never delays lock renewal, progress events or HTTP;
+ * and a job that breaks its process (wasm abort, out of memory) never breaks the next one.
  * Child processes (not worker_threads) because tfjs-node crashes when loaded in several threads
  * (tensorflow/tfjs#8388) and GPU memory is only returned when a process exits.
  */
-export function processorFile(): { file: string; execArgv: string[] } {
-  const self = fileURLToPath(import.meta.url);
-  const isTs = self.endsWith('.ts');
-  const file = fileURLToPath(new URL(isTs ? './processor.ts' : './processor.js', import.meta.url));
-  if (!isTs) return { file, execArgv: [] };
-  // Running from source (tsx, vitest): the child needs the same TypeScript loader.
-  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { file, execArgv: ['--import', tsxLoader] };
-}
-
 export function startWorker(config: Config, logger: Logger, prefix = config.QUEUE_PREFIX): WorkerHandle {
   const connection = createRedis(config.REDIS_URL, 'blocking');
   const subscriber = createRedis(config.REDIS_URL, 'blocking');
-  const { file, execArgv } = processorFile();
   const log = logger.child({ component: 'worker' });
+  const env = { ...process.env, ...configToEnv(config), QUEUE_PREFIX: prefix };
+  const children = new Set<ChildProcess>();
 
-  const worker = new Worker(TRAINING_QUEUE, file, {
-    connection,
-    prefix,
-    concurrency: config.WORKER_CONCURRENCY,
-    lockDuration: config.JOB_LOCK_MS,
-    // Look for jobs whose worker died at least once per lock period, so they are retried soon.
-    stalledInterval: Math.min(30_000, config.JOB_LOCK_MS),
-    useWorkerThreads: false,
-    workerForkOptions: { execArgv, env: { ...process.env, ...configToEnv(config), QUEUE_PREFIX: prefix } },
-  });
+  const worker = new Worker(
+    TRAINING_QUEUE,
+    (job, _token, signal) => runInFreshProcess(job, signal, { env, children }),
+    {
+      connection,
+      prefix,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.JOB_LOCK_MS,
+      // Look for jobs whose worker died at least once per lock period, so they are retried soon.
+      stalledInterval: Math.min(30_000, config.JOB_LOCK_MS),
+    },
+  );
 
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('failed', (job, err) =>
@@ -89,6 +83,7 @@ export function startWorker(config: Config, logger: Logger, prefix = config.QUEU
           'running jobs did not finish in time; forcing worker close (they will be retried)',
         );
         await worker.close(true);
+        for (const child of children) child.kill('SIGKILL');
       }
       subscriber.disconnect();
       connection.disconnect();
