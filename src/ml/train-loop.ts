@@ -27,7 +27,12 @@ import type { ExampleSource, Task } from './types.js';
  */
 
 export interface Feed {
-  /** What batches go through: the full model, or the trainable suffix over cached features. */
+  /**
+   * The frozen prefix, when batches run through it as inference before `forward` (uncached):
+   * it is never on the gradient tape. `validation` already yields its outputs.
+   */
+  prefix?: tf.LayersModel;
+  /** What batches go through: the full model, or the trainable suffix over prefix features. */
   forward: tf.LayersModel;
   train: ExampleSource;
   validation: ExampleSource | undefined;
@@ -127,6 +132,11 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
           await yieldToEventLoop();
           throwIfAborted(o.signal);
           if (o.augment) xs = augmentBatch(b.xs, o.augment.spec, augRng, o.augment.range);
+          if (o.feed.prefix) {
+            const raw = xs;
+            xs = o.feed.prefix.predict(raw) as tf.Tensor;
+            if (raw !== b.xs) raw.dispose();
+          }
           seeder.setStep(deriveSeed(phaseIndex, step++));
           const [lossT, metricT] = trainStep(xs, b.ys);
           const [lossV, metricV] = await Promise.all([lossT.data(), metricT.data()]);

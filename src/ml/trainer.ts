@@ -10,7 +10,7 @@ import { type EarlyStoppingOutcome, resolveMonitor } from './callbacks.js';
 import { describeData, describeModel } from './describe-model.js';
 import { throwIfAborted } from './errors.js';
 import { type EvaluateOptions, evaluate } from './evaluate.js';
-import { type CacheReport, prepareFeed } from './feed.js';
+import { type CacheReport, prepareFeed, throughPrefix } from './feed.js';
 import { classWeights, defaultLoss, lossFunction } from './losses.js';
 import { createOptimizer } from './optimizers.js';
 import type { ProgressFn } from './progress.js';
@@ -50,6 +50,11 @@ export interface TrainOptions {
   cacheBudgetBytes?: number;
   /** Value range of preprocessed pixels for brightness augmentation; default `spec.input.scale` or [0, 1]. */
   pixelRange?: [number, number];
+  /**
+   * How an uncached phase runs the frozen prefix: as inference outside the gradient tape (the
+   * default), or on the tape with the rest (the old path; for comparisons in tests and benches).
+   */
+  frozenPrefix?: 'inference' | 'tape';
 }
 
 export interface TrainResult {
@@ -128,6 +133,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         batchSize: spec.fit.batchSize,
         signal,
         onProgress: opts.onProgress,
+        frozenPrefix: opts.frozenPrefix,
       });
       try {
         cache.push(prepared.report);
@@ -160,8 +166,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           optimizer.dispose();
         }
         if (i === phases.length - 1) {
+          const { prefix } = prepared.feed;
           const source =
-            hasValidation && prepared.feed.validation ? prepared.feed.validation : prepared.feed.train;
+            hasValidation && prepared.feed.validation
+              ? prepared.feed.validation
+              : prefix
+                ? throughPrefix(prepared.feed.train, prefix)
+                : prepared.feed.train;
           evaluation = await finalEvaluation(prepared.feed.forward, source, {
             task: data.task,
             classes: data.classes,
