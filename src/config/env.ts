@@ -93,6 +93,13 @@ export const envSchema = z.object({
   MODEL_CACHE_MAX_BYTES: bytes.default(1024 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   /**
+   * Most bytes one training step may use (weights' gradients, optimizer state, a batch's
+   * activations). Unset: the backend's limit, i.e. 3 GiB of the wasm backend's 4 GiB heap, or half
+   * the machine's memory on the native and cpu backends. Batches above it run as micro-batches; a
+   * job where one example cannot fit fails at once.
+   */
+  TRAIN_MEMORY_BUDGET_BYTES: bytes.optional(),
+  /**
    * Test-only fault injection in the trainer process: `wasm-abort` exhausts the engine's memory
    * (a real wasm abort) before training, `exit` ends the process; `<fault>:<modelName>` limits it
    * to jobs whose spec has that modelName. Unset in any real deployment.

@@ -35,6 +35,8 @@ export interface RunTrainingJobOptions {
   jobId: string;
   payload: TrainPayload;
   backend: string;
+  /** TRAIN_MEMORY_BUDGET_BYTES; default the backend's own limit. */
+  memoryBudgetBytes?: number;
   signal?: AbortSignal;
   /** Receives throttled progress (the latest report plus the epoch history). */
   report: (progress: TrainProgress) => Promise<void> | void;
@@ -92,6 +94,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
       onProgress,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(ctx.image ? { pixelRange: ctx.image.scale } : {}),
+      ...(opts.memoryBudgetBytes ? { memoryBudgetBytes: opts.memoryBudgetBytes } : {}),
     });
     model = result.model;
     await opts.report({ phase: 'saving', history: result.history });

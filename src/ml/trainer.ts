@@ -12,6 +12,7 @@ import { throwIfAborted } from './errors.js';
 import { type EvaluateOptions, evaluate } from './evaluate.js';
 import { type CacheReport, prepareFeed, throughPrefix } from './feed.js';
 import { classWeights, defaultLoss, lossFunction } from './losses.js';
+import { memoryBudget, type MemoryPlan, planMemory } from './memory-plan.js';
 import { createOptimizer } from './optimizers.js';
 import type { ProgressFn } from './progress.js';
 import { randomSeed } from './random.js';
@@ -55,6 +56,13 @@ export interface TrainOptions {
    * default), or on the tape with the rest (the old path; for comparisons in tests and benches).
    */
   frozenPrefix?: 'inference' | 'tape';
+  /**
+   * Most bytes a training step may use (TRAIN_MEMORY_BUDGET_BYTES); default the backend's limit
+   * (see memory-plan.ts). Less what tensors already hold.
+   */
+  memoryBudgetBytes?: number;
+  /** Forces micro-batches of this many examples (tests and benches). */
+  microBatchSize?: number;
 }
 
 export interface TrainResult {
@@ -66,6 +74,8 @@ export interface TrainResult {
   /** Whether any phase trained on cached frozen-prefix features. */
   cached: boolean;
   cache: CacheReport[];
+  /** Per phase: the memory estimate and the micro-batch size it led to. */
+  memory: Array<MemoryPlan & { phase: 'train' | 'fineTune' }>;
   params: { total: number; trainable: number };
   durationMs: number;
   /** The seed the run used (spec.seed, or the random one drawn). */
@@ -118,6 +128,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     ];
     const history: EpochLog[] = [];
     const cache: CacheReport[] = [];
+    const memory: TrainResult['memory'] = [];
     const early: TrainResult['earlyStopping'] = {};
     let evaluation: Evaluation | undefined;
     let epochOffset = 0;
@@ -137,6 +148,22 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       });
       try {
         cache.push(prepared.report);
+        const plan = planMemory({
+          feed: prepared.feed,
+          model,
+          optimizer: spec.compile.optimizer,
+          batchSize: spec.fit.batchSize,
+          augmenting: !!augment && !prepared.report.used,
+          budgetBytes: memoryBudget(opts.memoryBudgetBytes),
+          microBatchSize: opts.microBatchSize,
+        });
+        memory.push({ phase: p.phase, ...plan });
+        if (plan.microBatch < spec.fit.batchSize) {
+          const w =
+            `phase '${p.phase}': each batch of ${spec.fit.batchSize} runs as micro-batches of ${plan.microBatch} ` +
+            'to fit in memory (one update per batch, as with the full batch)';
+          if (!opts.microBatchSize) warnings.push(w);
+        }
         const optimizer = createOptimizer(spec.compile.optimizer, p.lr);
         try {
           const r = await runPhase({
@@ -158,6 +185,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
             earlyStopping,
             signal,
             onProgress: opts.onProgress,
+            microBatch: plan.microBatch,
           });
           history.push(...r.history);
           if (r.earlyStopping) early[p.phase] = r.earlyStopping;
@@ -194,6 +222,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       evaluatedOn: hasValidation ? 'validation' : 'train',
       cached: cache.some((c) => c.used),
       cache,
+      memory,
       params: { total: model.countParams(), trainable },
       durationMs: performance.now() - started,
       seed,

@@ -59,6 +59,7 @@ const handlers: { [N in JobName]: Handler<N> } = {
       jobId: job.id!,
       payload: job.data,
       backend: backend.name,
+      ...(config.TRAIN_MEMORY_BUDGET_BYTES ? { memoryBudgetBytes: config.TRAIN_MEMORY_BUDGET_BYTES } : {}),
       ...(signal ? { signal } : {}),
       report: (p) => job.updateProgress(p as never),
       log,

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { classZip, png } from '../helpers/dataset-fixtures.js';
 
 /** A small two-class CSV: enough for a job that trains in a second. */
 function csv(rows: number): string {
@@ -61,6 +62,40 @@ describe('trainer process isolation', () => {
     expect(good.state).toBe('completed');
     expect(good.modelId).toMatch(/^m_/);
   }, 180_000);
+
+  it('fails a job whose single example cannot fit within seconds, without retry; the next job trains', async () => {
+    const images = await request(ctx.app.server)
+      .post('/v1/datasets')
+      .attach(
+        'file',
+        await classZip({ a: [await png(8, 8, [200, 0, 0])], b: [await png(8, 8, [0, 0, 200])] }),
+        'i.zip',
+      );
+    expect(images.status).toBe(201);
+    const started = Date.now();
+    const res = await request(ctx.app.server)
+      .post('/v1/jobs')
+      .send({
+        datasetId: images.body.id,
+        architecture: [
+          { type: 'conv2d', filters: 4096, kernelSize: 3, padding: 'same', name: 'wide' },
+          { type: 'globalAveragePooling2d' },
+        ],
+        input: { size: [1024, 1024] },
+        fit: { epochs: 1, batchSize: 32 },
+      });
+    expect(res.status).toBe(202);
+    const bad = await finished(res.body.id);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(bad.state).toBe('failed');
+    expect(bad.attempts).toBe(1);
+    expect(bad.error).toMatch(
+      /single example does not fit in memory.*'wide'.*input \[1024x1024x3\], batch size 32/,
+    );
+
+    const good = await finished(await job('after-memory'));
+    expect(good.state).toBe('completed');
+  }, 120_000);
 });
 
 describe('a trainer process that dies', () => {
