@@ -5,6 +5,7 @@ import { jobFailure, runTrainingJob } from '../jobs/run-training-job.js';
 import { createLogger } from '../lib/logger.js';
 import { selectBackend } from '../ml/backend.js';
 import { exhaustMemory } from '../ml/fault.js';
+import { probeTraining } from '../ml/probe.js';
 import { Store } from '../storage/store.js';
 import type { JobName, JobPayloads, JobResults } from './queues.js';
 
@@ -43,6 +44,13 @@ const handlers: { [N in JobName]: Handler<N> } = {
       });
     }
     return { echo: job.data.message, pid: process.pid };
+  },
+
+  async probe() {
+    injectFault(undefined);
+    const backend = await selectBackend(config.TFJS_BACKEND);
+    const r = await probeTraining();
+    return { pid: process.pid, backend: backend.name, ...r };
   },
 
   async train(job, signal) {

@@ -21,6 +21,16 @@ export interface EchoResult {
   pid: number;
 }
 
+/** Deep readiness: one tiny training step in a trainer process, the path every job takes. */
+export type ProbePayload = Record<string, never>;
+
+export interface ProbeResult {
+  pid: number;
+  backend: string;
+  loss: number;
+  ms: number;
+}
+
 /** What the trainer needs; the referenced dataset and base are checked before enqueueing. */
 export interface TrainPayload {
   datasetId: string;
@@ -50,6 +60,7 @@ export interface TrainProgress {
 
 export interface JobPayloads {
   echo: EchoPayload;
+  probe: ProbePayload;
   train: TrainPayload;
 }
 
@@ -62,6 +73,7 @@ export interface ResourceRef {
 
 export interface JobResults {
   echo: EchoResult;
+  probe: ProbeResult;
   train: TrainResult;
 }
 

@@ -125,4 +125,13 @@ describe('a trainer process that dies', () => {
     expect(end.error).toMatch(/trainer process stopped without finishing the job \(exit code 70\)/);
     expect(end.failure).toMatchObject({ attempt: 2, maxAttempts: 2, retried: false });
   }, 90_000);
+
+  it('shows as not ready on a deep readiness check, which trains a step in a trainer process', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/readyz?deep=true' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.worker).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/training step in a trainer process failed: .*trainer process stopped/),
+    });
+  });
 });
