@@ -100,6 +100,17 @@ export const envSchema = z.object({
    */
   TRAIN_MEMORY_BUDGET_BYTES: bytes.optional(),
   /**
+   * Refuse to start a worker whose trainer process does not get a GPU backend (tfjs-node-gpu),
+   * instead of training on the CPU or wasm: set for GPU workers, with TFJS_BACKEND=tensorflow.
+   */
+  REQUIRE_GPU: boolish.default(false),
+  /**
+   * A file the worker rewrites every WORKER_HEARTBEAT_MS while its event loop runs and Redis
+   * answers: the container health check of a worker (which listens on no port) reads its age.
+   */
+  WORKER_HEARTBEAT_FILE: z.string().min(1).optional(),
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
    * Test-only fault injection in the trainer process: `wasm-abort` exhausts the engine's memory
    * (a real wasm abort) before training, `exit` ends the process; `<fault>:<modelName>` limits it
    * to jobs whose spec has that modelName. Unset in any real deployment.

@@ -50,7 +50,7 @@ const handlers: { [N in JobName]: Handler<N> } = {
     injectFault(undefined);
     const backend = await selectBackend(config.TFJS_BACKEND);
     const r = await probeTraining();
-    return { pid: process.pid, backend: backend.name, ...r };
+    return { pid: process.pid, backend: backend.name, gpu: backend.gpu, ...r };
   },
 
   async train(job, signal) {

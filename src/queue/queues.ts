@@ -27,6 +27,7 @@ export type ProbePayload = Record<string, never>;
 export interface ProbeResult {
   pid: number;
   backend: string;
+  gpu: boolean;
   loss: number;
   ms: number;
 }

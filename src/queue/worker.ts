@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { configToEnv, type Config } from '../config/env.js';
 import { createRedis } from './redis.js';
-import { TRAINING_QUEUE, cancelChannel, cancelledKey } from './queues.js';
+import { TRAINING_QUEUE, cancelChannel, cancelledKey, type ProbeResult } from './queues.js';
 import { runInFreshProcess } from './trainer-process.js';
 
 export interface WorkerHandle {
@@ -69,9 +70,30 @@ export function startWorker(config: Config, logger: Logger, prefix = config.QUEU
 
   log.info({ concurrency: config.WORKER_CONCURRENCY, prefix }, 'worker started');
 
+  // Liveness for a process without a port: rewritten only while the event loop turns and Redis
+  // answers, so a hung or disconnected worker's file goes stale.
+  const heartbeatFile = config.WORKER_HEARTBEAT_FILE;
+  const beat = async (): Promise<void> => {
+    if (
+      !heartbeatFile ||
+      !(await connection.ping().then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
+    await writeFile(heartbeatFile, `${new Date().toISOString()}\n`).catch((err: unknown) =>
+      log.warn({ err, heartbeatFile }, 'could not write the heartbeat file'),
+    );
+  };
+  const heartbeat = heartbeatFile ? setInterval(() => void beat(), config.WORKER_HEARTBEAT_MS) : undefined;
+  heartbeat?.unref();
+  void beat();
+
   return {
     worker,
     async close(timeoutMs = config.SHUTDOWN_TIMEOUT_MS) {
+      if (heartbeat) clearInterval(heartbeat);
       const graceful = worker.close();
       const timedOut = await Promise.race([
         graceful.then(() => false),
@@ -89,4 +111,29 @@ export function startWorker(config: Config, logger: Logger, prefix = config.QUEU
       connection.disconnect();
     },
   };
+}
+
+/**
+ * Runs the probe (one tiny training step) in a trainer process, as every job will run, before a
+ * worker takes jobs: a worker whose trainer cannot load its backend, or that must have a GPU
+ * (REQUIRE_GPU) and got none, fails at start instead of failing or crawling through jobs.
+ */
+export async function checkTrainer(config: Config, prefix = config.QUEUE_PREFIX): Promise<ProbeResult> {
+  const env = { ...process.env, ...configToEnv(config), QUEUE_PREFIX: prefix };
+  const job = {
+    id: 'startup-probe',
+    name: 'probe',
+    data: {},
+    attemptsMade: 0,
+    opts: { attempts: 1 },
+    updateProgress: async () => undefined,
+  };
+  const result = (await runInFreshProcess(job as never, undefined, { env })) as ProbeResult;
+  if (config.REQUIRE_GPU && !result.gpu) {
+    throw new Error(
+      `REQUIRE_GPU is set, but the trainer runs on '${result.backend}' without a GPU: ` +
+        '@tensorflow/tfjs-node-gpu did not load (is it installed, and is the NVIDIA runtime available?)',
+    );
+  }
+  return result;
 }
