@@ -8,8 +8,8 @@ import type { Feed } from './train-loop.js';
  * shapes, and the micro-batch size that keeps it within the backend's budget.
  *
  * Per step: the trainable weights' gradients, the optimizer's slots (each updated into a new
- * tensor before the old one is freed, so counted twice) and the accumulated gradients when the
- * batch is split; the batch of inputs (twice, with augmentation); and per example, the larger of
+ * tensor before the old one is freed, so counted twice), the update's temporaries and the
+ * accumulated gradients when the batch is split; the batch of inputs (twice, with augmentation); and per example, the larger of
  * the frozen prefix's inference peak and the differentiated part's activations. Every tensor the
  * tape keeps is a layer's output or an op inside a layer of the same size (bias add, activation,
  * BatchNormalization's centred copy) and the backward pass makes its gradient and transposed
@@ -101,8 +101,9 @@ export function planMemory(p: PlanInput): MemoryPlan {
   const trainable = p.model.trainableWeights;
   const trainableParams = trainable.reduce((a, w) => a + w.read().size, 0);
   const slots = SLOTS[p.optimizer] ?? 2;
-  // Gradients, slots (old and new during the update), and the gradient accumulators.
-  const weightBytes = 4 * trainableParams * (1 + 2 * slots + 1);
+  // Gradients, slots (old and new during the update), the update's temporaries (two at a time),
+  // and the gradient accumulators.
+  const weightBytes = 4 * trainableParams * (1 + 2 * slots + 2 + 1);
   const inputShape = p.feed.prefix?.inputs[0]?.shape ?? p.feed.forward.inputs[0]?.shape ?? [null];
   const inputBytes = 4 * elementsOf(inputShape) * (p.augmenting ? 2 : 1);
   const fixedBytes = weightBytes + p.batchSize * inputBytes;
