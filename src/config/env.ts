@@ -154,7 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /**
  * The inverse of loadConfig: a config as environment variables, for child processes (the
- * sandboxed trainer) that must run with exactly the parent's configuration.
+ * trainer process) that must run with exactly the parent's configuration.
  */
 export function configToEnv(config: Config): Record<string, string> {
   const out: Record<string, string> = {};
