@@ -119,7 +119,14 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
       },
     });
     opts.log.info(
-      { jobId: opts.jobId, modelId: meta.id, cached: result.cached, durationMs: Date.now() - started },
+      {
+        jobId: opts.jobId,
+        modelId: meta.id,
+        cached: result.cached,
+        microBatches: result.memory.map((m) => m.microBatch),
+        warnings: result.warnings,
+        durationMs: Date.now() - started,
+      },
       'model trained and saved',
     );
     return { modelId: meta.id };
