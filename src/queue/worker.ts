@@ -74,14 +74,12 @@ export function startWorker(config: Config, logger: Logger, prefix = config.QUEU
   // answers, so a hung or disconnected worker's file goes stale.
   const heartbeatFile = config.WORKER_HEARTBEAT_FILE;
   const beat = async (): Promise<void> => {
-    if (
-      !heartbeatFile ||
-      !(await connection.ping().then(
-        () => true,
-        () => false,
-      ))
-    )
-      return;
+    if (!heartbeatFile) return;
+    const redisAnswers = await connection.ping().then(
+      () => true,
+      () => false,
+    );
+    if (!redisAnswers) return;
     await writeFile(heartbeatFile, `${new Date().toISOString()}\n`).catch((err: unknown) =>
       log.warn({ err, heartbeatFile }, 'could not write the heartbeat file'),
     );
