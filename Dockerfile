@@ -1,11 +1,13 @@
 # syntax=docker/dockerfile:1.7
 #
 # Runtime on CUDA 11.2 + cuDNN 8: the versions @tensorflow/tfjs-node-gpu 4.x links against.
-# Node.js is copied from the official image of the same major version. Dependencies are
-# installed on the runtime base itself, so the native addon of tfjs-node-gpu is built/linked
-# against the same glibc it runs on.
+# Node.js 22 LTS is copied from the official image of that major version (its binaries need
+# glibc 2.28; the Ubuntu 20.04 base has 2.31). Dependencies are installed on the runtime base
+# itself, so the native addon of tfjs-node-gpu is built/linked against the same glibc it runs on.
+# TFJS_NODE_GPU=false builds an image without the GPU bindings (wasm/cpu only), on purpose;
+# with it true (the default) a failed tfjs-node-gpu install fails the build.
 
-ARG NODE_VERSION=20
+ARG NODE_VERSION=22
 ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 
 FROM node:${NODE_VERSION}-bookworm-slim AS node
@@ -30,10 +32,17 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-# Production dependencies only, with the optional native TensorFlow bindings (GPU first).
+# Production dependencies only (nsfwjs, which carries the offline catalog models, is one), with
+# the native GPU bindings. npm drops an optional dependency whose install fails, so the GPU
+# package is installed explicitly and its native addon checked: a failure stops the build.
 FROM build AS prod-deps
+ARG TFJS_NODE_GPU=true
 RUN npm ci --omit=dev --include=optional \
- && (npm install --no-save --omit=dev @tensorflow/tfjs-node-gpu@4.22.0 || echo "tfjs-node-gpu unavailable; falling back at run time")
+ && if [ "$TFJS_NODE_GPU" = "true" ]; then \
+      npm install --no-save --omit=dev @tensorflow/tfjs-node-gpu@4.22.0 \
+      && ls node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v*/tfjs_binding.node; \
+    fi \
+ && test -f node_modules/nsfwjs/dist/models/mobilenet_v2/model.min.js
 
 FROM base AS runtime
 ENV NODE_ENV=production \
@@ -50,6 +59,8 @@ COPY --chown=app:app package.json openapi.yaml ./
 USER app
 VOLUME ["/data"]
 EXPOSE 3000
+# The API's liveness. A worker (ROLE=worker) listens on no port: docker-compose.yml overrides
+# this with a check of the heartbeat file the worker keeps fresh (WORKER_HEARTBEAT_FILE).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/server.js"]

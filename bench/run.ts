@@ -4,17 +4,20 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                       # everything (several minutes on 2 cores)
- *   BENCH_ONLY=predict npm run bench    # one section: wasm | transfer | predict
+ *   BENCH_ONLY=predict npm run bench    # one section: wasm | transfer | backbone | predict
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../src/ml/wasm-kernels/index.js';
 import { benchPredict } from './predict.js';
+import { benchRealBackbone } from './real-backbone.js';
 import { machineLine, sectionToMarkdown, type BenchSection } from './report.js';
 import { benchTransferMnist } from './transfer-mnist.js';
 import { benchWasmTraining } from './wasm-training.js';
 
-const only = new Set((process.env['BENCH_ONLY'] ?? 'wasm,transfer,predict').split(',').map((s) => s.trim()));
+const only = new Set(
+  (process.env['BENCH_ONLY'] ?? 'wasm,transfer,backbone,predict').split(',').map((s) => s.trim()),
+);
 const log = (line: string): void => console.log(`  ${line}`);
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const x = (r: number): string => `${r.toFixed(2)}x`;
@@ -79,6 +82,79 @@ async function transferSections(): Promise<BenchSection[]> {
   ];
 }
 
+async function backboneSections(): Promise<BenchSection[]> {
+  const r = await benchRealBackbone({ log });
+  const get = (c: Parameters<typeof r.get>[0]) => r.get(c)!;
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  const train = (c: Parameters<typeof r.get>[0]) => get(c).phases['train'] ?? NaN;
+  const [tape, inference, flagship] = [get('augment-tape'), get('augment-inference'), get('flagship')];
+  return [
+    {
+      title: 'MobileNetV2 224 frozen + head: cached vs uncached epochs',
+      description:
+        'The offline `nsfwjs-mobilenet-v2` base cut at `flatten_1`, frozen, with a dense 128 + dropout head, batch 32, 64 synthetic 224x224 images, 3 epochs, default (wasm) backend. Cached: the frozen prefix runs once per example before the first epoch; uncached (`cacheBudgetBytes: 0`): it runs every epoch, as inference off the gradient tape. Baseline: uncached. Training examples/s per epoch (the caching pass excluded, shown in the job time). Target: at least 20x.',
+      columns: ['case', 'uncached ex/s', 'cached ex/s', 'cached / uncached', 'uncached job', 'cached job'],
+      rows: [
+        [
+          'MobileNetV2 224, frozen, head only',
+          train('uncached'),
+          train('cached'),
+          x(train('cached') / train('uncached')),
+          `${(get('uncached').totalMs / 1000).toFixed(1)} s`,
+          `${(get('cached').totalMs / 1000).toFixed(1)} s`,
+        ],
+      ],
+    },
+    {
+      title: 'Peak memory of an augmented MobileNetV2 job: frozen layers on and off the gradient tape',
+      description:
+        'The same base and head with augmentation (flip, rotate 10°), batch 32, one epoch of 32 images, in a process of its own. Before: the whole model, frozen layers included, differentiated inside the optimizer step (the path before frozen layers left the tape, `frozenPrefix: "tape"`, with no memory plan). After: the frozen prefix as inference, only the head differentiated (the default). Baseline: before. Peak RSS of the process.',
+      columns: ['path', 'outcome', 'peak RSS', 'train ex/s', 'after / before RSS'],
+      rows: [
+        [
+          'before: frozen layers on the tape',
+          tape.ok ? 'completed' : `failed: ${tape.error}`,
+          gib(tape.maxRssBytes),
+          tape.phases['train'] ?? '-',
+          '1.00x',
+        ],
+        [
+          'after: frozen prefix as inference',
+          inference.ok ? 'completed' : `failed: ${inference.error}`,
+          gib(inference.maxRssBytes),
+          inference.phases['train'] ?? '-',
+          x(inference.maxRssBytes / tape.maxRssBytes),
+        ],
+      ],
+      notes: [
+        'A run that fails with `Aborted()` reached the wasm heap limit (4 GiB): its peak is where it died, not what it would have needed.',
+      ],
+    },
+    {
+      title: 'The flagship job end to end: augment, batch 32, fine-tune of the top block',
+      description:
+        'The README walkthrough job on the offline MobileNetV2: cut at `flatten_1`, frozen, dense 128 + dropout head, augmentation, batch 32, 2 epochs, then a fine-tune from `block_16_expand` (the last inverted-residual block, BatchNormalization kept frozen) for 2 epochs at 1e-5; 64 training and 16 validation images, default (wasm) backend, in a process of its own. Examples/s per phase; baseline for the ratio: the first phase.',
+      columns: ['phase', 'examples/s', '× train phase'],
+      rows: [
+        ['train (head; prefix as inference, augmented)', flagship.phases['train'] ?? NaN, '1.00x'],
+        [
+          'fineTune (block_16 + head)',
+          flagship.phases['fineTune'] ?? NaN,
+          x((flagship.phases['fineTune'] ?? NaN) / (flagship.phases['train'] ?? NaN)),
+        ],
+        [
+          'evaluating (validation)',
+          flagship.evaluatingPerSec ?? NaN,
+          x((flagship.evaluatingPerSec ?? NaN) / (flagship.phases['train'] ?? NaN)),
+        ],
+      ],
+      notes: [
+        `Whole job ${(flagship.totalMs / 1000).toFixed(1)} s including loading the base, ${flagship.ok ? 'completed' : `failed: ${flagship.error}`}; micro-batch sizes per phase: ${flagship.microBatches.join(', ')}; peak RSS ${gib(flagship.maxRssBytes)}.`,
+      ],
+    },
+  ];
+}
+
 async function predictSection(): Promise<BenchSection> {
   const r = await benchPredict({ log });
   return {
@@ -109,6 +185,10 @@ if (only.has('wasm')) {
 if (only.has('transfer')) {
   console.log('transfer vs from scratch, feature caching ...');
   sections.push(...(await transferSections()));
+}
+if (only.has('backbone')) {
+  console.log('real backbone (MobileNetV2 224) ...');
+  sections.push(...(await backboneSections()));
 }
 if (only.has('predict')) {
   console.log('prediction serving ...');

@@ -3,7 +3,7 @@ import { buildApp } from './http/app.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { ensureRedis, RedisUnavailableError, type EmbeddedRedis } from './queue/embedded-redis.js';
-import { startWorker, type WorkerHandle } from './queue/worker.js';
+import { checkTrainer, startWorker, type WorkerHandle } from './queue/worker.js';
 import { createAppDeps, type OwnedAppDeps } from './http/app-deps.js';
 
 /**
@@ -60,6 +60,17 @@ async function main(): Promise<void> {
     await app.listen({ port: config.PORT, host: config.HOST });
   }
   if (config.ROLE !== 'api') {
+    try {
+      const probe = await checkTrainer(config, process.env);
+      logger.info(
+        { backend: probe.backend, gpu: probe.gpu, ms: Math.round(probe.ms) },
+        'trainer process checked: it trains on this backend',
+      );
+    } catch (err) {
+      logger.fatal({ err }, `the trainer cannot train: ${err instanceof Error ? err.message : String(err)}`);
+      await app?.close().catch(() => undefined);
+      process.exit(70); // EX_SOFTWARE
+    }
     worker = startWorker(config, logger, config.QUEUE_PREFIX, process.env);
   }
 

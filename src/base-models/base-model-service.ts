@@ -18,7 +18,7 @@ import {
 import { inspectModelDir } from '../ml/inspect-model-dir.js';
 import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './base-model-meta.js';
 import { DirectorySource, type ModelSource } from './model-source.js';
-import { NSFWJS_MOBILENET_V2, writeNsfwjsMobileNetV2 } from './nsfwjs-mobilenet-v2.js';
+import { writeNsfwjsModel } from './nsfwjs-mobilenet-v2.js';
 import { UrlSource } from './url-source.js';
 import { ZipSource } from './zip-source.js';
 import { isZipFile } from '../lib/zip-archive.js';
@@ -79,6 +79,9 @@ export interface CatalogListing {
   inputShape: number[];
   preprocessing: ImagePreprocessing;
   recommendedCutAt: string;
+  recommendedFineTuneFrom: string;
+  license: string;
+  trainedOn: string;
 }
 
 export interface LayerListing {
@@ -364,6 +367,9 @@ export class BaseModelService {
       inputShape: e.inputShape,
       preprocessing: e.preprocessing,
       recommendedCutAt: e.recommendedCutAt,
+      recommendedFineTuneFrom: e.recommendedFineTuneFrom,
+      license: e.license,
+      trainedOn: e.trainedOn,
     }));
   }
 
@@ -398,11 +404,10 @@ export class BaseModelService {
   private async registerPackaged(entry: CatalogEntry, prov: Provenance): Promise<BaseModelMeta> {
     const scratch = await this.deps.store.stagingDir('base-model-package');
     try {
-      await writeNsfwjsMobileNetV2(scratch);
-      const shard = NSFWJS_MOBILENET_V2.shard;
+      const shards = await writeNsfwjsModel(entry.packaged as NonNullable<CatalogEntry['packaged']>, scratch);
       const source = new DirectorySource(
         path.join(scratch, 'model.json'),
-        new Map([[shard, path.join(scratch, shard)]]),
+        new Map(shards.map((shard) => [shard, path.join(scratch, shard)])),
         `the ${entry.name} package files`,
       );
       return await this.register(source, prov);

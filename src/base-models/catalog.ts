@@ -1,13 +1,14 @@
 import type { ImagePreprocessing } from '../contracts/preprocessing.js';
-import { NSFWJS_MOBILENET_V2, nsfwjsMobileNetV2Available } from './nsfwjs-mobilenet-v2.js';
+import { NSFWJS_MODELS, type NsfwjsModelName, nsfwjsModelAvailable } from './nsfwjs-mobilenet-v2.js';
 
 /**
  * Well-known public TF.js LayersModels that can be registered by name. The MobileNet v1 family
  * is the one the TF.js transfer-learning tutorials use (Keras MobileNet v1 converted to layers
  * format, 1000 ImageNet classes, pixels scaled to [-1, 1]). Their files are fetched from
  * DEFAULT_CATALOG_BASE_URL, or from CATALOG_MIRROR_URL, a mirror serving the same relative paths
- * (air-gapped deployments). `nsfwjs-mobilenet-v2` needs no network: it is unpacked from the
- * nsfwjs npm package and listed only where that package resolves.
+ * (air-gapped deployments). `nsfwjs-mobilenet-v2` and `nsfwjs-inception-v3` need no network:
+ * they are unpacked from the nsfwjs npm package (a runtime dependency) and listed only where
+ * that package resolves.
  */
 
 export const DEFAULT_CATALOG_BASE_URL = 'https://storage.googleapis.com/tfjs-models/tfjs/';
@@ -18,12 +19,17 @@ export interface CatalogEntry {
   /** Path of model.json relative to the catalog base URL; absent for packaged entries. */
   path?: string;
   /** Packaged entries are written from an installed npm package instead of downloaded. */
-  packaged?: 'nsfwjs-mobilenet-v2';
+  packaged?: NsfwjsModelName;
   /** One example, without the batch dimension. */
   inputShape: number[];
   preprocessing: ImagePreprocessing;
   /** A sensible `cutAt` for transfer learning: the last layer before the original classifier. */
   recommendedCutAt: string;
+  /** A sensible `fineTune.unfreezeFrom`: the first layer of the top block. */
+  recommendedFineTuneFrom: string;
+  license: string;
+  /** What the weights were trained on, and by whom. */
+  trainedOn: string;
 }
 
 const ALPHAS = ['0.25', '0.50', '0.75', '1.0'] as const;
@@ -38,29 +44,44 @@ function mobilenetV1(alpha: string, size: number): CatalogEntry {
     inputShape: [size, size, 3],
     preprocessing: { size: [size, size], channels: 3, scale: [-1, 1], resize: 'stretch' },
     recommendedCutAt: 'conv_pw_13_relu',
+    recommendedFineTuneFrom: 'conv_dw_13',
+    license: 'Apache-2.0 (tfjs-models)',
+    trainedOn: 'ImageNet (1000 classes), by Google; converted to TF.js by the tfjs-models project',
   };
 }
 
-const NSFWJS_ENTRY: CatalogEntry = {
-  name: 'nsfwjs-mobilenet-v2',
-  description:
-    'MobileNetV2 (224x224) from the nsfwjs package, uint8-quantized; available offline where the package is installed',
-  packaged: 'nsfwjs-mobilenet-v2',
-  inputShape: [...NSFWJS_MOBILENET_V2.inputSize, NSFWJS_MOBILENET_V2.channels],
-  preprocessing: {
-    size: NSFWJS_MOBILENET_V2.inputSize,
-    channels: 3,
-    scale: NSFWJS_MOBILENET_V2.scale,
-    resize: 'stretch',
-  },
-  recommendedCutAt: NSFWJS_MOBILENET_V2.recommendedCutAt,
-};
+function nsfwjsEntry(name: NsfwjsModelName, arch: string, frozen: string): CatalogEntry {
+  const m = NSFWJS_MODELS[name];
+  return {
+    name,
+    description:
+      `Keras ${arch} (${m.inputSize[0]}x${m.inputSize[1]}) from the nsfwjs package, uint8-quantized; ` +
+      'available offline. Its own head is a 5-class NSFW classifier; cut at flatten_1 for its features',
+    packaged: name,
+    inputShape: [...m.inputSize, m.channels],
+    preprocessing: { size: m.inputSize, channels: 3, scale: m.scale, resize: 'stretch' },
+    recommendedCutAt: m.recommendedCutAt,
+    recommendedFineTuneFrom: m.recommendedFineTuneFrom,
+    license: 'MIT (nsfwjs, Infinite Red)',
+    trainedOn:
+      `ImageNet weights, retrained by the nsfwjs authors as a 5-class classifier (Drawing, Hentai, Neutral, ` +
+      `Porn, Sexy) on the nsfw_data_scraper image set; layers up to ${frozen} were kept frozen at ImageNet values`,
+  };
+}
+
+const NSFWJS_ENTRIES: CatalogEntry[] = [
+  nsfwjsEntry('nsfwjs-mobilenet-v2', 'MobileNetV2', 'block_10 (block_10_project_BN)'),
+  nsfwjsEntry('nsfwjs-inception-v3', 'InceptionV3', 'mixed5 (activation_55)'),
+];
 
 const MOBILENETS: CatalogEntry[] = ALPHAS.flatMap((a) => SIZES.map((s) => mobilenetV1(a, s)));
 
 /** The entries this process can register (packaged ones only where their package resolves). */
 export function catalogEntries(): CatalogEntry[] {
-  return nsfwjsMobileNetV2Available() ? [...MOBILENETS, NSFWJS_ENTRY] : [...MOBILENETS];
+  return [
+    ...MOBILENETS,
+    ...NSFWJS_ENTRIES.filter((e) => nsfwjsModelAvailable(e.packaged as NsfwjsModelName)),
+  ];
 }
 
 export function findCatalogEntry(name: string): CatalogEntry | undefined {

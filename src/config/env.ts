@@ -124,6 +124,33 @@ export const envSchema = z.object({
       }
       return list;
     }),
+  /**
+   * Most bytes one training step may use (weights' gradients, optimizer state, a batch's
+   * activations). Unset: the backend's limit, i.e. 3 GiB of the wasm backend's 4 GiB heap, or half
+   * the machine's memory on the native and cpu backends. Batches above it run as micro-batches; a
+   * job where one example cannot fit fails at once.
+   */
+  TRAIN_MEMORY_BUDGET_BYTES: bytes.optional(),
+  /**
+   * Refuse to start a worker whose trainer process does not get a GPU backend (tfjs-node-gpu),
+   * instead of training on the CPU or wasm: set for GPU workers, with TFJS_BACKEND=tensorflow.
+   */
+  REQUIRE_GPU: boolish.default(false),
+  /**
+   * A file the worker rewrites every WORKER_HEARTBEAT_MS while its event loop runs and Redis
+   * answers: the container health check of a worker (which listens on no port) reads its age.
+   */
+  WORKER_HEARTBEAT_FILE: z.string().min(1).optional(),
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Test-only fault injection in the trainer process: `wasm-abort` exhausts the engine's memory
+   * (a real wasm abort) before training, `exit` ends the process; `<fault>:<modelName>` limits it
+   * to jobs whose spec has that modelName. Unset in any real deployment.
+   */
+  TRAINER_FAULT: z
+    .string()
+    .regex(/^(wasm-abort|exit)(:[A-Za-z0-9._-]+)?$/, 'must be wasm-abort or exit, optionally :<modelName>')
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -159,7 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /**
  * The inverse of loadConfig: a config as environment variables, for child processes (the
- * sandboxed trainer) that must run with exactly the parent's configuration.
+ * trainer process) that must run with exactly the parent's configuration.
  */
 export function configToEnv(config: Config): Record<string, string> {
   const out: Record<string, string> = {};

@@ -22,4 +22,3 @@ export const modelNameSchema = z.string().superRefine((name, ctx) => {
   const problem = modelNameProblem(name);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
-

@@ -25,8 +25,9 @@ export class HealthService {
   ) {}
 
   /**
-   * Redis answers, DATA_DIR takes a write, the TF.js backend is up. `deep` also sends an echo
-   * job through the queue and waits for a worker to return it: the whole pipeline works.
+   * Redis answers, DATA_DIR takes a write, the TF.js backend is up. `deep` also sends a probe
+   * job through the queue and waits for a worker to run it: a fresh trainer process, as every job
+   * gets, selects its backend and trains one tiny step. A broken trainer shows as not ready.
    */
   async readiness(opts: { deep?: boolean } = {}): Promise<Readiness> {
     const checks: Record<string, Check> = {};
@@ -55,23 +56,33 @@ export class HealthService {
     return out;
   }
 
-  private async roundTrip(timeoutMs = 10_000): Promise<Check> {
+  private async roundTrip(timeoutMs = 30_000): Promise<Check> {
     try {
-      const message = `ready-${Date.now()}`;
+      // Kept on failure until read, so the reason can be reported; removed afterwards.
       const job = await this.deps.queues.add(
-        'echo',
-        { message },
-        { attempts: 1, removeOnComplete: true, removeOnFail: true },
+        'probe',
+        {},
+        { attempts: 1, removeOnComplete: true, removeOnFail: false },
       );
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         const state = await job.getState();
         if (state === 'completed' || state === 'unknown') return { ok: true };
-        if (state === 'failed') return { ok: false, detail: 'echo job failed' };
+        if (state === 'failed') {
+          const failed = await this.deps.queues.get(job.id!);
+          await job.remove().catch(() => undefined);
+          return {
+            ok: false,
+            detail: `a training step in a trainer process failed: ${failed?.failedReason ?? 'unknown'}`,
+          };
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
       await job.remove().catch(() => undefined);
-      return { ok: false, detail: `no worker completed an echo job within ${timeoutMs} ms` };
+      return {
+        ok: false,
+        detail: `no worker ran a probe training step within ${timeoutMs} ms (none running, or all busy)`,
+      };
     } catch (err) {
       return { ok: false, detail: err instanceof Error ? err.message : 'queue failed' };
     }

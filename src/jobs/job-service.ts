@@ -21,11 +21,21 @@ export interface JobView {
   startedAt?: string;
   finishedAt?: string;
   attempts: number;
+  /** The last failed attempt: its number, of how many allowed, whether it was retried, and why. */
+  failure?: JobFailure;
   progress?: Omit<TrainJobProgress, 'history'>;
   history: EpochLog[];
   error?: string;
   modelId?: string;
   spec: JobSpec;
+}
+
+export interface JobFailure {
+  attempt: number;
+  maxAttempts: number;
+  /** True when another attempt follows (a crash); false when the job failed for good. */
+  retried: boolean;
+  reason: string;
 }
 
 interface Tombstone {
@@ -253,6 +263,14 @@ export class JobService {
     if (job.finishedOn) out.finishedAt = new Date(job.finishedOn).toISOString();
     else if (tomb) out.finishedAt = new Date(tomb.cancelledAt).toISOString();
     if (state === 'failed' && job.failedReason) out.error = job.failedReason;
+    if (job.failedReason && job.attemptsMade > 0 && state !== 'cancelled') {
+      out.failure = {
+        attempt: job.attemptsMade,
+        maxAttempts: job.opts.attempts ?? 1,
+        retried: state !== 'failed',
+        reason: job.failedReason,
+      };
+    }
     const result = job.returnvalue as TrainJobResult | null | undefined;
     if (state === 'completed' && result?.modelId) out.modelId = result.modelId;
     return out;

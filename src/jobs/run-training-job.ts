@@ -9,6 +9,7 @@ import { liveTensors } from '../ml/backend.js';
 import { CancelledError } from '../ml/cancellation.js';
 import type { LayersModel } from '../ml/model-io.js';
 import type { TrainProgress as TrainerProgress } from '../contracts/progress.js';
+import { engineFailure } from '../ml/engine-errors.js';
 import { train } from '../ml/trainer.js';
 import type { TrainJobProgress, TrainJobResult, TrainPayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
@@ -26,11 +27,28 @@ export class PermanentJobError extends Error {
   }
 }
 
+/**
+ * The error a failed job is recorded with. Only what a retry could cure is retried (a crash, a
+ * store that did not answer); bad spec or data, running out of memory, divergence and
+ * cancellation fail at the first attempt (PermanentJobError), with a message a user can act
+ * on: engine messages such as `Aborted()` never reach the job view.
+ */
+export function jobFailure(err: unknown, backend: string): Error {
+  if (err instanceof PermanentJobError) return err;
+  if (err instanceof CancelledError) return new PermanentJobError('cancelled by request');
+  if (isRequestError(err)) return new PermanentJobError(err.message);
+  const engine = engineFailure(err, backend);
+  if (engine) return new PermanentJobError(engine.message);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 export interface RunTrainingJobOptions {
   store: Store;
   jobId: string;
   payload: TrainPayload;
   backend: string;
+  /** TRAIN_MEMORY_BUDGET_BYTES; default the backend's own limit. */
+  memoryBudgetBytes?: number;
   signal?: AbortSignal;
   /** Receives throttled progress (the latest report plus the epoch history). */
   report: (progress: TrainJobProgress) => Promise<void> | void;
@@ -97,6 +115,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
       onProgress,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(ctx.image ? { pixelRange: ctx.image.scale } : {}),
+      ...(opts.memoryBudgetBytes ? { memoryBudgetBytes: opts.memoryBudgetBytes } : {}),
     });
     model = result.model;
     await opts.report({ phase: 'saving', history: result.history });
@@ -126,15 +145,20 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
       throw err;
     });
     opts.log.info(
-      { jobId: opts.jobId, modelId, cached: result.cached, durationMs: Date.now() - started, twin: !meta },
+      {
+        jobId: opts.jobId,
+        modelId,
+        cached: result.cached,
+        microBatches: result.memory.map((m) => m.microBatch),
+        warnings: result.warnings,
+        durationMs: Date.now() - started,
+        twin: !meta,
+      },
       meta ? 'model trained and saved' : 'model already published by a twin attempt',
     );
     return { modelId };
   } catch (err) {
-    if (err instanceof CancelledError) throw new PermanentJobError('cancelled by request');
-    // Bad data or spec: retrying would fail the same way.
-    if (isRequestError(err)) throw new PermanentJobError(err.message);
-    throw err;
+    throw jobFailure(err, opts.backend);
   } finally {
     model?.dispose();
     const leaked = liveTensors() - tensorsBefore;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { boundaryElements, buildSuffixModel, cacheFeatures, findFrozenBoundary } from './feature-cache.js';
 import type { ProgressFn } from '../contracts/progress.js';
 import type { Feed } from './train-loop.js';
-import type { TrainingData } from './example-source.js';
+import type { ExampleSource, TrainingData } from './example-source.js';
 
 /** Whether a phase trained on cached frozen-prefix features, and why not when it did not. */
 export interface CacheReport {
@@ -13,6 +13,12 @@ export interface CacheReport {
   boundary?: string;
   /** Memory the cached features take (train + validation). */
   bytes?: number;
+  /**
+   * Uncached: the output layer of the frozen prefix that each batch runs through as inference
+   * (outside the gradient tape) before the trainable suffix. Absent when the whole model is
+   * differentiated.
+   */
+  inferencePrefix?: string;
 }
 
 export interface PreparedFeed {
@@ -28,6 +34,35 @@ export interface FeedOptions {
   batchSize: number;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressFn | undefined;
+  /**
+   * `tape` differentiates the whole model, frozen prefix included (the path before frozen
+   * layers ran as inference; kept for tests and benchmarks that compare against it).
+   */
+  frozenPrefix?: 'inference' | 'tape' | undefined;
+}
+
+/**
+ * `source` with every batch's inputs replaced by the frozen prefix's outputs, computed as
+ * inference: nothing of the prefix is ever on a gradient tape.
+ */
+export function throughPrefix(source: ExampleSource, prefix: tf.LayersModel): ExampleSource {
+  return {
+    size: source.size,
+    labels: source.labels,
+    async *batches(batchSize, opts) {
+      for await (const b of source.batches(batchSize, opts)) {
+        let xs: tf.Tensor;
+        try {
+          xs = prefix.predict(b.xs) as tf.Tensor;
+        } catch (err) {
+          tf.dispose([b.xs, b.ys]);
+          throw err;
+        }
+        b.xs.dispose();
+        yield { xs, ys: b.ys };
+      }
+    },
+  };
 }
 
 /**
@@ -39,25 +74,40 @@ export async function prepareFeed(
   data: TrainingData,
   o: FeedOptions,
 ): Promise<PreparedFeed> {
-  const uncached = (reason: string): PreparedFeed => ({
+  const whole = (reason: string): PreparedFeed => ({
     feed: { forward: model, train: data.train, validation: data.validation },
     report: { phase: o.phase, used: false, reason },
     dispose: () => undefined,
   });
-  if (o.budgetBytes <= 0) return uncached('caching is disabled (budget 0)');
-  if (o.augmenting) return uncached('augmentation changes the inputs every epoch');
   const boundary = findFrozenBoundary(model);
-  if ('reason' in boundary) return uncached(boundary.reason);
+  if ('reason' in boundary) return whole(boundary.reason);
+  const prefix = tf.model({ inputs: model.inputs, outputs: boundary.tensor });
+  // Uncached, the prefix still runs as inference per batch and only the suffix is differentiated.
+  const split = (reason: string): PreparedFeed => {
+    if (o.frozenPrefix === 'tape') return whole(reason);
+    const suffix = buildSuffixModel(model, boundary.tensor);
+    return {
+      feed: {
+        prefix,
+        forward: suffix.model,
+        train: data.train,
+        validation: data.validation && throughPrefix(data.validation, prefix),
+      },
+      report: { phase: o.phase, used: false, reason, inferencePrefix: boundary.tensor.sourceLayer.name },
+      dispose: suffix.release,
+    };
+  };
+  if (o.budgetBytes <= 0) return split('caching is disabled (budget 0)');
+  if (o.augmenting) return split('augmentation changes the inputs every epoch');
   const elems = boundaryElements(boundary.tensor);
-  if (elems === null) return uncached('the frozen features have an unknown size');
+  if (elems === null) return split('the frozen features have an unknown size');
   const valSize = data.validation?.size ?? 0;
   const bytes = (data.train.size + valSize) * elems * 4;
   if (bytes > o.budgetBytes) {
-    return uncached(`the features need ${bytes} bytes, over the cache budget of ${o.budgetBytes}`);
+    return split(`the features need ${bytes} bytes, over the cache budget of ${o.budgetBytes}`);
   }
 
   const featureShape = boundary.tensor.shape.slice(1) as number[];
-  const prefix = tf.model({ inputs: model.inputs, outputs: boundary.tensor });
   const suffix = buildSuffixModel(model, boundary.tensor);
   try {
     const batches =

@@ -29,7 +29,12 @@ import type { Task } from '../contracts/task.js';
  */
 
 export interface Feed {
-  /** What batches go through: the full model, or the trainable suffix over cached features. */
+  /**
+   * The frozen prefix, when batches run through it as inference before `forward` (uncached):
+   * it is never on the gradient tape. `validation` already yields its outputs.
+   */
+  prefix?: tf.LayersModel;
+  /** What batches go through: the full model, or the trainable suffix over prefix features. */
   forward: tf.LayersModel;
   train: ExampleSource;
   validation: ExampleSource | undefined;
@@ -56,6 +61,8 @@ export interface PhaseOptions {
   earlyStopping?: EarlyStoppingConfig | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressFn | undefined;
+  /** Examples per forward/backward pass; a larger batch is split (see memory-plan.ts). */
+  microBatch?: number | undefined;
 }
 
 export interface PhaseResult {
@@ -73,28 +80,76 @@ function penalties(model: tf.LayersModel): tf.Scalar[] {
   return model.layers.filter((l) => l.trainable).flatMap((l) => l.calculateLosses());
 }
 
-/** One optimizer step on a batch: the loss (class-weighted, plus penalties) and the metric sum. */
+/**
+ * One optimizer update over a batch, in micro-batches of `o.microBatch` examples: each runs
+ * through the frozen prefix as inference, then its summed loss over the whole batch's size is
+ * differentiated for the trainable weights only, and the gradients are added up before a single
+ * update. So the update equals the full batch's (up to float rounding), except that a trainable
+ * BatchNormalization normalises each micro-batch with its own statistics and updates its moving
+ * averages once per micro-batch. Regularisation penalties count once per batch.
+ */
 function makeTrainStep(
   o: PhaseOptions,
   vars: tf.Variable[],
   cw: tf.Tensor1D | undefined,
+  /** Re-seeds dropout for micro-batch `chunk` (> 0) of the current step. */
+  reseed: (chunk: number) => void,
 ): (xs: tf.Tensor, ys: tf.Tensor) => [tf.Scalar, tf.Scalar] {
   return (xs, ys) => {
+    const n = ys.shape[0] as number;
+    const size = Math.max(1, Math.min(n, o.microBatch ?? n));
+    let grads: tf.NamedTensorMap | undefined;
+    let cost: tf.Scalar | undefined;
     let metric: tf.Scalar | undefined;
-    const cost = o.optimizer.minimize(
-      () => {
-        const out = o.feed.forward.apply(xs, { training: true }) as tf.Tensor;
-        metric = tf.keep(metricSum(o.task, ys, out));
-        let perExample: tf.Tensor = o.loss(ys, out);
-        if (cw) perExample = tf.mul(perExample, tf.gather(cw, tf.cast(ys, 'int32')));
-        let total = tf.mean(perExample) as tf.Scalar;
-        for (const p of penalties(o.model)) total = tf.add(total, p);
-        return total;
-      },
-      true,
-      vars,
-    );
-    return [cost as tf.Scalar, metric as tf.Scalar];
+    try {
+      for (let start = 0, chunk = 0; start < n; start += size, chunk++) {
+        const count = Math.min(size, n - start);
+        if (chunk > 0) reseed(chunk);
+        const [part, partYs] =
+          count === n ? [xs, ys] : [tf.slice(xs, start, count), tf.slice(ys, start, count)];
+        const input = o.feed.prefix ? (o.feed.prefix.predict(part) as tf.Tensor) : part;
+        let partMetric: tf.Scalar | undefined;
+        try {
+          const { value, grads: g } = tf.variableGrads(() => {
+            const out = o.feed.forward.apply(input, { training: true }) as tf.Tensor;
+            partMetric = tf.keep(metricSum(o.task, partYs, out));
+            let perExample: tf.Tensor = o.loss(partYs, out);
+            if (cw) perExample = tf.mul(perExample, tf.gather(cw, tf.cast(partYs, 'int32')));
+            let total = tf.div(tf.sum(perExample), n) as tf.Scalar;
+            if (chunk === 0) for (const p of penalties(o.model)) total = tf.add(total, p);
+            return total;
+          }, vars);
+          if (!grads) grads = g;
+          else {
+            const sum: tf.NamedTensorMap = {};
+            for (const [k, t] of Object.entries(g)) sum[k] = tf.add(grads[k] as tf.Tensor, t);
+            tf.dispose([...Object.values(grads), ...Object.values(g)]);
+            grads = sum;
+          }
+          const nextCost: tf.Scalar = cost ? tf.add(cost, value) : value;
+          const nextMetric: tf.Scalar = metric
+            ? tf.add(metric, partMetric as tf.Scalar)
+            : (partMetric as tf.Scalar);
+          if (cost) tf.dispose([cost, value]);
+          if (metric) tf.dispose([metric, partMetric as tf.Scalar]);
+          cost = nextCost;
+          metric = nextMetric;
+        } catch (err) {
+          partMetric?.dispose();
+          throw err;
+        } finally {
+          if (input !== part) input.dispose();
+          if (part !== xs) tf.dispose([part, partYs]);
+        }
+      }
+      o.optimizer.applyGradients(grads as tf.NamedTensorMap);
+      return [cost as tf.Scalar, metric as tf.Scalar];
+    } catch (err) {
+      tf.dispose([cost, metric].filter((t): t is tf.Scalar => t !== undefined));
+      throw err;
+    } finally {
+      if (grads) tf.dispose(Object.values(grads));
+    }
   };
 }
 
@@ -128,7 +183,9 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   let trainMs = 0;
   let lastEpoch = 0;
 
-  const trainStep = makeTrainStep(o, vars, cw);
+  const trainStep = makeTrainStep(o, vars, cw, (chunk) =>
+    seeder.setStep(deriveSeed(phaseIndex, step, chunk)),
+  );
 
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -151,8 +208,9 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
           await yieldToEventLoop();
           throwIfAborted(o.signal);
           if (o.augment) xs = augmentBatch(b.xs, o.augment.spec, augRng, o.augment.range);
-          seeder.setStep(deriveSeed(phaseIndex, step++));
+          seeder.setStep(deriveSeed(phaseIndex, step));
           const [lossT, metricT] = trainStep(xs, b.ys);
+          step++;
           const [lossV, metricV] = await Promise.all([lossT.data(), metricT.data()]);
           tf.dispose([lossT, metricT]);
           const n = b.ys.shape[0] as number;

@@ -10,8 +10,9 @@ import { describeModel } from './describe-model.js';
 import { findLayer, resolveImageInput } from './layer-refs.js';
 import { throwIfAborted } from './cancellation.js';
 import { type EvaluateOptions, evaluate } from './evaluate.js';
-import { type CacheReport, prepareFeed } from './feed.js';
+import { type CacheReport, prepareFeed, throughPrefix } from './feed.js';
 import { classWeights, defaultLoss, lossFunction } from './losses.js';
+import { memoryBudget, type MemoryPlan, planMemory } from './memory-plan.js';
 import { createOptimizer } from './optimizers.js';
 import type { ProgressFn } from '../contracts/progress.js';
 import { randomSeed } from './random.js';
@@ -50,6 +51,18 @@ export interface TrainOptions {
   cacheBudgetBytes?: number;
   /** Value range of preprocessed pixels for brightness augmentation; default `spec.input.scale` or [0, 1]. */
   pixelRange?: [number, number];
+  /**
+   * How an uncached phase runs the frozen prefix: as inference outside the gradient tape (the
+   * default), or on the tape with the rest (the old path; for comparisons in tests and benches).
+   */
+  frozenPrefix?: 'inference' | 'tape';
+  /**
+   * Most bytes a training step may use (TRAIN_MEMORY_BUDGET_BYTES); default the backend's limit
+   * (see memory-plan.ts). Less what tensors already hold.
+   */
+  memoryBudgetBytes?: number;
+  /** Forces micro-batches of this many examples (tests and benches). */
+  microBatchSize?: number;
 }
 
 export interface TrainResult {
@@ -61,6 +74,8 @@ export interface TrainResult {
   /** Whether any phase trained on cached frozen-prefix features. */
   cached: boolean;
   cache: CacheReport[];
+  /** Per phase: the memory estimate and the micro-batch size it led to. */
+  memory: Array<MemoryPlan & { phase: 'train' | 'fineTune' }>;
   params: { total: number; trainable: number };
   durationMs: number;
   /** The seed the run used (spec.seed, or the random one drawn). */
@@ -100,6 +115,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     ];
     const history: EpochLog[] = [];
     const cache: CacheReport[] = [];
+    const memory: TrainResult['memory'] = [];
     const early: TrainResult['earlyStopping'] = {};
     let evaluation: Evaluation | undefined;
     let epochOffset = 0;
@@ -115,9 +131,26 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         batchSize: spec.fit.batchSize,
         signal,
         onProgress: opts.onProgress,
+        frozenPrefix: opts.frozenPrefix,
       });
       try {
         cache.push(prepared.report);
+        const plan = planMemory({
+          feed: prepared.feed,
+          model,
+          optimizer: spec.compile.optimizer,
+          batchSize: spec.fit.batchSize,
+          augmenting: !!augment && !prepared.report.used,
+          budgetBytes: memoryBudget(opts.memoryBudgetBytes),
+          microBatchSize: opts.microBatchSize,
+        });
+        memory.push({ phase: p.phase, ...plan });
+        if (plan.microBatch < spec.fit.batchSize) {
+          const w =
+            `phase '${p.phase}': each batch of ${spec.fit.batchSize} runs as micro-batches of ${plan.microBatch} ` +
+            'to fit in memory (one update per batch, as with the full batch)';
+          if (!opts.microBatchSize) warnings.push(w);
+        }
         const optimizer = createOptimizer(spec.compile.optimizer, p.lr);
         try {
           const r = await runPhase({
@@ -139,6 +172,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
             earlyStopping,
             signal,
             onProgress: opts.onProgress,
+            microBatch: plan.microBatch,
           });
           history.push(...r.history);
           if (r.earlyStopping) early[p.phase] = r.earlyStopping;
@@ -147,8 +181,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           optimizer.dispose();
         }
         if (i === phases.length - 1) {
+          const { prefix } = prepared.feed;
           const source =
-            hasValidation && prepared.feed.validation ? prepared.feed.validation : prepared.feed.train;
+            hasValidation && prepared.feed.validation
+              ? prepared.feed.validation
+              : prefix
+                ? throughPrefix(prepared.feed.train, prefix)
+                : prepared.feed.train;
           evaluation = await finalEvaluation(prepared.feed.forward, source, {
             task: data.task,
             classes: data.classes,
@@ -170,6 +209,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       evaluatedOn: hasValidation ? 'validation' : 'train',
       cached: cache.some((c) => c.used),
       cache,
+      memory,
       params: { total: model.countParams(), trainable },
       durationMs: performance.now() - started,
       seed,

@@ -1,16 +1,18 @@
 import type { SandboxedJob } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { loadConfig } from '../config/env.js';
-import { PermanentJobError, runTrainingJob } from '../jobs/run-training-job.js';
+import { PermanentJobError, jobFailure, runTrainingJob } from '../jobs/run-training-job.js';
 import { createLogger } from '../lib/logger.js';
 import { selectBackend } from '../ml/backend.js';
+import { exhaustMemory } from '../ml/fault.js';
+import { probeTraining } from '../ml/probe.js';
 import { FsStore } from '../storage/fs-store.js';
 import type { JobName, JobPayloads, JobResults } from './queues.js';
 
 /**
- * Entry point of the sandboxed child process (see worker.ts). One handler per job name;
- * `signal` aborts when the job is cancelled through `Worker.cancelJob`. The child is reused for
- * later jobs, so its configuration, logger and TF.js backend are set up once.
+ * The job handlers of the trainer child process (see trainer-child.ts): one per job name;
+ * `signal` aborts when the job is cancelled through `Worker.cancelJob`. The process runs one job
+ * and exits, so configuration, logger and TF.js backend are set up per job.
  */
 
 type Handler<N extends JobName> = (
@@ -32,6 +34,8 @@ const handlers: { [N in JobName]: Handler<N> } = {
     if (delay > 0) {
       await job.updateProgress({ phase: 'sleeping' });
       await new Promise<void>((resolve, reject) => {
+        // The cancel may have come while this process was starting.
+        if (signal?.aborted) return reject(new UnrecoverableError('cancelled'));
         const t = setTimeout(resolve, delay);
         signal?.addEventListener('abort', () => {
           clearTimeout(t);
@@ -42,23 +46,49 @@ const handlers: { [N in JobName]: Handler<N> } = {
     return { echo: job.data.message, pid: process.pid };
   },
 
+  async probe() {
+    injectFault(undefined);
+    const backend = await selectBackend(config.TFJS_BACKEND);
+    const r = await probeTraining();
+    return { pid: process.pid, backend: backend.name, gpu: backend.gpu, ...r };
+  },
+
   async train(job, signal) {
     const backend = await selectBackend(config.TFJS_BACKEND);
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ attempt: job.attemptsMade + 1 }, 'training started');
+    try {
+      injectFault(job.data.spec.modelName);
+    } catch (err) {
+      throw unrecoverable(jobFailure(err, backend.name));
+    }
     return runTrainingJob({
       store: new FsStore(config.DATA_DIR),
       jobId: job.id!,
       payload: job.data,
       backend: backend.name,
+      ...(config.TRAIN_MEMORY_BUDGET_BYTES ? { memoryBudgetBytes: config.TRAIN_MEMORY_BUDGET_BYTES } : {}),
       ...(signal ? { signal } : {}),
       report: (p) => job.updateProgress(p as never),
       log,
     }).catch((err: unknown) => {
-      throw err instanceof PermanentJobError ? new UnrecoverableError(err.message) : err;
+      throw unrecoverable(err);
     });
   },
 };
+
+/** What jobs/ marks permanent is, to BullMQ, an UnrecoverableError: failed without retry. */
+function unrecoverable(err: unknown): unknown {
+  return err instanceof PermanentJobError ? new UnrecoverableError(err.message) : err;
+}
+
+/** TRAINER_FAULT (tests only): breaks this process the way a real job can. */
+function injectFault(modelName: string | undefined): void {
+  const [fault, target] = (config.TRAINER_FAULT ?? '').split(':');
+  if (!fault || (target !== undefined && target !== modelName)) return;
+  if (fault === 'exit') process.exit(70);
+  if (fault === 'wasm-abort') exhaustMemory();
+}
 
 export default async function processJob(
   job: SandboxedJob,

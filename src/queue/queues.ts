@@ -3,12 +3,12 @@ import type { EpochLog } from '../contracts/model-meta.js';
 
 /**
  * Every queue and every job payload the service uses is declared here, so producer (API) and
- * consumer (worker, sandboxed processor) can never disagree about names or shapes.
+ * consumer (worker, trainer process) can never disagree about names or shapes.
  */
 
 export const TRAINING_QUEUE = 'training';
 
-/** Proves the API -> queue -> sandboxed worker -> result round trip; also used by /readyz tests. */
+/** Proves the API -> queue -> worker -> trainer process -> result round trip (tests). */
 export interface EchoPayload {
   message: string;
   /** Simulated work, so tests can observe the `running` state. */
@@ -17,8 +17,19 @@ export interface EchoPayload {
 
 export interface EchoResult {
   echo: string;
-  /** The sandboxed child's pid: differs from the worker's, which is the point of the sandbox. */
+  /** The trainer process's pid: differs from the worker's, which is the point of it. */
   pid: number;
+}
+
+/** Deep readiness: one tiny training step in a trainer process, the path every job takes. */
+export type ProbePayload = Record<string, never>;
+
+export interface ProbeResult {
+  pid: number;
+  backend: string;
+  gpu: boolean;
+  loss: number;
+  ms: number;
 }
 
 /** What the trainer needs; the referenced dataset and base are checked before enqueueing. */
@@ -50,6 +61,7 @@ export interface TrainJobProgress {
 
 export interface JobPayloads {
   echo: EchoPayload;
+  probe: ProbePayload;
   train: TrainPayload;
 }
 
@@ -62,6 +74,7 @@ export interface ResourceRef {
 
 export interface JobResults {
   echo: EchoResult;
+  probe: ProbeResult;
   train: TrainJobResult;
 }
 

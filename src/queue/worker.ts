@@ -1,10 +1,11 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { configToEnv, type Config } from '../config/env.js';
 import { createRedis } from './redis.js';
-import { TRAINING_QUEUE, cancelChannel, cancelledKey } from './queues.js';
+import { TRAINING_QUEUE, cancelChannel, cancelledKey, type ProbeResult } from './queues.js';
+import { runInFreshProcess } from './trainer-process.js';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -13,21 +14,12 @@ export interface WorkerHandle {
 }
 
 /**
- * The processor runs in a child process (BullMQ sandbox): `model.fit` blocks its own event
- * loop for seconds at a time, and here that never delays lock renewal, progress events or HTTP.
+ * Jobs run in a fresh child process each (trainer-process.ts): `model.fit` blocks its own event
+ * loop for seconds at a time, and here that never delays lock renewal, progress events or HTTP;
+ * and a job that breaks its process (wasm abort, out of memory) never breaks the next one.
  * Child processes (not worker_threads) because tfjs-node crashes when loaded in several threads
  * (tensorflow/tfjs#8388) and GPU memory is only returned when a process exits.
  */
-export function processorFile(): { file: string; execArgv: string[] } {
-  const self = fileURLToPath(import.meta.url);
-  const isTs = self.endsWith('.ts');
-  const file = fileURLToPath(new URL(isTs ? './processor.ts' : './processor.js', import.meta.url));
-  if (!isTs) return { file, execArgv: [] };
-  // Running from source (tsx, vitest): the child needs the same TypeScript loader.
-  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { file, execArgv: ['--import', tsxLoader] };
-}
-
 /**
  * `parentEnv` is the environment the trainer children inherit (the entry point hands over its
  * own); the parsed config is laid over it, so each child parses the same configuration.
@@ -40,19 +32,22 @@ export function startWorker(
 ): WorkerHandle {
   const connection = createRedis(config.REDIS_URL, 'blocking');
   const subscriber = createRedis(config.REDIS_URL, 'blocking');
-  const { file, execArgv } = processorFile();
   const log = logger.child({ component: 'worker' });
+  const env = { ...parentEnv, ...configToEnv(config), QUEUE_PREFIX: prefix };
+  const children = new Set<ChildProcess>();
 
-  const worker = new Worker(TRAINING_QUEUE, file, {
-    connection,
-    prefix,
-    concurrency: config.WORKER_CONCURRENCY,
-    lockDuration: config.JOB_LOCK_MS,
-    // Look for jobs whose worker died at least once per lock period, so they are retried soon.
-    stalledInterval: Math.min(30_000, config.JOB_LOCK_MS),
-    useWorkerThreads: false,
-    workerForkOptions: { execArgv, env: { ...parentEnv, ...configToEnv(config), QUEUE_PREFIX: prefix } },
-  });
+  const worker = new Worker(
+    TRAINING_QUEUE,
+    (job, _token, signal) => runInFreshProcess(job, signal, { env, children }),
+    {
+      connection,
+      prefix,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.JOB_LOCK_MS,
+      // Look for jobs whose worker died at least once per lock period, so they are retried soon.
+      stalledInterval: Math.min(30_000, config.JOB_LOCK_MS),
+    },
+  );
 
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('failed', (job, err) =>
@@ -84,9 +79,28 @@ export function startWorker(
 
   log.info({ concurrency: config.WORKER_CONCURRENCY, prefix }, 'worker started');
 
+  // Liveness for a process without a port: rewritten only while the event loop turns and Redis
+  // answers, so a hung or disconnected worker's file goes stale.
+  const heartbeatFile = config.WORKER_HEARTBEAT_FILE;
+  const beat = async (): Promise<void> => {
+    if (!heartbeatFile) return;
+    const redisAnswers = await connection.ping().then(
+      () => true,
+      () => false,
+    );
+    if (!redisAnswers) return;
+    await writeFile(heartbeatFile, `${new Date().toISOString()}\n`).catch((err: unknown) =>
+      log.warn({ err, heartbeatFile }, 'could not write the heartbeat file'),
+    );
+  };
+  const heartbeat = heartbeatFile ? setInterval(() => void beat(), config.WORKER_HEARTBEAT_MS) : undefined;
+  heartbeat?.unref();
+  void beat();
+
   return {
     worker,
     async close(timeoutMs = config.SHUTDOWN_TIMEOUT_MS) {
+      if (heartbeat) clearInterval(heartbeat);
       const graceful = worker.close();
       const timedOut = await Promise.race([
         graceful.then(() => false),
@@ -98,9 +112,39 @@ export function startWorker(
           'running jobs did not finish in time; forcing worker close (they will be retried)',
         );
         await worker.close(true);
+        for (const child of children) child.kill('SIGKILL');
       }
       subscriber.disconnect();
       connection.disconnect();
     },
   };
+}
+
+/**
+ * Runs the probe (one tiny training step) in a trainer process, as every job will run, before a
+ * worker takes jobs: a worker whose trainer cannot load its backend, or that must have a GPU
+ * (REQUIRE_GPU) and got none, fails at start instead of failing or crawling through jobs.
+ */
+export async function checkTrainer(
+  config: Config,
+  parentEnv: Readonly<Record<string, string | undefined>>,
+  prefix = config.QUEUE_PREFIX,
+): Promise<ProbeResult> {
+  const env = { ...parentEnv, ...configToEnv(config), QUEUE_PREFIX: prefix };
+  const job = {
+    id: 'startup-probe',
+    name: 'probe',
+    data: {},
+    attemptsMade: 0,
+    opts: { attempts: 1 },
+    updateProgress: async () => undefined,
+  };
+  const result = (await runInFreshProcess(job as never, undefined, { env })) as ProbeResult;
+  if (config.REQUIRE_GPU && !result.gpu) {
+    throw new Error(
+      `REQUIRE_GPU is set, but the trainer runs on '${result.backend}' without a GPU: ` +
+        '@tensorflow/tfjs-node-gpu did not load (is it installed, and is the NVIDIA runtime available?)',
+    );
+  }
+  return result;
 }

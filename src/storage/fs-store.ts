@@ -91,7 +91,6 @@ export class FsStore implements Store {
     }
   }
 
-
   collection(name: CollectionName): Collection {
     return new FsCollection(this, name);
   }

@@ -162,7 +162,22 @@ describe('catalog', () => {
       recommendedCutAt: 'conv_pw_13_relu',
     });
     expect(items.filter((i) => i.name.startsWith('mobilenet_v1_'))).toHaveLength(16);
-    expect(items.find((i) => i.name === 'nsfwjs-mobilenet-v2')).toMatchObject({ url: null, offline: true });
+    expect(items.find((i) => i.name === 'nsfwjs-mobilenet-v2')).toMatchObject({
+      url: null,
+      offline: true,
+      inputShape: [224, 224, 3],
+      recommendedCutAt: 'flatten_1',
+      recommendedFineTuneFrom: 'block_16_expand',
+      license: expect.stringMatching(/MIT/),
+      trainedOn: expect.stringMatching(/ImageNet.*5-class.*block_10/),
+    });
+    expect(items.find((i) => i.name === 'nsfwjs-inception-v3')).toMatchObject({
+      offline: true,
+      inputShape: [299, 299, 3],
+      preprocessing: { size: [299, 299], scale: [0, 1] },
+      recommendedFineTuneFrom: 'conv2d_81',
+      trainedOn: expect.stringMatching(/mixed5/),
+    });
   });
 
   it('registers a catalog model through CATALOG_MIRROR_URL', async () => {
@@ -252,4 +267,28 @@ describe('private addresses (ALLOW_PRIVATE_URLS=false)', () => {
     const res = await post(strict, { catalog: 'mobilenet_v1_0.25_128' });
     expect(res.statusCode, res.body).toBe(201);
   });
+});
+
+describe('the packaged InceptionV3 (22 MB of weights, over the limit the other tests set)', () => {
+  let big: TestContext;
+  beforeAll(async () => {
+    big = await buildTestApp({ TFJS_BACKEND: 'cpu' });
+  });
+  afterAll(() => big?.close());
+
+  it('registers the packaged nsfwjs InceptionV3 without any network, with its recommended layers', async () => {
+    const res = await post(big, { catalog: 'nsfwjs-inception-v3' });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({
+      source: { kind: 'catalog', catalog: 'nsfwjs-inception-v3', url: null },
+      layerCount: 318,
+      inputShape: [299, 299, 3],
+      recommendedCutAt: 'flatten_1',
+    });
+    const layers = await big.app.inject({ method: 'GET', url: `/v1/base-models/${res.json().id}/layers` });
+    const names = (layers.json().layers as Array<{ name: string; outputShape: unknown }>).map((l) => l.name);
+    const i = names.indexOf('conv2d_81');
+    expect(names[i - 1]).toBe('mixed8');
+    expect(layers.json().layers[names.indexOf('flatten_1')].outputShape).toEqual([null, 2048]);
+  }, 120_000);
 });

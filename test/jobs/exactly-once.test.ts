@@ -4,9 +4,9 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrainingJob } from '../../src/jobs/run-training-job.js';
-import { parseJobSpec } from '../../src/jobs/spec.js';
+import { parseJobSpec } from '../../src/contracts/job-spec.js';
 import { newId } from '../../src/lib/ids.js';
-import type { TrainProgress } from '../../src/queue/queues.js';
+import type { TrainJobProgress } from '../../src/queue/queues.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /**
@@ -43,12 +43,14 @@ describe('exactly-once publication', () => {
       },
       backend: 'test',
       log,
-      report: (p: TrainProgress) => void phases.push(p.phase ?? ''),
+      report: (p: TrainJobProgress) => void phases.push(p.phase ?? ''),
     });
 
   const published = async () => {
     const models = await ctx.runtime.store.collection('models').ids();
-    const versions = await readdir(path.join(ctx.dataDir, '.model-versions', 'once')).catch((): string[] => []);
+    const versions = await readdir(path.join(ctx.dataDir, '.model-versions', 'once')).catch(
+      (): string[] => [],
+    );
     return { models, versions };
   };
 

@@ -28,7 +28,7 @@ async function swatch(rgb: [number, number, number], seed: number): Promise<Buff
 describe('transfer from a real MobileNetV2', () => {
   let ctx: TestContext;
   beforeAll(async () => {
-    ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    ctx = await buildTestApp({ JOB_ATTEMPTS: '3' });
     ctx.startWorker();
   });
   afterAll(() => ctx.close());
@@ -92,5 +92,63 @@ describe('transfer from a real MobileNetV2', () => {
       .send({ instances: [{ b64: (await swatch([225, 25, 35], 999)).toString('base64') }] });
     expect(predicted.status).toBe(200);
     expect(predicted.body.predictions[0].label).toBe('red');
+  }, 300_000);
+
+  /**
+   * The README's "Using it" walkthrough: the offline catalog base and the job spec exactly as the
+   * README writes it (augmentation, batch 32, fine-tune from block_16_expand), with one epoch
+   * per phase instead of 10 and 5 to keep the suite fast. It completes at the first attempt.
+   */
+  it('runs the README walkthrough job on the offline MobileNetV2 at the first attempt', async () => {
+    const readme = await readFile(path.join(process.cwd(), 'README.md'), 'utf8');
+    const match = /\$API\/v1\/jobs -d '(\{[\s\S]*?\n\})'/.exec(readme);
+    expect(match, 'the README job spec').toBeTruthy();
+
+    const base = await request(ctx.app.server)
+      .post('/v1/base-models')
+      .send({ catalog: 'nsfwjs-mobilenet-v2' });
+    expect(base.status, JSON.stringify(base.body)).toBe(201);
+    const classes: Record<string, Buffer[]> = {};
+    for (const [name, rgb] of Object.entries({ rose: [220, 30, 60], tulip: [240, 200, 40] } as const)) {
+      classes[name] = await Promise.all(
+        Array.from({ length: 21 }, (_, i) => swatch([...rgb], i + name.length)),
+      );
+    }
+    const ds = await request(ctx.app.server)
+      .post('/v1/datasets')
+      .attach('file', await classZip(classes), 'f.zip');
+    expect(ds.status).toBe(201);
+
+    const spec = JSON.parse(
+      match![1]!
+        .replaceAll(`"'$DS'"`, JSON.stringify(ds.body.id))
+        .replaceAll(`"'$BM'"`, JSON.stringify(base.body.id)),
+    );
+    expect(spec).toMatchObject({
+      fit: { batchSize: 32 },
+      fineTune: { unfreezeFrom: 'block_16_expand' },
+      augment: { flipHorizontal: true },
+    });
+    spec.fit.epochs = 1;
+    spec.fineTune.epochs = 1;
+    const job = await request(ctx.app.server).post('/v1/jobs').send(spec);
+    expect(job.status, JSON.stringify(job.body)).toBe(202);
+    const done = await waitFor(
+      async () => {
+        const j = (await request(ctx.app.server).get(`/v1/jobs/${job.body.id}`)).body;
+        return ['completed', 'failed'].includes(j.state) ? j : undefined;
+      },
+      240_000,
+      250,
+    );
+    expect(done.error).toBeUndefined();
+    expect(done.state).toBe('completed');
+    expect(done.attempts).toBe(1); // the first attempt, and the only one
+    expect(done.failure).toBeUndefined();
+    expect(done.history.map((h: { phase: string }) => h.phase)).toEqual(['train', 'fineTune']);
+    const predicted = await request(ctx.app.server)
+      .post('/v1/models/flowers/predict')
+      .send({ instances: [{ b64: (await swatch([220, 30, 60], 500)).toString('base64') }] });
+    expect(predicted.status).toBe(200);
   }, 300_000);
 });

@@ -51,7 +51,7 @@ describe('queue round trip through the sandboxed worker', () => {
     expect(await ctx.runtime.queues.isInUse({ datasetId: 'ds_0000000000000000' })).toBe(false);
   });
 
-  it('deep readiness proves a worker consumes the queue', async () => {
+  it('deep readiness proves a worker trains a step in a trainer process', async () => {
     const res = await ctx.app.inject({ method: 'GET', url: '/readyz?deep=true' });
     expect(res.statusCode).toBe(200);
     expect(res.json().checks.worker).toEqual({ ok: true });

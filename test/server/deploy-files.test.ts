@@ -7,6 +7,7 @@ import { envSchema, loadConfig } from '../../src/config/env.js';
 
 interface ComposeService {
   image?: string;
+  healthcheck?: { test?: string[]; interval?: string; start_period?: string };
   build?: unknown;
   command?: string[];
   environment?: Record<string, string>;
@@ -93,7 +94,79 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('the worker service', () => {
+  const worker = compose.services['worker']!;
+  const config = loadConfig(resolvedEnv(worker));
+
+  it('fails at start unless it trains on tfjs-node-gpu', () => {
+    expect(config.TFJS_BACKEND).toBe('tensorflow');
+    expect(config.REQUIRE_GPU).toBe(true);
+  });
+
+  it('has a health check of the heartbeat file it keeps, not the HTTP check of the image', () => {
+    expect(config.WORKER_HEARTBEAT_FILE).toMatch(/^\//);
+    const test = worker.healthcheck?.test ?? [];
+    expect(test[0]).toBe('CMD');
+    expect(test.join(' ')).toMatch(/WORKER_HEARTBEAT_FILE/);
+    expect(test.join(' ')).toMatch(/WORKER_HEARTBEAT_MS/);
+    expect(test.join(' ')).not.toMatch(/healthz/);
+    expect(worker.healthcheck?.start_period).toBeDefined();
+  });
+
+  it('runs the health check command as written against a fresh and a stale heartbeat', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, utimesSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'beat-'));
+    const file = path.join(dir, 'beat');
+    const test = worker.healthcheck!.test!;
+    const run = () => {
+      try {
+        execFileSync(test[1]!, test.slice(2), {
+          env: { ...process.env, WORKER_HEARTBEAT_FILE: file, WORKER_HEARTBEAT_MS: '10000' },
+          stdio: 'ignore',
+        });
+        return 0;
+      } catch (err) {
+        return (err as { status: number }).status;
+      }
+    };
+    expect(run()).not.toBe(0); // no heartbeat yet
+    writeFileSync(file, 'now');
+    expect(run()).toBe(0);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(file, old, old);
+    expect(run()).not.toBe(0);
+  });
+});
+
+describe('package.json', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    engines: { node: string };
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+
+  it('ships nsfwjs (the offline catalog models) as a runtime dependency pinned exactly', () => {
+    expect(pkg.dependencies['nsfwjs']).toBe('4.4.0');
+    expect(pkg.devDependencies['nsfwjs']).toBeUndefined();
+  });
+
+  it('names the tested Node.js majors, including the one in the image', () => {
+    const image = /^ARG NODE_VERSION=(\d+)$/m.exec(dockerfile)?.[1];
+    expect(image).toBe('22');
+    expect(pkg.engines.node).toMatch(new RegExp(`\\^${image}\\.`));
+    expect(pkg.engines.node).toMatch(/\^20\./);
+  });
+});
+
 describe('Dockerfile', () => {
+  it('never swallows a failed install of the GPU bindings', () => {
+    expect(dockerfile).not.toMatch(/\|\|\s*(echo|true)/);
+    expect(dockerfile).toMatch(/tfjs_binding\.node/);
+  });
+
   it('is multi-stage on a CUDA 11.2 + cuDNN 8 runtime, non-root, with a health check', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
     expect(dockerfile).toMatch(/nvidia\/cuda:11\.2[.\d]*-cudnn8-runtime/);

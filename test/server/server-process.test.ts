@@ -81,4 +81,18 @@ describe('server process', () => {
     expect(await srv.exited).toBe(78);
     expect(srv.output()).toMatch(/PORT: /);
   }, 30_000);
+
+  it('refuses to start a worker that must train on a GPU and cannot', async () => {
+    const srv = startServer({
+      ROLE: 'worker',
+      DATA_DIR: dataDir,
+      REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+      EMBEDDED_REDIS: 'false',
+      QUEUE_PREFIX: 'server-test-gpu',
+      REQUIRE_GPU: 'true',
+    });
+    expect(await srv.exited).toBe(70);
+    expect(srv.output()).toMatch(/the trainer cannot train: REQUIRE_GPU is set, but the trainer runs on/);
+    expect(srv.output()).not.toMatch(/worker started/);
+  }, 60_000);
 });

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelMeta } from '../../src/models/meta.js';
+import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { multipart } from '../helpers/multipart.js';
-import { imageClassifier, imageMeta, saveModel, solidPng } from './fixtures.js';
+import { imageClassifier, imageMeta, saveModel, solidPng } from '../helpers/serving-fixtures.js';
 
 /**
  * A request's images are held to one pixel budget, read from their headers before anything

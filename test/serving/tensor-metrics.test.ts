@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelMeta } from '../../src/models/meta.js';
+import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { imageClassifier, imageMeta, saveModel, solidPng } from './fixtures.js';
+import { imageClassifier, imageMeta, saveModel, solidPng } from '../helpers/serving-fixtures.js';
 
 /** /metrics shows live tensors per process, so a leak in a long-running service is visible. */
 describe('tensor counts on /metrics', () => {

@@ -69,7 +69,7 @@ describe('storage', () => {
     const living = path.join(await store.stagingDir('models-live'));
     const otherHost = name(`elsewhere.example@${deadPid}@${Date.now()}`);
     for (const dir of [dead, earlierLifeOfThisPid, otherHost]) await mkdir(dir, { recursive: true });
-    await new Store(root).init();
+    await new FsStore(root).init();
     await expect(stat(dead)).rejects.toThrow();
     await expect(stat(earlierLifeOfThisPid)).rejects.toThrow();
     expect((await stat(living)).isDirectory()).toBe(true);

@@ -66,6 +66,9 @@ const catalogEntrySchema = z.object({
   inputShape: z.array(z.number().int()),
   preprocessing: imagePreprocessingSchema,
   recommendedCutAt: z.string(),
+  recommendedFineTuneFrom: z.string(),
+  license: z.string(),
+  trainedOn: z.string(),
 });
 
 /**

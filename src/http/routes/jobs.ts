@@ -18,6 +18,9 @@ const jobView = z.object({
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   attempts: z.number(),
+  failure: z
+    .object({ attempt: z.number(), maxAttempts: z.number(), retried: z.boolean(), reason: z.string() })
+    .optional(),
   progress: z.record(z.string(), z.unknown()).optional(),
   history: z.array(z.record(z.string(), z.unknown())),
   error: z.string().optional(),

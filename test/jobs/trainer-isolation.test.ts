@@ -1,0 +1,137 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { classZip, png } from '../helpers/dataset-fixtures.js';
+
+/** A small two-class CSV: enough for a job that trains in a second. */
+function csv(rows: number): string {
+  const lines = ['a,b,label'];
+  for (let i = 0; i < rows; i++) {
+    const c = i % 2;
+    lines.push(`${(c ? 1 : -1) + (i % 7) / 20},${(c ? -1 : 1) + (i % 5) / 20},${c ? 'yes' : 'no'}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Every job runs in a process of its own: a job that aborts the wasm engine (its heap is
+ * corrupted from then on) fails at once with a clear message, and the next job on the same
+ * worker trains in a sound process. Crashes are retried; the job view says which attempt failed.
+ */
+describe('trainer process isolation', () => {
+  let ctx: TestContext;
+  const finished = (id: string) =>
+    waitFor(
+      async () => {
+        const j = (await request(ctx.app.server).get(`/v1/jobs/${id}`)).body;
+        return ['completed', 'failed'].includes(j.state) ? j : undefined;
+      },
+      120_000,
+      100,
+    );
+  let datasetId: string;
+  const job = async (modelName: string) => {
+    const res = await request(ctx.app.server)
+      .post('/v1/jobs')
+      .send({ datasetId, head: [{ type: 'dense', units: 4 }], fit: { epochs: 2, batchSize: 16 }, modelName });
+    expect(res.status).toBe(202);
+    return res.body.id as string;
+  };
+
+  beforeAll(async () => {
+    ctx = await buildTestApp({ JOB_ATTEMPTS: '3', JOB_BACKOFF_MS: '50' });
+    ctx.startWorker({ TRAINER_FAULT: 'wasm-abort:poison', WORKER_CONCURRENCY: '1' });
+    const ds = await request(ctx.app.server)
+      .post('/v1/datasets')
+      .attach('file', Buffer.from(csv(64)), 'd.csv');
+    expect(ds.status).toBe(201);
+    datasetId = ds.body.id;
+  });
+  afterAll(() => ctx.close());
+
+  it('fails a job that aborts the engine at its first attempt, then trains the next job', async () => {
+    const bad = await finished(await job('poison'));
+    expect(bad.state).toBe('failed');
+    expect(bad.attempts).toBe(1);
+    expect(bad.error).toMatch(/out of memory/);
+    expect(bad.error).not.toMatch(/Aborted|out of bounds/);
+    expect(bad.failure).toMatchObject({ attempt: 1, maxAttempts: 3, retried: false });
+
+    const good = await finished(await job('healthy'));
+    expect(good.error).toBeUndefined();
+    expect(good.state).toBe('completed');
+    expect(good.modelId).toMatch(/^m_/);
+  }, 180_000);
+
+  it('fails a job whose single example cannot fit within seconds, without retry; the next job trains', async () => {
+    const images = await request(ctx.app.server)
+      .post('/v1/datasets')
+      .attach(
+        'file',
+        await classZip({ a: [await png(8, 8, [200, 0, 0])], b: [await png(8, 8, [0, 0, 200])] }),
+        'i.zip',
+      );
+    expect(images.status).toBe(201);
+    const started = Date.now();
+    const res = await request(ctx.app.server)
+      .post('/v1/jobs')
+      .send({
+        datasetId: images.body.id,
+        architecture: [
+          { type: 'conv2d', filters: 4096, kernelSize: 3, padding: 'same', name: 'wide' },
+          { type: 'globalAveragePooling2d' },
+        ],
+        input: { size: [1024, 1024] },
+        fit: { epochs: 1, batchSize: 32 },
+      });
+    expect(res.status).toBe(202);
+    const bad = await finished(res.body.id);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(bad.state).toBe('failed');
+    expect(bad.attempts).toBe(1);
+    expect(bad.error).toMatch(
+      /single example does not fit in memory.*'wide'.*input \[1024x1024x3\], batch size 32/,
+    );
+
+    const good = await finished(await job('after-memory'));
+    expect(good.state).toBe('completed');
+  }, 120_000);
+});
+
+describe('a trainer process that dies', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await buildTestApp({ JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' });
+    ctx.startWorker({ TRAINER_FAULT: 'exit' });
+  });
+  afterAll(() => ctx.close());
+
+  it('is a crash: the job is retried, and the view says which attempt failed and why', async () => {
+    const ds = await request(ctx.app.server)
+      .post('/v1/datasets')
+      .attach('file', Buffer.from(csv(32)), 'd.csv');
+    const res = await request(ctx.app.server)
+      .post('/v1/jobs')
+      .send({ datasetId: ds.body.id, head: [], fit: { epochs: 1 } });
+    const end = await waitFor(
+      async () => {
+        const j = (await request(ctx.app.server).get(`/v1/jobs/${res.body.id}`)).body;
+        return j.state === 'failed' ? j : undefined;
+      },
+      60_000,
+      100,
+    );
+    expect(end.attempts).toBe(2);
+    expect(end.error).toMatch(/trainer process stopped without finishing the job \(exit code 70\)/);
+    expect(end.failure).toMatchObject({ attempt: 2, maxAttempts: 2, retried: false });
+  }, 90_000);
+
+  it('shows as not ready on a deep readiness check, which trains a step in a trainer process', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/readyz?deep=true' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.worker).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/training step in a trainer process failed: .*trainer process stopped/),
+    });
+  });
+});
