@@ -14,4 +14,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The dashboard's files run in the browser, as ES modules served without a build step.
+  { files: ['src/http/dashboard/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
 );

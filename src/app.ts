@@ -8,6 +8,7 @@ import { createLogger } from './lib/logger.js';
 import type { BackendInfo } from './ml/backend.js';
 import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
+import dashboardPlugin from './http/plugins/dashboard.js';
 import errorHandler from './plugins/error-handler.js';
 import metricsPlugin from './plugins/metrics.js';
 import multipartPlugin from './plugins/multipart.js';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxFiles: config.MAX_UPLOAD_FILES,
   });
   await app.register(docsPlugin);
+  await app.register(dashboardPlugin);
 
   const health = new HealthService({
     redis: deps.redis,
