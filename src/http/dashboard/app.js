@@ -99,7 +99,7 @@ function App() {
         setAuth((a) => ({
           ...a,
           needed: true,
-          message: hadKey ? `The key was refused: ${detail ?? 'unauthorized'}` : undefined,
+          message: hadKey ? `The key was refused: ${detail ?? 'unauthorized'}` : a.message,
         }));
       }),
     [],
