@@ -24,7 +24,7 @@ function LineChart({ title, data, series, yLabel, testid }) {
         { label: 'epoch' },
         ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { size: 6 } })),
       ],
-      legend: { show: true },
+      legend: { show: true, live: false },
     };
     plot.current = new uPlot(opts, data, el);
     const resize = new ResizeObserver(() => {

@@ -126,10 +126,17 @@ export function buildSpec(f) {
   return { spec, problems };
 }
 
-/** Errors for one field: its own path or anything below it (`body.` prefix dropped). */
+/**
+ * Errors for one field: its own path or anything below it (`body.` prefix dropped); a path
+ * written `=fit` takes that exact path only (an error about the object, not its members).
+ */
 export function errorsAt(errors, ...paths) {
   return errors.filter((e) => {
     const p = e.path.replace(/^body\.?/, '');
-    return paths.some((path) => p === path || p.startsWith(`${path}.`) || p.startsWith(`${path}[`));
+    return paths.some((path) =>
+      path.startsWith('=')
+        ? p === path.slice(1)
+        : p === path || p.startsWith(`${path}.`) || p.startsWith(`${path}[`),
+    );
   });
 }

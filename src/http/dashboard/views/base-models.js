@@ -231,10 +231,7 @@ export function LayersView({ id }) {
         optionally, the first layer to unfreeze for fine-tuning.
       </p>
       <div class="actions sticky">
-        <span
-          >Cut at <code data-testid="chosen-cut">${cut ?? '–'}</code>, fine-tune from
-          <code data-testid="chosen-finetune">${unfreezeFrom ?? '–'}</code></span
-        >
+        <span>Cut at <code data-testid="chosen-cut">${cut ?? 'the default (the layer below the output)'}</code>, fine-tune from <code data-testid="chosen-finetune">${unfreezeFrom ?? 'none'}</code></span>
         <button type="button" class="primary" onClick=${useInJob} disabled=${!layers.data}>
           Use in a new job
         </button>

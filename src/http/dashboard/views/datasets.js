@@ -40,7 +40,7 @@ function UploadForm({ onUploaded }) {
   return html`<section class="card" aria-labelledby="upload-title">
     <h2 id="upload-title">Upload a dataset</h2>
     <p class="muted">
-      A zip in the folder-per-class layout (<code>cats/1.jpg</code>, <code>dogs/2.png</code>), images with
+      A zip in the folder-per-class layout (<code>cats/1.jpg</code>, <code>dogs/2.png</code>), images with${' '}
       <code>labels.csv</code>, or a CSV of numeric features with a <code>label</code> column.
     </p>
     <div class="field">
@@ -113,7 +113,20 @@ export function DatasetsView() {
 }
 
 function Examples({ dataset }) {
-  const examples = useLoad(() => api(`/v1/datasets/${dataset.id}/examples?limit=24`), [dataset.id]);
+  const examples = useLoad(async () => {
+    const classes = dataset.classes.map((c) => c.name);
+    if (dataset.kind !== 'image' || classes.length === 0 || classes.length > 12) {
+      return api(`/v1/datasets/${dataset.id}/examples?limit=24`);
+    }
+    // A few of each class, so every class shows.
+    const per = Math.max(2, Math.floor(36 / classes.length));
+    const pages = await Promise.all(
+      classes.map((c) =>
+        api(`/v1/datasets/${dataset.id}/examples?limit=${per}&label=${encodeURIComponent(c)}`),
+      ),
+    );
+    return { items: pages.flatMap((p) => p.items) };
+  }, [dataset.id]);
   if (examples.loading && !examples.data) return html`<${Loading} what="Loading examples" />`;
   if (examples.error) return html`<${ErrorNote} error=${examples.error} />`;
   const items = examples.data.items;
@@ -193,15 +206,13 @@ export function DatasetView({ id }) {
           <dd>${fmt.int(d.examples)}</dd>
           <dt>Split</dt>
           <dd>
-            train ${d.split.counts.train}, validation ${d.split.counts.validation}, test
-            ${d.split.counts.test}${d.split.provided ? ' (from the upload)' : ''}
+            train ${d.split.counts.train}, validation ${d.split.counts.validation}, test ${d.split.counts.test}${d.split.provided ? ' (from the upload)' : ''}
           </dd>
           ${
             d.kind === 'image' &&
             html`<dt>Image size</dt>
               <dd>
-                ${d.exampleShape.width.median}×${d.exampleShape.height.median} (median),
-                ${d.exampleShape.channels.median} channels
+                ${d.exampleShape.width.median}×${d.exampleShape.height.median} (median), ${d.exampleShape.channels.median} channels
               </dd>`
           }
           ${

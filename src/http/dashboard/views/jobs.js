@@ -11,6 +11,13 @@ function describeBase(spec) {
   return spec?.architecture ? 'from scratch' : '–';
 }
 
+function progressText(j) {
+  const p = j.progress;
+  if (LIVE.includes(j.state) && p?.phase)
+    return p.epochs ? `${p.phase}, epoch ${p.epoch} of ${p.epochs}` : p.phase;
+  return j.history.length > 0 ? `${j.history.length} epochs` : '';
+}
+
 export function JobsView() {
   const list = useLoad(() => api('/v1/jobs?limit=100'), []);
   const anyLive = list.data?.items.some((j) => LIVE.includes(j.state));
@@ -54,9 +61,7 @@ export function JobsView() {
                           <a href=${`#/datasets/${j.spec.datasetId}`}><code>${j.spec.datasetId}</code></a>
                         </td>
                         <td>${describeBase(j.spec)}</td>
-                        <td>
-                          ${j.progress?.phase ? `${j.progress.phase} ${j.progress.epoch ?? ''}/${j.progress.epochs ?? ''}` : ''}
-                        </td>
+                        <td>${progressText(j)}</td>
                         <td>${fmt.date(j.createdAt)}</td>
                         <td>
                           ${j.modelId ? html`<a href=${`#/models/${j.modelId}`}><code>${j.modelId}</code></a>` : ''}
@@ -102,6 +107,21 @@ function useLiveJob(id) {
     };
   }, [id, reconnect]);
   return { job, setJob, error, events };
+}
+
+/**
+ * Time left in this phase: the trainer's own estimate when the latest report has one, else the
+ * pace of the epochs seen so far since the job started.
+ */
+function eta(job) {
+  const p = job.progress ?? {};
+  if (typeof p.etaMs === 'number') return p.etaMs;
+  if (typeof p.etaSeconds === 'number') return p.etaSeconds * 1000;
+  if (!job.startedAt || !p.epochs || !p.epoch) return undefined;
+  const done = p.epoch - 1 + (p.batches ? p.batch / p.batches : 0);
+  if (done <= 0) return undefined;
+  const elapsed = Date.now() - Date.parse(job.startedAt);
+  return (elapsed / done) * Math.max(0, p.epochs - done);
 }
 
 export function JobView({ id }) {
@@ -157,7 +177,7 @@ export function JobView({ id }) {
         <dt>Speed</dt>
         <dd>${p.examplesPerSec ? `${Math.round(p.examplesPerSec)} examples/s` : '–'}</dd>
         <dt>ETA (this phase)</dt>
-        <dd data-testid="job-eta">${live && typeof p.etaMs === 'number' ? fmt.duration(p.etaMs) : '–'}</dd>
+        <dd data-testid="job-eta">${live ? fmt.duration(eta(job)) : '–'}</dd>
         <dt>Started</dt>
         <dd>${fmt.date(job.startedAt)}</dd>
         <dt>Finished</dt>
@@ -165,7 +185,7 @@ export function JobView({ id }) {
       </dl>
       ${
         live &&
-        html`<label for="job-progress">Progress of this phase</label>
+        html`<label class="block" for="job-progress">Progress of this phase</label>
           <progress id="job-progress" max="1" value=${overall}>${Math.round(overall * 100)} %</progress>`
       }
     </section>

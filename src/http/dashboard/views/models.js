@@ -204,7 +204,7 @@ function PredictPanel({ model }) {
           ></textarea>
         </div>`
       }
-      <div class="row">
+      <div class="row bottom">
         ${
           model.task === 'classification' &&
           html`<div class="field">
@@ -231,7 +231,7 @@ function PredictPanel({ model }) {
         ${
           result.label !== undefined
             ? html`<p class="prediction">
-                  Prediction:
+                  Prediction:${' '}
                   <strong data-testid="predicted-label">${result.label}</strong> (${fmt.pct(result.score)})
                 </p>
                 <${Bars}
@@ -242,7 +242,7 @@ function PredictPanel({ model }) {
                   items=${result.topK.map((t) => ({ label: t.label, value: t.score }))}
                 />`
             : html`<p class="prediction">
-                Predicted value:
+                Predicted value:${' '}
                 <strong data-testid="predicted-label"
                   >${Array.isArray(result.value) ? result.value.map((v) => fmt.num(v)).join(', ') : fmt.num(result.value)}</strong
                 >

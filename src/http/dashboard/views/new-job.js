@@ -29,18 +29,19 @@ const FIELD_PATHS = {
   cutAt: ['cutAt'],
   freeze: ['freeze'],
   head: ['head'],
-  inputWidth: ['input.size', 'input'],
+  inputWidth: ['input.size', '=input'],
   channels: ['input.channels'],
-  optimizer: ['compile.optimizer', 'compile.loss', 'compile'],
+  optimizer: ['compile.optimizer', 'compile.loss', '=compile'],
   learningRate: ['compile.learningRate'],
   epochs: ['fit.epochs'],
   batchSize: ['fit.batchSize'],
-  validationSplit: ['fit.validationSplit', 'fit'],
+  validationSplit: ['fit.validationSplit', '=fit'],
   reduceLr: ['callbacks.reduceLROnPlateau'],
-  earlyStopping: ['callbacks.earlyStopping', 'callbacks'],
+  earlyStopping: ['callbacks.earlyStopping', '=callbacks'],
   fineTune: ['fineTune.epochs', 'fineTune.learningRate', 'fineTune.trainBatchNorm'],
-  unfreezeFrom: ['fineTune.unfreezeFrom', 'fineTune'],
-  rotateDegrees: ['augment'],
+  unfreezeFrom: ['fineTune.unfreezeFrom', '=fineTune'],
+  rotateDegrees: ['augment.rotateDegrees', '=augment'],
+  flipHorizontal: ['augment.flipHorizontal'],
   modelName: ['modelName'],
   seed: ['seed', 'classWeight'],
 };
@@ -145,7 +146,12 @@ export function NewJobView({ query }) {
           ${
             failure &&
             html`<div class="note error" role="alert" data-testid="job-errors">
-              <strong>The job was not created:</strong> ${failure.message}
+              <strong>The job was not created:</strong>
+              ${
+                unplaced.length === 0 && apiErrors.length > 0
+                  ? ` ${apiErrors.length === 1 ? 'one field needs' : `${apiErrors.length} fields need`} attention (marked below).`
+                  : ` ${failure.message}`
+              }
               ${
                 unplaced.length > 0 &&
                 html`<ul>
