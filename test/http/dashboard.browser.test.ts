@@ -31,6 +31,7 @@ interface PageGlobals {
   MutationObserver: new (cb: () => void) => { observe(el: unknown, opts: object): void };
   sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
   localStorage: { length: number };
+  document: { activeElement: { textContent: string | null; id: string } | null };
   seenPoints: number[];
 }
 type Img = { naturalWidth: number };
@@ -203,8 +204,13 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
   }, 240_000);
 
   it("shows the API's validation errors beside the fields they name", async () => {
+    const made = await request(ctx.app.server)
+      .post('/v1/datasets')
+      .field('name', 'for-the-form')
+      .attach('file', zip, 'form.zip');
+    expect(made.status).toBe(201);
     const { page, pageErrors, consoleErrors, requests } = await watchedPage(browser.context);
-    await page.goto(`${base}/#/jobs/new`);
+    await page.goto(`${base}/#/jobs/new?datasetId=${made.body.id as string}`);
     await expect.poll(() => page.getByTestId('spec-json').innerText()).toContain('"datasetId": "ds_');
     await page.getByLabel('Epochs').fill('0');
     await page.getByLabel('Validation split').fill('2');
@@ -213,7 +219,7 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(await page.getByTestId('errors-job-epochs').innerText()).toMatch(/epochs must be >= 1/);
     expect(await page.getByTestId('errors-job-validationSplit').innerText()).toMatch(/0\.9/);
     expect(await page.getByLabel('Epochs').getAttribute('aria-invalid')).toBe('true');
-    expect(page.url()).toMatch(/#\/jobs\/new$/);
+    expect(page.url()).toMatch(/#\/jobs\/new(\?.*)?$/);
 
     // Invalid JSON in a layer list is caught before anything is sent.
     await page.getByLabel('Epochs').fill('3');
@@ -224,6 +230,56 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(pageErrors).toEqual([]);
     // The one 400 the page asked for shows up as a failed resource load, nothing else.
     expect(consoleErrors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    expect(foreignRequests(requests, base)).toEqual([]);
+    await page.close();
+  });
+  it('carries the cut and fine-tune layers chosen in the layer table into the New job form, by keyboard', async () => {
+    const models = await request(ctx.app.server).get('/v1/models');
+    const modelId = models.body.items[0]?.id as string;
+    expect(modelId).toMatch(/^m_/);
+    const { page, pageErrors, consoleErrors, requests } = await watchedPage(browser.context);
+    await page.goto(`${base}/#/base-models/${modelId}`);
+    const table = page.getByTestId('layers-table');
+    await table.waitFor();
+    expect(await table.locator('thead th').allInnerTexts()).toEqual(
+      expect.arrayContaining(['Name', 'Class', 'Output shape', 'Params', 'Trainable']),
+    );
+
+    // The first Tab reaches the skip link, which moves focus to the content.
+    await page.keyboard.press('Tab');
+    expect(
+      await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.textContent),
+    ).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id)).toBe(
+      'main',
+    );
+
+    // Radios by keyboard: focus one, then Space picks it.
+    await page.getByLabel('cut at arch_3_flatten').focus();
+    await page.keyboard.press('Space');
+    await page.getByLabel('fine-tune from arch_1_conv2d').focus();
+    await page.keyboard.press('Space');
+    expect(await page.getByTestId('chosen-cut').innerText()).toBe('arch_3_flatten');
+    expect(await page.getByTestId('chosen-finetune').innerText()).toBe('arch_1_conv2d');
+    await page.getByRole('button', { name: 'Use in a new job' }).press('Enter');
+
+    await page.getByRole('heading', { name: 'New training job' }).waitFor();
+    await expect.poll(() => page.getByLabel('Base model').inputValue()).toBe(modelId);
+    expect(await page.getByLabel('Cut at layer').inputValue()).toBe('arch_3_flatten');
+    await expect
+      .poll(() => page.getByTestId('spec-json').innerText())
+      .toContain('"unfreezeFrom": "arch_1_conv2d"');
+    const spec = JSON.parse(await page.getByTestId('spec-json').innerText()) as Record<string, unknown>;
+    expect(spec).toMatchObject({
+      base: { modelId },
+      cutAt: 'arch_3_flatten',
+      fineTune: { unfreezeFrom: 'arch_1_conv2d' },
+    });
+    expect(spec).not.toHaveProperty('architecture');
+
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
     expect(foreignRequests(requests, base)).toEqual([]);
     await page.close();
   });

@@ -174,7 +174,7 @@ export function NewJobView({ query }) {
               aria-describedby=${describedBy('datasetId')}
             >
               ${dsItems.length === 0 && html`<option value="">(upload a dataset first)</option>`}
-              ${dsItems.map((d) => html`<option value=${d.id}>${d.name} (${d.kind}, ${d.examples} examples)</option>`)}
+              ${dsItems.map((d) => html`<option value=${d.id} selected=${d.id === f.datasetId}>${d.name} (${d.kind}, ${d.examples} examples)</option>`)}
             </select>`,
           )}
           ${field(
@@ -186,13 +186,14 @@ export function NewJobView({ query }) {
               onChange=${set('base')}
               aria-describedby=${describedBy('base')}
             >
-              <option value="">None: train the architecture below from scratch</option>
+              <option value="" selected=${f.base === ''}>None: train the architecture below from scratch</option>
               <optgroup label="Base models">
-                ${(bases.data?.items ?? []).map((b) => html`<option value=${b.id}>${b.name}</option>`)}
+                ${(bases.data?.items ?? []).map((b) => html`<option value=${b.id} selected=${b.id === f.base}>${b.name}</option>`)}
               </optgroup>
               <optgroup label="Trained models">
                 ${(models.data?.items ?? []).map(
-                  (m) => html`<option value=${m.id}>${m.name ? `${m.name} v${m.version}` : m.id}</option>`,
+                  (m) =>
+                    html`<option value=${m.id} selected=${m.id === f.base}>${m.name ? `${m.name} v${m.version}` : m.id}</option>`,
                 )}
               </optgroup>
             </select>`,
@@ -256,7 +257,7 @@ export function NewJobView({ query }) {
               'optimizer',
               'Optimizer',
               html`<select id="job-optimizer" value=${f.optimizer} onChange=${set('optimizer')}>
-                ${['adam', 'sgd', 'rmsprop', 'adagrad'].map((o) => html`<option value=${o}>${o}</option>`)}
+                ${['adam', 'sgd', 'rmsprop', 'adagrad'].map((o) => html`<option value=${o} selected=${o === f.optimizer}>${o}</option>`)}
               </select>`,
             )}
             ${field('learningRate', 'Learning rate', input('learningRate', { inputmode: 'decimal' }))}
