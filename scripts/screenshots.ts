@@ -27,7 +27,7 @@ async function shapeImage(shape: Shape, seed: number): Promise<Buffer> {
   const px = Buffer.alloc(SIZE * SIZE * 3);
   const cx = 12 + rand() * 8;
   const cy = 12 + rand() * 8;
-  const r = 7 + rand() * 4;
+  const r = 5 + rand() * 4;
   for (let y = 0; y < SIZE; y++) {
     for (let x = 0; x < SIZE; x++) {
       const inside =
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     await page.setInputFiles('#dataset-file', {
       name: 'shapes.zip',
       mimeType: 'application/zip',
-      buffer: await shapesZip(24),
+      buffer: await shapesZip(40),
     });
     await page.getByRole('heading', { name: 'shapes', level: 1 }).waitFor();
     await page.locator('[data-testid="thumbnails"] img').first().waitFor();
@@ -127,9 +127,9 @@ async function main(): Promise<void> {
     await page.getByRole('link', { name: 'Open the model' }).click();
     await page.getByTestId('model-accuracy').waitFor();
     await page.setInputFiles('#predict-file', {
-      name: 'circle.png',
+      name: 'stripes.png',
       mimeType: 'image/png',
-      buffer: await shapeImage('circle', 12_345),
+      buffer: await shapeImage('stripes', 12_345),
     });
     await page.getByRole('button', { name: 'Predict' }).click();
     await page.getByTestId('predicted-label').waitFor();
@@ -139,6 +139,7 @@ async function main(): Promise<void> {
     const modelId = /#\/models\/(m_[0-9a-z]+)/.exec(page.url())?.[1];
     await page.goto(`${base}/#/base-models/${modelId}`);
     await page.getByTestId('layers-table').waitFor();
+    await page.locator('input[name="cut"]').nth(3).check();
     await page.locator('input[name="unfreeze"]').nth(1).check();
     await shot(page, '03-layers');
 

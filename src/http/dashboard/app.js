@@ -114,7 +114,8 @@ function App() {
     main.current?.focus();
   }, [route]);
 
-  const active = route.parts.join('/');
+  // A trained model's layer table lives under base-models/ but belongs to Models.
+  const active = route.parts.join('/').replace(/^base-models\/m_/, 'models/m_');
   const current = (href) =>
     href === 'jobs'
       ? active === 'jobs' || (active.startsWith('jobs/') && active !== 'jobs/new')

@@ -231,7 +231,7 @@ export function LayersView({ id }) {
         optionally, the first layer to unfreeze for fine-tuning.
       </p>
       <div class="actions sticky">
-        <span>Cut at <code data-testid="chosen-cut">${cut ?? 'the default (the layer below the output)'}</code>, fine-tune from <code data-testid="chosen-finetune">${unfreezeFrom ?? 'none'}</code></span>
+        <span>Cut at <span data-testid="chosen-cut">${cut ? html`<code>${cut}</code>` : 'the default (the layer below the output)'}</span>, fine-tune from <span data-testid="chosen-finetune">${unfreezeFrom ? html`<code>${unfreezeFrom}</code>` : 'none'}</span></span>
         <button type="button" class="primary" onClick=${useInJob} disabled=${!layers.data}>
           Use in a new job
         </button>
