@@ -31,7 +31,11 @@ interface PageGlobals {
   MutationObserver: new (cb: () => void) => { observe(el: unknown, opts: object): void };
   sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
   localStorage: { length: number };
-  document: { activeElement: { textContent: string | null; id: string } | null };
+  document: {
+    activeElement: { textContent: string | null; id: string } | null;
+    querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+  };
+  progressValues: number[];
   seenPoints: number[];
 }
 type Img = { naturalWidth: number };
@@ -105,9 +109,21 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
 
     // Upload by drag and drop; the page opens the new dataset.
     await page.getByLabel('Name (optional)').fill('colours');
+    // Record the progress bar's values while the upload runs (XHR upload progress).
+    await page.evaluate(() => {
+      const g = globalThis as unknown as PageGlobals;
+      g.progressValues = [];
+      new g.MutationObserver(() => {
+        const bar = g.document.querySelector('#upload-progress');
+        if (bar) g.progressValues.push(Number(bar.getAttribute('value')));
+      }).observe(g.document, { subtree: true, childList: true, attributes: true });
+    });
     await dropFile(page, '[data-testid="dataset-file-zone"]', 'colours.zip', 'application/zip', zip);
     await page.getByRole('heading', { name: 'colours', level: 1 }).waitFor();
     expect(page.url()).toMatch(/#\/datasets\/ds_[0-9a-z]+$/);
+    const progress = await page.evaluate(() => (globalThis as unknown as PageGlobals).progressValues);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(Math.max(...progress)).toBeLessThanOrEqual(1);
     await expect
       .poll(() => page.locator('[data-testid="class-counts"] li').allInnerTexts())
       .toEqual([expect.stringMatching(/blue\s+16/), expect.stringMatching(/red\s+16/)]);
