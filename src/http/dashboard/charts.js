@@ -1,4 +1,4 @@
-// Training curves with uPlot (canvas, ~45 KB min, no dependencies), each with a data table.
+// Training curves with uPlot (canvas, no dependencies), each with a data table.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { fmt, html } from './ui.js';
