@@ -29,4 +29,6 @@ export default tseslint.config(
       ],
     },
   },
+  // The dashboard's files run in the browser, as ES modules served without a build step.
+  { files: ['src/http/dashboard/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
 );

@@ -8,6 +8,7 @@ import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
 import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.js';
 import jsonBodyPlugin from './plugins/json-body.js';
+import dashboardPlugin from './plugins/dashboard.js';
 import metricsPlugin from './plugins/metrics.js';
 import corsPlugin from './plugins/cors.js';
 import multipartPlugin, { uploadLimits } from './plugins/multipart.js';
@@ -110,6 +111,7 @@ async function registerPlugins(app: FastifyInstance, deps: AppDeps, uploads: Upl
   });
   await app.register(multipartPlugin, { limits: uploads.datasets });
   await app.register(docsPlugin);
+  await app.register(dashboardPlugin);
 }
 
 /** Each feature's service, and its routes on top of it. */

@@ -1,0 +1,176 @@
+// The dashboard: hash routes (so the service serves one page), the key prompt, the layout.
+import { render } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { apiKey, onUnauthorized } from './api.js';
+import { html } from './ui.js';
+import { BaseModelsView, LayersView } from './views/base-models.js';
+import { DatasetView, DatasetsView } from './views/datasets.js';
+import { JobView, JobsView } from './views/jobs.js';
+import { ModelView, ModelsView } from './views/models.js';
+import { NewJobView } from './views/new-job.js';
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/datasets';
+  const [path, search = ''] = raw.split('?');
+  return { parts: path.split('/').filter(Boolean), query: Object.fromEntries(new URLSearchParams(search)) };
+}
+
+function useRoute() {
+  const [route, setRoute] = useState(parseHash);
+  useEffect(() => {
+    const on = () => setRoute(parseHash());
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}
+
+function view({ parts, query }) {
+  const [section, id] = parts;
+  switch (section) {
+    case 'datasets':
+      return id ? html`<${DatasetView} id=${id} />` : html`<${DatasetsView} />`;
+    case 'base-models':
+      return id ? html`<${LayersView} id=${id} />` : html`<${BaseModelsView} />`;
+    case 'jobs':
+      if (id === 'new') return html`<${NewJobView} query=${query} />`;
+      return id ? html`<${JobView} id=${id} />` : html`<${JobsView} />`;
+    case 'models':
+      return id ? html`<${ModelView} id=${id} />` : html`<${ModelsView} />`;
+    default:
+      return html`<h1>Not found</h1>
+        <p>No page here. <a href="#/datasets">Go to datasets</a>.</p>`;
+  }
+}
+
+const NAV = [
+  ['datasets', 'Datasets'],
+  ['base-models', 'Base models'],
+  ['jobs/new', 'New job'],
+  ['jobs', 'Jobs'],
+  ['models', 'Models'],
+];
+
+function KeyPrompt({ message, onKey }) {
+  const [key, setKey] = useState('');
+  const input = useRef();
+  useEffect(() => input.current?.focus(), []);
+  return html`<section class="card key-prompt" aria-labelledby="key-title" data-testid="key-prompt">
+    <h1 id="key-title">API key needed</h1>
+    <p>
+      This service requires an API key. It is kept in this browser tab only (session storage) and sent as a
+      bearer token.
+    </p>
+    ${message && html`<p class="note error" role="alert">${message}</p>`}
+    <form
+      onSubmit=${(e) => {
+        e.preventDefault();
+        if (key.trim()) onKey(key.trim());
+      }}
+    >
+      <div class="field">
+        <label for="api-key">API key</label>
+        <input
+          id="api-key"
+          ref=${input}
+          type="password"
+          autocomplete="off"
+          required
+          value=${key}
+          onInput=${(e) => setKey(e.currentTarget.value)}
+        />
+      </div>
+      <button type="submit" class="primary">Continue</button>
+    </form>
+  </section>`;
+}
+
+function App() {
+  const route = useRoute();
+  const [auth, setAuth] = useState({ needed: false, message: undefined, session: 0 });
+  const main = useRef();
+  const first = useRef(true);
+
+  useEffect(
+    () =>
+      onUnauthorized((detail) => {
+        const hadKey = Boolean(apiKey.get());
+        apiKey.clear();
+        setAuth((a) => ({
+          ...a,
+          needed: true,
+          message: hadKey ? `The key was refused: ${detail ?? 'unauthorized'}` : a.message,
+        }));
+      }),
+    [],
+  );
+
+  // Move focus to the new page's content, as a page load would, except on the first render.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus();
+  }, [route]);
+
+  // A trained model's layer table lives under base-models/ but belongs to Models.
+  const active = route.parts.join('/').replace(/^base-models\/m_/, 'models/m_');
+  const current = (href) =>
+    href === 'jobs'
+      ? active === 'jobs' || (active.startsWith('jobs/') && active !== 'jobs/new')
+      : active === href || active.startsWith(`${href}/`);
+
+  return html`<a
+      class="skip"
+      href="#main"
+      onClick=${(e) => {
+        e.preventDefault();
+        main.current?.focus();
+      }}
+      >Skip to content</a
+    >
+    <header class="top">
+      <a class="brand" href="#/datasets">Transfer learning</a>
+      <nav aria-label="Main">
+        <ul>
+          ${NAV.map(
+            ([href, label]) =>
+              html`<li>
+                <a href=${`#/${href}`} aria-current=${current(href) ? 'page' : undefined}>${label}</a>
+              </li>`,
+          )}
+        </ul>
+      </nav>
+      <span class="spacer"></span>
+      <a href="/docs" class="muted-link">API docs</a>
+      ${
+        apiKey.get() &&
+        html`<button
+          type="button"
+          class="link"
+          onClick=${() => {
+            apiKey.clear();
+            setAuth((a) => ({ needed: true, message: undefined, session: a.session + 1 }));
+          }}
+        >
+          Forget key
+        </button>`
+      }
+    </header>
+    <main id="main" ref=${main} tabindex="-1">
+      ${
+        auth.needed
+          ? html`<${KeyPrompt}
+              message=${auth.message}
+              onKey=${(key) => {
+                apiKey.set(key);
+                setAuth((a) => ({ needed: false, message: undefined, session: a.session + 1 }));
+              }}
+            />`
+          : html`<div key=${`${auth.session}:${route.parts.join('/')}`}>${view(route)}</div>`
+      }
+    </main>`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

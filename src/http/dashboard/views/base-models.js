@@ -1,0 +1,295 @@
+import { useState } from 'preact/hooks';
+import { api, upload } from '../api.js';
+import { draft } from '../draft.js';
+import { ConfirmButton, DropZone, ErrorNote, Loading, fmt, html, navigate, useLoad } from '../ui.js';
+
+function Catalog({ onRegistered }) {
+  const catalog = useLoad(() => api('/v1/base-models/catalog'), []);
+  const [busy, setBusy] = useState();
+  const [error, setError] = useState();
+  const register = async (name) => {
+    setBusy(name);
+    setError(undefined);
+    try {
+      onRegistered(await api('/v1/base-models', { method: 'POST', json: { catalog: name } }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  return html`<section class="card" aria-labelledby="catalog-title">
+    <h2 id="catalog-title">Catalog</h2>
+    <p class="muted">Well-known public models. Offline ones ship with the service; others are downloaded.</p>
+    <${ErrorNote} error=${catalog.error || error} />
+    ${
+      catalog.data &&
+      html`<div class="table-wrap">
+        <table data-testid="catalog-table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Description</th>
+              <th scope="col">Input</th>
+              <th scope="col">Suggested cut</th>
+              <th scope="col"><span class="sr-only">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            ${catalog.data.items.map(
+              (c) =>
+                html`<tr>
+                  <td>${c.name} ${c.offline && html`<span class="badge">offline</span>`}</td>
+                  <td>${c.description}</td>
+                  <td>${fmt.shape(c.inputShape)}</td>
+                  <td><code>${c.recommendedCutAt}</code></td>
+                  <td>
+                    <button type="button" disabled=${busy !== undefined} onClick=${() => register(c.name)}>
+                      ${busy === c.name ? 'Registering…' : 'Register'}
+                    </button>
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>`
+    }
+  </section>`;
+}
+
+function RegisterForm({ onRegistered }) {
+  const [url, setUrl] = useState('');
+  const [name, setName] = useState('');
+  const [error, setError] = useState();
+  const [progress, setProgress] = useState();
+  const byUrl = async (e) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const json = { url: url.trim(), ...(name.trim() ? { name: name.trim() } : {}) };
+      onRegistered(await api('/v1/base-models', { method: 'POST', json }));
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const byFiles = async (files) => {
+    setError(undefined);
+    setProgress(0);
+    const form = new FormData();
+    if (name.trim()) form.append('name', name.trim());
+    for (const f of files) form.append('files', f, f.name);
+    try {
+      onRegistered(await upload('/v1/base-models', form, setProgress));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setProgress(undefined);
+    }
+  };
+  return html`<section class="card" aria-labelledby="register-title">
+    <h2 id="register-title">Register your own</h2>
+    <p class="muted">
+      A TF.js LayersModel: <code>model.json</code> and its weight files, one zip of them, or a URL.
+    </p>
+    <div class="field">
+      <label for="base-name">Name (optional)</label>
+      <input id="base-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} />
+    </div>
+    <form class="inline" onSubmit=${byUrl}>
+      <div class="field grow">
+        <label for="base-url">model.json URL</label>
+        <input
+          id="base-url"
+          type="url"
+          required
+          value=${url}
+          onInput=${(e) => setUrl(e.currentTarget.value)}
+          placeholder="https://…/model.json"
+        />
+      </div>
+      <button type="submit">Register from URL</button>
+    </form>
+    <${DropZone}
+      id="base-files"
+      label="Drop model.json and weight files (or a zip), or choose them"
+      multiple=${true}
+      accept=".json,.bin,.zip"
+      disabled=${progress !== undefined}
+      onFiles=${byFiles}
+    />
+    ${progress !== undefined && html`<progress max="1" value=${progress} aria-label="Upload progress"></progress>`}
+    <${ErrorNote} error=${error} />
+  </section>`;
+}
+
+export function BaseModelsView() {
+  const list = useLoad(() => api('/v1/base-models?limit=100'), []);
+  const open = (m) => navigate(`#/base-models/${m.id}`);
+  return html`<h1>Base models</h1>
+    <section class="card" aria-labelledby="bases-title">
+      <h2 id="bases-title">Registered</h2>
+      ${list.loading && !list.data && html`<${Loading} />`}
+      <${ErrorNote} error=${list.error} />
+      ${
+        list.data &&
+        (list.data.items.length === 0
+          ? html`<p class="muted">None yet: register one from the catalog or your own files below.</p>`
+          : html`<div class="table-wrap">
+              <table data-testid="base-models-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Input</th>
+                    <th scope="col">Layers</th>
+                    <th scope="col">Parameters</th>
+                    <th scope="col">Size</th>
+                    <th scope="col">Source</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${list.data.items.map(
+                    (m) =>
+                      html`<tr>
+                        <td><a href=${`#/base-models/${m.id}`}>${m.name}</a></td>
+                        <td>${fmt.shape(m.inputShape)}</td>
+                        <td>${m.layerCount}</td>
+                        <td>${fmt.int(m.params.total)}</td>
+                        <td>${fmt.bytes(m.sizeBytes)}</td>
+                        <td>${m.source.kind}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`)
+      }
+    </section>
+    <${Catalog} onRegistered=${open} />
+    <${RegisterForm} onRegistered=${open} />`;
+}
+
+/** The layer table of a base model (bm_…) or a trained model (m_…), with the cut and fine-tune choice. */
+export function LayersView({ id }) {
+  const isModel = id.startsWith('m_');
+  const meta = useLoad(() => api(isModel ? `/v1/models/${id}` : `/v1/base-models/${id}`), [id]);
+  const layers = useLoad(() => api(`${isModel ? '/v1/models' : '/v1/base-models'}/${id}/layers`), [id]);
+  const saved = draft.get();
+  const same = saved.base === id;
+  const [cutAt, setCutAt] = useState(same ? saved.cutAt : undefined);
+  const [unfreezeFrom, setUnfreezeFrom] = useState(same ? saved.unfreezeFrom : undefined);
+  const [error, setError] = useState();
+  const cut = cutAt ?? layers.data?.recommendedCutAt ?? undefined;
+  const name = meta.data?.name ?? id;
+
+  const useInJob = () => {
+    draft.merge({ base: id, cutAt: cut, unfreezeFrom });
+    navigate('#/jobs/new');
+  };
+
+  return html`<nav aria-label="Breadcrumb" class="crumbs">
+      <a href=${isModel ? '#/models' : '#/base-models'}>${isModel ? 'Models' : 'Base models'}</a> / ${name}
+    </nav>
+    <h1>${name}</h1>
+    <${ErrorNote} error=${meta.error || layers.error || error} />
+    ${
+      meta.data &&
+      html`<section class="card">
+        <dl class="facts">
+          <dt>Id</dt>
+          <dd><code>${id}</code></dd>
+          <dt>Input</dt>
+          <dd>${fmt.shape(meta.data.inputShape)}</dd>
+          <dt>Parameters</dt>
+          <dd>${fmt.int(meta.data.params?.total)}</dd>
+          ${
+            !isModel &&
+            html`<dt>Source</dt>
+              <dd>${meta.data.source?.kind} ${meta.data.source?.catalog ?? meta.data.source?.url ?? ''}</dd>`
+          }
+        </dl>
+        ${
+          !isModel &&
+          html`<div class="actions">
+            <${ConfirmButton}
+              label="Delete base model"
+              onConfirm=${async () => {
+                try {
+                  await api(`/v1/base-models/${id}`, { method: 'DELETE' });
+                  navigate('#/base-models');
+                } catch (err) {
+                  setError(err);
+                }
+              }}
+            />
+          </div>`
+        }
+      </section>`
+    }
+    <section class="card" aria-labelledby="layers-title">
+      <h2 id="layers-title">Layers</h2>
+      <p class="muted">
+        Choose where to cut (the layers up to and including it are kept, a new head goes on top) and,
+        optionally, the first layer to unfreeze for fine-tuning.
+      </p>
+      <div class="actions sticky">
+        <span>Cut at <span data-testid="chosen-cut">${cut ? html`<code>${cut}</code>` : 'the default (the layer below the output)'}</span>, fine-tune from <span data-testid="chosen-finetune">${unfreezeFrom ? html`<code>${unfreezeFrom}</code>` : 'none'}</span></span>
+        <button type="button" class="primary" onClick=${useInJob} disabled=${!layers.data}>
+          Use in a new job
+        </button>
+        ${unfreezeFrom && html`<button type="button" onClick=${() => setUnfreezeFrom(undefined)}>No fine-tuning</button>`}
+      </div>
+      ${layers.loading && !layers.data && html`<${Loading} what="Loading layers" />`}
+      ${
+        layers.data &&
+        html`<div class="table-wrap tall">
+          <table data-testid="layers-table">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Name</th>
+                <th scope="col">Class</th>
+                <th scope="col">Output shape</th>
+                <th scope="col">Params</th>
+                <th scope="col">Trainable</th>
+                <th scope="col">Cut here</th>
+                <th scope="col">Fine-tune from</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${layers.data.layers.map(
+                (l) =>
+                  html`<tr class=${l.name === cut ? 'selected' : ''}>
+                    <td>${l.index}</td>
+                    <td>
+                      <code>${l.name}</code>
+                      ${l.name === layers.data.recommendedCutAt && html` <span class="badge">suggested cut</span>`}
+                    </td>
+                    <td>${l.className}</td>
+                    <td>${fmt.shape(l.outputShape)}</td>
+                    <td>${fmt.int(l.params)}</td>
+                    <td>${l.trainable ? 'yes' : 'no'}</td>
+                    <td>
+                      <input
+                        type="radio"
+                        name="cut"
+                        aria-label=${`cut at ${l.name}`}
+                        checked=${l.name === cut}
+                        onChange=${() => setCutAt(l.name)}
+                      />
+                    </td>
+                    <td>
+                      <input
+                        type="radio"
+                        name="unfreeze"
+                        aria-label=${`fine-tune from ${l.name}`}
+                        checked=${l.name === unfreezeFrom}
+                        onChange=${() => setUnfreezeFrom(l.name)}
+                      />
+                    </td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>`
+      }
+    </section>`;
+}

@@ -1,0 +1,270 @@
+import { useState } from 'preact/hooks';
+import { api, upload } from '../api.js';
+import {
+  ApiImage,
+  Bars,
+  ConfirmButton,
+  DropZone,
+  ErrorNote,
+  Loading,
+  fmt,
+  html,
+  navigate,
+  useLoad,
+} from '../ui.js';
+
+function UploadForm({ onUploaded }) {
+  const [name, setName] = useState('');
+  const [progress, setProgress] = useState(undefined);
+  const [error, setError] = useState();
+  const [file, setFile] = useState();
+
+  const send = async (chosen) => {
+    setError(undefined);
+    setProgress(0);
+    const form = new FormData();
+    if (name.trim()) form.append('name', name.trim());
+    form.append('file', chosen, chosen.name);
+    try {
+      const created = await upload('/v1/datasets', form, setProgress);
+      setName('');
+      setFile(undefined);
+      onUploaded(created);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setProgress(undefined);
+    }
+  };
+
+  return html`<section class="card" aria-labelledby="upload-title">
+    <h2 id="upload-title">Upload a dataset</h2>
+    <p class="muted">
+      A zip in the folder-per-class layout (<code>cats/1.jpg</code>, <code>dogs/2.png</code>), images with${' '}
+      <code>labels.csv</code>, or a CSV of numeric features with a <code>label</code> column.
+    </p>
+    <div class="field">
+      <label for="dataset-name">Name (optional)</label>
+      <input id="dataset-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} />
+    </div>
+    <${DropZone}
+      id="dataset-file"
+      label="Drop a .zip or .csv here, or choose a file"
+      accept=".zip,.csv,.jsonl,application/zip,text/csv"
+      disabled=${progress !== undefined}
+      onFiles=${(files) => {
+        setFile(files[0]);
+        send(files[0]);
+      }}
+    />
+    ${
+      progress !== undefined &&
+      html`<div class="progress-row">
+        <label for="upload-progress">Uploading ${file?.name}</label>
+        <progress id="upload-progress" max="1" value=${progress}>${Math.round(progress * 100)} %</progress>
+        <span aria-hidden="true">${Math.round(progress * 100)} %</span>
+      </div>`
+    }
+    <${ErrorNote} error=${error} />
+  </section>`;
+}
+
+export function DatasetsView() {
+  const list = useLoad(() => api('/v1/datasets?limit=100'), []);
+  return html`<h1>Datasets</h1>
+    <${UploadForm} onUploaded=${(d) => navigate(`#/datasets/${d.id}`)} />
+    <section class="card" aria-labelledby="datasets-title">
+      <h2 id="datasets-title">Your datasets</h2>
+      ${list.loading && !list.data && html`<${Loading} />`}
+      <${ErrorNote} error=${list.error} />
+      ${
+        list.data &&
+        (list.data.items.length === 0
+          ? html`<p class="muted">No datasets yet: upload one above.</p>`
+          : html`<div class="table-wrap">
+              <table data-testid="datasets-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Classes</th>
+                    <th scope="col">Examples</th>
+                    <th scope="col">Warnings</th>
+                    <th scope="col">Created</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${list.data.items.map(
+                    (d) =>
+                      html`<tr>
+                        <td><a href=${`#/datasets/${d.id}`}>${d.name}</a></td>
+                        <td>${d.kind} ${d.task}</td>
+                        <td>${d.classes.length}</td>
+                        <td>${fmt.int(d.examples)}</td>
+                        <td>${d.warnings.length || ''}</td>
+                        <td>${fmt.date(d.createdAt)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`)
+      }
+    </section>`;
+}
+
+function Examples({ dataset }) {
+  const examples = useLoad(async () => {
+    const classes = dataset.classes.map((c) => c.name);
+    if (dataset.kind !== 'image' || classes.length === 0 || classes.length > 12) {
+      return api(`/v1/datasets/${dataset.id}/examples?limit=24`);
+    }
+    // A few of each class, so every class shows.
+    const per = Math.max(2, Math.floor(36 / classes.length));
+    const pages = await Promise.all(
+      classes.map((c) =>
+        api(`/v1/datasets/${dataset.id}/examples?limit=${per}&label=${encodeURIComponent(c)}`),
+      ),
+    );
+    return { items: pages.flatMap((p) => p.items) };
+  }, [dataset.id]);
+  if (examples.loading && !examples.data) return html`<${Loading} what="Loading examples" />`;
+  if (examples.error) return html`<${ErrorNote} error=${examples.error} />`;
+  const items = examples.data.items;
+  if (dataset.kind === 'image') {
+    return html`<ul class="thumbs" data-testid="thumbnails">
+      ${items.map(
+        (e) =>
+          html`<li>
+            <${ApiImage}
+              src=${`/v1/datasets/${dataset.id}/examples/${e.id}`}
+              alt=${`${e.label}: ${e.file}`}
+            />
+            <span class="small">${e.label}</span>
+          </li>`,
+      )}
+    </ul>`;
+  }
+  return html`<div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">row</th>
+          <th scope="col">label</th>
+          <th scope="col">split</th>
+          ${dataset.features.map((f) => html`<th scope="col">${f}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${items.map(
+          (r) =>
+            html`<tr>
+              <td>${r.row}</td>
+              <td>${r.label}</td>
+              <td>${r.split}</td>
+              ${r.features.map((v) => html`<td>${fmt.num(v, 3)}</td>`)}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+export function DatasetView({ id }) {
+  const ds = useLoad(() => api(`/v1/datasets/${id}`), [id]);
+  const [error, setError] = useState();
+  if (ds.loading && !ds.data) return html`<${Loading} />`;
+  if (ds.error)
+    return html`<h1>Dataset</h1>
+      <${ErrorNote} error=${ds.error} />`;
+  const d = ds.data;
+  return html`<nav aria-label="Breadcrumb" class="crumbs"><a href="#/datasets">Datasets</a> / ${d.name}</nav>
+    <h1>${d.name}</h1>
+    <div class="actions">
+      <a class="button primary" href=${`#/jobs/new?datasetId=${d.id}`}>Train on this dataset</a>
+      <${ConfirmButton}
+        label="Delete dataset"
+        onConfirm=${async () => {
+          try {
+            await api(`/v1/datasets/${d.id}`, { method: 'DELETE' });
+            navigate('#/datasets');
+          } catch (err) {
+            setError(err);
+          }
+        }}
+      />
+    </div>
+    <${ErrorNote} error=${error} />
+    <div class="grid-2">
+      <section class="card" aria-labelledby="summary-title">
+        <h2 id="summary-title">Summary</h2>
+        <dl class="facts">
+          <dt>Id</dt>
+          <dd><code>${d.id}</code></dd>
+          <dt>Kind</dt>
+          <dd>${d.kind} ${d.task}</dd>
+          <dt>Examples</dt>
+          <dd>${fmt.int(d.examples)}</dd>
+          <dt>Split</dt>
+          <dd>
+            train ${d.split.counts.train}, validation ${d.split.counts.validation}, test ${d.split.counts.test}${d.split.provided ? ' (from the upload)' : ''}
+          </dd>
+          ${
+            d.kind === 'image' &&
+            html`<dt>Image size</dt>
+              <dd>
+                ${d.exampleShape.width.median}×${d.exampleShape.height.median} (median), ${d.exampleShape.channels.median} channels
+              </dd>`
+          }
+          ${
+            d.kind === 'tabular' &&
+            html`<dt>Features</dt>
+              <dd>${d.features.join(', ')}</dd>`
+          }
+          <dt>Source</dt>
+          <dd>${d.source.filename} (${fmt.bytes(d.source.bytes)})</dd>
+          <dt>Created</dt>
+          <dd>${fmt.date(d.createdAt)}</dd>
+        </dl>
+      </section>
+      <section class="card" aria-labelledby="classes-title">
+        <h2 id="classes-title">Examples per class</h2>
+        ${
+          d.classes.length > 0
+            ? html`<${Bars}
+                label="Examples per class"
+                testid="class-counts"
+                items=${d.classes.map((c) => ({ label: c.name, value: c.count }))}
+              />`
+            : html`<p class="muted">A regression target: no classes.</p>`
+        }
+      </section>
+    </div>
+    ${
+      d.warnings.length > 0 &&
+      html`<section class="card" aria-labelledby="warnings-title">
+        <h2 id="warnings-title">Warnings</h2>
+        <ul class="warnings" data-testid="warnings">
+          ${d.warnings.map(
+            (w) =>
+              html`<li>
+                <strong>${w.code}</strong>:
+                ${w.message}${w.items?.length ? html` <span class="muted">(${w.items.slice(0, 10).join(', ')}${w.items.length > 10 ? ', …' : ''})</span>` : ''}
+              </li>`,
+          )}
+        </ul>
+      </section>`
+    }
+    ${
+      d.skipped.count > 0 &&
+      html`<section class="card">
+        <h2>Skipped files (${d.skipped.count})</h2>
+        <ul>
+          ${d.skipped.files.slice(0, 20).map((f) => html`<li><code>${f.path}</code>: ${f.reason}</li>`)}
+        </ul>
+      </section>`
+    }
+    <section class="card" aria-labelledby="examples-title">
+      <h2 id="examples-title">Examples</h2>
+      <${Examples} dataset=${d} />
+    </section>`;
+}

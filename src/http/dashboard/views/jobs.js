@@ -1,0 +1,202 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, sse } from '../api.js';
+import { Curves } from '../charts.js';
+import { ErrorNote, Loading, StateBadge, fmt, html, useLoad } from '../ui.js';
+
+const LIVE = ['queued', 'running'];
+
+function describeBase(spec) {
+  if (spec?.base?.baseModelId) return spec.base.baseModelId;
+  if (spec?.base?.modelId) return spec.base.modelId;
+  return spec?.architecture ? 'from scratch' : '–';
+}
+
+function progressText(j) {
+  const p = j.progress;
+  if (LIVE.includes(j.state) && p?.phase)
+    return p.epochs ? `${p.phase}, epoch ${p.epoch} of ${p.epochs}` : p.phase;
+  return j.history.length > 0 ? `${j.history.length} epochs` : '';
+}
+
+export function JobsView() {
+  const list = useLoad(() => api('/v1/jobs?limit=100'), []);
+  const anyLive = list.data?.items.some((j) => LIVE.includes(j.state));
+  useEffect(() => {
+    if (!anyLive) return undefined;
+    const t = setInterval(list.reload, 3000);
+    return () => clearInterval(t);
+  }, [anyLive, list.reload]);
+  return html`<h1>Jobs</h1>
+    <div class="actions"><a class="button primary" href="#/jobs/new">New job</a></div>
+    <section class="card" aria-labelledby="jobs-title">
+      <h2 id="jobs-title">All jobs</h2>
+      ${list.loading && !list.data && html`<${Loading} />`}
+      <${ErrorNote} error=${list.error} />
+      ${
+        list.data &&
+        (list.data.items.length === 0
+          ? html`<p class="muted">No jobs yet.</p>`
+          : html`<div class="table-wrap">
+              <table data-testid="jobs-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Job</th>
+                    <th scope="col">State</th>
+                    <th scope="col">Dataset</th>
+                    <th scope="col">Base</th>
+                    <th scope="col">Progress</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">Model</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${list.data.items.map(
+                    (j) =>
+                      html`<tr>
+                        <td>
+                          <a href=${`#/jobs/${j.id}`}><code>${j.id}</code></a>
+                        </td>
+                        <td><${StateBadge} state=${j.state} /></td>
+                        <td>
+                          <a href=${`#/datasets/${j.spec.datasetId}`}><code>${j.spec.datasetId}</code></a>
+                        </td>
+                        <td>${describeBase(j.spec)}</td>
+                        <td>${progressText(j)}</td>
+                        <td>${fmt.date(j.createdAt)}</td>
+                        <td>
+                          ${j.modelId ? html`<a href=${`#/models/${j.modelId}`}><code>${j.modelId}</code></a>` : ''}
+                        </td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`)
+      }
+    </section>`;
+}
+
+/** Follows a job over SSE (fetch-streamed, so the key goes along); polls if the stream breaks. */
+function useLiveJob(id) {
+  const [job, setJob] = useState();
+  const [error, setError] = useState();
+  const [events, setEvents] = useState(0);
+  const [reconnect, setReconnect] = useState(0);
+  useEffect(() => {
+    const abort = new AbortController();
+    let timer;
+    (async () => {
+      try {
+        for await (const m of sse(`/v1/jobs/${id}/events`, abort.signal)) {
+          if (m.event === 'progress' || m.event === 'end') {
+            setJob(m.data);
+            setEvents((n) => n + 1);
+          }
+          if (m.event === 'end') return;
+        }
+        // Closed without an end event: the stream was interrupted; look again shortly.
+        if (!abort.signal.aborted) timer = setTimeout(() => setReconnect((n) => n + 1), 2000);
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        if (err.status === 404 || err.status === 401) setError(err);
+        else timer = setTimeout(() => setReconnect((n) => n + 1), 2000);
+      }
+    })();
+    return () => {
+      abort.abort();
+      clearTimeout(timer);
+    };
+  }, [id, reconnect]);
+  return { job, setJob, error, events };
+}
+
+/**
+ * Time left in this phase: the trainer's own estimate when the latest report has one, else the
+ * pace of the epochs seen so far since the job started.
+ */
+function eta(job) {
+  const p = job.progress ?? {};
+  if (typeof p.etaMs === 'number') return p.etaMs;
+  if (typeof p.etaSeconds === 'number') return p.etaSeconds * 1000;
+  if (!job.startedAt || !p.epochs || !p.epoch) return undefined;
+  const done = p.epoch - 1 + (p.batches ? p.batch / p.batches : 0);
+  if (done <= 0) return undefined;
+  const elapsed = Date.now() - Date.parse(job.startedAt);
+  return (elapsed / done) * Math.max(0, p.epochs - done);
+}
+
+export function JobView({ id }) {
+  const { job, setJob, error, events } = useLiveJob(id);
+  const [cancelError, setCancelError] = useState();
+  const [cancelling, setCancelling] = useState(false);
+  if (error)
+    return html`<h1>Job</h1>
+      <${ErrorNote} error=${error} />`;
+  if (!job)
+    return html`<h1>Job <code>${id}</code></h1>
+      <${Loading} what="Connecting" />`;
+  const p = job.progress ?? {};
+  const live = LIVE.includes(job.state);
+  const cancel = async () => {
+    setCancelling(true);
+    setCancelError(undefined);
+    try {
+      setJob(await api(`/v1/jobs/${id}/cancel`, { method: 'POST' }));
+    } catch (err) {
+      setCancelError(err);
+    } finally {
+      setCancelling(false);
+    }
+  };
+  const batchPart = p.batches ? p.batch / p.batches : 0;
+  const overall = p.epochs ? Math.min(1, (Math.max(1, p.epoch) - 1 + batchPart) / p.epochs) : 0;
+  return html`<nav aria-label="Breadcrumb" class="crumbs"><a href="#/jobs">Jobs</a> / ${id}</nav>
+    <h1>Job <code>${id}</code> <${StateBadge} state=${job.state} /></h1>
+    <div class="actions">
+      ${live && html`<button type="button" class="danger" onClick=${cancel} disabled=${cancelling}>${cancelling ? 'Cancelling…' : 'Cancel job'}</button>`}
+      ${job.modelId && html`<a class="button primary" href=${`#/models/${job.modelId}`}>Open the model</a>`}
+    </div>
+    <${ErrorNote} error=${cancelError} />
+    ${job.error && html`<div class="note error" role="alert"><strong>Failed:</strong> ${job.error}</div>`}
+    <section
+      class="card"
+      aria-labelledby="status-title"
+      data-testid="job-status"
+      data-state=${job.state}
+      data-sse-events=${events}
+    >
+      <h2 id="status-title">Status</h2>
+      <dl class="facts">
+        <dt>Phase</dt>
+        <dd data-testid="job-phase">${p.phase ?? (job.state === 'queued' ? 'waiting for a worker' : '–')}</dd>
+        <dt>Epoch</dt>
+        <dd>${p.epochs ? `${p.epoch} of ${p.epochs}` : '–'}</dd>
+        <dt>Batch</dt>
+        <dd>${p.batches ? `${p.batch} of ${p.batches}` : '–'}</dd>
+        <dt>Loss</dt>
+        <dd>${fmt.num(p.loss, 4)}</dd>
+        <dt>Speed</dt>
+        <dd>${p.examplesPerSec ? `${Math.round(p.examplesPerSec)} examples/s` : '–'}</dd>
+        <dt>ETA (this phase)</dt>
+        <dd data-testid="job-eta">${live ? fmt.duration(eta(job)) : '–'}</dd>
+        <dt>Started</dt>
+        <dd>${fmt.date(job.startedAt)}</dd>
+        <dt>Finished</dt>
+        <dd>${fmt.date(job.finishedAt)}</dd>
+      </dl>
+      ${
+        live &&
+        html`<label class="block" for="job-progress">Progress of this phase</label>
+          <progress id="job-progress" max="1" value=${overall}>${Math.round(overall * 100)} %</progress>`
+      }
+    </section>
+    <section class="card" aria-labelledby="curves-title">
+      <h2 id="curves-title">Learning curves</h2>
+      <${Curves} history=${job.history} testid="job-curves" />
+    </section>
+    <section class="card">
+      <details>
+        <summary>Job spec</summary>
+        <pre><code>${JSON.stringify(job.spec, null, 2)}</code></pre>
+      </details>
+    </section>`;
+}
