@@ -101,7 +101,10 @@ async function registerPlugins(app: FastifyInstance, deps: AppDeps, uploads: Upl
     maxDepth: config.MAX_JSON_DEPTH,
     maxArrayLength: config.MAX_JSON_ARRAY_LENGTH,
   });
-  await app.register(metricsPlugin, { jobCounts: () => deps.queues.counts() });
+  await app.register(metricsPlugin, {
+    jobCounts: () => deps.queues.counts(),
+    trainerStats: () => deps.queues.trainerStats(),
+  });
   await app.register(corsPlugin, { origins: config.CORS_ORIGINS });
   await app.register(authPlugin, { keys: config.API_KEYS });
   await app.register(rateLimitPlugin, {

@@ -57,31 +57,22 @@ export class HealthService {
   }
 
   private async roundTrip(timeoutMs = 30_000): Promise<Check> {
+    let id: string | undefined;
     try {
-      // Kept on failure until read, so the reason can be reported; removed afterwards.
-      const job = await this.deps.queues.add(
-        'probe',
-        {},
-        { attempts: 1, removeOnComplete: true, removeOnFail: false },
-      );
+      id = await this.deps.queues.addProbe();
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const state = await job.getState();
-        if (state === 'completed' || state === 'unknown') return { ok: true };
-        if (state === 'failed') {
-          const failed = await this.deps.queues.get(job.id!);
-          await job.remove().catch(() => undefined);
-          return {
-            ok: false,
-            detail: `a training step in a trainer process failed: ${failed?.failedReason ?? 'unknown'}`,
-          };
+        const outcome = await this.deps.queues.probeOutcome(id);
+        if (outcome.state === 'completed') return { ok: true };
+        if (outcome.state === 'failed') {
+          return { ok: false, detail: `a training step in a trainer process failed: ${outcome.reason}` };
         }
         await new Promise((r) => setTimeout(r, 50));
       }
-      await job.remove().catch(() => undefined);
+      await this.deps.queues.removeProbe(id);
       return {
         ok: false,
-        detail: `no worker ran a probe training step within ${timeoutMs} ms (none running, or all busy)`,
+        detail: `no worker ran a probe training step within ${timeoutMs} ms (is any worker running?)`,
       };
     } catch (err) {
       return { ok: false, detail: err instanceof Error ? err.message : 'queue failed' };

@@ -3,6 +3,7 @@ import { Queue, QueueEvents, type JobsOptions, type Job, type JobType } from 'bu
 import type { Redis } from 'ioredis';
 import { ConflictError, ServiceUnavailableError } from '../lib/errors.js';
 import {
+  HEALTH_QUEUE,
   TRAINING_QUEUE,
   cancelChannel,
   cancelledKey,
@@ -11,6 +12,7 @@ import {
   type JobResults,
   type ResourceRef,
   type TrainPayload,
+  trainerStatsKey,
 } from './queues.js';
 import { createRedis } from './redis.js';
 
@@ -33,6 +35,7 @@ export type JobEventListener = (event: { jobId: string }) => void;
 
 export class QueueService {
   readonly queue: Queue;
+  private readonly health: Queue;
   private events: QueueEvents | undefined;
 
   constructor(
@@ -48,6 +51,48 @@ export class QueueService {
     });
     // The queue re-emits connection errors; they are reported per request instead.
     this.queue.on('error', () => undefined);
+    this.health = new Queue(HEALTH_QUEUE, { connection: redis, prefix: opts.prefix, skipVersionCheck: true });
+    this.health.on('error', () => undefined);
+  }
+
+  /**
+   * Queues a deep-readiness probe on the health queue (never behind training jobs). It is kept
+   * on failure until `probeOutcome` reads it, then removed; on success it removes itself.
+   */
+  async addProbe(): Promise<string> {
+    const job = await guard(() =>
+      this.health.add('probe', {}, { attempts: 1, removeOnComplete: true, removeOnFail: false }),
+    );
+    return job.id!;
+  }
+
+  /** `pending`, `completed` (or gone after completing), or `failed` with the reason; failed probes are removed. */
+  async probeOutcome(
+    id: string,
+  ): Promise<{ state: 'pending' | 'completed' } | { state: 'failed'; reason: string }> {
+    return guard(async () => {
+      const job = await this.health.getJob(id);
+      if (!job) return { state: 'completed' as const };
+      const state = await job.getState();
+      if (state === 'completed' || state === 'unknown') return { state: 'completed' as const };
+      if (state === 'failed') {
+        await job.remove().catch(() => undefined);
+        return { state: 'failed' as const, reason: job.failedReason ?? 'unknown' };
+      }
+      return { state: 'pending' as const };
+    });
+  }
+
+  async removeProbe(id: string): Promise<void> {
+    await guard(async () => (await this.health.getJob(id))?.remove()).catch(() => undefined);
+  }
+
+  /** Trainer processes started and crashed (exited without answering), over every worker. */
+  async trainerStats(): Promise<{ started: number; crashed: number }> {
+    return guard(async () => {
+      const h = await this.redis.hgetall(trainerStatsKey(this.opts.prefix));
+      return { started: Number(h['started'] ?? 0), crashed: Number(h['crashed'] ?? 0) };
+    });
   }
 
   async add<N extends JobName>(name: N, data: JobPayloads[N], opts: JobsOptions = {}): Promise<TypedJob<N>> {
@@ -201,6 +246,7 @@ export class QueueService {
   async close(): Promise<void> {
     await this.closeEvents();
     await this.queue.close();
+    await this.health.close();
   }
 }
 

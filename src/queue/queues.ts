@@ -8,6 +8,15 @@ import type { EpochLog } from '../contracts/model-meta.js';
 
 export const TRAINING_QUEUE = 'training';
 
+/**
+ * Deep-readiness probes run on a queue of their own, served by a worker of their own in every
+ * worker process, so a probe never waits behind a training job: a busy worker is not an unready one.
+ */
+export const HEALTH_QUEUE = 'health';
+
+/** Redis hash of cluster-wide trainer-process counters (`started`, `crashed`), for /metrics. */
+export const trainerStatsKey = (prefix: string): string => `${prefix}:stats:trainer-processes`;
+
 /** Proves the API -> queue -> worker -> trainer process -> result round trip (tests). */
 export interface EchoPayload {
   message: string;

@@ -36,6 +36,8 @@ export interface TrainerProcessOptions {
   exitGraceMs?: number;
   /** The caller's live children: each is added while it runs, so a forced shutdown can end them. */
   children?: Set<ChildProcess>;
+  /** Told once per child when it ends: `crashed` when it exited without answering (not cancelled). */
+  onExit?: (crashed: boolean) => void;
 }
 
 export function childEntry(): { file: string; execArgv: string[] } {
@@ -100,6 +102,8 @@ export function runInFreshProcess(
       live.delete(child);
       if (killTimer) clearTimeout(killTimer);
       signal?.removeEventListener('abort', onAbort);
+      const crashed = !answered && !signal?.aborted;
+      opts.onExit?.(crashed);
       if (answered) return;
       answered = true;
       if (signal?.aborted) {

@@ -1,10 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { configToEnv, type Config } from '../config/env.js';
 import { createRedis } from './redis.js';
-import { TRAINING_QUEUE, cancelChannel, cancelledKey, type ProbeResult } from './queues.js';
+import {
+  HEALTH_QUEUE,
+  TRAINING_QUEUE,
+  cancelChannel,
+  cancelledKey,
+  trainerStatsKey,
+  type ProbeResult,
+} from './queues.js';
 import { runInFreshProcess } from './trainer-process.js';
 
 export interface WorkerHandle {
@@ -36,18 +43,35 @@ export function startWorker(
   const env = { ...parentEnv, ...configToEnv(config), QUEUE_PREFIX: prefix };
   const children = new Set<ChildProcess>();
 
-  const worker = new Worker(
-    TRAINING_QUEUE,
-    (job, _token, signal) => runInFreshProcess(job, signal, { env, children }),
-    {
-      connection,
-      prefix,
-      concurrency: config.WORKER_CONCURRENCY,
-      lockDuration: config.JOB_LOCK_MS,
-      // Look for jobs whose worker died at least once per lock period, so they are retried soon.
-      stalledInterval: Math.min(30_000, config.JOB_LOCK_MS),
-    },
-  );
+  // Cluster-wide counts of trainer processes, read by the API's /metrics.
+  const stats = trainerStatsKey(prefix);
+  const count = (field: 'started' | 'crashed'): void =>
+    void connection.hincrby(stats, field, 1).catch(() => undefined);
+  const onExit = (crashed: boolean): void => {
+    if (crashed) count('crashed');
+  };
+  const run = (job: Job, signal: AbortSignal | undefined) => {
+    count('started');
+    return runInFreshProcess(job, signal, { env, children, onExit });
+  };
+
+  const worker = new Worker(TRAINING_QUEUE, (job, _token, signal) => run(job, signal), {
+    connection,
+    prefix,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDuration: config.JOB_LOCK_MS,
+    // Look for jobs whose worker died at least once per lock period, so they are retried soon.
+    stalledInterval: Math.min(30_000, config.JOB_LOCK_MS),
+  });
+  // Deep-readiness probes, one at a time, beside (never behind) the training jobs.
+  const healthConnection = createRedis(config.REDIS_URL, 'blocking');
+  const healthWorker = new Worker(HEALTH_QUEUE, (job, _token, signal) => run(job, signal), {
+    connection: healthConnection,
+    prefix,
+    concurrency: 1,
+    lockDuration: config.JOB_LOCK_MS,
+  });
+  healthWorker.on('error', (err) => log.error({ err }, 'health worker error'));
 
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('failed', (job, err) =>
@@ -114,8 +138,10 @@ export function startWorker(
         await worker.close(true);
         for (const child of children) child.kill('SIGKILL');
       }
+      await healthWorker.close(timedOut);
       subscriber.disconnect();
       connection.disconnect();
+      healthConnection.disconnect();
     },
   };
 }

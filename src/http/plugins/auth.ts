@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { UnauthorizedError } from '../../lib/errors.js';
 import { isApiRequest } from '../../lib/request-path.js';
@@ -7,13 +7,21 @@ import { isApiRequest } from '../../lib/request-path.js';
 /**
  * Bearer API keys for every /v1 route when API_KEYS is set. Keys are compared as SHA-256
  * digests with timingSafeEqual, so neither the key nor its length leaks through timing.
- * Health, metrics and docs stay open for probes and scrapers.
+ * Health, metrics and docs stay open for probes and scrapers; an open route may still ask a key
+ * for some requests (route config `requireApiKey`).
  */
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** A stable, non-secret identifier of the caller's key (for rate limits and logs). */
     apiKeyId?: string;
+  }
+  interface FastifyContextConfig {
+    /**
+     * For an open route, the requests that still need a key (`/readyz?deep=true`: it starts
+     * a trainer process, which no anonymous caller may make the service do at will).
+     */
+    requireApiKey?: (request: FastifyRequest) => boolean;
   }
 }
 
@@ -26,7 +34,7 @@ export default fp(
 
     app.addHook('onRequest', async (request) => {
       // By the route that matched, not the URL's spelling (see lib/request-path.ts).
-      if (!isApiRequest(request)) return;
+      if (!isApiRequest(request) && !request.routeOptions.config.requireApiKey?.(request)) return;
       if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials
       const header = request.headers.authorization;
       const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;

@@ -17,6 +17,8 @@ declare module 'fastify' {
 export interface MetricsOptions {
   /** Job counts by state, read at scrape time (undefined when no queue is attached). */
   jobCounts?: () => Promise<Record<string, number>>;
+  /** Trainer processes started and crashed over every worker, read at scrape time. */
+  trainerStats?: () => Promise<{ started: number; crashed: number }>;
 }
 
 export default fp(
@@ -68,6 +70,32 @@ export default fp(
           }
         },
       });
+    }
+
+    if (opts.trainerStats) {
+      const trainerStats = opts.trainerStats;
+      for (const [name, help, pick] of [
+        [
+          'trainer_processes_started',
+          'Trainer processes started, one per job, over all workers (cumulative)',
+          'started',
+        ],
+        [
+          'trainer_processes_crashed',
+          'Trainer processes that ended without finishing their job (wasm abort, OOM kill), over all workers (cumulative)',
+          'crashed',
+        ],
+      ] as const) {
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          async collect() {
+            const s = await trainerStats().catch(() => undefined);
+            if (s) this.set(s[pick]);
+          },
+        });
+      }
     }
 
     app.decorate('metrics', { registry });

@@ -16,6 +16,7 @@ export default async function healthRoutes(app: FastifyInstance, opts: { health:
   r.get(
     '/readyz',
     {
+      config: { requireApiKey: (request) => (request.query as { deep?: string }).deep === 'true' },
       schema: {
         querystring: z.object({ deep: z.enum(['true', 'false']).optional() }),
         response: {
