@@ -63,9 +63,12 @@ describe('QUEUE_PREFIX in hash-tag form (Redis Cluster)', () => {
   it('puts every key of a job’s life in one hash slot', async () => {
     const job = await runtime.queues.add('echo', { message: 'slot' });
     expect((await job.waitUntilFinished(events, 30_000)).echo).toBe('slot');
-    const failed = await runtime.queues.add('echo', { message: 'x', delayMs: 60_000 }, { attempts: 1 });
-    await runtime.queues.publishCancel(failed.id!);
-    await new RedisGuard(runtime.redis, prefix).claim('commit:s3://b/p/models/m_0', 10_000);
+    const delayed = await runtime.queues.queue.add('echo' as never, { message: 'later' } as never, {
+      delay: 60_000,
+    });
+    await runtime.queues.exclusive({ datasetId: 'ds_0000000000000000' }, async () => {
+      await new RedisGuard(runtime.redis, prefix).claim('commit:s3://b/p/models/m_0', 10_000);
+    });
 
     const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${prefix}:*`);
@@ -76,5 +79,6 @@ describe('QUEUE_PREFIX in hash-tag form (Redis Cluster)', () => {
     expect([...slots]).toEqual([calculateSlot(tag)]);
     // Without braces, the same keys would be spread over many slots.
     expect(new Set(keys.map((k) => calculateSlot(k.replace(prefix, tag)))).size).toBeGreaterThan(1);
+    await delayed.remove();
   }, 60_000);
 });
