@@ -35,6 +35,13 @@ module.exports = {
       to: { path: '(^|/)node_modules/(bullmq|ioredis)/' },
     },
     {
+      name: 'aws-sdk-only-in-storage',
+      severity: 'error',
+      comment: 'src/storage/ is the only place that talks to an object store.',
+      from: { path: '^src/', pathNot: '^src/storage/' },
+      to: { path: '(^|/)node_modules/@aws-sdk/' },
+    },
+    {
       name: 'contracts-are-dependency-free',
       severity: 'error',
       comment: 'src/contracts/ is shared by API, worker and ml, so it imports nothing else from src/.',

@@ -308,7 +308,7 @@ async function benchModel(
   const label = `${spec.label} (${meta.params.total} params)`;
 
   log(`${label}: raw in-process model.predict, batches of ${connections} ...`);
-  const raw = await rawPredict(store.collection('models').pathOf(meta.id), connections, opts.rawSec);
+  const raw = await rawPredict(await store.collection('models').local(meta.id), connections, opts.rawSec);
   log(
     `  ${raw.throughput.toFixed(0)} examples/s, CPU ms/example ${raw.cpuMsPerExample.toFixed(3)}, ` +
       `other processes ${raw.others.toFixed(2)} cores`,

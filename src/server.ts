@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { fileURLToPath } from 'node:url';
+import { FsStore } from './storage/fs-store.js';
 import { buildApp } from './http/app.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -70,6 +72,14 @@ async function main(): Promise<void> {
       logger.fatal({ err }, `the trainer cannot train: ${err instanceof Error ? err.message : String(err)}`);
       await app?.close().catch(() => undefined);
       process.exit(70); // EX_SOFTWARE
+    }
+    if (config.ROLE === 'worker') {
+      // Staging debris of trainer processes killed mid-write on this machine (an API sweeps
+      // the bucket's uncommitted objects).
+      const local = config.STORAGE_URL?.startsWith('file://')
+        ? fileURLToPath(config.STORAGE_URL)
+        : config.DATA_DIR;
+      await new FsStore(local).init(config.STORAGE_SWEEP_GRACE_MS);
     }
     worker = startWorker(config, logger, config.QUEUE_PREFIX, process.env);
   }

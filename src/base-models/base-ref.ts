@@ -45,7 +45,7 @@ async function existingDir(
   if (!(await col.exists(id))) {
     throw new NotFoundError(`${collection === 'models' ? 'model' : 'base model'} '${id}' not found`);
   }
-  return { collection, id, dir: col.pathOf(id) };
+  return { collection, id, dir: await col.local(id) };
 }
 
 /** Loads the referenced model (the caller disposes it). Throws NotFoundError (404) if absent. */

@@ -27,12 +27,41 @@ export const envSchema = z.object({
   /** Unset: 127.0.0.1 without API keys (nothing unauthenticated is exposed), 0.0.0.0 with them. */
   HOST: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * Where datasets and models live: `file:///path` (unset: DATA_DIR itself) or
+   * `s3://bucket/prefix` (any S3-compatible server), shared by every process. With s3://,
+   * DATA_DIR holds only staging and a bounded local cache.
+   */
+  STORAGE_URL: z
+    .string()
+    .regex(
+      /^(file:\/\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/,
+      'must be file:///path or s3://bucket/prefix',
+    )
+    .optional(),
+  /** S3-compatible endpoint (MinIO: http://minio:9000); unset: AWS S3 of AWS_REGION. */
+  S3_ENDPOINT: z.string().url().optional(),
+  /** Path-style requests (http://host/bucket/key), which MinIO and s3rver need. */
+  S3_FORCE_PATH_STYLE: boolish.default(false),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** Budget of the local cache of downloaded entries under DATA_DIR/cache (s3:// only). */
+  LOCAL_CACHE_MAX_BYTES: bytes.default(10 * 1024 * 1024 * 1024),
+  /** Uncommitted objects (a killed writer's) older than this are swept at start (s3://). */
+  STORAGE_SWEEP_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(6 * 60 * 60 * 1000),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** Start a private redis-server under DATA_DIR when nothing answers on REDIS_URL (role all/worker). */
   EMBEDDED_REDIS: boolish.default(true),
+  /**
+   * Prefix of every queue key. On Redis Cluster give it in hash-tag form, `{tls}`, so all keys
+   * of the queues hash to one slot (BullMQ's Lua scripts touch several keys at once).
+   */
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
+    .regex(/^([A-Za-z0-9_-]+|\{[A-Za-z0-9_-]+\})$/, 'letters, digits, _ and -, optionally in braces: {tls}')
     .default('tls'),
   TFJS_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   API_KEYS: csv.default([]),

@@ -185,7 +185,7 @@ export class DatasetService {
     }
     const record = (await this.index(id)).byId.get(exampleId);
     if (!record) throw new NotFoundError(`example '${exampleId}' not found in dataset '${id}'`);
-    const file = this.deps.store.collection('datasets').pathOf(id, EXAMPLES_DIR, record.file);
+    const file = await this.deps.store.collection('datasets').local(id, EXAMPLES_DIR, record.file);
     const s = await stat(file).catch(() => undefined);
     if (!s) throw new NotFoundError(`example '${exampleId}' not found in dataset '${id}'`);
     return { path: file, contentType: IMAGE_CONTENT_TYPES[record.format], bytes: s.size };
@@ -223,7 +223,7 @@ export class DatasetService {
     q: { split?: SplitName | undefined; limit: number; offset: number },
   ): Promise<Page<TabularRowView>> {
     const col = this.deps.store.collection('datasets');
-    const raw = await readFile(col.pathOf(manifest.id, TARGETS_FILE));
+    const raw = await readFile(await col.local(manifest.id, TARGETS_FILE));
     const targets = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
     // Uploaded CSVs carry no split of their own: every row is `train` until a job draws one.
     let rows: number[] = [];
@@ -234,7 +234,7 @@ export class DatasetService {
     const total = rows.length;
     rows = rows.slice(q.offset, q.offset + q.limit);
     const n = manifest.features.length;
-    const fh = await open(col.pathOf(manifest.id, FEATURES_FILE), 'r');
+    const fh = await open(await col.local(manifest.id, FEATURES_FILE), 'r');
     let x: Float32Array;
     try {
       x = await readRows(fh, rows, n);

@@ -4,7 +4,8 @@ import type { Config } from '../config/env.js';
 import { selectBackend, type BackendInfo } from '../ml/backend.js';
 import { QueueService } from '../queue/queue-service.js';
 import { createRedis, type RedisClient } from '../queue/redis.js';
-import { FsStore } from '../storage/fs-store.js';
+import { openStore } from '../queue/open-store.js';
+import { closeStore } from '../storage/create-store.js';
 
 /**
  * The long-lived collaborators of an API process, built from config. server.ts and the tests
@@ -17,9 +18,11 @@ export interface OwnedAppDeps extends AppDeps {
 }
 
 export async function createAppDeps(config: Config, logger: Logger): Promise<OwnedAppDeps> {
-  const store = new FsStore(config.DATA_DIR);
-  await store.init();
   const redis: RedisClient = createRedis(config.REDIS_URL, 'producer');
+  const storage = openStore(config, redis);
+  const store = storage.store;
+  await store.init(config.STORAGE_SWEEP_GRACE_MS);
+  logger.info({ storage: store.url, dataDir: store.root }, 'store ready');
   // Connection errors are reported per request (503) and by /readyz; don't crash or spam.
   let lastError = '';
   redis.on('error', (err: Error) => {
@@ -47,6 +50,8 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<Own
     backend,
     async close() {
       await queues.close().catch(() => undefined);
+      closeStore(store);
+      await storage.close();
       // QUIT lets replies in flight (e.g. BullMQ's start-up INFO) arrive before the socket closes.
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
       else redis.disconnect();

@@ -40,7 +40,9 @@ export class HealthService {
       ),
     ]);
     checks['redis'] = redisOk ? { ok: true } : { ok: false, detail: 'Redis does not answer PING' };
-    checks['dataDir'] = writable ? { ok: true } : { ok: false, detail: 'DATA_DIR is not writable' };
+    checks['dataDir'] = writable
+      ? { ok: true }
+      : { ok: false, detail: 'the store (DATA_DIR, or the bucket on s3://) is not writable' };
     checks['backend'] = backend.ok
       ? { ok: true, detail: `${backend.b.name} (${backend.b.package} ${backend.b.version})` }
       : { ok: false, detail: backend.err instanceof Error ? backend.err.message : 'backend failed' };

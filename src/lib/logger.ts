@@ -11,6 +11,17 @@ export const redactPaths = [
   '*.apiKey',
   '*.password',
   '*.token',
+  // AWS credentials, should an SDK object or an env dump ever reach a log call.
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  '*.AWS_ACCESS_KEY_ID',
+  '*.AWS_SECRET_ACCESS_KEY',
+  '*.AWS_SESSION_TOKEN',
+  '*.accessKeyId',
+  '*.secretAccessKey',
+  '*.sessionToken',
+  '*.credentials',
 ];
 
 /** Query parameters whose values are never logged (`?api_key=...` must not end up in a log). */

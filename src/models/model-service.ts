@@ -64,7 +64,7 @@ export class ModelService {
    */
   async download(idOrName: string, version?: number): Promise<ModelDownload> {
     const meta = await this.deps.registry.resolve(idOrName, version);
-    const dir = this.deps.registry.models.pathOf(meta.id);
+    const dir = await this.deps.registry.models.local(meta.id);
     let modelJson: Buffer;
     try {
       modelJson = await readFile(path.join(dir, MODEL_JSON));

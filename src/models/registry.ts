@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
@@ -63,7 +63,7 @@ export class ModelRegistry {
 
   constructor(store: Store) {
     this.models = store.collection('models');
-    this.versions = new ModelVersions(store.root, this.models);
+    this.versions = new ModelVersions(store, this.models);
   }
 
   async get(id: string): Promise<ModelMeta> {
@@ -98,10 +98,7 @@ export class ModelRegistry {
   private modelsMtime(): Promise<number> {
     this.pendingStat ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       this.pendingStat = undefined;
-      return stat(this.models.dir).then(
-        (s) => s.mtimeMs,
-        () => -1, // no models folder yet: nothing to cache
-      );
+      return this.models.changeStamp(); // -1: nothing to cache
     });
     return this.pendingStat;
   }

@@ -1,26 +1,24 @@
-import { mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { isSafeId } from '../lib/ids.js';
-import { isNotFound, type Collection } from '../storage/store.js';
+import type { Collection, Store } from '../storage/store.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { assertModelName } from './names.js';
 
 /**
- * Version numbers per model name, race-free across every process that shares DATA_DIR.
+ * Version numbers per model name, race-free across every process that shares the store.
  *
- * Each version is claimed by creating the file `DATA_DIR/.model-versions/<name>/<n>` with
- * O_CREAT|O_EXCL (`open(..., 'wx')`): the filesystem lets exactly one creator win, so two jobs
- * finishing at once (in one process or in workers on different machines over a shared volume)
- * get n and n+1, and the loser just tries the next number. There is no lock to hold, so a
- * process that crashes mid-save leaves no stale lock: at worst an unused number (a gap, which
- * TF Serving-style versioning allows). Redis INCR would also be atomic, but the models live in
- * DATA_DIR, the trainer's sandboxed child has no Redis connection of its own, and a counter in
- * Redis could drift from the files (a flushed Redis would hand out numbers again). Claimed
- * numbers are never reused, even after their model is deleted, so a client pinned to a
- * version never silently gets a different model.
+ * Each version is claimed by creating the store marker `model-versions/<name>/<n>` only if
+ * absent: on file:// a file under `.model-versions/` created with O_CREAT|O_EXCL; on s3:// an
+ * object written with `If-None-Match: *`, behind a Redis SET NX claim for servers that ignore
+ * that header. Exactly one creator wins each number, so two jobs finishing at once (on one
+ * machine or many) get n and n+1, and the loser just tries the next number. There is no lock
+ * to hold, so a process that crashes mid-save leaves no stale lock: at worst an unused number
+ * (a gap, which TF Serving-style versioning allows). The marker, not a Redis counter, is the
+ * record: a flushed Redis never hands numbers out again. Claimed numbers are never reused,
+ * even after their model is deleted, so a client pinned to a version never silently gets a
+ * different model.
  *
- * Each claim file holds the model id; a version is published once `models/<id>` exists (the
- * model folder is renamed into place after the claim), which is what resolution checks.
+ * Each marker holds the model id; a version is published once the model entry exists (it is
+ * committed after the claim), which is what resolution checks.
  */
 export const VERSIONS_DIR = '.model-versions';
 
@@ -30,17 +28,14 @@ export interface PublishedVersion {
 }
 
 export class ModelVersions {
-  private readonly root: string;
-
   constructor(
-    dataDir: string,
+    private readonly store: Store,
     private readonly models: Collection,
-  ) {
-    this.root = path.join(path.resolve(dataDir), VERSIONS_DIR);
-  }
+  ) {}
 
-  private dirOf(name: string): string {
-    return path.join(this.root, assertModelName(name));
+  private keyOf(name: string, version?: number): string {
+    const dir = `model-versions/${assertModelName(name)}`;
+    return version === undefined ? dir : `${dir}/${version}`;
   }
 
   /**
@@ -48,36 +43,18 @@ export class ModelVersions {
    * concurrency. A model id that already holds a version (a retried publish) keeps it.
    */
   async claim(name: string, modelId: string): Promise<number> {
-    const dir = this.dirOf(name);
-    await mkdir(dir, { recursive: true });
     for (const v of await this.claims(name)) {
       if ((await this.claimedBy(name, v)) === modelId) return v;
     }
     let candidate = (await this.highestClaimed(name)) + 1;
-    for (;;) {
-      let fh;
-      try {
-        fh = await open(path.join(dir, String(candidate)), 'wx');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-          candidate++;
-          continue;
-        }
-        throw err;
-      }
-      try {
-        await fh.writeFile(modelId);
-      } finally {
-        await fh.close();
-      }
-      return candidate;
-    }
+    while (!(await this.store.putMarker(this.keyOf(name, candidate), modelId))) candidate++;
+    return candidate;
   }
 
   /** Gives up a claim that was never published (its publish lost to a twin with the same id). */
   async release(name: string, version: number, modelId: string): Promise<void> {
     if ((await this.claimedBy(name, version)) !== modelId) return;
-    await rm(path.join(this.dirOf(name), String(version)), { force: true });
+    await this.store.deleteMarker(this.keyOf(name, version));
   }
 
   /** Published versions of `name`, newest first. */
@@ -106,13 +83,7 @@ export class ModelVersions {
 
   /** Claimed version numbers, highest first. */
   private async claims(name: string): Promise<number[]> {
-    let files: string[];
-    try {
-      files = await readdir(this.dirOf(name));
-    } catch (err) {
-      if (isNotFound(err)) return [];
-      throw err;
-    }
+    const files = await this.store.listMarkers(this.keyOf(name));
     return files
       .filter((f) => /^[1-9][0-9]{0,9}$/.test(f))
       .map(Number)
@@ -121,14 +92,9 @@ export class ModelVersions {
 
   private async claimedBy(name: string, version: number): Promise<string | undefined> {
     if (!Number.isSafeInteger(version) || version < 1) return undefined;
-    try {
-      const id = (await readFile(path.join(this.dirOf(name), String(version)), 'utf8')).trim();
-      // Empty while the claimer is still writing it; such a version is not published yet anyway.
-      return isSafeId(id) ? id : undefined;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const id = (await this.store.readMarker(this.keyOf(name, version)))?.trim() ?? '';
+    // Empty while the claimer is still writing it; such a version is not published yet anyway.
+    return isSafeId(id) ? id : undefined;
   }
 
   /**

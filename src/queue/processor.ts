@@ -6,7 +6,7 @@ import { createLogger } from '../lib/logger.js';
 import { selectBackend } from '../ml/backend.js';
 import { exhaustMemory } from '../ml/fault.js';
 import { probeTraining } from '../ml/probe.js';
-import { FsStore } from '../storage/fs-store.js';
+import { openStore } from './open-store.js';
 import type { JobName, JobPayloads, JobResults } from './queues.js';
 
 /**
@@ -62,8 +62,9 @@ const handlers: { [N in JobName]: Handler<N> } = {
     } catch (err) {
       throw unrecoverable(jobFailure(err, backend.name));
     }
+    const storage = openStore(config);
     return runTrainingJob({
-      store: new FsStore(config.DATA_DIR),
+      store: storage.store,
       jobId: job.id!,
       payload: job.data,
       backend: backend.name,
@@ -71,9 +72,11 @@ const handlers: { [N in JobName]: Handler<N> } = {
       ...(signal ? { signal } : {}),
       report: (p) => job.updateProgress(p as never),
       log,
-    }).catch((err: unknown) => {
-      throw unrecoverable(err);
-    });
+    })
+      .catch((err: unknown) => {
+        throw unrecoverable(err);
+      })
+      .finally(() => storage.close());
   },
 };
 

@@ -108,7 +108,9 @@ export class PredictionService {
       maxImageBytes: config.PREDICT_MAX_IMAGE_BYTES,
       maxRequestPixels: config.PREDICT_MAX_REQUEST_PIXELS,
     });
-    const outputs = await this.batcherFor(meta).submit(rows);
+    const batcher =
+      this.batchers.get(meta.id) ?? this.batcherFor(meta, await this.deps.registry.models.local(meta.id));
+    const outputs = await batcher.submit(rows);
     const topK = req.topK ?? DEFAULT_TOP_K;
     const predictions = outputs.map((row) => formatRow(meta, row, topK));
     this.metrics.instances.inc(rows.length);
@@ -197,13 +199,14 @@ export class PredictionService {
     return pool;
   }
 
-  private batcherFor(meta: ModelMeta): DynamicBatcher<Float32Array, Float32Array> {
+  /** `dir`: the model's local copy (the store's cache on s3://), which inference workers load. */
+  private batcherFor(meta: ModelMeta, dir: string): DynamicBatcher<Float32Array, Float32Array> {
     let b = this.batchers.get(meta.id);
     if (b) return b;
     const size = rowSize(meta);
     const target = {
       modelId: meta.id,
-      dir: this.deps.registry.models.pathOf(meta.id),
+      dir,
       shape: meta.inputShape,
     };
     b = new DynamicBatcher<Float32Array, Float32Array>({

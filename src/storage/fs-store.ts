@@ -3,8 +3,10 @@ import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConflictError, NotFoundError } from '../lib/errors.js';
 import { assertSafeId } from '../lib/ids.js';
+import { markerPath } from './marker-key.js';
 import {
   COLLECTIONS,
   isNotFound,
@@ -64,9 +66,11 @@ function ownerAlive(owner: StagingOwner): boolean {
 
 export class FsStore implements Store {
   readonly root: string;
+  readonly url: string;
 
   constructor(dataDir: string) {
     this.root = path.resolve(dataDir);
+    this.url = pathToFileURL(this.root).href;
   }
 
   /**
@@ -114,9 +118,50 @@ export class FsStore implements Store {
       return false;
     }
   }
+
+  /** O_CREAT|O_EXCL: exactly one creator wins, in one process or many over a shared volume. */
+  async putMarker(key: string, value: string): Promise<boolean> {
+    const file = path.join(this.root, markerPath(key));
+    await mkdir(path.dirname(file), { recursive: true });
+    let fh;
+    try {
+      fh = await open(file, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    try {
+      await fh.writeFile(value);
+    } finally {
+      await fh.close();
+    }
+    return true;
+  }
+
+  async readMarker(key: string): Promise<string | undefined> {
+    try {
+      return await readFile(path.join(this.root, markerPath(key)), 'utf8');
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async listMarkers(prefix: string): Promise<string[]> {
+    try {
+      return await readdir(path.join(this.root, markerPath(prefix)));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  async deleteMarker(key: string): Promise<void> {
+    await rm(path.join(this.root, markerPath(key)), { force: true });
+  }
 }
 
-class FsCollection implements Collection {
+export class FsCollection implements Collection {
   readonly dir: string;
 
   constructor(
@@ -135,6 +180,20 @@ class FsCollection implements Collection {
       throw new NotFoundError(`'${parts.join('/')}' is outside entry '${id}'`);
     }
     return full;
+  }
+
+  async local(id: string, ...parts: string[]): Promise<string> {
+    const full = this.pathOf(id, ...parts);
+    if (!(await this.exists(id))) throw new NotFoundError(`${singular(this.name)} '${id}' not found`);
+    return full;
+  }
+
+  /** Every publish and delete renames an entry in or out of the folder, which changes its mtime. */
+  async changeStamp(): Promise<number> {
+    return stat(this.dir).then(
+      (s) => s.mtimeMs,
+      () => -1,
+    );
   }
 
   async exists(id: string): Promise<boolean> {
@@ -260,6 +319,6 @@ class FsCollection implements Collection {
   }
 }
 
-function singular(name: CollectionName): string {
+export function singular(name: CollectionName): string {
   return name === 'datasets' ? 'dataset' : name === 'models' ? 'model' : 'base model';
 }

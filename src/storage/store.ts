@@ -19,9 +19,21 @@ export interface Page<T> {
   offset: number;
 }
 
+/**
+ * Serialises the creation of one key across machines where the store itself cannot (an S3
+ * server without conditional writes, such as s3rver). Implemented on Redis in src/queue.
+ */
+export interface ExclusiveGuard {
+  /** True when this caller now holds `key` (for `ttlMs`, or for good when omitted). */
+  claim(key: string, ttlMs?: number): Promise<boolean>;
+  release(key: string): Promise<void>;
+}
+
 export interface Store {
-  /** The local folder that holds (or caches) the entries. */
+  /** The local folder that holds (file://) or caches (s3://) the entries. */
   readonly root: string;
+  /** `file:///path` or `s3://bucket/prefix`, for logs (never holds credentials). */
+  readonly url: string;
   /** Creates the layout and sweeps staging debris older than `staleMs`. */
   init(staleMs?: number): Promise<void>;
   collection(name: CollectionName): Collection;
@@ -29,14 +41,31 @@ export interface Store {
   stagingDir(label: string): Promise<string>;
   /** True when the store accepts a write (readiness). */
   isWritable(): Promise<boolean>;
+  /**
+   * Small shared markers (model version claims): creates `key` holding `value` only if absent,
+   * race-free across every process of the store; true when this call created it.
+   */
+  putMarker(key: string, value: string): Promise<boolean>;
+  readMarker(key: string): Promise<string | undefined>;
+  /** Names directly under `prefix` (a folder-like key ending without '/'). */
+  listMarkers(prefix: string): Promise<string[]>;
+  deleteMarker(key: string): Promise<void>;
 }
 
 export interface Collection {
   readonly name: CollectionName;
-  /** Local folder of the collection. */
-  readonly dir: string;
-  /** Local path of an entry (or a file in it); the id is validated so it never leaves the collection. */
-  pathOf(id: string, ...parts: string[]): string;
+  /**
+   * Local path of a complete copy of an entry (or of a file in it): the entry itself on
+   * file://, a copy in the bounded local cache on s3:// (downloaded on first use). The id and
+   * parts are validated so the path never leaves the entry. NotFoundError when there is none.
+   * Treat it as read-only.
+   */
+  local(id: string, ...parts: string[]): Promise<string>;
+  /**
+   * A number that changes whenever an entry is published or removed by any process, or -1 when
+   * the store cannot tell cheaply (then callers must not cache lookups).
+   */
+  changeStamp(): Promise<number>;
   exists(id: string): Promise<boolean>;
   /** Builds an entry in a staging folder with `write` and publishes it atomically. */
   create<T>(id: string, write: (stagingDir: string) => Promise<T>): Promise<T>;

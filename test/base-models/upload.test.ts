@@ -135,7 +135,7 @@ describe('POST /v1/base-models (multipart)', () => {
     expect(list.reduce((n, l) => n + l.params, 0)).toBe(original.countParams());
 
     // The stored folder loads on its own and predicts exactly what the original does.
-    const loaded = await loadModelFromDir(ctx.runtime.store.collection('base-models').pathOf(id));
+    const loaded = await loadModelFromDir(await ctx.runtime.store.collection('base-models').local(id));
     const x = tf.randomUniform([1, 224, 224, 3], 0, 1, 'float32', 7);
     const a = original.predict(x) as tf.Tensor;
     const b = loaded.predict(x) as tf.Tensor;
@@ -175,7 +175,7 @@ describe('POST /v1/base-models (multipart)', () => {
       files: ['model.json', 'group1-shard1of1'],
       preprocessing: null,
     });
-    const files = await readdir(ctx.runtime.store.collection('base-models').pathOf(meta.id));
+    const files = await readdir(await ctx.runtime.store.collection('base-models').local(meta.id));
     expect(files.sort()).toEqual(['group1-shard1of1', 'layers.json', 'meta.json', 'model.json']);
   });
 

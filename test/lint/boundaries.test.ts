@@ -51,6 +51,8 @@ const planted: Record<string, string> = {
   'src/datasets/cycle-a.ts': "import { g } from './cycle-b.js';\nexport const e = 1;\nexport const h = g;\n",
   'src/datasets/cycle-b.ts': "import { e } from './cycle-a.js';\nexport const g = 2;\nexport const i = e;\n",
   'src/serving/uses-http.ts': "import { thing } from '../http/thing.js';\nexport const j = thing;\n",
+  'src/models/uses-aws-sdk.ts':
+    "import { S3Client } from '@aws-sdk/client-s3';\nexport const m = S3Client;\n",
   'src/models/uses-fastify.ts': "import Fastify from 'fastify';\nexport const k = Fastify;\n",
   'src/storage/unresolved.ts': "import { nothing } from './missing.js';\nexport const l = nothing;\n",
   'tsconfig.json': JSON.stringify({

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -12,7 +13,10 @@ import { modelNameProblem } from '../../src/contracts/model-name.js';
 import { parseModelRef } from '../../src/models/names.js';
 import { ModelRegistry } from '../../src/models/registry.js';
 import type { Store } from '../../src/storage/store.js';
-import { FsStore } from '../../src/storage/fs-store.js';
+import { loadConfig } from '../../src/config/env.js';
+import { openStore } from '../../src/queue/open-store.js';
+import { REDIS_URL, deleteKeys } from '../helpers/app.js';
+import { s3Url, startS3, type TestS3 } from '../helpers/s3-server.js';
 import { saveModel, tabularMeta, tabularRegressor } from '../helpers/serving-fixtures.js';
 
 const run = promisify(execFile);
@@ -41,21 +45,46 @@ describe('model names', () => {
   });
 });
 
-describe('model versions', () => {
+describe.each(['file', 's3'] as const)('model versions (%s://)', (kind) => {
   let dataDir: string;
   let store: Store;
   let registry: ModelRegistry;
+  let s3: TestS3 | undefined;
+  const redisPrefix = `test-${randomBytes(5).toString('hex')}`;
+  let env: Record<string, string> = {};
+  const opened: Array<() => Promise<void>> = [];
   const model = tabularRegressor();
+
+  /** A store as one more process would open it: same STORAGE_URL, its own DATA_DIR. */
+  async function openOther(dir = dataDir): Promise<Store> {
+    const config = loadConfig({ ...env, DATA_DIR: dir });
+    const o = openStore(config);
+    opened.push(o.close);
+    await o.store.init();
+    return o.store;
+  }
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'versions-'));
-    store = new FsStore(dataDir);
-    await store.init();
+    env = { DATA_DIR: dataDir, REDIS_URL, QUEUE_PREFIX: redisPrefix };
+    if (kind === 's3') {
+      s3 = await startS3();
+      env = { ...env, ...s3.env, STORAGE_URL: s3Url(s3) };
+      // The SDK's default credential chain reads these from the process environment.
+      process.env['AWS_ACCESS_KEY_ID'] = s3.credentials.accessKeyId;
+      process.env['AWS_SECRET_ACCESS_KEY'] = s3.credentials.secretAccessKey;
+    }
+    store = await openOther();
     registry = new ModelRegistry(store);
   });
   afterAll(async () => {
     model.dispose();
+    for (const close of opened) await close();
+    await s3?.close();
+    delete process.env['AWS_ACCESS_KEY_ID'];
+    delete process.env['AWS_SECRET_ACCESS_KEY'];
+    await deleteKeys(`${redisPrefix}:*`);
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -70,10 +99,18 @@ describe('model versions', () => {
     expect((await registry.resolve('race', 3)).id).toBe(metas.find((m) => m.version === 3)!.id);
   });
 
-  it('stays race-free across processes sharing DATA_DIR', async () => {
+  it('stays race-free across processes sharing the store', async () => {
     const child = fileURLToPath(new URL('../helpers/save-versions-child.ts', import.meta.url));
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const spawnOne = () => run(process.execPath, ['--import', tsx, child, dataDir, 'shared', '4']);
+    // On s3:// each process has its own DATA_DIR: they share only the bucket and Redis.
+    const spawnOne = async () =>
+      run(process.execPath, ['--import', tsx, child, 'shared', '4'], {
+        env: {
+          ...process.env,
+          ...env,
+          DATA_DIR: kind === 's3' ? await mkdtemp(path.join(os.tmpdir(), 'versions-child-')) : dataDir,
+        },
+      });
     const [a, b] = await Promise.all([
       spawnOne(),
       spawnOne(),
@@ -99,13 +136,16 @@ describe('model versions', () => {
 
   it('numbers from the stored models when the version bookkeeping is missing', async () => {
     const v1 = await saveModel(store, model, tabularMeta('regression'), 'healing');
-    await rm(path.join(dataDir, '.model-versions', 'healing'), { recursive: true });
+    for (const n of await store.listMarkers('model-versions/healing')) {
+      await store.deleteMarker(`model-versions/healing/${n}`);
+    }
     const v2 = await saveModel(store, model, tabularMeta('regression'), 'healing');
     expect([v1.version, v2.version]).toEqual([1, 2]);
   });
 
   it('sees versions published and models deleted by another process at once', async () => {
-    const other = new ModelRegistry(new FsStore(dataDir)); // as a trainer process would
+    // As a trainer process would (on s3://, on another machine).
+    const other = new ModelRegistry(await openOther(kind === 's3' ? path.join(dataDir, 'other') : dataDir));
     const v1 = await other.save({ model, meta: tabularMeta('regression'), name: 'watched' });
     await new Promise((r) => setTimeout(r, 150)); // past the window in which lookups are not cached
     expect((await registry.resolve('watched')).id).toBe(v1.id);

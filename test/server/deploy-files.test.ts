@@ -10,6 +10,7 @@ interface ComposeService {
   healthcheck?: { test?: string[]; interval?: string; start_period?: string };
   build?: unknown;
   command?: string[];
+  entrypoint?: string[];
   environment?: Record<string, string>;
   ports?: string[];
   volumes?: string[];
@@ -25,6 +26,8 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true 
 };
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 const knownVars = new Set(Object.keys(envSchema.shape));
+/** Read by the AWS SDK's credential chain itself, deliberately not by the config. */
+const sdkVars = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
 
 function resolvedEnv(service: ComposeService): Record<string, string> {
   // Compose interpolation: ${VAR:?msg} and ${VAR:-default}; use a placeholder value.
@@ -39,8 +42,8 @@ function resolvedEnv(service: ComposeService): Record<string, string> {
 }
 
 describe('docker-compose.yml', () => {
-  it('declares redis, api and worker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'redis', 'worker']);
+  it('declares redis, an object store with its bucket, api and worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'minio', 'minio-init', 'redis', 'worker']);
   });
 
   it('runs Redis with append-only persistence, noeviction and a volume', () => {
@@ -56,7 +59,9 @@ describe('docker-compose.yml', () => {
   it('gives api and worker only variables the config schema knows, and valid values', () => {
     for (const name of ['api', 'worker']) {
       const env = resolvedEnv(compose.services[name]!);
-      for (const key of Object.keys(env)) expect(knownVars, `${name}: ${key}`).toContain(key);
+      for (const key of Object.keys(env)) {
+        if (!sdkVars.has(key)) expect(knownVars, `${name}: ${key}`).toContain(key);
+      }
       const config = loadConfig(env);
       expect(config.ROLE).toBe(name);
       expect(config.REDIS_URL).toBe('redis://redis:6379');
@@ -65,16 +70,29 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('shares one data volume mounted at DATA_DIR between api and worker', () => {
-    const mounts = ['api', 'worker'].map((n) => {
+  it('shares no volume between api and workers: only Redis and the MinIO bucket', () => {
+    const minio = compose.services['minio']!;
+    const init = compose.services['minio-init']!;
+    for (const n of ['api', 'worker']) {
       const s = compose.services[n]!;
-      const config = loadConfig(resolvedEnv(s));
-      const mount = s.volumes!.map((v) => v.split(':')).find(([, target]) => target === config.DATA_DIR);
-      expect(mount, `${n} mounts DATA_DIR`).toBeDefined();
-      return mount![0];
-    });
-    expect(mounts[0]).toBe(mounts[1]);
-    expect(compose.volumes).toHaveProperty(mounts[0]!);
+      expect(s.volumes ?? [], `${n} mounts nothing`).toEqual([]);
+      const env = resolvedEnv(s);
+      const config = loadConfig(env);
+      expect(config.STORAGE_URL).toMatch(/^s3:\/\/tls\//);
+      expect(config.S3_ENDPOINT).toBe('http://minio:9000');
+      expect(config.S3_FORCE_PATH_STYLE).toBe(true);
+      expect(env['AWS_ACCESS_KEY_ID']).toBe(resolvedEnv(minio)['MINIO_ROOT_USER']);
+      expect(s.depends_on).toMatchObject({ 'minio-init': { condition: 'service_completed_successfully' } });
+    }
+    // The bucket the store names is the one the init job creates, on the store's endpoint.
+    const entry = (init.entrypoint ?? []).join(' ');
+    expect(entry).toMatch(/mc mb --ignore-existing store\/tls\b/);
+    expect(entry).toMatch(/http:\/\/minio:9000/);
+    expect(init.depends_on).toMatchObject({ minio: { condition: 'service_healthy' } });
+    const [volume, target] = minio.volumes![0]!.split(':');
+    expect(target).toBe('/data');
+    expect(compose.volumes).toHaveProperty(volume!);
+    expect(minio.healthcheck?.test).toEqual(['CMD', 'mc', 'ready', 'local']);
   });
 
   it('publishes the API port the api listens on, on all interfaces', () => {

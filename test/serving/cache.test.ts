@@ -49,7 +49,11 @@ describe('model cache bounded by count', () => {
     // Directly at the pool too: ten concurrent loads of a new model, one load.
     const [n] = await stored(ctx, 1);
     const pool = await ctx.app.predictions.start();
-    const target = { modelId: n!.id, dir: ctx.runtime.store.collection('models').pathOf(n!.id), shape: [4] };
+    const target = {
+      modelId: n!.id,
+      dir: await ctx.runtime.store.collection('models').local(n!.id),
+      shape: [4],
+    };
     await Promise.all(Array.from({ length: 10 }, () => pool.load(target)));
     expect(await loads(ctx)).toBe(2);
     expect(await resident(ctx)).toEqual([m!.id, n!.id].sort());

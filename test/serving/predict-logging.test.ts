@@ -72,7 +72,10 @@ describe('predict request logging', () => {
     const ok = await saveModel(ctx.runtime.store, model, imageMeta());
     const broken = await saveModel(ctx.runtime.store, model, imageMeta());
     model.dispose();
-    await writeFile(ctx.runtime.store.collection('models').pathOf(broken.id, 'model.json'), '{ not json');
+    await writeFile(
+      await ctx.runtime.store.collection('models').local(broken.id, 'model.json'),
+      '{ not json',
+    );
     const payload = { instances: [{ b64: (await solidPng([255, 0, 0])).toString('base64') }] };
 
     const res = await ctx.app.inject({ method: 'POST', url: `/v1/models/${ok.id}/predict`, payload });

@@ -88,11 +88,12 @@ describe('storage', () => {
       '',
       'DS_0123456789ABCDEF',
     ]) {
-      expect(() => c.pathOf(bad)).toThrow(/not a valid id/);
+      await expect(c.local(bad)).rejects.toThrow(/not a valid id/);
     }
     const id = newId('dataset');
-    expect(() => c.pathOf(id, '..', '..', 'secret')).toThrow(/outside/);
-    expect(c.pathOf(id, 'examples', 'a.png')).toBe(path.join(root, 'datasets', id, 'examples', 'a.png'));
+    await c.create(id, (dir) => writeFile(path.join(dir, 'manifest.json'), '{}'));
+    await expect(c.local(id, '..', '..', 'secret')).rejects.toThrow(/outside/);
+    expect(await c.local(id, 'examples', 'a.png')).toBe(path.join(root, 'datasets', id, 'examples', 'a.png'));
   });
 
   it('generates safe, unique ids', () => {

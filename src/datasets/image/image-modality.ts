@@ -55,7 +55,7 @@ async function openImages(
     });
   }
   const { examples } = await readImageIndex(store, manifest.id);
-  const dir = store.collection('datasets').pathOf(manifest.id, EXAMPLES_DIR);
+  const dir = await store.collection('datasets').local(manifest.id, EXAMPLES_DIR);
   const source = (records: ImageExampleRecord[]): DatasetExampleSource | undefined =>
     records.length > 0 ? new ImageExampleSource(dir, records, spec, opts.concurrency) : undefined;
 

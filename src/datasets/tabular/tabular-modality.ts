@@ -35,8 +35,8 @@ async function openTabular(
   opts: OpenTrainingDataOptions,
 ): Promise<OpenedTrainingData> {
   const col = store.collection('datasets');
-  const featuresFile = col.pathOf(manifest.id, FEATURES_FILE);
-  const raw = await readFile(col.pathOf(manifest.id, TARGETS_FILE));
+  const featuresFile = await col.local(manifest.id, FEATURES_FILE);
+  const raw = await readFile(await col.local(manifest.id, TARGETS_FILE));
   const targets = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   const nFeatures = manifest.features.length;
   const groups =

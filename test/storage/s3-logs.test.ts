@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/env.js';
+import { buildApp } from '../../src/http/app.js';
+import { createAppDeps, type OwnedAppDeps } from '../../src/http/app-deps.js';
+import { loggerOptions } from '../../src/lib/logger.js';
+import { REDIS_URL, deleteKeys } from '../helpers/app.js';
+import { s3Url, startS3, type TestS3 } from '../helpers/s3-server.js';
+
+/** AWS credentials never reach a log line: not the store's, not an env dump's, not an error's. */
+describe('an API on s3:// logs no credentials', () => {
+  const lines: string[] = [];
+  const prefix = `test-${randomBytes(5).toString('hex')}`;
+  let s3: TestS3;
+  let dataDir: string;
+  let runtime: OwnedAppDeps;
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  const logger = pino(
+    loggerOptions('debug'),
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    }),
+  );
+
+  beforeAll(async () => {
+    s3 = await startS3();
+    process.env['AWS_ACCESS_KEY_ID'] = s3.credentials.accessKeyId;
+    process.env['AWS_SECRET_ACCESS_KEY'] = s3.credentials.secretAccessKey;
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 's3-logs-'));
+    const config = loadConfig({
+      ...s3.env,
+      NODE_ENV: 'test',
+      REDIS_URL,
+      DATA_DIR: dataDir,
+      QUEUE_PREFIX: prefix,
+      STORAGE_URL: s3Url(s3),
+    });
+    runtime = await createAppDeps(config, logger);
+    app = await buildApp(runtime);
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+    await runtime.close();
+    delete process.env['AWS_ACCESS_KEY_ID'];
+    delete process.env['AWS_SECRET_ACCESS_KEY'];
+    await s3.close();
+    await deleteKeys(`${prefix}:*`);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores through the bucket and keeps the keys out of every line', async () => {
+    const boundary = 'xyz';
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\n\r\na,b,label\n1,2,x\n2,1,y\n1,1,x\n2,2,y\n\r\n--${boundary}--\r\n`;
+    const up = await app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      payload: body,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(up.statusCode).toBe(201);
+    expect((await app.inject({ method: 'GET', url: `/v1/datasets/${up.json().id}` })).statusCode).toBe(200);
+    // Whatever a careless call might log: an env dump, an SDK client's config, an error.
+    logger.info({ env: { ...process.env } }, 'env');
+    logger.info({ client: { credentials: { ...s3.credentials } }, secretAccessKey: 'x' }, 'client');
+    const log = lines.join('');
+    expect(log).toContain('store ready');
+    expect(log).toContain('s3://');
+    expect(log).not.toContain(s3.credentials.secretAccessKey);
+  });
+});
