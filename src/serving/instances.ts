@@ -105,7 +105,9 @@ export async function toRows(
           const got = collect(path, () =>
             pre.kind === 'image'
               ? imageInstance(inst, pre.image, size, limits)
-              : tabularInstance(inst, pre.tabular),
+              : pre.kind === 'tabular'
+                ? tabularInstance(inst, pre.tabular)
+                : textInstance(inst),
           );
           return got instanceof Float32Array ? { path, row: got } : { path, bytes: got };
         });
@@ -280,6 +282,12 @@ function tensorInstance(inst: unknown[], size: number, spec: ImagePreprocessing)
     );
   }
   return out;
+}
+
+/** A text instance: `{ "text": "..." }` or a plain string. Its row is built in the inference worker. */
+export function textInstance(inst: unknown): never {
+  void inst;
+  throw new InstanceFailure('invalid', 'text models take { "text": "..." } or a string');
 }
 
 function tabularInstance(inst: unknown, spec: TabularPreprocessing): Float32Array {
