@@ -63,7 +63,7 @@ export class ModelRegistry {
   private view: View | undefined;
   private pendingStat: Promise<number> | undefined;
 
-  constructor(store: Store) {
+  constructor(readonly store: Store) {
     this.models = store.collection('models');
     this.versions = new ModelVersions(store.root, this.models);
   }

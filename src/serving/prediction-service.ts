@@ -8,10 +8,11 @@ import type { ModelMeta } from '../contracts/model-meta.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { DynamicBatcher } from './batcher.js';
 import { formatRow, type Prediction } from './format.js';
-import { rowSize, toRows, type PredictInput } from './instances.js';
+import { rowSize, toRows, type InstanceRow, type PredictInput } from './instances.js';
+import { encoderDir } from '../base-models/encoder-dir.js';
 import { ServingMetrics, type TensorCount } from './predict-metrics.js';
 import { InferencePool } from './pool.js';
-import type { WorkerBackend, WorkerStats } from './protocol.js';
+import type { TextTarget, WorkerBackend, WorkerStats } from './protocol.js';
 import type { WorkerKind } from './worker-endpoint.js';
 import { tensorMemory } from '../ml/memory.js';
 
@@ -80,7 +81,7 @@ export class PredictionService {
   readonly metrics: ServingMetrics;
   private pool: InferencePool | undefined;
   private poolStarting: Promise<InferencePool> | undefined;
-  private readonly batchers = new Map<string, DynamicBatcher<Float32Array, Float32Array>>();
+  private readonly batchers = new Map<string, DynamicBatcher<InstanceRow, Float32Array>>();
   private closed = false;
 
   constructor(
@@ -197,16 +198,32 @@ export class PredictionService {
     return pool;
   }
 
-  private batcherFor(meta: ModelMeta): DynamicBatcher<Float32Array, Float32Array> {
+  /** How the worker turns a text model's instances into rows (undefined for other models). */
+  private textTarget(meta: ModelMeta): TextTarget | undefined {
+    if (meta.preprocessing.kind !== 'text') return undefined;
+    const text = meta.preprocessing.text;
+    if (text.tokenizer === 'words') {
+      return {
+        tokenizer: 'words',
+        vocabularyPath: this.deps.registry.models.pathOf(meta.id, text.vocabularyFile),
+        maxLength: text.maxLength,
+      };
+    }
+    return { tokenizer: 'sentence-encoder', encoderDir: encoderDir(this.deps.registry.store, text.encoder) };
+  }
+
+  private batcherFor(meta: ModelMeta): DynamicBatcher<InstanceRow, Float32Array> {
     let b = this.batchers.get(meta.id);
     if (b) return b;
     const size = rowSize(meta);
+    const text = this.textTarget(meta);
     const target = {
       modelId: meta.id,
       dir: this.deps.registry.models.pathOf(meta.id),
       shape: meta.inputShape,
+      ...(text ? { text } : {}),
     };
-    b = new DynamicBatcher<Float32Array, Float32Array>({
+    b = new DynamicBatcher<InstanceRow, Float32Array>({
       maxBatch: this.deps.config.PREDICT_MAX_BATCH,
       maxWaitMs: this.deps.config.PREDICT_MAX_WAIT_MS,
       maxInFlight: PIPELINE_DEPTH,
@@ -216,9 +233,10 @@ export class PredictionService {
       },
       run: async (rows) => {
         const pool = await this.start();
-        const input = new Float32Array(rows.length * size);
-        rows.forEach((r, i) => input.set(r, i * size));
-        const { output, cols, forwardMs } = await pool.predict(target, rows.length, input);
+        const texts = text ? rows.map((r) => (typeof r === 'string' ? r : '')) : undefined;
+        const input = new Float32Array(texts ? 0 : rows.length * size);
+        if (!texts) rows.forEach((r, i) => input.set(r as Float32Array, i * size));
+        const { output, cols, forwardMs } = await pool.predict(target, rows.length, input, texts);
         this.metrics.forward.observe(forwardMs / 1000);
         return rows.map((_, i) => output.slice(i * cols, (i + 1) * cols));
       },
