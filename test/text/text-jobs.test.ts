@@ -1,10 +1,38 @@
+import { execFile } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { sentence, textCsv } from '../helpers/text-fixtures.js';
 
+async function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
+  const zip = await yauzl.fromBufferPromise(buf, { lazyEntries: true });
+  const files = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    zip.on('end', resolve);
+    zip.on('entry', (entry: yauzl.Entry) => {
+      zip.openReadStream(entry, (err, stream) => {
+        if (err) return reject(err);
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          files.set(entry.fileName, Buffer.concat(chunks));
+          zip.readEntry();
+        });
+      });
+    });
+    zip.readEntry();
+  });
+  return files;
+}
+
 describe('text jobs', () => {
   let ctx: TestContext;
+  const trained: Record<'transfer' | 'scratch', string> = { transfer: '', scratch: '' };
   let encoderId: string;
   let datasetId: string;
   const api = () => request(ctx.app.server);
@@ -90,6 +118,7 @@ describe('text jobs', () => {
     expect(j.error).toBeUndefined();
     expect(j.state).toBe('completed');
     expect(j.history).toHaveLength(8);
+    trained.transfer = j.modelId;
     const model = (await api().get(`/v1/models/${j.modelId}`)).body;
     expect(model.inputShape).toEqual([512]);
     expect(model.preprocessing).toMatchObject({
@@ -126,6 +155,7 @@ describe('text jobs', () => {
     expect(job.status, JSON.stringify(job.body)).toBe(202);
     const j = await done(job.body.id);
     expect(j.error).toBeUndefined();
+    trained.scratch = j.modelId;
     const model = (await api().get(`/v1/models/${j.modelId}`)).body;
     expect(model.preprocessing).toMatchObject({
       kind: 'text',
@@ -137,4 +167,48 @@ describe('text jobs', () => {
     expect(predicted.status, JSON.stringify(predicted.body)).toBe(200);
     expect(predicted.body.predictions.map((p: { label: string }) => p.label)).toEqual(['sports', 'cooking']);
   }, 180_000);
+
+  it.each(['transfer', 'scratch'] as const)(
+    'downloads the %s model as a zip whose predict.mjs reproduces the predictions outside the service',
+    async (which) => {
+      const id = trained[which];
+      expect(id).not.toBe('');
+      const res = await ctx.app.inject({ url: `/v1/models/${id}/download` });
+      expect(res.statusCode).toBe(200);
+      const files = await unzip(res.rawPayload);
+      expect([...files.keys()]).toEqual(
+        expect.arrayContaining(['model.json', 'metadata.json', 'README.md', 'predict.mjs']),
+      );
+      if (which === 'scratch') expect(files.has('vocab.json')).toBe(true);
+      const readme = files.get('README.md')!.toString();
+      expect(readme).toMatch(
+        which === 'transfer' ? /@energetic-ai\/model-embeddings-en@0\.2\.0/ : /vocab\.json/,
+      );
+
+      // Unpacked inside the repository so the script resolves TF.js and the encoder packages.
+      const dir = path.resolve('.tmp', `download-${id}`);
+      await mkdir(dir, { recursive: true });
+      try {
+        for (const [name, content] of files) await writeFile(path.join(dir, name), content);
+        const texts = [sentence('sports', 50), sentence('cooking', 51), 'the ball went in'];
+        const { stdout } = await promisify(execFile)('node', ['predict.mjs', ...texts], {
+          cwd: dir,
+          timeout: 120_000,
+        });
+        const outside = stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { label: string; scores: number[] });
+        const served = await api().post(`/v1/models/${id}/predict`).send({ instances: texts, topK: 2 });
+        expect(served.status).toBe(200);
+        served.body.predictions.forEach((p: { label: string; score: number }, i: number) => {
+          expect(outside[i]!.label).toBe(p.label);
+          expect(Math.max(...outside[i]!.scores)).toBeCloseTo(p.score, 4);
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
 });
