@@ -130,7 +130,10 @@ export interface TextDatasetManifest extends ManifestCommon {
   /** CSV and JSONL: the column (key) the texts and labels came from. */
   textColumn: string | null;
   labelColumn: string | null;
-  /** Lengths of the texts: characters, words, and SentencePiece tokens of the USE lite vocabulary. */
+  /**
+   * Lengths of the texts: characters, words, and SentencePiece tokens of the USE lite vocabulary
+   * (counted up to 129: more than the 128 the encoder reads).
+   */
   exampleShape: { characters: SizeStats; words: SizeStats; tokens: SizeStats };
 }
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { useLiteDir } from '../../src/base-models/use-lite.js';
 import { selectBackend } from '../../src/ml/backend.js';
-import { countTokens, loadSentenceEncoder, tokenizerFor } from '../../src/ml/sentence-encoder.js';
+import { countTokens, encoderIds, loadSentenceEncoder, tokenizerFor } from '../../src/ml/sentence-encoder.js';
 import { buildVocabulary, vocabularyIndex, wordIds, words } from '../../src/lib/word-tokens.js';
 
 describe('USE lite sentence encoder', () => {
@@ -31,9 +31,13 @@ describe('USE lite sentence encoder', () => {
     expect(tf.getBackend()).toBe('wasm');
   });
 
-  it('counts SentencePiece tokens with the packaged vocabulary', async () => {
+  it('counts SentencePiece tokens with the packaged vocabulary, reading only what the encoder reads', async () => {
     const tok = await tokenizerFor(useLiteDir());
     expect(countTokens(tok, 'hello world')).toBe(3);
+    const long = Array.from({ length: 300 }, (_, i) => `Word${i}, unbelievably-long  text\n`).join(' ');
+    // The first 128 tokens of the cut text are exactly those of the whole text.
+    expect(encoderIds(tok, long)).toEqual(tok.encode(long).slice(0, 128));
+    expect(countTokens(tok, long)).toBe(129);
   });
 
   it('builds word ids over a vocabulary learned from texts', () => {
