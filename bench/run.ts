@@ -4,7 +4,8 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                       # everything (several minutes on 2 cores)
- *   BENCH_ONLY=predict npm run bench    # one section: wasm | transfer | backbone | predict
+ *   BENCH_ONLY=predict npm run bench    # one section: wasm | transfer | backbone | predict | text
+ *   npm run bench:text                  # the text sections only, rewriting only those in BENCHMARKS.md
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -14,9 +15,10 @@ import { benchRealBackbone } from './real-backbone.js';
 import { machineLine, sectionToMarkdown, type BenchSection } from './report.js';
 import { benchTransferMnist } from './transfer-mnist.js';
 import { benchWasmTraining } from './wasm-training.js';
+import { benchText, textSections } from './text.js';
 
 const only = new Set(
-  (process.env['BENCH_ONLY'] ?? 'wasm,transfer,backbone,predict').split(',').map((s) => s.trim()),
+  (process.env['BENCH_ONLY'] ?? 'wasm,transfer,backbone,predict,text').split(',').map((s) => s.trim()),
 );
 const log = (line: string): void => console.log(`  ${line}`);
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -193,6 +195,10 @@ if (only.has('backbone')) {
 if (only.has('predict')) {
   console.log('prediction serving ...');
   sections.push(await predictSection());
+}
+if (only.has('text')) {
+  console.log('text: transfer from USE lite vs from scratch, encoding and predict throughput ...');
+  sections.push(...textSections(await benchText(log)));
 }
 
 const doc = [
