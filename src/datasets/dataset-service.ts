@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -238,6 +238,7 @@ export class DatasetService {
       }
       this.indexes.delete(id);
       await datasets.remove(id);
+      await removeEmbeddingCache(this.deps.store, id);
     });
   }
 
@@ -289,6 +290,15 @@ export class DatasetService {
       offset: q.offset,
     };
   }
+}
+
+/** Text datasets: the sentence-encoder embeddings jobs stored for it (see text-modality.ts). */
+async function removeEmbeddingCache(store: Store, id: string): Promise<void> {
+  const dir = path.join(store.root, '.cache', 'embeddings');
+  const files = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    files.filter((f) => f.startsWith(`${id}-`)).map((f) => rm(path.join(dir, f), { force: true })),
+  );
 }
 
 async function stageFile(stream: Readable, dest: string, filename: string): Promise<UploadedFile> {

@@ -72,7 +72,6 @@ export async function resolveJob(store: Store, spec: JobSpec, cache?: SummaryCac
     inputShape = [manifest.features.length];
   }
   const textErrors = checkTextJob(spec, manifest, base);
-  if (textErrors.length > 0) return { ok: false, errors: textErrors };
 
   const dataset: DatasetDescription = {
     kind: manifest.kind,
@@ -94,7 +93,10 @@ export async function resolveJob(store: Store, spec: JobSpec, cache?: SummaryCac
   const problems = base?.encoder
     ? validateSpecAgainst(headOnly(effective), undefined, dataset)
     : validateSpecAgainst(effective, baseForCheck, dataset);
-  if (problems.length > 0) return { ok: false, errors: problems };
+  if (textErrors.length > 0 || problems.length > 0) {
+    const seen = new Set(textErrors.map((e) => e.path));
+    return { ok: false, errors: [...textErrors, ...problems.filter((e) => !seen.has(e.path))] };
+  }
   const context: JobContext = { spec: effective, manifest, dataset };
   if (base) context.base = base;
   if (image) context.image = image;

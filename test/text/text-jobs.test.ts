@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
@@ -119,6 +119,14 @@ describe('text jobs', () => {
     expect(j.state).toBe('completed');
     expect(j.history).toHaveLength(8);
     trained.transfer = j.modelId;
+    // The embeddings are stored once per dataset and encoder: a second job reuses them.
+    const cache = path.join(ctx.dataDir, '.cache', 'embeddings', `${datasetId}-${encoderId}.f32`);
+    expect((await stat(cache)).size).toBe(16 * 512 * 4);
+    const again = await api()
+      .post('/v1/jobs')
+      .send({ datasetId, base: { baseModelId: encoderId }, fit: { epochs: 2, batchSize: 8 }, seed: 3 });
+    expect(again.status).toBe(202);
+    expect((await done(again.body.id)).state).toBe('completed');
     const model = (await api().get(`/v1/models/${j.modelId}`)).body;
     expect(model.inputShape).toEqual([512]);
     expect(model.preprocessing).toMatchObject({

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../../lib/errors.js';
 import { stratifiedSplit } from '../../lib/seeded-split.js';
@@ -65,6 +65,25 @@ export const textModality: Modality = {
   },
 };
 
+/** Embeddings cached by an earlier job, when they are all there. */
+async function readEmbeddings(file: string, floats: number): Promise<Float32Array | undefined> {
+  const buf = await readFile(file).catch(() => undefined);
+  if (!buf || buf.byteLength !== floats * 4) return undefined;
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+/** Written beside and renamed into place, so a reader never sees half a file. */
+async function writeEmbeddings(file: string, data: Float32Array): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    await rename(tmp, file);
+  } catch {
+    // A cache: the job goes on without it.
+  }
+}
+
 class KeyedSource extends MemorySource implements DatasetExampleSource {
   constructor(
     features: Float32Array,
@@ -114,19 +133,31 @@ async function openText(
   let preprocessing: OpenedTrainingData['preprocessing'];
   const files: Record<string, string> = {};
   if (spec.tokenizer === 'sentence-encoder') {
-    // Every text is encoded once, here; the epochs then train on the embeddings.
-    const encoder = await loadSentenceEncoder(spec.encoderDir);
-    const needed = [...new Set([...train, ...validation, ...test])];
-    let embeddings: Float32Array;
-    try {
-      embeddings = await encoder.encode(
-        needed.map((i) => index.texts[i] as string),
-        (done) => opts.onPrepare?.(done, needed.length),
-      );
-    } finally {
-      encoder.dispose();
+    // Every text is encoded once per dataset and encoder, here; the epochs (and later jobs on
+    // the same pair) then train on the stored embeddings.
+    const needed = all;
+    const dim = spec.encoder.dimension;
+    const cacheFile = path.join(
+      store.root,
+      '.cache',
+      'embeddings',
+      `${manifest.id}-${spec.encoder.baseModelId}.f32`,
+    );
+    let embeddings = await readEmbeddings(cacheFile, needed.length * dim);
+    if (embeddings) {
+      opts.onPrepare?.(needed.length, needed.length);
+    } else {
+      const encoder = await loadSentenceEncoder(spec.encoderDir);
+      try {
+        embeddings = await encoder.encode(
+          needed.map((i) => index.texts[i] as string),
+          (done) => opts.onPrepare?.(done, needed.length),
+        );
+      } finally {
+        encoder.dispose();
+      }
+      await writeEmbeddings(cacheFile, embeddings);
     }
-    const dim = encoder.dimension;
     const at = new Map(needed.map((i, k) => [i, k]));
     rows = async (ids) => {
       const out = new Float32Array(ids.length * dim);
