@@ -25,7 +25,7 @@ module.exports = {
       severity: 'error',
       comment: 'Only src/ml/ imports TensorFlow.js; everything else goes through it.',
       from: { path: '^src/', pathNot: '^src/ml/' },
-      to: { path: '(^|/)node_modules/@tensorflow/' },
+      to: { path: '(^|/)node_modules/@tensorflow(-models)?/' },
     },
     {
       name: 'redis-only-in-queue',

@@ -4,7 +4,8 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                       # everything (several minutes on 2 cores)
- *   BENCH_ONLY=predict npm run bench    # some sections: wasm | transfer | backbone | predict | storage
+ *   BENCH_ONLY=predict npm run bench    # some sections: wasm | transfer | backbone | predict | storage | text
+ *   npm run bench:text                  # the text sections only, rewriting only those in BENCHMARKS.md
  *
  * With BENCH_ONLY, only those sections of BENCHMARKS.md are replaced (or appended); the others
  * keep the numbers of their last run.
@@ -18,9 +19,12 @@ import { benchStorage } from './storage.js';
 import { machineLine, sectionToMarkdown, type BenchSection } from './report.js';
 import { benchTransferMnist } from './transfer-mnist.js';
 import { benchWasmTraining } from './wasm-training.js';
+import { benchText, textSections } from './text.js';
 
 const only = new Set(
-  (process.env['BENCH_ONLY'] ?? 'wasm,transfer,backbone,predict,storage').split(',').map((s) => s.trim()),
+  (process.env['BENCH_ONLY'] ?? 'wasm,transfer,backbone,predict,storage,text')
+    .split(',')
+    .map((s) => s.trim()),
 );
 const log = (line: string): void => console.log(`  ${line}`);
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -236,6 +240,10 @@ if (only.has('predict')) {
 if (only.has('storage')) {
   console.log('object storage: file:// vs s3:// ...');
   sections.push(await storageSection());
+}
+if (only.has('text')) {
+  console.log('text: transfer from USE lite vs from scratch, encoding and predict throughput ...');
+  sections.push(...textSections(await benchText(log)));
 }
 
 /** Replaces the `## title` blocks of the sections that ran; appends new ones. */

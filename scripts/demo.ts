@@ -9,7 +9,9 @@
  *      head; and, for comparison, the same network trained from scratch on the same images for
  *      the same epochs;
  *   6. asks /predict for held-out digits (never trained on) and scores every model;
- *   7. prints a table and what it shows (one draw can be luck, so the verdict needs all draws).
+ *   7. prints a table and what it shows (one draw can be luck, so the verdict needs all draws);
+ *   8. text: real mails (SpamAssassin) as a CSV, USE lite from the catalog, a head on its
+ *      embeddings vs an embedding model from scratch, scored on held-out mails (DEMO_TEXT=0 skips).
  *
  *   npm run demo                      (service on http://127.0.0.1:3000)
  *   DEMO_URL=http://host:3000 DEMO_API_KEY=... DEMO_PER_CLASS=5 npm run demo
@@ -19,6 +21,7 @@ import { z } from 'zod';
 import { ApiClient, DemoError, type EpochEntry, type JobView } from './demo/client.js';
 import { available, classZip, heldOutImages, trainingImages, type LabelledImage } from './demo/digits.js';
 import { compare, conclusion, formatTable, type Comparison, type DemoRow } from './demo/report.js';
+import { runTextDemo, type TextDemoResult } from './demo/text.js';
 
 export { DemoError } from './demo/client.js';
 export type { Comparison, DemoRow } from './demo/report.js';
@@ -60,6 +63,9 @@ export const demoOptionsSchema = z.object({
   heldOutPerClass: z.number().int().min(1).default(100),
   seed: z.number().int().min(0).max(2_147_483_647).default(1),
   jobTimeoutMs: z.number().int().min(1_000).default(600_000),
+  /** The text part: mails per class to train on (0 skips it) and held out. */
+  textPerClass: z.number().int().min(0).default(50),
+  textHeldOutPerClass: z.number().int().min(1).default(50),
 });
 /** The environment variable behind each option, for the CLI and for error messages. */
 const ENV_NAMES: Record<string, string> = {
@@ -73,6 +79,8 @@ const ENV_NAMES: Record<string, string> = {
   heldOutPerClass: 'DEMO_HELD_OUT_PER_CLASS',
   seed: 'DEMO_SEED',
   jobTimeoutMs: 'DEMO_JOB_TIMEOUT_S',
+  textPerClass: 'DEMO_TEXT',
+  textHeldOutPerClass: 'DEMO_TEXT_HELD_OUT',
 };
 export type DemoOptions = z.input<typeof demoOptionsSchema> & { log?: (line: string) => void };
 
@@ -87,6 +95,8 @@ export interface DemoResult {
   transferBases: Array<{ modelId?: string; baseModelId?: string } | null>;
   table: string;
   conclusion: string;
+  /** The text part (absent with textPerClass 0). */
+  text?: TextDemoResult;
   totalMs: number;
 }
 
@@ -249,6 +259,22 @@ export async function runDemo(input: DemoOptions = {}): Promise<DemoResult> {
     log(`  lineage of ${meta.id}: base ${JSON.stringify(meta.lineage.base ?? null)}`);
   }
 
+  let textPart: TextDemoResult | undefined;
+  if (o.textPerClass > 0) {
+    log('');
+    textPart = await runTextDemo(
+      api,
+      {
+        perClass: o.textPerClass,
+        heldOutPerClass: o.textHeldOutPerClass,
+        epochs: o.epochs,
+        seed: o.seed,
+        jobTimeoutMs: o.jobTimeoutMs,
+      },
+      log,
+    );
+  }
+
   const comparison = compare(rows);
   const table = formatTable(rows, comparison);
   const text = conclusion(comparison);
@@ -267,6 +293,7 @@ export async function runDemo(input: DemoOptions = {}): Promise<DemoResult> {
     transferBases,
     table,
     conclusion: text,
+    ...(textPart ? { text: textPart } : {}),
     totalMs,
   };
 }
@@ -341,6 +368,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): DemoOptions {
   if (env['DEMO_URL']) out.baseUrl = env['DEMO_URL'];
   if (env['DEMO_API_KEY']) out.apiKey = env['DEMO_API_KEY'];
   for (const key of [
+    'textPerClass',
+    'textHeldOutPerClass',
     'sourcePerClass',
     'sourceEpochs',
     'perClass',

@@ -10,7 +10,8 @@ export interface BaseModelMeta {
     | { kind: 'upload'; files: string[] }
     | { kind: 'url'; url: string }
     | { kind: 'catalog'; catalog: string; url: string | null };
-  format: 'layers-model';
+  /** `graph-model`: a frozen TF.js GraphModel (a sentence encoder); it is used whole, never cut or trained. */
+  format: 'layers-model' | 'graph-model';
   generatedBy: string | null;
   convertedBy: string | null;
   /** Shapes without the batch dimension; null where any size is accepted. */
@@ -30,6 +31,19 @@ export interface BaseModelMeta {
   preprocessing: { kind: 'image'; image: ImagePreprocessing } | null;
   /** A sensible `cutAt` (catalog entries), else null. */
   recommendedCutAt: string | null;
+  /** Sentence encoders only: what it takes and gives. */
+  encoder?: EncoderInfo;
+}
+
+export interface EncoderInfo {
+  kind: 'sentence-encoder';
+  /** Length of one embedding. */
+  dimension: number;
+  /** SentencePiece tokens read per text; the rest is cut. */
+  maxTokens: number;
+  vocabularySize: number;
+  /** The npm package shipping the same files, when it came from one. */
+  package: { name: string; version: string } | null;
 }
 
 /** `base-models/<id>/layers.json`, computed at registration (loading a MobileNet per request is slow). */

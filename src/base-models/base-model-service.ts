@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
@@ -12,9 +12,14 @@ import {
   DEFAULT_CATALOG_BASE_URL,
   catalogEntries,
   catalogUrl,
+  encoderCatalogEntries,
   findCatalogEntry,
+  findEncoderCatalogEntry,
   type CatalogEntry,
+  type EncoderCatalogEntry,
 } from './catalog.js';
+import { ENCODER_VOCAB_FILE, inspectSentenceEncoder } from '../ml/sentence-encoder.js';
+import { USE_LITE_PACKAGE, useLiteDir, useLiteVersion } from './use-lite.js';
 import { inspectModelDir } from '../ml/inspect-model-dir.js';
 import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './base-model-meta.js';
 import { DirectorySource, type ModelSource } from './model-source.js';
@@ -73,13 +78,16 @@ export interface RegisterOptions {
 export interface CatalogListing {
   name: string;
   description: string;
+  /** `sentence-encoder`: a frozen GraphModel for text; `layers-model`: an image model to cut. */
+  kind: 'layers-model' | 'sentence-encoder';
   /** Where the files are fetched from (the mirror when configured); null for packaged entries. */
   url: string | null;
   offline: boolean;
+  /** One example without the batch dimension; a sentence encoder takes texts (empty). */
   inputShape: number[];
-  preprocessing: ImagePreprocessing;
-  recommendedCutAt: string;
-  recommendedFineTuneFrom: string;
+  preprocessing: ImagePreprocessing | null;
+  recommendedCutAt: string | null;
+  recommendedFineTuneFrom: string | null;
   license: string;
   trainedOn: string;
 }
@@ -89,7 +97,15 @@ export interface LayerListing {
   params: { total: number; trainable: number; nonTrainable: number };
   recommendedCutAt: string | null;
   layers: LayerInfo[];
+  /** Sentence encoders: used whole and frozen, never cut or fine-tuned. */
+  frozenFeatureExtractor?: boolean;
+  note?: string;
 }
+
+/** What the layers view and the job checks say about a sentence encoder base. */
+export const ENCODER_NOTE =
+  'frozen feature extractor: a TF.js GraphModel (sentence encoder) used whole; it has no Keras layers to ' +
+  'cut at or unfreeze, so jobs on it train a head on its embeddings (cutAt and fineTune do not apply)';
 
 const UPLOAD_FIELDS = ['name', 'preprocessing'];
 const nameSchema = z.string().trim().min(1).max(200);
@@ -359,24 +375,43 @@ export class BaseModelService {
   }
 
   catalog(): CatalogListing[] {
-    return catalogEntries().map((e) => ({
+    const encoders: CatalogListing[] = encoderCatalogEntries().map((e) => ({
       name: e.name,
       description: e.description,
-      url: e.path ? displayUrl(catalogUrl(e, this.catalogBaseUrl()) as URL) : null,
-      offline: e.packaged !== undefined,
-      inputShape: e.inputShape,
-      preprocessing: e.preprocessing,
-      recommendedCutAt: e.recommendedCutAt,
-      recommendedFineTuneFrom: e.recommendedFineTuneFrom,
+      kind: 'sentence-encoder',
+      url: null,
+      offline: true,
+      inputShape: [],
+      preprocessing: null,
+      recommendedCutAt: null,
+      recommendedFineTuneFrom: null,
       license: e.license,
       trainedOn: e.trainedOn,
     }));
+    return [
+      ...catalogEntries().map((e): CatalogListing => ({
+        name: e.name,
+        description: e.description,
+        kind: 'layers-model',
+        url: e.path ? displayUrl(catalogUrl(e, this.catalogBaseUrl()) as URL) : null,
+        offline: e.packaged !== undefined,
+        inputShape: e.inputShape,
+        preprocessing: e.preprocessing,
+        recommendedCutAt: e.recommendedCutAt,
+        recommendedFineTuneFrom: e.recommendedFineTuneFrom,
+        license: e.license,
+        trainedOn: e.trainedOn,
+      })),
+      ...encoders,
+    ];
   }
 
   async registerCatalog(input: { catalog: string; name?: string | undefined }): Promise<BaseModelMeta> {
+    const encoder = findEncoderCatalogEntry(input.catalog);
+    if (encoder) return this.registerEncoder(encoder, input.name);
     const entry = findCatalogEntry(input.catalog);
     if (!entry) {
-      const valid = catalogEntries().map((e) => e.name);
+      const valid = [...catalogEntries(), ...encoderCatalogEntries()].map((e) => e.name);
       throw new ValidationError(
         `unknown catalog model '${input.catalog}'; valid names: ${valid.join(', ')}`,
         {
@@ -399,6 +434,84 @@ export class BaseModelService {
     const allowPrivate =
       this.deps.config.CATALOG_MIRROR_URL !== undefined || this.deps.config.ALLOW_PRIVATE_URLS;
     return this.register(new UrlSource(url, this.fetchOptions('body.catalog', allowPrivate)), prov);
+  }
+
+  /**
+   * A packaged sentence encoder: its files are copied as they are (model.json, shards,
+   * vocab.json), loaded once to prove they work and to measure the embedding, and described as
+   * one frozen layer.
+   */
+  private async registerEncoder(
+    entry: EncoderCatalogEntry,
+    name: string | undefined,
+  ): Promise<BaseModelMeta> {
+    const id = newId('baseModel');
+    await this.deps.backend();
+    const src = useLiteDir();
+    const meta = await this.collection.create(id, async (dir) => {
+      const json = JSON.parse(await readFile(path.join(src, 'model.json'), 'utf8')) as {
+        weightsManifest: Array<{ paths: string[] }>;
+      };
+      const files = ['model.json', ...json.weightsManifest.flatMap((g) => g.paths), ENCODER_VOCAB_FILE];
+      let sizeBytes = 0;
+      for (const f of files) {
+        await copyFile(path.join(src, f), path.join(dir, f));
+        sizeBytes += (await stat(path.join(dir, f))).size;
+      }
+      const summary = await inspectSentenceEncoder(dir);
+      const output: Dim[] = [null, summary.dimension];
+      const layers: LayersFile = {
+        layers: [
+          {
+            index: 0,
+            name: 'sentence_encoder',
+            className: 'GraphModel (frozen feature extractor)',
+            outputShape: output,
+            params: summary.params,
+            trainable: false,
+            inbound: [],
+          },
+        ],
+      };
+      const m: BaseModelMeta = {
+        id,
+        name: name ?? entry.name,
+        createdAt: new Date().toISOString(),
+        source: { kind: 'catalog', catalog: entry.name, url: null },
+        format: 'graph-model',
+        generatedBy: null,
+        convertedBy: null,
+        inputShape: [],
+        outputShape: [summary.dimension],
+        inputs: summary.inputs.map((i) => ({
+          name: i.name,
+          shape: (i.shape ?? []).slice(1).map((d) => (d < 0 ? null : d)),
+        })),
+        outputs: [{ name: summary.outputs[0]?.name ?? 'output', shape: [summary.dimension] }],
+        layerCount: 1,
+        params: { total: summary.params, trainable: 0, nonTrainable: summary.params },
+        sizeBytes,
+        files,
+        quantization: [],
+        preprocessing: null,
+        recommendedCutAt: null,
+        encoder: {
+          kind: 'sentence-encoder',
+          dimension: summary.dimension,
+          maxTokens: entry.maxTokens,
+          vocabularySize: summary.vocabularySize,
+          package: { name: USE_LITE_PACKAGE, version: useLiteVersion() },
+        },
+      };
+      await writeFile(path.join(dir, LAYERS_FILE), JSON.stringify(layers));
+      await writeFile(path.join(dir, META_FILE), JSON.stringify(m, null, 2));
+      return m;
+    });
+    this.deps.logger?.info(
+      { baseModelId: id, source: 'catalog', encoder: entry.name },
+      'sentence encoder registered',
+    );
+    return meta;
   }
 
   private async registerPackaged(entry: CatalogEntry, prov: Provenance): Promise<BaseModelMeta> {
@@ -428,7 +541,17 @@ export class BaseModelService {
   async layers(id: string): Promise<LayerListing> {
     const meta = await this.get(id);
     const { layers } = await this.collection.readJson<LayersFile>(id, LAYERS_FILE);
-    return { id, params: meta.params, recommendedCutAt: meta.recommendedCutAt, layers };
+    const listing: LayerListing = {
+      id,
+      params: meta.params,
+      recommendedCutAt: meta.recommendedCutAt,
+      layers,
+    };
+    if (meta.encoder) {
+      listing.frozenFeatureExtractor = true;
+      listing.note = ENCODER_NOTE;
+    }
+    return listing;
   }
 
   async remove(id: string): Promise<void> {

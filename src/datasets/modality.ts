@@ -1,11 +1,13 @@
 import type { DataKind } from '../contracts/task.js';
-import type { ImagePreprocessing, Preprocessing } from '../contracts/preprocessing.js';
+import type { ImagePreprocessing, Preprocessing, SentenceEncoderRef } from '../contracts/preprocessing.js';
 import type { Task } from '../contracts/task.js';
 import type { ArchiveLimits } from '../lib/zip-archive.js';
 import type { ExampleSource, TrainingData } from '../ml/example-source.js';
 import type { Store } from '../storage/store.js';
 import type { DatasetManifest } from './dataset-manifest.js';
-import type { UploadKind } from './upload-sniff.js';
+import type { UploadKind, UploadProbe } from './upload-sniff.js';
+
+export type { UploadProbe };
 
 /**
  * The seam between what every dataset shares (upload, staging, manifest, listing) and what
@@ -25,8 +27,10 @@ export interface UploadedFile {
 
 export interface DatasetFields {
   name?: string;
-  /** CSV only; default `label`. */
+  /** CSV and JSONL; default `label`. */
   labelColumn?: string;
+  /** Text CSV and JSONL; default `text`. Naming it makes a CSV a text dataset. */
+  textColumn?: string;
   /** CSV only; inferred from the label values when not given. Image datasets are classification. */
   task?: Task;
 }
@@ -54,7 +58,15 @@ export interface OpenTrainingDataOptions {
   seed: number;
   /** Image decodes in flight per batch (default 4). */
   concurrency?: number;
+  /** Required for text datasets: through a sentence encoder, or as word ids (from scratch). */
+  text?: TextInputOptions;
+  /** Progress of work done once before training (encoding texts): examples done of total. */
+  onPrepare?: (done: number, total: number) => void;
 }
+
+export type TextInputOptions =
+  | { tokenizer: 'sentence-encoder'; encoderDir: string; encoder: SentenceEncoderRef }
+  | { tokenizer: 'words'; maxVocabulary: number; maxLength: number };
 
 export interface DatasetTrainingData extends TrainingData {
   train: DatasetExampleSource;
@@ -67,17 +79,24 @@ export interface OpenedTrainingData {
   data: DatasetTrainingData;
   preprocessing: Preprocessing;
   manifest: DatasetManifest;
+  /** Files the trained model needs beside it (name -> content), e.g. a learned vocabulary. */
+  files?: Record<string, string>;
 }
 
 export interface Modality {
   readonly kind: DataKind;
-  /** The sniffed upload kind this modality ingests. */
-  readonly upload: UploadKind;
+  /** The sniffed upload kinds this modality may ingest. */
+  readonly uploads: readonly UploadKind[];
+  /**
+   * Whether this upload is one of this modality's (several take CSVs or zips); asked in the
+   * order of ./modalities.ts, the first that accepts ingests it.
+   */
+  accepts(probe: UploadProbe, fields: DatasetFields): boolean;
   /** Builds the dataset in `dir` (a staging folder) and returns its manifest, already written. */
   ingest(
     upload: UploadedFile,
     dir: string,
-    ctx: { common: ManifestCommon; fields: DatasetFields; limits: ArchiveLimits },
+    ctx: { common: ManifestCommon; fields: DatasetFields; limits: ArchiveLimits; probe: UploadProbe },
   ): Promise<DatasetManifest>;
   openTrainingData(
     store: Store,

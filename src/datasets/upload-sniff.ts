@@ -1,5 +1,7 @@
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { hasZipSignature } from '../lib/zip-archive.js';
+import { hasZipSignature, ZipArchive, type ArchiveLimits } from '../lib/zip-archive.js';
+import { csvRecords } from './labels-csv.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../lib/errors.js';
 
 /**
@@ -8,7 +10,16 @@ import { UnsupportedMediaTypeError, ValidationError } from '../lib/errors.js';
  * Anything else is refused with a 415 that says what the file looks like.
  */
 
-export type UploadKind = 'zip' | 'csv';
+export type UploadKind = 'zip' | 'csv' | 'jsonl';
+
+/** What the upload looks like, for modalities to decide whether it is theirs. */
+export interface UploadProbe {
+  kind: UploadKind;
+  /** CSV: the header's column names. */
+  csvHeader?: string[];
+  /** Zip: the archive's file paths. */
+  zipPaths?: string[];
+}
 
 const SIGNATURES: Array<{ name: string; test: (b: Buffer) => boolean }> = [
   {
@@ -35,7 +46,8 @@ const SIGNATURES: Array<{ name: string; test: (b: Buffer) => boolean }> = [
 ];
 
 const EXPECTED =
-  'upload a zip of images (one folder per class, or with a labels.csv) or a CSV of numeric features';
+  'upload a zip of images (one folder per class, or with a labels.csv) or of .txt files (one folder per class), ' +
+  'a CSV of numeric features or with a text column, or JSONL of {"text", "label"} objects';
 
 export async function sniffUpload(file: string, filename: string): Promise<UploadKind> {
   const head = Buffer.alloc(4096);
@@ -65,11 +77,44 @@ export async function sniffUpload(file: string, filename: string): Promise<Uploa
       `the uploaded file is neither a zip archive nor a text CSV; ${EXPECTED}`,
     );
   }
-  const trimmed = b.toString('utf8').trimStart();
-  if (/\.(json|xml|html?|ya?ml)$/.test(lower) || trimmed.startsWith('{') || trimmed.startsWith('<')) {
+  const trimmed = b
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (/\.(jsonl|ndjson)$/.test(lower) || (trimmed.startsWith('{') && !/\.(xml|html?|ya?ml)$/.test(lower))) {
+    return 'jsonl';
+  }
+  if (/\.(json|xml|html?|ya?ml)$/.test(lower) || trimmed.startsWith('[') || trimmed.startsWith('<')) {
     throw new UnsupportedMediaTypeError(`'${filename}' looks like JSON, XML or HTML, not CSV; ${EXPECTED}`);
   }
   return 'csv';
+}
+
+/** The upload's kind plus what modalities need to choose among themselves (CSV header, zip paths). */
+export async function probeUpload(
+  upload: { path: string; filename: string },
+  limits: ArchiveLimits,
+): Promise<UploadProbe> {
+  const kind = await sniffUpload(upload.path, upload.filename);
+  if (kind === 'csv') {
+    try {
+      for await (const { record } of csvRecords(createReadStream(upload.path, { end: 65_535 }))) {
+        return { kind, csvHeader: record };
+      }
+    } catch {
+      // Not parseable as CSV: the ingest that follows reports why, with the line.
+    }
+    return { kind };
+  }
+  if (kind === 'zip') {
+    const archive = await ZipArchive.open(upload.path, limits);
+    try {
+      return { kind, zipPaths: archive.entries.map((e) => e.path) };
+    } finally {
+      archive.close();
+    }
+  }
+  return { kind };
 }
 
 /** No NUL bytes and valid UTF-8 (a multi-byte character cut at the end of the sample is fine). */

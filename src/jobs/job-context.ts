@@ -6,7 +6,8 @@ import type { Store } from '../storage/store.js';
 import type { BaseTopology, DatasetDescription } from '../contracts/model-topology.js';
 import { resolveImageInput } from '../ml/layer-refs.js';
 import { validateSpecAgainst } from './spec-check.js';
-import type { JobSpec } from '../contracts/job-spec.js';
+import { TEXT_MAX_VOCABULARY, TEXT_MAX_WORDS, type JobSpec } from '../contracts/job-spec.js';
+import type { TextInputOptions } from '../datasets/modality.js';
 
 /**
  * Everything a job needs to know before training, resolved the same way by the API (to answer
@@ -19,6 +20,8 @@ export interface JobContext {
   manifest: DatasetManifest;
   base?: StoredBase;
   image?: ImagePreprocessing;
+  /** Text datasets: through the base's sentence encoder, or word ids for an architecture. */
+  text?: TextInputOptions;
   dataset: DatasetDescription;
 }
 
@@ -61,9 +64,14 @@ export async function resolveJob(store: Store, spec: JobSpec, cache?: SummaryCac
       seen.channels.median >= 3 ? 3 : 1,
     ]);
     inputShape = [image.size[0], image.size[1], image.channels];
+  } else if (manifest.kind === 'text') {
+    inputShape = base?.encoder
+      ? [base.encoder.dimension]
+      : [Math.max(1, Math.min(TEXT_MAX_WORDS, manifest.exampleShape.words.max))];
   } else {
     inputShape = [manifest.features.length];
   }
+  const textErrors = checkTextJob(spec, manifest, base);
 
   const dataset: DatasetDescription = {
     kind: manifest.kind,
@@ -81,10 +89,91 @@ export async function resolveJob(store: Store, spec: JobSpec, cache?: SummaryCac
     })),
     inputShape: [null, ...base.inputShape],
   };
-  const problems = validateSpecAgainst(effective, baseForCheck, dataset);
-  if (problems.length > 0) return { ok: false, errors: problems };
+  // A sentence encoder is used whole: the checks see its embedding as the model's input.
+  const problems = base?.encoder
+    ? validateSpecAgainst(headOnly(effective), undefined, dataset)
+    : validateSpecAgainst(effective, baseForCheck, dataset);
+  if (textErrors.length > 0 || problems.length > 0) {
+    const seen = new Set(textErrors.map((e) => e.path));
+    return { ok: false, errors: [...textErrors, ...problems.filter((e) => !seen.has(e.path))] };
+  }
   const context: JobContext = { spec: effective, manifest, dataset };
   if (base) context.base = base;
   if (image) context.image = image;
+  if (manifest.kind === 'text') {
+    context.text =
+      base?.encoder && 'baseModelId' in base.ref
+        ? {
+            tokenizer: 'sentence-encoder',
+            encoderDir: base.dir,
+            encoder: {
+              baseModelId: base.ref.baseModelId,
+              catalog: base.catalog ?? null,
+              package: base.encoder.package,
+              dimension: base.encoder.dimension,
+              maxTokens: base.encoder.maxTokens,
+            },
+          }
+        : { tokenizer: 'words', maxVocabulary: TEXT_MAX_VOCABULARY, maxLength: inputShape[0] as number };
+  }
   return { ok: true, context };
+}
+
+/** The spec the trainer runs for a sentence-encoder job: the head over precomputed embeddings. */
+export function headOnly(spec: JobSpec): JobSpec {
+  const { base: _base, cutAt: _cutAt, freeze: _freeze, fineTune: _fineTune, ...rest } = spec;
+  return rest;
+}
+
+/** What a text dataset or a sentence encoder base asks of a spec, beyond the generic checks. */
+function checkTextJob(spec: JobSpec, manifest: DatasetManifest, base: StoredBase | undefined): FieldError[] {
+  const errors: FieldError[] = [];
+  const err = (path: string, message: string) => errors.push({ path, message });
+  const encoder = base?.encoder;
+  if (encoder) {
+    const name = base?.catalog ?? base?.name ?? 'the sentence encoder';
+    if (manifest.kind !== 'text') {
+      err(
+        'base',
+        `${name} is a sentence encoder: it takes texts, and dataset '${manifest.id}' holds ${manifest.kind} data`,
+      );
+    }
+    if (spec.fineTune) {
+      err(
+        'fineTune',
+        `a GraphModel can't be fine-tuned: ${name} is a frozen feature extractor (a TF.js GraphModel has no trainable ` +
+          'layers); remove fineTune and train a head on its embeddings',
+      );
+    }
+    if (spec.cutAt !== undefined) {
+      err(
+        'cutAt',
+        `${name} is a GraphModel used whole (its ${encoder.dimension}-d embedding): it cannot be cut`,
+      );
+    }
+    if (spec.freeze !== undefined && spec.freeze !== 'all') {
+      err('freeze', `${name} is a frozen GraphModel: only freeze "all" applies`);
+    }
+  } else if (manifest.kind === 'text') {
+    if (base) {
+      err(
+        'base',
+        `dataset '${manifest.id}' holds texts: use a sentence encoder base (POST /v1/base-models ` +
+          '{"catalog": "universal-sentence-encoder-lite"}) or train from scratch with an architecture',
+      );
+    } else if (!spec.architecture) {
+      err(
+        'architecture',
+        'a text dataset needs a sentence encoder base, or an architecture starting with an embedding layer ' +
+          '(e.g. [{"type": "embedding", "outputDim": 32}, {"type": "globalAveragePooling1d"}])',
+      );
+    } else if (spec.architecture[0]?.type !== 'embedding') {
+      err('architecture.0', 'a from-scratch text model starts with an embedding layer over the word ids');
+    }
+  }
+  if (manifest.kind === 'text') {
+    if (spec.input) err('input', 'image preprocessing does not apply to a text dataset');
+    if (spec.augment) err('augment', 'image augmentation does not apply to a text dataset');
+  }
+  return errors;
 }

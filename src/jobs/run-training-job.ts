@@ -13,7 +13,7 @@ import { engineFailure } from '../ml/engine-errors.js';
 import { train } from '../ml/trainer.js';
 import type { TrainJobProgress, TrainJobResult, TrainPayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
-import { resolveJob } from './job-context.js';
+import { headOnly, resolveJob } from './job-context.js';
 import type { JobSpec } from '../contracts/job-spec.js';
 
 /**
@@ -102,14 +102,33 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
 
   let model: LayersModel | undefined;
   try {
-    const { data, preprocessing } = await openTrainingData(opts.store, spec.datasetId, {
+    const encoding = ctx.text?.tokenizer === 'sentence-encoder';
+    const prepStarted = Date.now();
+    const { data, preprocessing, files } = await openTrainingData(opts.store, spec.datasetId, {
       ...(ctx.image ? { image: ctx.image } : {}),
+      ...(ctx.text ? { text: ctx.text } : {}),
       validationSplit: ctx.spec.fit.validationSplit,
       seed: ctx.spec.seed ?? 0,
+      // Encoding every text once is the job's caching pass: the epochs then train on embeddings.
+      onPrepare: (done, total) => {
+        const ms = Date.now() - prepStarted;
+        onProgress({
+          phase: 'caching',
+          epoch: 0,
+          epochs: 0,
+          batch: done,
+          batches: total,
+          metrics: {},
+          examplesPerSec: ms > 0 ? (done * 1000) / ms : 0,
+          etaMs: done > 0 ? (ms / done) * (total - done) : 0,
+        });
+      },
     });
-    const base = ctx.spec.base ? await loadBaseModel(opts.store, ctx.spec.base) : undefined;
+    // A sentence encoder stays outside the trained model: the job trains the head on its embeddings.
+    const trainSpec = encoding ? headOnly(ctx.spec) : ctx.spec;
+    const base = trainSpec.base ? await loadBaseModel(opts.store, trainSpec.base) : undefined;
     const result = await train({
-      spec: ctx.spec,
+      spec: trainSpec,
       data,
       ...(base ? { base } : {}),
       onProgress,
@@ -123,6 +142,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
       id: modelId,
       model,
       ...(spec.modelName ? { name: spec.modelName } : {}),
+      ...(files && Object.keys(files).length > 0 ? { files } : {}),
       meta: {
         task: data.task,
         labels: data.classes,

@@ -172,6 +172,7 @@ function resolveModelInput(
   err: Err,
 ): Dims | undefined {
   const baseIn = base ? stripBatch(base.inputShape) : undefined;
+  if (dataset.kind === 'text') return [...dataset.inputShape];
   if (dataset.kind === 'tabular') {
     const n = dataset.inputShape[0] ?? 0;
     if (baseIn && (baseIn.length !== 1 || (baseIn[0] !== null && baseIn[0] !== n))) {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSpec } from '../contracts/job-spec.js';
+import { TEXT_MAX_VOCABULARY, type LayerSpec } from '../contracts/job-spec.js';
 
 /**
  * TF.js layers from spec layers. Every initialiser with randomness gets its own seed, so the
@@ -24,6 +24,17 @@ export function createLayer(spec: LayerSpec, name: string, seed: number): tf.lay
       return tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon });
     case 'flatten':
       return tf.layers.flatten({ name });
+    case 'embedding':
+      return tf.layers.embedding({
+        name,
+        inputDim: spec.inputDim ?? TEXT_MAX_VOCABULARY + 2,
+        outputDim: spec.outputDim,
+        embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }),
+      });
+    case 'globalAveragePooling1d':
+      return tf.layers.globalAveragePooling1d({ name });
+    case 'globalMaxPooling1d':
+      return tf.layers.globalMaxPooling1d({ name });
     case 'globalAveragePooling2d':
       return tf.layers.globalAveragePooling2d({ name });
     case 'globalMaxPooling2d':

@@ -1,4 +1,4 @@
-import type { LayerSpec } from '../contracts/job-spec.js';
+import { TEXT_MAX_VOCABULARY, type LayerSpec } from '../contracts/job-spec.js';
 import type { Dims } from '../contracts/model-topology.js';
 
 /**
@@ -78,6 +78,19 @@ export function inferLayer(layer: LayerSpec, input: Dims): ShapeResult {
       if (n === null) return { error: `flatten needs a fully known input shape, gets ${show(input)}` };
       return { shape: [n], params: 0 };
     }
+    case 'embedding': {
+      if (input.length !== 1) {
+        return { error: `embedding needs a 1-D input of word ids [length] but gets ${show(input)}` };
+      }
+      const inputDim = layer.inputDim ?? TEXT_MAX_VOCABULARY + 2;
+      return { shape: [input[0] ?? null, layer.outputDim], params: inputDim * layer.outputDim };
+    }
+    case 'globalAveragePooling1d':
+    case 'globalMaxPooling1d':
+      if (input.length !== 2) {
+        return { error: `${layer.type} needs a 2-D input [steps, features] but gets ${show(input)}` };
+      }
+      return { shape: [input[1] ?? null], params: 0 };
     case 'globalAveragePooling2d':
     case 'globalMaxPooling2d':
       if (input.length !== 3) {

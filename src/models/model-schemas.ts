@@ -10,6 +10,28 @@ const preprocessingSchema = z.discriminatedUnion('kind', [
     kind: z.literal('tabular'),
     tabular: z.object({ features: z.array(z.string()), mean: z.array(z.number()), std: z.array(z.number()) }),
   }),
+  z.object({
+    kind: z.literal('text'),
+    text: z.discriminatedUnion('tokenizer', [
+      z.object({
+        tokenizer: z.literal('sentence-encoder'),
+        encoder: z.object({
+          baseModelId: z.string(),
+          catalog: z.string().nullable(),
+          package: z.object({ name: z.string(), version: z.string() }).nullable(),
+          dimension: z.number().int(),
+          maxTokens: z.number().int(),
+        }),
+      }),
+      z.object({
+        tokenizer: z.literal('words'),
+        vocabularyFile: z.string(),
+        vocabularySize: z.number().int(),
+        maxLength: z.number().int(),
+        lowercase: z.literal(true),
+      }),
+    ]),
+  }),
 ]);
 
 const evaluationSchema = z.discriminatedUnion('task', [
@@ -75,7 +97,7 @@ export const modelSummarySchema = z.object({
   version: z.number().int().optional(),
   createdAt: z.string(),
   task: z.enum(['classification', 'regression']),
-  kind: z.enum(['image', 'tabular']),
+  kind: z.enum(['image', 'tabular', 'text']),
   labels: z.array(z.string()),
   inputShape: z.array(z.number()),
   metrics: z.record(z.string(), z.number()),

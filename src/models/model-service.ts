@@ -11,6 +11,7 @@ import { summarize, type ModelSummary } from './model-schemas.js';
 import type { QueueService } from '../queue/queue-service.js';
 import { isNotFound, type Page } from '../storage/store.js';
 import type { PredictionService } from '../serving/prediction-service.js';
+import { textDownload } from './text-download.js';
 
 /** Beside model.json in a download: what a client needs to feed the model and read its output. */
 export const DOWNLOAD_METADATA = 'metadata.json';
@@ -91,7 +92,12 @@ export class ModelService {
     const zip = new ZipFile();
     zip.addBuffer(modelJson, MODEL_JSON);
     for (const s of shards) zip.addReadStream(s.fh.createReadStream(), s.name, { size: s.size });
-    zip.addBuffer(Buffer.from(JSON.stringify(downloadMetadata(meta), null, 2)), DOWNLOAD_METADATA);
+    const text = await textDownload(meta, dir);
+    for (const [name, content] of Object.entries(text?.files ?? {})) zip.addBuffer(content, name);
+    zip.addBuffer(
+      Buffer.from(JSON.stringify({ ...downloadMetadata(meta), ...text?.metadata }, null, 2)),
+      DOWNLOAD_METADATA,
+    );
     zip.end();
     const base = meta.name ? `${meta.name}-v${meta.version}` : meta.id;
     return { filename: `${base}.zip`, stream: zip.outputStream as Readable };

@@ -22,6 +22,8 @@ export interface SaveTrainedInput {
   name?: string;
   /** A preassigned id (e.g. chosen when the job started); a fresh one by default. */
   id?: string;
+  /** Files stored beside the model (file name -> content), e.g. a text model's vocab.json. */
+  files?: Record<string, string>;
 }
 
 export interface ListModelsQuery {
@@ -61,7 +63,7 @@ export class ModelRegistry {
   private view: View | undefined;
   private pendingStat: Promise<number> | undefined;
 
-  constructor(store: Store) {
+  constructor(readonly store: Store) {
     this.models = store.collection('models');
     this.versions = new ModelVersions(store, this.models);
   }
@@ -159,7 +161,13 @@ export class ModelRegistry {
     let claimed: number | undefined;
     return this.models
       .create(id, async (dir) => {
-        const { bytes } = await saveModelToDir(model, dir);
+        let { bytes } = await saveModelToDir(model, dir);
+        for (const [file, content] of Object.entries(input.files ?? {})) {
+          if (!/^[A-Za-z0-9_.-]+$/.test(file) || file === META_JSON)
+            throw new Error(`bad model file name '${file}'`);
+          await writeFile(path.join(dir, file), content);
+          bytes += Buffer.byteLength(content);
+        }
         const version = name === undefined ? undefined : await this.versions.claim(name, id);
         claimed = version;
         const meta: ModelMeta = {

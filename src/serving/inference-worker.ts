@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { parentPort, threadId } from 'node:worker_threads';
+import { vocabularyIndex, wordIds } from '../lib/word-tokens.js';
+import { loadSentenceEncoder, type SentenceEncoder } from '../ml/sentence-encoder.js';
 import { selectBackend } from '../ml/backend.js';
 import { backendMemory, forward, warmUp } from '../ml/inference.js';
 import { loadModelFromDir, type LayersModel } from '../ml/model-io.js';
@@ -25,6 +28,63 @@ interface Resident {
   bytes: number;
   busy: number;
   unloadWhenIdle: boolean;
+  /** Text models: texts -> input rows (word ids, or the sentence encoder's embeddings). */
+  rows?: (texts: string[]) => Promise<Float32Array>;
+  release?: () => void;
+}
+
+/**
+ * Sentence encoders by folder, shared by the text models that use them and disposed with the
+ * last of them: one copy of USE lite per worker however many heads sit on it.
+ */
+const encoders = new Map<string, { encoder: Promise<SentenceEncoder>; users: number }>();
+
+function useEncoder(dir: string): { encoder: Promise<SentenceEncoder>; release: () => void } {
+  let e = encoders.get(dir);
+  if (!e) {
+    e = { encoder: loadSentenceEncoder(dir), users: 0 };
+    const entry = e;
+    entry.encoder.catch(() => encoders.get(dir) === entry && encoders.delete(dir));
+    encoders.set(dir, e);
+  }
+  e.users++;
+  const entry = e;
+  let released = false;
+  return {
+    encoder: e.encoder,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--entry.users === 0 && encoders.get(dir) === entry) {
+        encoders.delete(dir);
+        void entry.encoder.then((enc) => enc.dispose()).catch(() => undefined);
+      }
+    },
+  };
+}
+
+async function textRows(t: ModelTarget): Promise<Pick<Resident, 'rows' | 'release'>> {
+  const text = t.text;
+  if (!text) return {};
+  if (text.tokenizer === 'sentence-encoder') {
+    const { encoder, release } = useEncoder(text.encoderDir);
+    try {
+      const enc = await encoder;
+      return { rows: (texts) => enc.encode(texts), release };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+  const vocabulary = JSON.parse(await readFile(text.vocabularyPath, 'utf8')) as string[];
+  const index = vocabularyIndex(vocabulary);
+  return {
+    rows: async (texts) => {
+      const out = new Float32Array(texts.length * text.maxLength);
+      texts.forEach((s, i) => out.set(wordIds(s, index, text.maxLength), i * text.maxLength));
+      return out;
+    },
+  };
 }
 
 const resident = new Map<string, Resident>();
@@ -60,14 +120,22 @@ function ensure(t: ModelTarget): Promise<Resident> {
 async function load(t: ModelTarget): Promise<Resident> {
   const before = backendMemory().numBytes;
   const model = await loadModelFromDir(t.dir);
+  let text: Pick<Resident, 'rows' | 'release'>;
   try {
     warmUp(model, t.shape);
+    text = await textRows(t);
   } catch (err) {
     model.dispose();
     throw err;
   }
   loads++;
-  const r: Resident = { model, bytes: backendMemory().numBytes - before, busy: 0, unloadWhenIdle: false };
+  const r: Resident = {
+    model,
+    bytes: backendMemory().numBytes - before,
+    busy: 0,
+    unloadWhenIdle: false,
+    ...text,
+  };
   resident.set(t.modelId, r);
   return r;
 }
@@ -75,6 +143,7 @@ async function load(t: ModelTarget): Promise<Resident> {
 function dispose(modelId: string, r: Resident): void {
   if (resident.get(modelId) === r) resident.delete(modelId);
   r.model.dispose();
+  r.release?.();
 }
 
 async function predict(req: WorkerRequest & { type: 'predict' }): Promise<PredictResult> {
@@ -82,9 +151,21 @@ async function predict(req: WorkerRequest & { type: 'predict' }): Promise<Predic
   r.busy++;
   try {
     const t0 = performance.now();
-    const output = forward(r.model, req.input, req.rows, req.shape);
+    let input = req.input;
+    let encodeMs: number | undefined;
+    if (req.texts) {
+      if (!r.rows) throw new Error(`model ${req.modelId} does not take texts`);
+      input = await r.rows(req.texts);
+      encodeMs = performance.now() - t0;
+    }
+    const output = forward(r.model, input, req.rows, req.shape);
     batches++;
-    return { output, cols: output.length / req.rows, forwardMs: performance.now() - t0 };
+    return {
+      output,
+      cols: output.length / req.rows,
+      forwardMs: performance.now() - t0,
+      ...(encodeMs === undefined ? {} : { encodeMs }),
+    };
   } finally {
     r.busy--;
     if (r.busy === 0 && r.unloadWhenIdle) dispose(req.modelId, r);

@@ -48,7 +48,7 @@ export async function toRows(
   meta: ModelMeta,
   input: PredictInput,
   limits: InstanceLimits,
-): Promise<Float32Array[]> {
+): Promise<InstanceRow[]> {
   const count = input.kind === 'json' ? input.instances.length : input.images.length;
   const field = input.kind === 'json' ? 'instances' : 'files';
   if (count === 0) {
@@ -66,7 +66,9 @@ export async function toRows(
   const pre = meta.preprocessing;
   if (input.kind === 'images' && pre.kind !== 'image') {
     throw new UnsupportedMediaTypeError(
-      'this model takes numeric features, not images: send JSON { "instances": [[...numbers...]] }',
+      pre.kind === 'text'
+        ? 'this model takes texts, not images: send JSON { "instances": [{ "text": "..." }] }'
+        : 'this model takes numeric features, not images: send JSON { "instances": [[...numbers...]] }',
     );
   }
   const size = rowSize(meta);
@@ -105,8 +107,11 @@ export async function toRows(
           const got = collect(path, () =>
             pre.kind === 'image'
               ? imageInstance(inst, pre.image, size, limits)
-              : tabularInstance(inst, pre.tabular),
+              : pre.kind === 'tabular'
+                ? tabularInstance(inst, pre.tabular)
+                : textInstance(inst),
           );
+          if (typeof got === 'string') return { path, text: got };
           return got instanceof Float32Array ? { path, row: got } : { path, bytes: got };
         });
 
@@ -144,7 +149,7 @@ export async function toRows(
     }
   }
   if (failures.length > 0) throw failureError(failures);
-  return prepared.map((p) => p.row as Float32Array);
+  return prepared.map((p) => p.text ?? (p.row as Float32Array));
 }
 
 interface Prepared {
@@ -153,7 +158,11 @@ interface Prepared {
   /** Encoded image bytes still to decode. */
   bytes?: Buffer | undefined;
   row?: Float32Array | undefined;
+  text?: string;
 }
+
+/** One instance ready for a batch: a preprocessed row, or a text the worker preprocesses. */
+export type InstanceRow = Float32Array | string;
 
 /** Width x height x frames, from the image's header alone (no pixel is decoded). */
 async function imagePixels(data: Buffer): Promise<number> {
@@ -280,6 +289,32 @@ function tensorInstance(inst: unknown[], size: number, spec: ImagePreprocessing)
     );
   }
   return out;
+}
+
+/** Longest text accepted per instance; encoders read far less (USE lite: 128 tokens). */
+export const MAX_TEXT_CHARS = 100_000;
+
+/**
+ * A text instance: `{ "text": "..." }` or a plain string. It stays a string here: tokenizing and
+ * encoding run in the inference worker, off the event loop.
+ */
+function textInstance(inst: unknown): string {
+  const text =
+    typeof inst === 'string'
+      ? inst
+      : typeof inst === 'object' && inst !== null && !Array.isArray(inst) && 'text' in inst
+        ? (inst as { text: unknown }).text
+        : undefined;
+  if (typeof text !== 'string') {
+    throw new InstanceFailure('invalid', 'this text model takes { "text": "..." } or a string per instance');
+  }
+  if (text.length > MAX_TEXT_CHARS) {
+    throw new InstanceFailure(
+      'too-large',
+      `the text has ${text.length} characters; at most ${MAX_TEXT_CHARS} are accepted`,
+    );
+  }
+  return text;
 }
 
 function tabularInstance(inst: unknown, spec: TabularPreprocessing): Float32Array {

@@ -78,13 +78,25 @@ export class InferencePool {
   }
 
   /** One forward pass of `rows` examples (row-major in `input`, which is transferred). */
-  async predict(target: ModelTarget, rows: number, input: Float32Array): Promise<PredictResult> {
+  async predict(
+    target: ModelTarget,
+    rows: number,
+    input: Float32Array,
+    texts?: string[],
+  ): Promise<PredictResult> {
     for (let attempt = 0; ; attempt++) {
       const placement = await this.cache.acquire(target.modelId, target);
       // Evicted while we waited for its load (a burst of other models): place it again, so a
       // worker never holds a model the cache no longer counts.
       if (!this.cache.isCurrent(placement) && attempt < 3) continue;
-      const msg: WorkerRequest = { type: 'predict', seq: 0, ...target, rows, input };
+      const msg: WorkerRequest = {
+        type: 'predict',
+        seq: 0,
+        ...target,
+        rows,
+        input,
+        ...(texts ? { texts } : {}),
+      };
       return (await this.call(placement.slot, msg, [input.buffer as ArrayBuffer])) as PredictResult;
     }
   }

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/env.js';
 import { ServiceUnavailableError } from '../lib/errors.js';
@@ -8,10 +9,11 @@ import type { ModelMeta } from '../contracts/model-meta.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { DynamicBatcher } from './batcher.js';
 import { formatRow, type Prediction } from './format.js';
-import { rowSize, toRows, type PredictInput } from './instances.js';
+import { rowSize, toRows, type InstanceRow, type PredictInput } from './instances.js';
+import { encoderDir } from '../base-models/encoder-dir.js';
 import { ServingMetrics, type TensorCount } from './predict-metrics.js';
 import { InferencePool } from './pool.js';
-import type { WorkerBackend, WorkerStats } from './protocol.js';
+import type { TextTarget, WorkerBackend, WorkerStats } from './protocol.js';
 import type { WorkerKind } from './worker-endpoint.js';
 import { tensorMemory } from '../ml/memory.js';
 
@@ -80,7 +82,7 @@ export class PredictionService {
   readonly metrics: ServingMetrics;
   private pool: InferencePool | undefined;
   private poolStarting: Promise<InferencePool> | undefined;
-  private readonly batchers = new Map<string, DynamicBatcher<Float32Array, Float32Array>>();
+  private readonly batchers = new Map<string, DynamicBatcher<InstanceRow, Float32Array>>();
   private closed = false;
 
   constructor(
@@ -108,8 +110,11 @@ export class PredictionService {
       maxImageBytes: config.PREDICT_MAX_IMAGE_BYTES,
       maxRequestPixels: config.PREDICT_MAX_REQUEST_PIXELS,
     });
-    const batcher =
-      this.batchers.get(meta.id) ?? this.batcherFor(meta, await this.deps.registry.models.local(meta.id));
+    let batcher = this.batchers.get(meta.id);
+    if (!batcher) {
+      const dir = await this.deps.registry.models.local(meta.id);
+      batcher = this.batcherFor(meta, dir, await this.textTarget(meta, dir));
+    }
     const outputs = await batcher.submit(rows);
     const topK = req.topK ?? DEFAULT_TOP_K;
     const predictions = outputs.map((row) => formatRow(meta, row, topK));
@@ -199,8 +204,29 @@ export class PredictionService {
     return pool;
   }
 
+  /** How the worker turns a text model's instances into rows (undefined for other models). */
+  private async textTarget(meta: ModelMeta, dir: string): Promise<TextTarget | undefined> {
+    if (meta.preprocessing.kind !== 'text') return undefined;
+    const text = meta.preprocessing.text;
+    if (text.tokenizer === 'words') {
+      return {
+        tokenizer: 'words',
+        vocabularyPath: path.join(dir, text.vocabularyFile),
+        maxLength: text.maxLength,
+      };
+    }
+    return {
+      tokenizer: 'sentence-encoder',
+      encoderDir: await encoderDir(this.deps.registry.store, text.encoder),
+    };
+  }
+
   /** `dir`: the model's local copy (the store's cache on s3://), which inference workers load. */
-  private batcherFor(meta: ModelMeta, dir: string): DynamicBatcher<Float32Array, Float32Array> {
+  private batcherFor(
+    meta: ModelMeta,
+    dir: string,
+    text: TextTarget | undefined,
+  ): DynamicBatcher<InstanceRow, Float32Array> {
     let b = this.batchers.get(meta.id);
     if (b) return b;
     const size = rowSize(meta);
@@ -208,8 +234,9 @@ export class PredictionService {
       modelId: meta.id,
       dir,
       shape: meta.inputShape,
+      ...(text ? { text } : {}),
     };
-    b = new DynamicBatcher<Float32Array, Float32Array>({
+    b = new DynamicBatcher<InstanceRow, Float32Array>({
       maxBatch: this.deps.config.PREDICT_MAX_BATCH,
       maxWaitMs: this.deps.config.PREDICT_MAX_WAIT_MS,
       maxInFlight: PIPELINE_DEPTH,
@@ -219,9 +246,10 @@ export class PredictionService {
       },
       run: async (rows) => {
         const pool = await this.start();
-        const input = new Float32Array(rows.length * size);
-        rows.forEach((r, i) => input.set(r, i * size));
-        const { output, cols, forwardMs } = await pool.predict(target, rows.length, input);
+        const texts = text ? rows.map((r) => (typeof r === 'string' ? r : '')) : undefined;
+        const input = new Float32Array(texts ? 0 : rows.length * size);
+        if (!texts) rows.forEach((r, i) => input.set(r as Float32Array, i * size));
+        const { output, cols, forwardMs } = await pool.predict(target, rows.length, input, texts);
         this.metrics.forward.observe(forwardMs / 1000);
         return rows.map((_, i) => output.slice(i * cols, (i + 1) * cols));
       },

@@ -12,12 +12,26 @@ export interface ModelTarget {
   dir: string;
   /** Shape of one example (no batch dimension), from the model's meta. */
   shape: number[];
+  /** Text models: how the worker turns texts into the model's input rows. */
+  text?: TextTarget;
 }
+
+/** Tokenizing (and encoding) runs in the worker, never on the API's event loop. */
+export type TextTarget =
+  | { tokenizer: 'sentence-encoder'; encoderDir: string }
+  | { tokenizer: 'words'; vocabularyPath: string; maxLength: number };
 
 export type WorkerRequest =
   | { type: 'init'; seq: number; backend: WorkerBackend }
   | ({ type: 'load'; seq: number } & ModelTarget)
-  | ({ type: 'predict'; seq: number; rows: number; input: Float32Array } & ModelTarget)
+  | ({
+      type: 'predict';
+      seq: number;
+      rows: number;
+      /** rows x shape, row-major; empty when `texts` carries the rows instead. */
+      input: Float32Array;
+      texts?: string[];
+    } & ModelTarget)
   | { type: 'unload'; seq: number; modelId: string }
   | { type: 'stats'; seq: number };
 
@@ -32,6 +46,8 @@ export interface PredictResult {
   output: Float32Array;
   cols: number;
   forwardMs: number;
+  /** Text models: time spent tokenizing and encoding, within forwardMs. */
+  encodeMs?: number;
 }
 
 export interface WorkerStats {

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogEntries } from '../../src/base-models/catalog.js';
+import { catalogEntries, encoderCatalogEntries } from '../../src/base-models/catalog.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import {
   closedPort,
@@ -155,7 +155,15 @@ describe('catalog', () => {
     const res = await ctx.app.inject({ method: 'GET', url: '/v1/base-models/catalog' });
     expect(res.statusCode).toBe(200);
     const items = res.json().items as Array<{ name: string; url: string | null; preprocessing: unknown }>;
-    expect(items.map((i) => i.name)).toEqual(catalogEntries().map((e) => e.name));
+    expect(items.map((i) => i.name)).toEqual([
+      ...catalogEntries().map((e) => e.name),
+      ...encoderCatalogEntries().map((e) => e.name),
+    ]);
+    expect(items.find((i) => i.name === 'universal-sentence-encoder-lite')).toMatchObject({
+      kind: 'sentence-encoder',
+      offline: true,
+      preprocessing: null,
+    });
     expect(items.find((i) => i.name === 'mobilenet_v1_1.0_224')).toMatchObject({
       url: `${server.origin}/mirror/mobilenet_v1_1.0_224/model.json`,
       preprocessing: { size: [224, 224], scale: [-1, 1] },

@@ -103,9 +103,10 @@ describe('POST /v1/datasets: bad input is refused and nothing is stored', () => 
 
   it('400 when no file is an image, or every image is corrupt', async () => {
     const txt = await zipOf([
-      { name: 'a/readme.txt', data: Buffer.from('x') },
-      { name: 'b/readme.txt', data: Buffer.from('y') },
+      { name: 'a/readme.md', data: Buffer.from('x') },
+      { name: 'b/readme.md', data: Buffer.from('y') },
     ]);
+    // (a zip of class folders of .txt files is a text dataset: test/text/text-datasets.test.ts)
     expectProblem(await upload(txt, 'text.zip'), 400, /holds no images.*not an image/);
     const corrupt = await classZip({
       a: [Buffer.from('nope'), good.subarray(0, 20)],

@@ -18,6 +18,8 @@ const small: DemoOptions = {
   epochs: 3,
   draws: 2,
   heldOutPerClass: 10,
+  textPerClass: 8,
+  textHeldOutPerClass: 8,
   apiKey: KEY,
 };
 
@@ -70,6 +72,15 @@ describe('npm run demo', () => {
     }
     for (const r of result.rows.filter((x) => x.kind === 'scratch')) {
       expect((await authed(`/v1/models/${r.modelId}`)).lineage.base ?? null).toBeNull();
+    }
+    // The text part: transfer from USE lite and from scratch on real mails, scored via /predict.
+    expect(result.text?.rows.map((r) => r.model)).toEqual([
+      'transfer (USE lite, frozen)',
+      'from scratch (embedding)',
+    ]);
+    for (const r of result.text?.rows ?? []) {
+      expect(r.heldOutAccuracy).toBeGreaterThanOrEqual(0);
+      expect((await authed(`/v1/models/${r.modelId}`)).preprocessing.kind).toBe('text');
     }
     const job = await authed(`/v1/jobs/${source.jobId}`);
     expect(source.trainMs).toBe(Date.parse(job.finishedAt) - Date.parse(job.startedAt));

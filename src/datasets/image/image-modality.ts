@@ -24,7 +24,8 @@ import { ImageExampleSource } from './image-source.js';
 /** Images: a zip of class folders (or images plus labels.csv), read as decoded, resized tensors. */
 export const imageModality: Modality = {
   kind: 'image',
-  upload: 'zip',
+  uploads: ['zip'],
+  accepts: (probe) => probe.kind === 'zip',
   async ingest(upload, dir, { common, fields, limits }) {
     if (fields.task === 'regression') {
       throw new ValidationError('image datasets are classification datasets; task regression needs a CSV', {

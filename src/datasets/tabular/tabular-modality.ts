@@ -14,7 +14,8 @@ import { featureStats, TabularExampleSource } from './tabular-source.js';
 /** Tables: a CSV of numeric features with a label column, read as standardised rows. */
 export const tabularModality: Modality = {
   kind: 'tabular',
-  upload: 'csv',
+  uploads: ['csv'],
+  accepts: (probe) => probe.kind === 'csv',
   async ingest(upload, dir, { common, fields }) {
     const result = await ingestCsv(upload.path, dir, {
       labelColumn: fields.labelColumn ?? 'label',

@@ -29,6 +29,8 @@ export const layerListingSchema = z.object({
   params: paramsSchema,
   recommendedCutAt: z.string().nullable(),
   layers: z.array(layerSchema),
+  frozenFeatureExtractor: z.boolean().optional(),
+  note: z.string().optional(),
 });
 
 const tensorSchema = z.object({ name: z.string(), shape: z.array(dim) });
@@ -42,7 +44,7 @@ export const baseModelSchema = z.object({
     z.object({ kind: z.literal('url'), url: z.string() }),
     z.object({ kind: z.literal('catalog'), catalog: z.string(), url: z.string().nullable() }),
   ]),
-  format: z.literal('layers-model'),
+  format: z.enum(['layers-model', 'graph-model']),
   generatedBy: z.string().nullable(),
   convertedBy: z.string().nullable(),
   inputShape: z.array(dim),
@@ -56,17 +58,27 @@ export const baseModelSchema = z.object({
   quantization: z.array(z.string()),
   preprocessing: z.object({ kind: z.literal('image'), image: imagePreprocessingSchema }).nullable(),
   recommendedCutAt: z.string().nullable(),
+  encoder: z
+    .object({
+      kind: z.literal('sentence-encoder'),
+      dimension: z.number().int(),
+      maxTokens: z.number().int(),
+      vocabularySize: z.number().int(),
+      package: z.object({ name: z.string(), version: z.string() }).nullable(),
+    })
+    .optional(),
 });
 
 const catalogEntrySchema = z.object({
   name: z.string(),
   description: z.string(),
+  kind: z.enum(['layers-model', 'sentence-encoder']),
   url: z.string().nullable(),
   offline: z.boolean(),
   inputShape: z.array(z.number().int()),
-  preprocessing: imagePreprocessingSchema,
-  recommendedCutAt: z.string(),
-  recommendedFineTuneFrom: z.string(),
+  preprocessing: imagePreprocessingSchema.nullable(),
+  recommendedCutAt: z.string().nullable(),
+  recommendedFineTuneFrom: z.string().nullable(),
   license: z.string(),
   trainedOn: z.string(),
 });

@@ -47,7 +47,23 @@ export const datasetSchema = z.discriminatedUnion('kind', [
     exampleShape: z.object({ features: z.number().int() }),
     target: z.object({ min: z.number(), max: z.number(), mean: z.number() }).optional(),
   }),
+  z.object({
+    ...common,
+    kind: z.literal('text'),
+    task: z.literal('classification'),
+    format: z.enum(['csv', 'jsonl', 'folders']),
+    textColumn: z.string().nullable(),
+    labelColumn: z.string().nullable(),
+    exampleShape: z.object({ characters: sizeStats, words: sizeStats, tokens: sizeStats }),
+  }),
 ]);
+
+export const textExampleSchema = z.object({
+  ref: z.string(),
+  label: z.string(),
+  split,
+  text: z.string(),
+});
 
 export const imageExampleSchema = z.object({
   id: z.string(),

@@ -13,6 +13,7 @@ import {
   listQuery,
   pageOf,
   tabularRowSchema,
+  textExampleSchema,
 } from './dataset-schemas.js';
 
 export default async function datasetRoutes(
@@ -50,7 +51,7 @@ export default async function datasetRoutes(
         tags: ['datasets'],
         params: datasetParams,
         querystring: examplesQuery,
-        response: { 200: pageOf(z.union([imageExampleSchema, tabularRowSchema])) },
+        response: { 200: pageOf(z.union([imageExampleSchema, tabularRowSchema, textExampleSchema])) },
       },
     },
     async (request) => datasets.examples(request.params.id, request.query),

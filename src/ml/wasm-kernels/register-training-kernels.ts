@@ -4,11 +4,13 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputOverride, isConv2DBackpropInputOverride } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 const trainingKernels: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
+  unsortedSegmentSumConfig,
 ];
 
 /**

@@ -41,7 +41,8 @@ function UploadForm({ onUploaded }) {
     <h2 id="upload-title">Upload a dataset</h2>
     <p class="muted">
       A zip in the folder-per-class layout (<code>cats/1.jpg</code>, <code>dogs/2.png</code>), images with${' '}
-      <code>labels.csv</code>, or a CSV of numeric features with a <code>label</code> column.
+      <code>labels.csv</code>, a CSV of numeric features with a <code>label</code> column, or text: a CSV
+      or JSONL with <code>text</code> and <code>label</code>, or a zip of class folders of <code>.txt</code> files.
     </p>
     <div class="field">
       <label for="dataset-name">Name (optional)</label>
@@ -144,6 +145,31 @@ function Examples({ dataset }) {
       )}
     </ul>`;
   }
+  if (dataset.kind === 'text') {
+    return html`<div class="table-wrap">
+      <table data-testid="text-examples">
+        <thead>
+          <tr>
+            <th scope="col">source</th>
+            <th scope="col">label</th>
+            <th scope="col">split</th>
+            <th scope="col">text</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${items.map(
+            (r) =>
+              html`<tr>
+                <td>${r.ref}</td>
+                <td>${r.label}</td>
+                <td>${r.split}</td>
+                <td>${r.text.length > 200 ? `${r.text.slice(0, 200)}…` : r.text}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+  }
   return html`<div class="table-wrap">
     <table>
       <thead>
@@ -219,6 +245,14 @@ export function DatasetView({ id }) {
             d.kind === 'tabular' &&
             html`<dt>Features</dt>
               <dd>${d.features.join(', ')}</dd>`
+          }
+          ${
+            d.kind === 'text' &&
+            html`<dt>Text length</dt>
+              <dd>
+                ${d.exampleShape.words.median} words, ${d.exampleShape.tokens.median} encoder tokens (median; max
+                ${d.exampleShape.tokens.max})
+              </dd>`
           }
           <dt>Source</dt>
           <dd>${d.source.filename} (${fmt.bytes(d.source.bytes)})</dd>

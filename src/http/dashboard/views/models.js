@@ -144,6 +144,7 @@ function PredictPanel({ model }) {
           json: { instances: [values], ...(k ? { topK: k } : {}) },
         });
       } else {
+        if (!text.trim()) throw new Error('type a text first');
         res = await api(`/v1/models/${model.id}/predict`, {
           method: 'POST',
           json: { instances: [{ text }], ...(k ? { topK: k } : {}) },
@@ -201,7 +202,18 @@ function PredictPanel({ model }) {
             rows="3"
             value=${text}
             onInput=${(e) => setText(e.currentTarget.value)}
+            placeholder="a sentence or a paragraph to classify"
           ></textarea>
+          ${
+            kind === 'text' &&
+            html`<p class="small">
+              ${
+                model.preprocessing.text.tokenizer === 'sentence-encoder'
+                  ? `Encoded by the sentence encoder (${model.preprocessing.text.encoder.catalog ?? model.preprocessing.text.encoder.baseModelId}, first ${model.preprocessing.text.encoder.maxTokens} tokens), then classified by the trained head.`
+                  : `Words (lowercased) looked up in the model's vocabulary of ${model.preprocessing.text.vocabularySize} ids, first ${model.preprocessing.text.maxLength} words.`
+              }
+            </p>`
+          }
         </div>`
       }
       <div class="row bottom">

