@@ -76,8 +76,10 @@ export class QueueService {
       const state = await job.getState();
       if (state === 'completed' || state === 'unknown') return { state: 'completed' as const };
       if (state === 'failed') {
-        await job.remove().catch(() => undefined);
-        return { state: 'failed' as const, reason: job.failedReason ?? 'unknown' };
+        // Read again: the record fetched above may predate the failure and lack its reason.
+        const failed = (await this.health.getJob(id)) ?? job;
+        await failed.remove().catch(() => undefined);
+        return { state: 'failed' as const, reason: failed.failedReason ?? 'unknown' };
       }
       return { state: 'pending' as const };
     });
