@@ -220,7 +220,7 @@ async function pytorchSections(): Promise<BenchSection[]> {
     ]),
     notes: [
       ...(r.pytorchMissing ? [`PyTorch side not run: ${r.pytorchMissing}.`] : []),
-      "This project runs one thread at either count: the wasm backend has no threads under Node (its threaded build loads its workers from blob URLs, which Node's worker_threads refuse; tensorflow/tfjs#3830), so its 2-thread row is the same single-threaded process measured again, next to PyTorch using both cores.",
+      "Threads in this project: the wasm backend runs one thread under Node (its threaded build loads its workers from blob URLs, which Node's worker_threads refuse; tensorflow/tfjs#3830). At 2 threads the fine-tune runs the frozen bottom on a worker thread with its own wasm instance a batch ahead of the step (`src/ml/prefix-thread.ts`, what the trainer does on wasm with 2+ cores), and inference splits each batch of 32 in halves between this thread and a worker thread, as two inference workers of the serving pool share requests.",
       `Load: the machine's 2 cores were shared with other work (1-minute load average ${loadBefore.toFixed(1)} at the end); PyTorch's 2-thread runs suffer most from that, as the ranges show.`,
     ],
   };
@@ -263,6 +263,7 @@ async function pytorchSections(): Promise<BenchSection[]> {
     notes: [
       'FusedBatchNorm: the wasm kernel is a scalar loop with a square root and a division per element; as a 1x1 depthwise convolution with bias (scale and shift folded per channel) XNNPACK does it in one vectorised pass.',
       "Tile: TF.js differentiates FusedBatchNorm by tiling 1/sqrt(variance + eps) to the input's full shape, and the wasm Tile is a generic slow loop; broadcasting the per-channel factor gives the same dx bit for bit.",
+      'Both columns are one thread. The bottom 15 blocks (all of the stem and the BatchNorms but 7) run as inference and need nothing from the step, which is what the 2-thread fine-tune row moves to a second core.',
       'What is left is mostly XNNPACK arithmetic: the forward convolutions (FusedConv2D, DepthwiseConv2dNative, shared with inference) and the Conv2D calls inside the convolution gradients; the transposes around them are a few percent. ReLU6 gradients (GreaterEqual, LessEqual, LogicalAnd, Select) come next.',
     ],
   };

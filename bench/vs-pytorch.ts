@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../src/ml/wasm-kernels/index.js';
 import { lossFunction } from '../src/ml/losses.js';
 import { MemorySource } from '../src/ml/memory-source.js';
+import { PrefixThread } from '../src/ml/prefix-thread.js';
 import { runPhase } from '../src/ml/train-loop.js';
 import { originalBatchNormGradient, originalBatchNormKernel } from '../src/ml/wasm-kernels/batch-norm.js';
 import {
@@ -125,9 +126,12 @@ function randomImages(n: number, size: number, seed: number): MemorySource {
 export async function fineTuneSamplesPerSec(
   batches: number,
   profile?: (run: () => Promise<number>) => Promise<number>,
+  threads = 1,
 ): Promise<number> {
   const { bottom, top } = mobileNetV2FineTune(FINE_TUNE.size, CLASSES);
   const optimizer = tf.train.adam(1e-4);
+  // Two threads: the frozen bottom on its own thread a batch ahead, as the trainer runs it.
+  const thread = threads > 1 ? await PrefixThread.start(bottom) : undefined;
   const phase = async (train: MemorySource): Promise<number> => {
     const r = await runPhase({
       phase: 'fineTune',
@@ -142,6 +146,7 @@ export async function fineTuneSamplesPerSec(
       task: 'classification',
       classes: Array.from({ length: CLASSES }, (_, i) => `c${i}`),
       loss: lossFunction('categoricalCrossentropy', CLASSES),
+      prefixThread: thread,
     });
     return r.history[0]?.examplesPerSec ?? NaN;
   };
@@ -151,26 +156,39 @@ export async function fineTuneSamplesPerSec(
     const timed = randomImages(FINE_TUNE.batch * batches, FINE_TUNE.size, 5);
     return profile ? await profile(() => phase(timed)) : await phase(timed);
   } finally {
+    await thread?.close();
     optimizer.dispose();
     bottom.dispose();
     top.dispose();
   }
 }
 
-export async function inferenceSamplesPerSec(batches: number): Promise<number> {
+/**
+ * Batched forward passes. With two threads the batch is split in halves, one on a worker thread
+ * with its own wasm instance and one here, as two inference workers of the serving pool would
+ * share the requests.
+ */
+export async function inferenceSamplesPerSec(batches: number, threads = 1): Promise<number> {
   const model = mobileNetV2(INFERENCE.size);
   const x = tf.randomUniform([INFERENCE.batch, INFERENCE.size, INFERENCE.size, 3], 0, 1, 'float32', 9);
+  const thread = threads > 1 ? await PrefixThread.start(model) : undefined;
+  const half = INFERENCE.batch / 2;
+  const [away, here] = thread ? [x.slice(0, half), x.slice(half)] : [undefined, x];
   try {
     const once = async () => {
-      const y = model.predict(x) as tf.Tensor;
+      const remote = thread && away ? thread.run(away) : undefined;
+      const y = model.predict(here) as tf.Tensor;
       await y.data();
       y.dispose();
+      if (remote) (await remote).dispose();
     };
     await once();
     const start = performance.now();
     for (let i = 0; i < batches; i++) await once();
     return (batches * INFERENCE.batch * 1000) / (performance.now() - start);
   } finally {
+    await thread?.close();
+    if (here !== x) tf.dispose([here, away as tf.Tensor]);
     x.dispose();
     model.dispose();
   }
@@ -232,12 +250,12 @@ export async function benchVsPytorch(options: VsPytorchOptions = {}): Promise<Vs
   const cases = [
     {
       name: `fine-tune, MobileNetV2 ${FINE_TUNE.size}x${FINE_TUNE.size}x3, last 2 blocks + final conv + head, batch ${FINE_TUNE.batch}`,
-      project: () => fineTuneSamplesPerSec(ftBatches),
+      project: (threads: number) => fineTuneSamplesPerSec(ftBatches, undefined, threads),
       args: ftArgs,
     },
     {
       name: `inference, MobileNetV2 ${INFERENCE.size}x${INFERENCE.size}x3, batch ${INFERENCE.batch}`,
-      project: () => inferenceSamplesPerSec(infBatches),
+      project: (threads: number) => inferenceSamplesPerSec(infBatches, threads),
       args: infArgs,
     },
   ];
@@ -248,7 +266,7 @@ export async function benchVsPytorch(options: VsPytorchOptions = {}): Promise<Vs
       const ours: number[] = [];
       const theirs: number[] = [];
       for (let r = 0; r < repeats; r++) {
-        ours.push(await c.project());
+        ours.push(await c.project(threads));
         if (!('missing' in py))
           theirs.push(pytorchSamplesPerSec(py.python, [...c.args, '--threads', `${threads}`]));
       }
