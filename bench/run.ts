@@ -193,6 +193,12 @@ function cell(v: number): string {
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
+function pytorchSlowerWithTwo(rows: Array<{ threads: number; pytorch: Measured | null }>): boolean {
+  const median = (t: number) =>
+    rows.filter((r) => r.threads === t && r.pytorch).map((r) => r.pytorch!.median);
+  return median(2).some((m, i) => m < (median(1)[i] ?? 0));
+}
+
 async function pytorchSections(): Promise<BenchSection[]> {
   const r = await benchVsPytorch({ log });
   const loadBefore = os.loadavg()[0] as number;
@@ -221,6 +227,11 @@ async function pytorchSections(): Promise<BenchSection[]> {
     notes: [
       ...(r.pytorchMissing ? [`PyTorch side not run: ${r.pytorchMissing}.`] : []),
       "Threads in this project: the wasm backend runs one thread under Node (its threaded build loads its workers from blob URLs, which Node's worker_threads refuse; tensorflow/tfjs#3830). At 2 threads the fine-tune runs the frozen bottom on a worker thread with its own wasm instance a batch ahead of the step (`src/ml/prefix-thread.ts`, what the trainer does on wasm with 2+ cores), and inference splits each batch of 32 in halves between this thread and a worker thread, as two inference workers of the serving pool share requests.",
+      ...(pytorchSlowerWithTwo(r.rows)
+        ? [
+            'PyTorch ran slower with 2 threads than with 1 in this run: its threads competed with other processes for the 2 cores (OpenMP threads that wait on each other lose most when one is descheduled), so the 2-thread ratios overstate this project; with the cores to itself PyTorch gains from the second one.',
+          ]
+        : []),
       `Load: the machine's 2 cores were shared with other work (1-minute load average ${loadBefore.toFixed(1)} at the end); PyTorch's 2-thread runs suffer most from that, as the ranges show.`,
     ],
   };
