@@ -85,15 +85,19 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
   }
   const ctx = resolved.context;
   const history: TrainJobProgress['history'] = [];
+  const throughput: Record<string, number> = {};
   let lastReport = 0;
   const every = opts.reportEveryMs ?? 500;
   const onProgress = (p: TrainerProgress): void => {
     if (p.epochEnd) history.push(p.epochEnd);
+    if (p.examplesPerSec !== undefined && Number.isFinite(p.examplesPerSec)) {
+      throughput[p.phase] = p.examplesPerSec;
+    }
     const now = Date.now();
     if (!p.epochEnd && now - lastReport < every && p.batch !== p.batches) return;
     lastReport = now;
     const { epochEnd: _epochEnd, etaMs, ...rest } = p;
-    const report: TrainJobProgress = { ...rest, history: [...history] };
+    const report: TrainJobProgress = { ...rest, throughput: { ...throughput }, history: [...history] };
     if (etaMs !== undefined) report.etaSeconds = Math.round(etaMs / 1000);
     void Promise.resolve(opts.report(report)).catch((err: unknown) =>
       opts.log.warn({ err }, 'could not report progress'),
@@ -137,7 +141,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
       ...(opts.memoryBudgetBytes ? { memoryBudgetBytes: opts.memoryBudgetBytes } : {}),
     });
     model = result.model;
-    await opts.report({ phase: 'saving', history: result.history });
+    await opts.report({ phase: 'saving', throughput: { ...throughput }, history: result.history });
     const meta: ModelMeta | undefined = await saveTrainedModel(opts.store, {
       id: modelId,
       model,

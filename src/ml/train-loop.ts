@@ -18,7 +18,8 @@ import type { ProgressFn } from '../contracts/progress.js';
 import { mulberry32 } from '../lib/seeded-split.js';
 import { deriveSeed } from './random.js';
 import { DropoutSeeder, forceFrozenInference } from './train-mode.js';
-import type { ExampleSource } from './example-source.js';
+import type { Batch, ExampleSource } from './example-source.js';
+import type { PrefixThread } from './prefix-thread.js';
 import type { Task } from '../contracts/task.js';
 
 /**
@@ -63,6 +64,11 @@ export interface PhaseOptions {
   onProgress?: ProgressFn | undefined;
   /** Examples per forward/backward pass; a larger batch is split (see memory-plan.ts). */
   microBatch?: number | undefined;
+  /**
+   * Runs `feed.prefix` on another core, a batch ahead of the step (see prefix-thread.ts); the
+   * steps then receive the prefix's features instead of running it themselves.
+   */
+  prefixThread?: PrefixThread | undefined;
 }
 
 export interface PhaseResult {
@@ -94,8 +100,8 @@ function makeTrainStep(
   cw: tf.Tensor1D | undefined,
   /** Re-seeds dropout for micro-batch `chunk` (> 0) of the current step. */
   reseed: (chunk: number) => void,
-): (xs: tf.Tensor, ys: tf.Tensor) => [tf.Scalar, tf.Scalar] {
-  return (xs, ys) => {
+): (xs: tf.Tensor, ys: tf.Tensor, xsAreFeatures?: boolean) => [tf.Scalar, tf.Scalar] {
+  return (xs, ys, xsAreFeatures = false) => {
     const n = ys.shape[0] as number;
     const size = Math.max(1, Math.min(n, o.microBatch ?? n));
     let grads: tf.NamedTensorMap | undefined;
@@ -107,7 +113,7 @@ function makeTrainStep(
         if (chunk > 0) reseed(chunk);
         const [part, partYs] =
           count === n ? [xs, ys] : [tf.slice(xs, start, count), tf.slice(ys, start, count)];
-        const input = o.feed.prefix ? (o.feed.prefix.predict(part) as tf.Tensor) : part;
+        const input = o.feed.prefix && !xsAreFeatures ? (o.feed.prefix.predict(part) as tf.Tensor) : part;
         let partMetric: tf.Scalar | undefined;
         try {
           const { value, grads: g } = tf.variableGrads(() => {
@@ -153,6 +159,60 @@ function makeTrainStep(
   };
 }
 
+/**
+ * `source`'s batches with `prepare` (augmentation) applied in order, then through the prefix
+ * thread one batch ahead: batch i+1 is sent before batch i is handed out, so the thread computes
+ * it while the caller trains on batch i. Yields the prefix's features for each batch.
+ */
+async function* throughPrefixThread(
+  source: AsyncIterable<Batch>,
+  thread: PrefixThread,
+  prepare: (b: Batch) => tf.Tensor,
+): AsyncGenerator<Batch> {
+  const send = (b: Batch): Promise<Batch> => {
+    let xs: tf.Tensor | undefined;
+    try {
+      xs = prepare(b);
+    } catch (err) {
+      tf.dispose([b.xs, b.ys]);
+      throw err;
+    }
+    const input = xs;
+    return thread.run(input).then(
+      (features) => {
+        tf.dispose([input, b.xs]);
+        return { xs: features, ys: b.ys };
+      },
+      (err: unknown) => {
+        tf.dispose([input, b.xs, b.ys]);
+        throw err;
+      },
+    );
+  };
+  // Sent and not yet handed out; at most two (the one being trained on is the caller's).
+  const inFlight: Array<Promise<Batch>> = [];
+  try {
+    for await (const b of source) {
+      const next = send(b);
+      // Settled later; a rejection surfaces when its turn comes, not as an unhandled one.
+      next.catch(() => {});
+      inFlight.push(next);
+      if (inFlight.length > 1) yield await (inFlight.shift() as Promise<Batch>);
+    }
+    while (inFlight.length > 0) yield await (inFlight.shift() as Promise<Batch>);
+  } finally {
+    // Stopped early (cancelled, diverged): what is still in flight is disposed before returning.
+    for (const p of inFlight.splice(0)) {
+      try {
+        const b = await p;
+        tf.dispose([b.xs, b.ys]);
+      } catch {
+        // its tensors were disposed where it failed
+      }
+    }
+  }
+}
+
 /** The epoch's validation loss and metric, into its log and the callbacks' metrics. */
 async function addValidation(o: PhaseOptions, log: EpochLog, metrics: EpochMetrics): Promise<void> {
   if (!o.feed.validation || o.feed.validation.size === 0) return;
@@ -196,20 +256,26 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
       let lossSum = 0;
       let metricTotal = 0;
       let batch = 0;
-      const source = o.feed.train.batches(o.batchSize, {
+      const batchesIn = o.feed.train.batches(o.batchSize, {
         shuffle: o.shuffle,
         seed: o.seed,
         epoch: o.epochOffset + epoch,
       });
+      const augment = (xs: tf.Tensor): tf.Tensor =>
+        o.augment ? augmentBatch(xs, o.augment.spec, augRng, o.augment.range) : xs;
+      const pipelined = o.prefixThread !== undefined && o.feed.prefix !== undefined;
+      const source = pipelined
+        ? throughPrefixThread(batchesIn, o.prefixThread as PrefixThread, (b) => augment(b.xs))
+        : batchesIn;
       for await (const b of source) {
         let xs = b.xs;
         try {
           // A macrotask turn per batch, so cancel messages and timers get through.
           await yieldToEventLoop();
           throwIfAborted(o.signal);
-          if (o.augment) xs = augmentBatch(b.xs, o.augment.spec, augRng, o.augment.range);
+          if (!pipelined) xs = augment(b.xs);
           seeder.setStep(deriveSeed(phaseIndex, step));
-          const [lossT, metricT] = trainStep(xs, b.ys);
+          const [lossT, metricT] = trainStep(xs, b.ys, pipelined);
           step++;
           const [lossV, metricV] = await Promise.all([lossT.data(), metricT.data()]);
           tf.dispose([lossT, metricT]);

@@ -1,4 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
 import type { JobSpec } from '../contracts/job-spec.js';
 import type { FieldError } from '../lib/errors.js';
 import { ValidationError } from '../lib/errors.js';
@@ -16,7 +17,8 @@ import { memoryBudget, type MemoryPlan, planMemory } from './memory-plan.js';
 import { createOptimizer } from './optimizers.js';
 import type { ProgressFn } from '../contracts/progress.js';
 import { randomSeed } from './random.js';
-import { runPhase } from './train-loop.js';
+import { PrefixThread } from './prefix-thread.js';
+import { type Feed, runPhase } from './train-loop.js';
 import type { ExampleSource, TrainingData } from './example-source.js';
 
 /**
@@ -63,6 +65,37 @@ export interface TrainOptions {
   memoryBudgetBytes?: number;
   /** Forces micro-batches of this many examples (tests and benches). */
   microBatchSize?: number;
+  /**
+   * Whether an uncached phase runs its frozen prefix on a second core (prefix-thread.ts): 'auto'
+   * (the default) on the wasm backend with more than one core and at least
+   * PREFIX_THREAD_MIN_BATCHES batches in the phase, so the thread's start (about a second) pays;
+   * 'on' whenever there is a prefix; 'off' never.
+   */
+  prefixThread?: 'auto' | 'on' | 'off';
+}
+
+export const PREFIX_THREAD_MIN_BATCHES = 8;
+
+/** The prefix thread for a phase, or undefined (with a warning when it failed to start). */
+async function prefixThreadFor(
+  feed: Feed,
+  mode: 'auto' | 'on' | 'off',
+  batches: number,
+  warnings: string[],
+): Promise<PrefixThread | undefined> {
+  if (!feed.prefix || mode === 'off') return undefined;
+  if (mode === 'auto') {
+    const cores =
+      typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    if (tf.getBackend() !== 'wasm' || cores < 2 || batches < PREFIX_THREAD_MIN_BATCHES) return undefined;
+  }
+  try {
+    return await PrefixThread.start(feed.prefix);
+  } catch (err) {
+    const w = `the frozen prefix runs on the training thread: its own thread did not start (${err instanceof Error ? err.message : String(err)})`;
+    if (!warnings.includes(w)) warnings.push(w);
+    return undefined;
+  }
 }
 
 export interface TrainResult {
@@ -152,6 +185,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           if (!opts.microBatchSize) warnings.push(w);
         }
         const optimizer = createOptimizer(spec.compile.optimizer, p.lr);
+        const thread = await prefixThreadFor(
+          prepared.feed,
+          opts.prefixThread ?? 'auto',
+          Math.ceil(prepared.feed.train.size / spec.fit.batchSize) * p.epochs,
+          warnings,
+        );
         try {
           const r = await runPhase({
             phase: p.phase,
@@ -173,12 +212,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
             signal,
             onProgress: opts.onProgress,
             microBatch: plan.microBatch,
+            prefixThread: thread,
           });
           history.push(...r.history);
           if (r.earlyStopping) early[p.phase] = r.earlyStopping;
           epochOffset += p.epochs;
         } finally {
           optimizer.dispose();
+          await thread?.close();
         }
         if (i === phases.length - 1) {
           const { prefix } = prepared.feed;

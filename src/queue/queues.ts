@@ -64,6 +64,11 @@ export interface TrainJobProgress {
   metrics?: Record<string, number>;
   learningRate?: number;
   examplesPerSec?: number;
+  /**
+   * Examples/s of each phase run so far (train, fineTune, caching, evaluating): the running rate
+   * of a phase in progress, the rate of its last epoch or pass once it has one.
+   */
+  throughput?: Record<string, number>;
   etaSeconds?: number;
   history: EpochLog[];
 }

@@ -100,6 +100,10 @@ describe('training jobs through the API', () => {
     expect(source.history).toHaveLength(2);
     expect(source.history[0]).toMatchObject({ phase: 'train', epoch: 1 });
     expect(source.history[1].loss).toBeLessThan(source.history[0].loss);
+    // Examples/s per phase stay in the view after the job ends.
+    expect(source.progress.throughput.train).toBeGreaterThan(0);
+    for (const rate of Object.values(source.progress.throughput)) expect(rate).toBeGreaterThan(0);
+    expect(events.some((e) => e.job.progress?.throughput?.train > 0)).toBe(true);
 
     const layers = await request(ctx.app.server).get(`/v1/models/${source.modelId}/layers`);
     expect(layers.status).toBe(200);

@@ -1,5 +1,18 @@
-import { Conv2DBackpropInput, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import {
+  Conv2DBackpropInput,
+  FusedBatchNorm,
+  getKernel,
+  registerGradient,
+  registerKernel,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import {
+  broadcastBatchNormGradient,
+  currentBatchNormGradient,
+  fusedBatchNormOverride,
+  isFusedBatchNormOverride,
+} from './batch-norm.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputOverride, isConv2DBackpropInputOverride } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
@@ -20,12 +33,35 @@ const trainingKernels: readonly KernelConfig[] = [
  * happens until a call made after the import.
  */
 function overrideConv2DBackpropInput(): void {
-  const current = getKernel(Conv2DBackpropInput, 'wasm');
-  if (current == null || isConv2DBackpropInputOverride(current)) {
+  override(Conv2DBackpropInput, isConv2DBackpropInputOverride, conv2DBackpropInputOverride);
+}
+
+function override(
+  kernelName: string,
+  isOurs: (config: KernelConfig) => boolean,
+  wrap: (original: KernelConfig) => KernelConfig,
+): void {
+  const current = getKernel(kernelName, 'wasm');
+  if (current == null || isOurs(current)) {
     return;
   }
-  unregisterKernel(Conv2DBackpropInput, 'wasm');
-  registerKernel(conv2DBackpropInputOverride(current));
+  unregisterKernel(kernelName, 'wasm');
+  registerKernel(wrap(current));
+}
+
+/**
+ * FusedBatchNorm (frozen BatchNormalization runs it on every forward pass) as a vectorised 1x1
+ * depthwise convolution, and its input gradient without a full-size Tile. The gradient registry
+ * has no backend key, so the gradient applies to every backend; it computes the same products in
+ * the same order, so results elsewhere are unchanged.
+ */
+function overrideBatchNorm(): void {
+  override(FusedBatchNorm, isFusedBatchNormOverride, fusedBatchNormOverride);
+  const gradient = currentBatchNormGradient();
+  if (gradient != null) {
+    const next = broadcastBatchNormGradient(gradient);
+    if (next !== gradient) registerGradient(next);
+  }
 }
 
 /**
@@ -42,4 +78,5 @@ export function registerWasmTrainingKernels(): void {
     }
   }
   overrideConv2DBackpropInput();
+  overrideBatchNorm();
 }

@@ -38,7 +38,27 @@ export class WasmKernelCalls {
   }
 
   zeros(shape: number[]): TensorInfo {
-    return this.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
+    return this.fill(shape, 0);
+  }
+
+  fill(shape: number[], value: number): TensorInfo {
+    return this.run('Fill', {}, { shape, value, dtype: 'float32' });
+  }
+
+  add(a: TensorInfo, b: TensorInfo): TensorInfo {
+    return this.run('Add', { a, b });
+  }
+
+  sub(a: TensorInfo, b: TensorInfo): TensorInfo {
+    return this.run('Sub', { a, b });
+  }
+
+  mul(a: TensorInfo, b: TensorInfo): TensorInfo {
+    return this.run('Multiply', { a, b });
+  }
+
+  rsqrt(x: TensorInfo): TensorInfo {
+    return this.run('Rsqrt', { x });
   }
 
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
@@ -83,6 +103,15 @@ export class WasmKernelCalls {
     pad: ExplicitPadding,
   ): TensorInfo {
     return this.run('DepthwiseConv2dNative', { x, filter }, { strides, dilations, pad, dataFormat: 'NHWC' });
+  }
+
+  /** A depthwise convolution with a per-channel bias added in the same pass. */
+  depthwiseConv2dWithBias(x: TensorInfo, filter: TensorInfo, bias: TensorInfo): TensorInfo {
+    return this.run(
+      'FusedDepthwiseConv2D',
+      { x, filter, bias },
+      { strides: [1, 1], dilations: [1, 1], pad: 'valid', dataFormat: 'NHWC', activation: 'linear' },
+    );
   }
 
   /** Exempts `result` from `dispose()`; the caller (the engine) now owns it. */
