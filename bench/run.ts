@@ -4,19 +4,24 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                       # everything (several minutes on 2 cores)
- *   BENCH_ONLY=predict npm run bench    # one section: wasm | transfer | backbone | predict
+ *   BENCH_ONLY=predict npm run bench    # some sections: wasm | transfer | backbone | predict | advisor
+ *   npm run bench:advisor               # the advisor's section only
+ *
+ * With BENCH_ONLY the sections it names replace their namesakes in BENCHMARKS.md and every other
+ * section is kept as it was.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../src/ml/wasm-kernels/index.js';
+import { benchAdvisor } from './advisor.js';
 import { benchPredict } from './predict.js';
 import { benchRealBackbone } from './real-backbone.js';
-import { machineLine, sectionToMarkdown, type BenchSection } from './report.js';
+import { machineLine, mergeSections, sectionToMarkdown, type BenchSection } from './report.js';
 import { benchTransferMnist } from './transfer-mnist.js';
 import { benchWasmTraining } from './wasm-training.js';
 
 const only = new Set(
-  (process.env['BENCH_ONLY'] ?? 'wasm,transfer,backbone,predict').split(',').map((s) => s.trim()),
+  (process.env['BENCH_ONLY'] ?? 'wasm,transfer,backbone,predict,advisor').split(',').map((s) => s.trim()),
 );
 const log = (line: string): void => console.log(`  ${line}`);
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -177,6 +182,38 @@ async function predictSection(): Promise<BenchSection> {
   };
 }
 
+async function advisorSection(): Promise<BenchSection> {
+  const r = await benchAdvisor({ log });
+  return {
+    title: 'Backbone advisor: its ranking against training every candidate',
+    description: `Real data: ${r.trainExamples} MNIST digits 0-4 (greyscale 28x28, read as RGB at each base's input size) for the advisor and for training, ${r.heldOutExamples} other digits held out. The advisor ranks the (base, cut) candidates of both offline bases (\`nsfwjs-mobilenet-v2\`, \`nsfwjs-inception-v3\`; default cuts) with ${r.folds}-fold softmax probes on frozen features; then each candidate's ready job spec (frozen base, softmax head, up to 20 epochs with early stopping) is trained by the trainer on the same digits and scored on the held-out ones (backend: ${r.backend}). Baseline for time: training every candidate.`,
+    columns: [
+      'base @ cut',
+      'advisor accuracy',
+      'advisor rank',
+      'held-out accuracy',
+      'held-out rank',
+      'ms/example',
+      'training time',
+    ],
+    rows: r.rows.map((row) => [
+      `${row.base} @ ${row.cutAt}`,
+      `${pct(row.advisorAccuracy)} ± ${pct(row.advisorStd)}`,
+      String(row.advisorRank),
+      pct(row.heldOutAccuracy),
+      String(row.heldOutRank),
+      row.msPerExample,
+      `${(row.trainMs / 1000).toFixed(1)} s`,
+    ]),
+    notes: [
+      `Spearman rank correlation, advisor order vs held-out accuracy: ${r.spearman.toFixed(2)}.`,
+      `Top pick ${r.pick}; best on held-out data ${r.best}; regret of the pick: ${(r.regret * 100).toFixed(1)} points of accuracy.`,
+      `Advisor ${(r.advisorMs / 1000).toFixed(1)} s against ${(r.trainAllMs / 1000).toFixed(1)} s to train every candidate: ${x(r.advisorMs / r.trainAllMs)}.`,
+      `Recommendation: ${r.recommendation.reason}${r.recommendation.fineTune ? ' (fine-tune suggested)' : ''}`,
+    ],
+  };
+}
+
 const sections: BenchSection[] = [];
 if (only.has('wasm')) {
   console.log('wasm vs cpu training ...');
@@ -195,13 +232,24 @@ if (only.has('predict')) {
   sections.push(await predictSection());
 }
 
-const doc = [
-  '# Benchmarks',
-  '',
-  `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machineLine(tf.getBackend())}.`,
-  'Every ratio compares against a baseline measured in the same run; absolute numbers depend on the machine and on whatever else it was doing.',
-  '',
-  ...sections.map((s) => sectionToMarkdown(s) + '\n'),
-].join('\n');
+if (only.has('advisor')) {
+  console.log('backbone advisor vs training every candidate ...');
+  sections.push(await advisorSection());
+}
+
+const partial = process.env['BENCH_ONLY'] !== undefined && existsSync('BENCHMARKS.md');
+const doc = partial
+  ? mergeSections(
+      readFileSync('BENCHMARKS.md', 'utf8'),
+      sections.map((s) => ({ title: s.title, markdown: sectionToMarkdown(s) })),
+    )
+  : [
+      '# Benchmarks',
+      '',
+      `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machineLine(tf.getBackend())}.`,
+      'Every ratio compares against a baseline measured in the same run; absolute numbers depend on the machine and on whatever else it was doing.',
+      '',
+      ...sections.map((s) => sectionToMarkdown(s) + '\n'),
+    ].join('\n');
 writeFileSync('BENCHMARKS.md', doc);
 console.log(doc);
