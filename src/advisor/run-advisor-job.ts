@@ -149,7 +149,7 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
             });
             const { mean, std } = meanStd(accs);
             const cost = await measureCutCost(model, cut.name, sample);
-            const params = cost.params + dim * classes.length + classes.length;
+            const params = cost.params + headParams(dim, classes.length);
             const fineTuneFrom = fineTuneStart(base.layers, cut.index, hint);
             probed.push({
               base: candidate.base,
@@ -222,24 +222,37 @@ function resolveCuts(
   });
 }
 
-/** The job that trains a candidate: the base frozen up to the cut, a softmax head on its pooled output. */
+/**
+ * The job that trains a candidate: the base frozen up to the cut, its output pooled as the probe
+ * pooled it, then batch normalisation (the probe standardises its features; a head without it
+ * trains far slower on unscaled features such as pre-activation block outputs) and the softmax
+ * output layer the service adds.
+ */
 export function candidateSpec(
   base: AdvisePayload['candidates'][number]['base'],
   cut: CutPoint,
   seed: number,
 ): CandidateSpec {
-  const head: CandidateSpec['head'] =
+  const pool: CandidateSpec['head'] =
     cut.rank === 4 ? [{ type: 'globalAveragePooling2d' }] : cut.rank === 2 ? [] : [{ type: 'flatten' }];
   return {
     base,
     cutAt: cut.name,
     freeze: 'all',
-    head,
-    compile: { optimizer: 'adam', learningRate: 0.001 },
-    fit: { epochs: 20, batchSize: 16, validationSplit: 0.2 },
-    callbacks: { earlyStopping: { monitor: 'val_loss', patience: 5, restoreBestWeights: true } },
+    head: [...(pool ?? []), { type: 'batchNormalization' }],
+    compile: { optimizer: 'adam', learningRate: 0.01 },
+    fit: { epochs: 40, batchSize: 16, validationSplit: 0.2 },
+    callbacks: {
+      reduceLROnPlateau: { monitor: 'val_loss', factor: 0.3, patience: 3 },
+      earlyStopping: { monitor: 'val_loss', patience: 8, restoreBestWeights: true },
+    },
     seed,
   };
+}
+
+/** Parameters of the head a candidate spec adds: batch normalisation and the output layer. */
+export function headParams(dim: number, classes: number): number {
+  return 4 * dim + dim * classes + classes;
 }
 
 async function catalogFineTuneHint(store: Store, base: StoredBase): Promise<string | undefined> {

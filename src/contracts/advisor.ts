@@ -59,7 +59,7 @@ export interface RankingEntry {
 }
 
 export interface Recommendation {
-  /** Index into `ranking` (0: the top entry); null when nothing beats chance. */
+  /** The top entry of `ranking`; null when nothing beats chance. */
   pick: { base: RankingEntry['base']; cutAt: string } | null;
   /** Whether a fine-tune phase is worth trying on top of the frozen pick. */
   fineTune: boolean;

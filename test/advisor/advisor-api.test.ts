@@ -69,6 +69,15 @@ describe('advisor API', () => {
     expect(small.status).toBe(422);
     expect(small.body.detail).toMatch(/too small for k-fold cross-validation: 'a' has 1 example/);
 
+    const table = await api()
+      .post('/v1/datasets')
+      .field('name', 'table')
+      .attach('file', Buffer.from('f1,f2,label\n1,2,a\n2,1,b\n1,1,a\n2,2,b\n'), 'table.csv');
+    expect(table.status).toBe(201);
+    const tabular = await api().post('/v1/advisor').send({ datasetId: table.body.id });
+    expect(tabular.status).toBe(422);
+    expect(tabular.body.detail).toMatch(/is tabular: no pretrained base fits it/);
+
     const missing = await api().get('/v1/advisor/adv_0000000000000000');
     expect(missing.status).toBe(404);
     expect(missing.body.detail).toMatch(/advisor run/);
@@ -151,6 +160,22 @@ describe('advisor API', () => {
     const list = (await api().get('/v1/jobs')).body;
     expect(list.items.map((j: { id: string }) => j.id)).not.toContain(created.body.id);
   }, 400_000);
+
+  it('considers every registered base and every offline catalog base by default', async () => {
+    const created = await api().post('/v1/advisor').send({ datasetId: colours });
+    expect(created.status).toBe(202);
+    await api().post(`/v1/advisor/${created.body.id}/cancel`);
+    const listed = (await api().get('/v1/base-models?limit=100')).body.items as Array<{
+      id: string;
+      source: { catalog?: string };
+    }>;
+    // MobileNetV2 was registered already and is not registered twice; InceptionV3 is now.
+    const catalogued = listed.map((b) => b.source.catalog).filter(Boolean);
+    expect(catalogued.sort()).toEqual(['nsfwjs-inception-v3', 'nsfwjs-mobilenet-v2']);
+    expect(
+      created.body.candidates.map((c: { base: { baseModelId: string } }) => c.base.baseModelId).sort(),
+    ).toEqual(listed.map((b) => b.id).sort());
+  }, 120_000);
 
   it('cancels a run', async () => {
     const created = await api()
