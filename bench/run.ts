@@ -186,7 +186,7 @@ async function advisorSection(): Promise<BenchSection> {
   const r = await benchAdvisor({ log });
   return {
     title: 'Backbone advisor: its ranking against training every candidate',
-    description: `Real data: ${r.trainExamples} MNIST digits 0-4 (greyscale 28x28, read as RGB at each base's input size) for the advisor and for training, ${r.heldOutExamples} other digits held out. The advisor ranks the (base, cut) candidates of both offline bases (\`nsfwjs-mobilenet-v2\`, \`nsfwjs-inception-v3\`; default cuts) with ${r.folds}-fold softmax probes on frozen features; then each candidate's ready job spec (frozen base, softmax head, up to 20 epochs with early stopping) is trained by the trainer on the same digits and scored on the held-out ones (backend: ${r.backend}). Baseline for time: training every candidate.`,
+    description: `Real data: ${r.trainExamples} MNIST digits 0-4 (greyscale 28x28, read as RGB at each base's input size) for the advisor and for training, ${r.heldOutExamples} other digits held out. The advisor ranks the (base, cut) candidates of both offline bases (\`nsfwjs-mobilenet-v2\`, \`nsfwjs-inception-v3\`; default cuts) with ${r.folds}-fold softmax probes on frozen features; then each candidate's ready job spec (frozen base, pooled features, batch normalisation, softmax output; Adam, up to 40 epochs with plateau and early-stopping callbacks) is trained by the trainer on the same digits and scored on the held-out ones (backend: ${r.backend}). Baseline for time: training every candidate.`,
     columns: [
       'base @ cut',
       'advisor accuracy',
