@@ -239,7 +239,9 @@ export function candidateSpec(
     base,
     cutAt: cut.name,
     freeze: 'all',
-    head: [...(pool ?? []), { type: 'batchNormalization' }],
+    // Momentum 0.9: a few dozen steps of a small dataset must be enough for the moving averages
+    // that inference uses (at 0.99 they would still lean on their initial values).
+    head: [...(pool ?? []), { type: 'batchNormalization', momentum: 0.9 }],
     compile: { optimizer: 'adam', learningRate: 0.01 },
     fit: { epochs: 40, batchSize: 16, validationSplit: 0.2 },
     callbacks: {
