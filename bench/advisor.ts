@@ -51,7 +51,13 @@ export interface AdvisorBench {
   advisorMs: number;
   trainAllMs: number;
   spearman: number;
+  /** Spearman of the accuracy estimates alone (before near-ties are ordered by cost). */
+  spearmanAccuracy: number;
   regret: number;
+  /** Regret of the candidate with the highest estimate, ignoring cost. */
+  regretAccuracyOnly: number;
+  /** Candidates whose held-out accuracy lies within their estimate ± its spread. */
+  withinSpread: number;
   pick: string;
   best: string;
   recommendation: AdvisorResult['recommendation'];
@@ -211,7 +217,16 @@ export async function benchAdvisor(opts: {
         advice.ranking.map((e) => -e.rank),
         held,
       ),
+      spearmanAccuracy: spearman(
+        advice.ranking.map((e) => e.accuracy),
+        held,
+      ),
       regret: Math.max(...held) - held[0]!,
+      regretAccuracyOnly: (() => {
+        const accs = advice.ranking.map((e) => e.accuracy);
+        return Math.max(...held) - held[accs.indexOf(Math.max(...accs))]!;
+      })(),
+      withinSpread: advice.ranking.filter((e, i) => Math.abs(held[i]! - e.accuracy) <= e.accuracyStd).length,
       pick: `${top.baseName} @ ${top.cutAt}`,
       best: `${best.baseName} @ ${best.cutAt}`,
       recommendation: advice.recommendation,
