@@ -40,3 +40,18 @@ export function machineLine(backend: string): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, TF.js backend under test: ${backend}`;
 }
+
+/**
+ * `doc` with each section of `sections` replacing the section of the same title (or appended
+ * when there is none); every other section is kept as written.
+ */
+export function mergeSections(doc: string, sections: Array<{ title: string; markdown: string }>): string {
+  const parts = doc.split(/\n(?=## )/);
+  for (const s of sections) {
+    const i = parts.findIndex((p) => p.startsWith(`## ${s.title}\n`));
+    const text = s.markdown.trimEnd() + '\n';
+    if (i >= 0) parts[i] = text;
+    else parts.push(text);
+  }
+  return parts.map((p) => p.trimEnd() + '\n').join('\n');
+}

@@ -4,9 +4,10 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                        # everything (several minutes on 2 cores)
- *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch
+ *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor
  *   BENCH_ONLY=predict npm run bench     # the same, from the environment
  *   npm run bench:text                   # the text sections only
+ *   npm run bench:advisor                # the advisor's section only
  *
  * With --only (or BENCH_ONLY), only the sections those cases write are replaced in BENCHMARKS.md;
  * the others stay as they were.
@@ -15,16 +16,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../src/ml/wasm-kernels/index.js';
+import { benchAdvisor } from './advisor.js';
 import { benchPredict } from './predict.js';
 import { benchRealBackbone } from './real-backbone.js';
 import { benchStorage } from './storage.js';
-import { machineLine, sectionToMarkdown, type BenchSection } from './report.js';
+import { machineLine, mergeSections, sectionToMarkdown, type BenchSection } from './report.js';
 import { benchTransferMnist } from './transfer-mnist.js';
 import { benchVsPytorch, type Measured, type StepProfile } from './vs-pytorch.js';
 import { benchWasmTraining } from './wasm-training.js';
 import { benchText, textSections } from './text.js';
 
-const ALL = ['wasm', 'transfer', 'backbone', 'predict', 'storage', 'text', 'pytorch'];
+const ALL = ['wasm', 'transfer', 'backbone', 'predict', 'storage', 'text', 'pytorch', 'advisor'];
 const onlyArg = process.argv.indexOf('--only');
 const selected = onlyArg >= 0 ? process.argv[onlyArg + 1] : process.env['BENCH_ONLY'];
 const only = new Set((selected ?? ALL.join(',')).split(',').map((s) => s.trim()));
@@ -319,6 +321,40 @@ async function pytorchSections(): Promise<BenchSection[]> {
   return [comparison, profile];
 }
 
+async function advisorSection(): Promise<BenchSection> {
+  const r = await benchAdvisor({ log });
+  return {
+    title: 'Backbone advisor: its ranking against training every candidate',
+    description: `Real data: ${r.trainExamples} MNIST digits 0-4 (greyscale 28x28, read as RGB at each base's input size) for the advisor and for training, ${r.heldOutExamples} other digits held out. The advisor ranks the (base, cut) candidates of both offline bases (\`nsfwjs-mobilenet-v2\`, \`nsfwjs-inception-v3\`; default cuts) with ${r.folds}-fold softmax probes on frozen features; then each candidate's ready job spec (frozen base, pooled features, batch normalisation, softmax output; Adam, up to 40 epochs with plateau and early-stopping callbacks) is trained by the trainer on the same digits and scored on the held-out ones (backend: ${r.backend}). Baseline for time: training every candidate.`,
+    columns: [
+      'base @ cut',
+      'advisor accuracy',
+      'advisor rank',
+      'held-out accuracy',
+      'held-out rank',
+      'ms/example',
+      'training time',
+    ],
+    rows: r.rows.map((row) => [
+      `${row.base} @ ${row.cutAt}`,
+      `${pct(row.advisorAccuracy)} ± ${pct(row.advisorStd)}`,
+      String(row.advisorRank),
+      pct(row.heldOutAccuracy),
+      String(row.heldOutRank),
+      row.msPerExample,
+      `${(row.trainMs / 1000).toFixed(1)} s`,
+    ]),
+    notes: [
+      'Where the spread (the fold standard deviation) is wider than the differences between candidates, as with 16 examples per class here, the ranking is one near-tie ordered by cost: the rank correlations then mostly measure noise between two small samples, and the regret is the price of taking the cheaper candidate the probe could not tell apart. The per-candidate check that matters is whether held-out accuracy falls within estimate ± spread.',
+      `Held-out accuracy within the advisor's estimate ± its spread: ${r.withinSpread} of ${r.rows.length} candidates.`,
+      `Spearman rank correlation with held-out accuracy: ${r.spearmanAccuracy.toFixed(2)} for the accuracy estimates, ${r.spearman.toFixed(2)} for the advisor's order (near-ties, within the spread, ordered by cost).`,
+      `Top pick ${r.pick}; best on held-out data ${r.best}; regret of the pick: ${(r.regret * 100).toFixed(1)} points of accuracy (of the highest estimate, ignoring cost: ${(r.regretAccuracyOnly * 100).toFixed(1)}).`,
+      `Advisor ${(r.advisorMs / 1000).toFixed(1)} s against ${(r.trainAllMs / 1000).toFixed(1)} s to train every candidate: ${x(r.advisorMs / r.trainAllMs)}.`,
+      `Recommendation: ${r.recommendation.reason}${r.recommendation.fineTune ? ' (fine-tune suggested)' : ''}`,
+    ],
+  };
+}
+
 const sections: BenchSection[] = [];
 if (only.has('wasm')) {
   console.log('wasm vs cpu training ...');
@@ -345,6 +381,10 @@ if (only.has('text')) {
   sections.push(...textSections(await benchText(log)));
 }
 
+if (only.has('advisor')) {
+  console.log('backbone advisor vs training every candidate ...');
+  sections.push(await advisorSection());
+}
 if (only.has('pytorch')) {
   console.log('side by side with PyTorch CPU ...');
   sections.push(...(await pytorchSections()));
@@ -357,27 +397,11 @@ const header = [
   'Every ratio compares against a baseline measured in the same run; absolute numbers depend on the machine and on whatever else it was doing.',
   '',
 ].join('\n');
-const fresh = sections.map((s) => ({ title: s.title, text: sectionToMarkdown(s) + '\n' }));
-
-/** The file's `## ` sections, so a partial run replaces only its own. */
-function existingSections(doc: string): Array<{ title: string; text: string }> {
-  return doc
-    .split(/^(?=## )/m)
-    .filter((part) => part.startsWith('## '))
-    .map((text) => ({ title: text.slice(3, text.indexOf('\n')).trim(), text: text.trimEnd() + '\n' }));
-}
-
+const fresh = sections.map((s) => ({ title: s.title, markdown: sectionToMarkdown(s) }));
+// A partial run replaces only the sections it wrote; the others keep their last numbers.
 const partial = only.size < ALL.length && existsSync('BENCHMARKS.md');
-let body = fresh;
-let top = header;
-if (partial) {
-  const old = readFileSync('BENCHMARKS.md', 'utf8');
-  const kept = existingSections(old);
-  const byTitle = new Map(fresh.map((s) => [s.title, s]));
-  body = kept.map((s) => byTitle.get(s.title) ?? s);
-  body.push(...fresh.filter((s) => !kept.some((k) => k.title === s.title)));
-  top = old.slice(0, old.search(/^## /m) >= 0 ? old.search(/^## /m) : old.length);
-}
-const doc = top + body.map((s) => s.text).join('\n');
+const doc = partial
+  ? mergeSections(readFileSync('BENCHMARKS.md', 'utf8'), fresh)
+  : header + fresh.map((s) => s.markdown + '\n').join('\n');
 writeFileSync('BENCHMARKS.md', doc);
-console.log(fresh.map((s) => s.text).join('\n'));
+console.log(fresh.map((s) => s.markdown).join('\n\n'));

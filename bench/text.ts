@@ -10,10 +10,9 @@
  * - Predict throughput: 32 concurrent HTTP clients against POST /v1/models/:id/predict, one
  *   text per request, against the raw batched encoder + head in-process (same texts).
  *
- *   npm run bench:text        # this section only; rewrites only its part of BENCHMARKS.md
+ *   npm run bench:text        # this section only (BENCH_ONLY=text through bench/run.ts)
  *   BENCH_ONLY=text npm run bench
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -37,7 +36,7 @@ import { loadSentenceEncoder, type SentenceEncoder } from '../src/ml/sentence-en
 import { train } from '../src/ml/trainer.js';
 import { saveTrainedModel } from '../src/models/registry.js';
 import { FsStore } from '../src/storage/fs-store.js';
-import { machineLine, sectionToMarkdown, type BenchSection } from './report.js';
+import type { BenchSection } from './report.js';
 import type { LoadRequest, LoadResult } from './predict-load.js';
 import { spamAssassin } from '../scripts/demo/mail.js';
 
@@ -346,30 +345,4 @@ export function textSections(r: TextBench): BenchSection[] {
       ],
     },
   ];
-}
-
-/** Replaces this benchmark's sections in BENCHMARKS.md (or appends them), leaving the others. */
-export function writeTextSections(sections: BenchSection[]): void {
-  const file = 'BENCHMARKS.md';
-  let doc = readFileSync(file, 'utf8');
-  for (const s of sections) {
-    const md = sectionToMarkdown(s) + '\n';
-    const start = doc.indexOf(`## ${s.title}`);
-    if (start < 0) {
-      doc = doc.trimEnd() + '\n\n' + md;
-      continue;
-    }
-    const next = doc.indexOf('\n## ', start + 3);
-    doc = doc.slice(0, start) + md + (next < 0 ? '' : doc.slice(next + 1));
-  }
-  writeFileSync(file, doc);
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const r = await benchText((l) => console.log(`  ${l}`));
-  const sections = textSections(r);
-  writeTextSections(sections);
-  console.log(`${machineLine(tf.getBackend())}\n`);
-  for (const s of sections) console.log(sectionToMarkdown(s) + '\n');
-  process.exit(0);
 }

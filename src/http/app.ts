@@ -24,6 +24,9 @@ import modelLayerRoutes from './routes/model-layers.js';
 import { BaseModelService } from '../base-models/base-model-service.js';
 import modelRoutes from './routes/models.js';
 import jobRoutes from './routes/jobs.js';
+import advisorRoutes from './routes/advisor.js';
+import { AdvisorService } from '../advisor/advisor-service.js';
+import { catalogEntries } from '../base-models/catalog.js';
 import { JobService } from '../jobs/job-service.js';
 import { resolveJob } from '../jobs/job-context.js';
 import { SummaryCache } from '../base-models/base-ref.js';
@@ -172,6 +175,16 @@ async function registerFeatures(
   });
   app.addHook('onClose', () => jobs.close());
   await app.register(jobRoutes, { jobs });
+
+  const advisor = new AdvisorService({
+    store: deps.store,
+    jobs,
+    queues: deps.queues,
+    listBases: async () => (await baseModels.list(10_000, 0)).items,
+    offlineCatalog: () => catalogEntries().filter((e) => e.packaged),
+    registerCatalog: (name) => baseModels.registerCatalog({ catalog: name }),
+  });
+  await app.register(advisorRoutes, { advisor });
 }
 
 type Uploads = ReturnType<typeof uploadLimits>;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { advisorRequestSchema } from '../contracts/advisor.js';
 import { jobSpecSchema } from '../contracts/job-spec.js';
+import { advisorView } from './routes/advisor.js';
 
 /** Schemas in openapi.yaml that are generated from the zod schemas the routes validate with. */
 export function generatedSchemas(): Record<string, unknown> {
@@ -7,7 +9,24 @@ export function generatedSchemas(): Record<string, unknown> {
     io: 'input',
     unrepresentable: 'any',
   }) as Record<string, unknown>;
+  const { $schema: _i2, ...advisorRequest } = z.toJSONSchema(advisorRequestSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
+  const { $schema: _i3, ...advisorRun } = z.toJSONSchema(advisorView, {
+    io: 'output',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
   return {
     JobSpec: { description: 'A training job (see the README for the recipe it automates).', ...jobSpec },
+    AdvisorRequest: {
+      description: 'Which dataset to advise on, and optionally which bases and cuts to probe.',
+      ...advisorRequest,
+    },
+    AdvisorRun: {
+      description:
+        'An advisor run; once completed, the ranking of (base, cut) candidates and the recommendation.',
+      ...advisorRun,
+    },
   };
 }

@@ -4,13 +4,38 @@ import { assertSafeId, newId } from '../lib/ids.js';
 import type { EpochLog } from '../contracts/model-meta.js';
 import type { JobSpec } from '../contracts/job-spec.js';
 import type { QueueService, TypedJob } from '../queue/queue-service.js';
-import type { TrainJobProgress, TrainJobResult, TrainPayload } from '../queue/queues.js';
+import type { JobName, JobPayloads, TrainJobProgress, TrainJobResult } from '../queue/queues.js';
 
 /**
- * Training jobs as the API shows them, on top of BullMQ's job records. BullMQ's states map to
+ * Jobs as the API shows them, on top of BullMQ's job records. BullMQ's states map to
  * queued | running | completed | failed | cancelled; a cancellation is recorded in a Redis hash
  * (with a snapshot for jobs removed while still queued) so it survives the job's removal.
+ * Training jobs (`/v1/jobs`) and advisor runs (`/v1/advisor`) share this one way of reading,
+ * watching and cancelling a job: `record`, `watchRecords` and `cancelRecord` work for any job
+ * name the API exposes; the training views are built on them.
  */
+
+/** Job names whose jobs the API shows, with the noun its messages use. */
+export const WATCHED_JOBS = { train: 'job', advise: 'advisor run' } as const;
+export type WatchedJobName = keyof typeof WATCHED_JOBS & JobName;
+
+/** Any job, before a feature shapes its view: raw progress, result and payload. */
+export interface JobRecord {
+  id: string;
+  name: WatchedJobName;
+  state: JobState;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  attempts: number;
+  failure?: JobFailure;
+  progress?: unknown;
+  error?: string;
+  result?: unknown;
+  data: unknown;
+}
+
+export type RecordEvent = { type: 'progress' | 'end'; record: JobRecord };
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -40,7 +65,9 @@ export interface JobFailure {
 
 interface Tombstone {
   id: string;
-  data: { spec: JobSpec };
+  /** Absent in records written before advisor runs existed: those are training jobs. */
+  name?: WatchedJobName;
+  data: unknown;
   timestamp: number;
   cancelledAt: number;
 }
@@ -85,17 +112,31 @@ export class JobService {
       ...(spec.base ? { base: spec.base } : {}),
       spec: seeded,
     };
-    const job = await this.deps.queues.add('train', data, { jobId });
+    return trainView(await this.enqueue('train', data, jobId));
+  }
+
+  /** Queues a job of any watched name under `jobId`. */
+  async enqueue<N extends WatchedJobName>(name: N, data: JobPayloads[N], jobId: string): Promise<JobRecord> {
+    const job = await this.deps.queues.add(name, data, { jobId });
     return this.view(job as Job);
   }
 
   async get(id: string): Promise<JobView> {
+    return trainView(await this.record(id, 'train'));
+  }
+
+  /** The job `id` if it is a `name` job (else NotFoundError), cancelled ones included. */
+  async record(id: string, name: WatchedJobName): Promise<JobRecord> {
     assertSafeId(id);
     const job = await this.deps.queues.get(id);
-    if (job) return this.view(job as Job);
-    const tomb = await this.tombstone(id);
-    if (tomb) return this.tombstoneView(tomb);
-    throw new NotFoundError(`job '${id}' not found`);
+    // /v1/jobs shows every job that is not an advisor run (echo and probe jobs too, as before).
+    const matches = job && (job.name === name || (name === 'train' && !(job.name in WATCHED_JOBS)));
+    if (job && matches) return this.view(job as Job);
+    if (!job) {
+      const tomb = await this.tombstone(id);
+      if (tomb && (tomb.name ?? 'train') === name) return this.tombstoneView(tomb);
+    }
+    throw new NotFoundError(`${WATCHED_JOBS[name]} '${id}' not found`);
   }
 
   async list(opts: {
@@ -112,10 +153,14 @@ export class JobService {
       'completed',
       'failed',
     ]);
-    const views = await Promise.all(jobs.filter((j) => j?.name === 'train').map((j) => this.view(j)));
-    const tombs = (await this.deps.queues.cancelledRecords()).map((s) => JSON.parse(s) as Tombstone);
+    const views = await Promise.all(
+      jobs.filter((j) => j?.name === 'train').map(async (j) => trainView(await this.view(j))),
+    );
+    const tombs = (await this.deps.queues.cancelledRecords())
+      .map((s) => JSON.parse(s) as Tombstone)
+      .filter((t) => (t.name ?? 'train') === 'train');
     const seen = new Set(views.map((v) => v.id));
-    for (const t of tombs) if (!seen.has(t.id)) views.push(this.tombstoneView(t));
+    for (const t of tombs) if (!seen.has(t.id)) views.push(trainView(this.tombstoneView(t)));
     const filtered = (opts.state ? views.filter((v) => v.state === opts.state) : views).sort((a, b) =>
       a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
     );
@@ -132,16 +177,21 @@ export class JobService {
    * holding it (pub/sub), which saves nothing. Finished jobs can't be cancelled (409).
    */
   async cancel(id: string): Promise<JobView> {
-    const current = await this.get(id);
+    return trainView(await this.cancelRecord(id, 'train'));
+  }
+
+  async cancelRecord(id: string, name: WatchedJobName): Promise<JobRecord> {
+    const current = await this.record(id, name);
     if (current.state === 'cancelled') return current;
     if (FINAL.includes(current.state)) {
-      throw new ConflictError(`job '${id}' is already ${current.state}`);
+      throw new ConflictError(`${WATCHED_JOBS[name]} '${id}' is already ${current.state}`);
     }
     const job = await this.deps.queues.get(id);
-    if (!job) return this.get(id);
+    if (!job) return this.record(id, name);
     const tomb: Tombstone = {
       id,
-      data: { spec: (job.data as TrainPayload).spec },
+      name,
+      data: job.data,
       timestamp: job.timestamp,
       cancelledAt: Date.now(),
     };
@@ -155,17 +205,23 @@ export class JobService {
       );
     }
     if (!removed) await this.deps.queues.publishCancel(id);
-    return removed ? this.tombstoneView(tomb) : { ...(await this.get(id)), state: 'cancelled' };
+    return removed ? this.tombstoneView(tomb) : { ...(await this.record(id, name)), state: 'cancelled' };
   }
 
   /** Progress as it happens, then the final state. Ends at once for a finished job. */
   async *watch(id: string, signal: AbortSignal): AsyncGenerator<JobEvent> {
-    const first = await this.get(id);
+    for await (const ev of this.watchRecords(id, 'train', signal))
+      yield { type: ev.type, job: trainView(ev.record) };
+  }
+
+  /** `watch` for a job of any watched name. */
+  async *watchRecords(id: string, name: WatchedJobName, signal: AbortSignal): AsyncGenerator<RecordEvent> {
+    const first = await this.record(id, name);
     if (FINAL.includes(first.state)) {
-      yield { type: 'end', job: first };
+      yield { type: 'end', record: first };
       return;
     }
-    yield { type: 'progress', job: first };
+    yield { type: 'progress', record: first };
     const wake: Array<() => void> = [];
     let pending = false;
     const notify = (e: { jobId: string }): void => {
@@ -186,19 +242,19 @@ export class JobService {
         if (signal.aborted) break;
         // A job removed meanwhile ends the stream; any other failure (Redis down) is the
         // caller's to report, so the client learns why the stream ended.
-        const view = await this.get(id).catch((err: unknown) => {
+        const view = await this.record(id, name).catch((err: unknown) => {
           if (err instanceof NotFoundError) return undefined;
           throw err;
         });
         if (!view) break;
         if (FINAL.includes(view.state)) {
-          yield { type: 'end', job: view };
+          yield { type: 'end', record: view };
           return;
         }
         const text = JSON.stringify(view);
         if (text !== last) {
           last = text;
-          yield { type: 'progress', job: view };
+          yield { type: 'progress', record: view };
         }
       }
     } finally {
@@ -217,19 +273,19 @@ export class JobService {
     return raw ? (JSON.parse(raw) as Tombstone) : undefined;
   }
 
-  private tombstoneView(t: Tombstone): JobView {
+  private tombstoneView(t: Tombstone): JobRecord {
     return {
       id: t.id,
+      name: t.name ?? 'train',
       state: 'cancelled',
       createdAt: new Date(t.timestamp).toISOString(),
       finishedAt: new Date(t.cancelledAt).toISOString(),
       attempts: 0,
-      history: [],
-      spec: t.data.spec,
+      data: t.data,
     };
   }
 
-  private async view(fetched: Job): Promise<JobView> {
+  private async view(fetched: Job): Promise<JobRecord> {
     let job = fetched;
     const raw = await job.getState();
     // The job may have finished between reading it and reading its state: read it again, so a
@@ -247,18 +303,15 @@ export class JobService {
           : raw === 'failed'
             ? 'failed'
             : 'queued';
-    const progress = (typeof job.progress === 'object' ? job.progress : undefined) as
-      TrainJobProgress | undefined;
-    const { history = [], ...latest } = progress ?? ({} as Partial<TrainJobProgress>);
-    const out: JobView = {
+    const out: JobRecord = {
       id: job.id!,
+      name: job.name as WatchedJobName,
       state,
       createdAt: new Date(job.timestamp).toISOString(),
       attempts: job.attemptsMade,
-      history,
-      spec: (job.data as TrainPayload).spec,
+      data: job.data,
     };
-    if (progress) out.progress = latest as Omit<TrainJobProgress, 'history'>;
+    if (typeof job.progress === 'object') out.progress = job.progress;
     if (job.processedOn) out.startedAt = new Date(job.processedOn).toISOString();
     if (job.finishedOn) out.finishedAt = new Date(job.finishedOn).toISOString();
     else if (tomb) out.finishedAt = new Date(tomb.cancelledAt).toISOString();
@@ -271,8 +324,29 @@ export class JobService {
         reason: job.failedReason,
       };
     }
-    const result = job.returnvalue as TrainJobResult | null | undefined;
-    if (state === 'completed' && result?.modelId) out.modelId = result.modelId;
+    if (state === 'completed' && job.returnvalue != null) out.result = job.returnvalue;
     return out;
   }
+}
+
+/** A training job as /v1/jobs shows it. */
+function trainView(r: JobRecord): JobView {
+  const progress = r.progress as TrainJobProgress | undefined;
+  const { history = [], ...latest } = progress ?? ({} as Partial<TrainJobProgress>);
+  const out: JobView = {
+    id: r.id,
+    state: r.state,
+    createdAt: r.createdAt,
+    attempts: r.attempts,
+    history,
+    spec: (r.data as { spec: JobSpec }).spec,
+  };
+  if (progress) out.progress = latest as Omit<TrainJobProgress, 'history'>;
+  if (r.startedAt) out.startedAt = r.startedAt;
+  if (r.finishedAt) out.finishedAt = r.finishedAt;
+  if (r.failure) out.failure = r.failure;
+  if (r.error) out.error = r.error;
+  const result = r.result as TrainJobResult | undefined;
+  if (r.state === 'completed' && result?.modelId) out.modelId = result.modelId;
+  return out;
 }

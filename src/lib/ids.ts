@@ -8,7 +8,14 @@ import { ValidationError } from './errors.js';
  * the filesystem: no `..`, no slashes, no encodings that could escape the collection folder.
  */
 
-export const ID_PREFIXES = { dataset: 'ds', baseModel: 'bm', model: 'm', job: 'job', example: 'ex' } as const;
+export const ID_PREFIXES = {
+  dataset: 'ds',
+  baseModel: 'bm',
+  model: 'm',
+  job: 'job',
+  example: 'ex',
+  advice: 'adv',
+} as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';

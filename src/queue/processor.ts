@@ -2,6 +2,7 @@ import type { SandboxedJob } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { loadConfig } from '../config/env.js';
 import { PermanentJobError, jobFailure, runTrainingJob } from '../jobs/run-training-job.js';
+import { runAdvisorJob } from '../advisor/run-advisor-job.js';
 import { createLogger } from '../lib/logger.js';
 import { selectBackend } from '../ml/backend.js';
 import { exhaustMemory } from '../ml/fault.js';
@@ -69,6 +70,25 @@ const handlers: { [N in JobName]: Handler<N> } = {
       payload: job.data,
       backend: backend.name,
       ...(config.TRAIN_MEMORY_BUDGET_BYTES ? { memoryBudgetBytes: config.TRAIN_MEMORY_BUDGET_BYTES } : {}),
+      ...(signal ? { signal } : {}),
+      report: (p) => job.updateProgress(p as never),
+      log,
+    })
+      .catch((err: unknown) => {
+        throw unrecoverable(err);
+      })
+      .finally(() => storage.close());
+  },
+
+  async advise(job, signal) {
+    const backend = await selectBackend(config.TFJS_BACKEND);
+    const log = logger.child({ jobId: job.id, backend: backend.name });
+    log.info({ candidates: job.data.candidates.length }, 'advisor run started');
+    const storage = openStore(config);
+    return runAdvisorJob({
+      store: storage.store,
+      payload: job.data,
+      backend: backend.name,
       ...(signal ? { signal } : {}),
       report: (p) => job.updateProgress(p as never),
       log,

@@ -13,6 +13,7 @@ import {
   type ResourceRef,
   type TrainPayload,
   trainerStatsKey,
+  type AdvisePayload,
 } from './queues.js';
 import { createRedis } from './redis.js';
 
@@ -181,13 +182,19 @@ export class QueueService {
         'waiting-children',
       ]);
       return jobs.some((job) => {
-        const data = job?.data as Partial<TrainPayload> | undefined;
+        const data = job?.data as (Partial<TrainPayload> & Partial<AdvisePayload>) | undefined;
         if (!data) return false;
-        const base = (data.base ?? {}) as { baseModelId?: string; modelId?: string };
+        // A training job uses one base; an advisor job every candidate's.
+        const bases = [data.base, ...(data.candidates ?? []).map((c) => c.base)].map(
+          (b) => (b ?? {}) as { baseModelId?: string; modelId?: string },
+        );
         return (
           (ref.datasetId !== undefined && data.datasetId === ref.datasetId) ||
-          (ref.baseModelId !== undefined && base.baseModelId === ref.baseModelId) ||
-          (ref.modelId !== undefined && base.modelId === ref.modelId)
+          bases.some(
+            (base) =>
+              (ref.baseModelId !== undefined && base.baseModelId === ref.baseModelId) ||
+              (ref.modelId !== undefined && base.modelId === ref.modelId),
+          )
         );
       });
     });

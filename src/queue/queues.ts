@@ -1,3 +1,4 @@
+import type { AdvisorCandidate, AdvisorResult } from '../contracts/advisor.js';
 import type { JobSpec } from '../contracts/job-spec.js';
 import type { EpochLog } from '../contracts/model-meta.js';
 
@@ -73,10 +74,23 @@ export interface TrainJobProgress {
   history: EpochLog[];
 }
 
+/**
+ * The backbone advisor: probes every candidate (base, cut) on the dataset. Candidates are
+ * resolved by the API (catalog bases registered, the dataset's modality checked) before queueing.
+ */
+export interface AdvisePayload {
+  datasetId: string;
+  candidates: AdvisorCandidate[];
+  cutsPerBase: number;
+  maxExamples: number;
+  seed: number;
+}
+
 export interface JobPayloads {
   echo: EchoPayload;
   probe: ProbePayload;
   train: TrainPayload;
+  advise: AdvisePayload;
 }
 
 /** Resources a queued or running job holds: deleting them answers 409 meanwhile. */
@@ -90,6 +104,7 @@ export interface JobResults {
   echo: EchoResult;
   probe: ProbeResult;
   train: TrainJobResult;
+  advise: AdvisorResult;
 }
 
 export type JobName = keyof JobPayloads;

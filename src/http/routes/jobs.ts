@@ -4,9 +4,7 @@ import { z } from 'zod';
 import { jobSpecSchema } from '../../contracts/job-spec.js';
 import { ID_PATTERN } from '../../contracts/id-pattern.js';
 import type { JobService } from '../../jobs/job-service.js';
-import { isAppError } from '../../lib/errors.js';
-import { domainProblem } from '../plugins/error-handler.js';
-import { isRedisUnavailable } from '../../queue/queue-service.js';
+import { streamJobEvents } from '../sse.js';
 
 const params = z.object({ id: z.string().regex(ID_PATTERN, 'not a valid job id') });
 const jobStates = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);
@@ -81,36 +79,13 @@ export default async function jobRoutes(app: FastifyInstance, opts: { jobs: JobS
   r.get('/v1/jobs/:id/events', { schema: { params } }, async (request, reply) => {
     // Resolve the job first, so an unknown id is a normal 404 problem, not a broken stream.
     await jobs.get(request.params.id);
-    const abort = new AbortController();
-    request.raw.on('close', () => abort.abort());
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    try {
-      for await (const ev of jobs.watch(request.params.id, abort.signal)) {
-        res.write(
-          `event: ${ev.type === 'end' ? 'end' : 'progress'}\nid: ${Date.now()}\ndata: ${JSON.stringify(ev.job)}\n\n`,
-        );
-      }
-    } catch (err) {
-      request.log.warn({ err }, 'job event stream ended with an error');
-      const mapped = isAppError(err) ? domainProblem(err) : undefined;
-      const cause = mapped
-        ? { status: mapped.status, detail: (err as Error).message }
-        : isRedisUnavailable(err)
-          ? { status: 503, detail: 'The job queue is unavailable (Redis does not answer)' }
-          : { status: 500, detail: 'the event stream failed' };
-      const detail = `${cause.detail}; reconnect or poll GET /v1/jobs/:id`;
-      res.write(`event: error\ndata: ${JSON.stringify({ ...cause, detail })}\n\n`);
-    } finally {
-      clearInterval(heartbeat);
-      res.end();
-    }
+    await streamJobEvents(
+      request,
+      reply,
+      async function* (signal) {
+        for await (const ev of jobs.watch(request.params.id, signal)) yield { type: ev.type, data: ev.job };
+      },
+      '/v1/jobs/:id',
+    );
   });
 }

@@ -1,0 +1,281 @@
+import type { Logger } from 'pino';
+import { describeBase, loadBaseModel, type StoredBase } from '../base-models/base-ref.js';
+import { findCatalogEntry } from '../base-models/catalog.js';
+import type { BaseModelMeta } from '../base-models/base-model-meta.js';
+import type { AdvisorProgress, AdvisorResult, CandidateSpec, RankingEntry } from '../contracts/advisor.js';
+import { parseJobSpec } from '../contracts/job-spec.js';
+import { readManifest } from '../datasets/dataset-manifest.js';
+import { openTrainingData } from '../datasets/training-data.js';
+import { resolveJob } from '../jobs/job-context.js';
+import { PermanentJobError, jobFailure } from '../jobs/run-training-job.js';
+import { liveTensors } from '../ml/backend.js';
+import { findLayer } from '../ml/layer-refs.js';
+import { crossValidateSoftmax } from '../ml/probe-classifier.js';
+import { extractCutFeatures, measureCutCost, sampleInputs } from '../ml/probe-features.js';
+import type { AdvisePayload } from '../queue/queues.js';
+import type { Store } from '../storage/store.js';
+import { chooseCuts, fineTuneStart, type CutPoint } from './cut-points.js';
+import { chooseK, countsOf, meanStd, stratifiedFolds, stratifiedSample } from './folds.js';
+import { tooSmallReason, unsupportedReason } from './modalities.js';
+import { rank, recommend, type Probed } from './ranking.js';
+
+export interface RunAdvisorJobOptions {
+  store: Store;
+  payload: AdvisePayload;
+  backend: string;
+  signal?: AbortSignal;
+  report: (progress: AdvisorProgress) => Promise<void> | void;
+  log: Logger;
+}
+
+/** Examples per forward batch while extracting features. */
+const FEATURE_BATCH = 8;
+/** Examples timed per cut for its cost. */
+const COST_SAMPLE = 4;
+
+/**
+ * One advisor run: for each candidate base, one forward pass per example gives the features
+ * at all its cuts; each (base, cut) gets a k-fold cross-validated softmax probe and its cost;
+ * then the ranking and the advice. Bases are loaded one at a time and disposed after their
+ * probes. Bad input fails permanently (PermanentJobError); cancellation aborts at the next batch.
+ */
+export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<AdvisorResult> {
+  const started = Date.now();
+  const tensorsBefore = liveTensors();
+  const { store, payload } = opts;
+  const report = (p: AdvisorProgress): void => {
+    void Promise.resolve(opts.report(p)).catch((err: unknown) =>
+      opts.log.warn({ err }, 'could not report progress'),
+    );
+  };
+  try {
+    const manifest = await readManifest(store, payload.datasetId);
+    const unsupported = unsupportedReason(manifest);
+    if (unsupported) throw new PermanentJobError(unsupported);
+    const classes = manifest.classes.map((c) => c.name);
+    const warnings: string[] = [];
+    const probed: Probed[] = [];
+    let folds = 0;
+    let examples = 0;
+    for (const [b, candidate] of payload.candidates.entries()) {
+      const base = await describeBase(store, candidate.base);
+      const label = base.name ?? JSON.stringify(candidate.base);
+      report({ phase: 'loading', base: label, basesDone: b, bases: payload.candidates.length });
+      const cuts = resolveCuts(base, candidate.cuts, payload.cutsPerBase);
+      const specs = cuts.map((c) => candidateSpec(candidate.base, c, payload.seed));
+      // The very preprocessing (and checks) a job with this spec would get.
+      const resolved = await resolveJob(store, parseJobSpec({ ...specs[0], datasetId: payload.datasetId }));
+      if (!resolved.ok) {
+        throw new PermanentJobError(
+          `base ${label} does not fit the dataset: ` +
+            resolved.errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+        );
+      }
+      const { data } = await openTrainingData(store, payload.datasetId, {
+        ...(resolved.context.image ? { image: resolved.context.image } : {}),
+        validationSplit: 0,
+        seed: payload.seed,
+      });
+      const sources = [data.train, ...(data.validation ? [data.validation] : [])];
+      const allLabels = sources.flatMap((s) => [...s.labels]);
+      const keep = stratifiedSample(allLabels, payload.maxExamples, payload.seed);
+      if (keep && b === 0)
+        warnings.push(`probed a stratified sample of ${keep.size} of ${allLabels.length} examples`);
+      const model = await loadBaseModel(store, candidate.base);
+      try {
+        const names = cuts.map((c) => c.name);
+        const perCut = names.map(() => [] as Float32Array[]);
+        const labels: number[] = [];
+        let forwardMs = 0;
+        let offset = 0;
+        let done = 0;
+        let dims: number[] = [];
+        const total = keep ? keep.size : allLabels.length;
+        for (const source of sources) {
+          const at = offset;
+          const local = keep
+            ? new Set([...keep].filter((i) => i >= at && i < at + source.size).map((i) => i - at))
+            : undefined;
+          offset += source.size;
+          const got = await extractCutFeatures(model, names, source, {
+            batchSize: FEATURE_BATCH,
+            ...(local ? { keep: local } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            onBatch: (n) =>
+              report({
+                phase: 'features',
+                base: label,
+                basesDone: b,
+                bases: payload.candidates.length,
+                examplesDone: done + n,
+                examples: total,
+              }),
+          });
+          done += got.labels.length;
+          forwardMs += got.msPerExample * got.labels.length;
+          labels.push(...got.labels);
+          got.cuts.forEach((c, i) => (perCut[i] as Float32Array[]).push(c.values));
+          dims = got.cuts.map((c) => c.dim);
+        }
+        const counts = countsOf(labels, classes.length);
+        const small = tooSmallReason(classes.map((name, i) => ({ name, count: counts[i] ?? 0 })));
+        if (small) throw new PermanentJobError(small);
+        const k = chooseK(counts);
+        const foldOf = stratifiedFolds(labels, k, payload.seed);
+        folds = k;
+        examples = labels.length;
+        if (b === 0 && Math.min(...counts) < 5) {
+          warnings.push(
+            `the smallest class has ${Math.min(...counts)} examples: ${k}-fold estimates are noisy (see accuracyStd)`,
+          );
+        }
+        const chance = Math.max(...counts) / labels.length;
+        const first = data.train;
+        const sample = await sampleInputs(first, Math.min(COST_SAMPLE, first.size));
+        try {
+          report({ phase: 'probing', base: label, basesDone: b, bases: payload.candidates.length });
+          const hint = await catalogFineTuneHint(store, base);
+          for (const [i, cut] of cuts.entries()) {
+            const values = concat(perCut[i] as Float32Array[]);
+            const dim = dims[i] as number;
+            const accs = await crossValidateSoftmax({
+              values,
+              dim,
+              labels,
+              classes: classes.length,
+              folds: foldOf,
+              k,
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            });
+            const { mean, std } = meanStd(accs);
+            const cost = await measureCutCost(model, cut.name, sample);
+            const params = cost.params + headParams(dim, classes.length);
+            const fineTuneFrom = fineTuneStart(base.layers, cut.index, hint);
+            probed.push({
+              base: candidate.base,
+              baseName: base.name,
+              cutAt: cut.name,
+              accuracy: round(mean),
+              accuracyStd: round(std),
+              chance: round(chance),
+              atChance: mean - chance <= Math.max(std, 0.02),
+              msPerExample: round(cost.msPerExample, 2),
+              featureDim: dim,
+              params,
+              modelBytes: params * 4,
+              spec: specs[i] as CandidateSpec,
+              depth: cut.index,
+              ...(fineTuneFrom ? { fineTuneFrom } : {}),
+            });
+          }
+        } finally {
+          sample.dispose();
+        }
+        opts.log.info(
+          { base: label, forwardMsPerExample: forwardMs / Math.max(1, labels.length) },
+          'base probed',
+        );
+      } finally {
+        model.dispose();
+      }
+    }
+    report({ phase: 'ranking', basesDone: payload.candidates.length, bases: payload.candidates.length });
+    const ranked = rank(probed);
+    const recommendation = recommend(ranked);
+    const ranking: RankingEntry[] = ranked.map(({ depth: _d, fineTuneFrom: _f, ...e }, i) => ({
+      rank: i + 1,
+      ...e,
+    }));
+    if (ranking.length > 0 && ranking.every((e) => e.atChance)) {
+      warnings.push('every candidate is at chance level');
+    }
+    return {
+      datasetId: payload.datasetId,
+      examples,
+      classes,
+      folds,
+      ranking,
+      recommendation,
+      warnings,
+      durationMs: Date.now() - started,
+    };
+  } catch (err) {
+    throw jobFailure(err, opts.backend);
+  } finally {
+    const leaked = liveTensors() - tensorsBefore;
+    if (leaked !== 0) opts.log.warn({ leaked }, 'tensor count changed across the advisor run');
+  }
+}
+
+function resolveCuts(
+  base: StoredBase,
+  cuts: AdvisePayload['candidates'][number]['cuts'],
+  count: number,
+): CutPoint[] {
+  if (!cuts) return chooseCuts(base.layers, base.recommendedCutAt, count);
+  return cuts.map((ref) => {
+    const i = findLayer(base.layers, ref);
+    if (typeof i === 'string') throw new PermanentJobError(`cut ${JSON.stringify(ref)}: ${i}`);
+    const layer = base.layers[i]!;
+    const shape = layer.outputShape;
+    return { name: layer.name, index: i, rank: Array.isArray(shape[0]) ? 0 : shape.length };
+  });
+}
+
+/**
+ * The job that trains a candidate: the base frozen up to the cut, its output pooled as the probe
+ * pooled it, then batch normalisation (the probe standardises its features; a head without it
+ * trains far slower on unscaled features such as pre-activation block outputs) and the softmax
+ * output layer the service adds.
+ */
+export function candidateSpec(
+  base: AdvisePayload['candidates'][number]['base'],
+  cut: CutPoint,
+  seed: number,
+): CandidateSpec {
+  const pool: CandidateSpec['head'] =
+    cut.rank === 4 ? [{ type: 'globalAveragePooling2d' }] : cut.rank === 2 ? [] : [{ type: 'flatten' }];
+  return {
+    base,
+    cutAt: cut.name,
+    freeze: 'all',
+    // Momentum 0.9: a few dozen steps of a small dataset must be enough for the moving averages
+    // that inference uses (at 0.99 they would still lean on their initial values).
+    head: [...(pool ?? []), { type: 'batchNormalization', momentum: 0.9 }],
+    compile: { optimizer: 'adam', learningRate: 0.01 },
+    fit: { epochs: 40, batchSize: 16, validationSplit: 0.2 },
+    callbacks: {
+      reduceLROnPlateau: { monitor: 'val_loss', factor: 0.3, patience: 3 },
+      earlyStopping: { monitor: 'val_loss', patience: 8, restoreBestWeights: true },
+    },
+    seed,
+  };
+}
+
+/** Parameters of the head a candidate spec adds: batch normalisation and the output layer. */
+export function headParams(dim: number, classes: number): number {
+  return 4 * dim + dim * classes + classes;
+}
+
+async function catalogFineTuneHint(store: Store, base: StoredBase): Promise<string | undefined> {
+  if (base.collection !== 'base-models' || !('baseModelId' in base.ref)) return undefined;
+  const meta = await store
+    .collection('base-models')
+    .readJson<BaseModelMeta>(base.ref.baseModelId, 'meta.json')
+    .catch(() => undefined);
+  return meta?.source.kind === 'catalog'
+    ? findCatalogEntry(meta.source.catalog)?.recommendedFineTuneFrom
+    : undefined;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const round = (x: number, digits = 4) => Number(x.toFixed(digits));

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AdvisorService } from '../../advisor/advisor-service.js';
+import { advisorCandidateSchema, advisorRequestSchema } from '../../contracts/advisor.js';
+import { ID_PATTERN } from '../../contracts/id-pattern.js';
+import { streamJobEvents } from '../sse.js';
+
+const params = z.object({ id: z.string().regex(ID_PATTERN, 'not a valid advisor run id') });
+const baseRef = z.union([z.object({ baseModelId: z.string() }), z.object({ modelId: z.string() })]);
+
+const rankingEntry = z.object({
+  rank: z.number(),
+  base: baseRef,
+  baseName: z.string().nullable(),
+  cutAt: z.string(),
+  accuracy: z.number(),
+  accuracyStd: z.number(),
+  chance: z.number(),
+  atChance: z.boolean(),
+  msPerExample: z.number(),
+  featureDim: z.number(),
+  params: z.number(),
+  modelBytes: z.number(),
+  spec: z.record(z.string(), z.unknown()),
+});
+
+export const advisorView = z.object({
+  id: z.string(),
+  state: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  datasetId: z.string(),
+  candidates: z.array(advisorCandidateSchema),
+  progress: z.record(z.string(), z.unknown()).optional(),
+  error: z.string().optional(),
+  examples: z.number().optional(),
+  classes: z.array(z.string()).optional(),
+  folds: z.number().optional(),
+  ranking: z.array(rankingEntry).optional(),
+  recommendation: z
+    .object({
+      pick: z.object({ base: baseRef, cutAt: z.string() }).nullable(),
+      fineTune: z.boolean(),
+      spec: z.record(z.string(), z.unknown()).nullable(),
+      reason: z.string(),
+    })
+    .optional(),
+  warnings: z.array(z.string()).optional(),
+  durationMs: z.number().optional(),
+});
+
+export default async function advisorRoutes(app: FastifyInstance, opts: { advisor: AdvisorService }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { advisor } = opts;
+
+  r.post(
+    '/v1/advisor',
+    { schema: { body: advisorRequestSchema, response: { 202: advisorView } } },
+    async (request, reply) => {
+      const run = await advisor.create(request.body);
+      return reply
+        .status(202)
+        .header('location', `/v1/advisor/${run.id}`)
+        .send(run as never);
+    },
+  );
+
+  r.get(
+    '/v1/advisor/:id',
+    { schema: { params, response: { 200: advisorView } } },
+    async (request) => (await advisor.get(request.params.id)) as never,
+  );
+
+  r.post(
+    '/v1/advisor/:id/cancel',
+    { schema: { params, response: { 200: advisorView } } },
+    async (request) => (await advisor.cancel(request.params.id)) as never,
+  );
+
+  r.get('/v1/advisor/:id/events', { schema: { params } }, async (request, reply) => {
+    await advisor.get(request.params.id);
+    await streamJobEvents(
+      request,
+      reply,
+      async function* (signal) {
+        for await (const ev of advisor.watch(request.params.id, signal))
+          yield { type: ev.type, data: ev.run };
+      },
+      '/v1/advisor/:id',
+    );
+  });
+}

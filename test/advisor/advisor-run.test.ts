@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdvisorJob } from '../../src/advisor/run-advisor-job.js';
+import { chooseK, stratifiedFolds } from '../../src/advisor/folds.js';
+import { rank } from '../../src/advisor/ranking.js';
+import { jobSpecSchema } from '../../src/contracts/job-spec.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
+import { colourZip, noSignalZip, registerSmallCnn, uploadDataset } from '../helpers/advisor-fixtures.js';
+
+/** The advisor's run in this process (no queue), to check its numbers and its tensor hygiene. */
+describe('advisor run', () => {
+  let ctx: TestContext;
+  let cnn: string;
+  const log = pino({ level: 'silent' });
+
+  beforeAll(async () => {
+    ctx = await buildTestApp();
+    cnn = await registerSmallCnn(ctx);
+  }, 60_000);
+  afterAll(() => ctx.close());
+
+  const run = (datasetId: string, cuts?: string[]) =>
+    runAdvisorJob({
+      store: ctx.runtime.store,
+      payload: {
+        datasetId,
+        candidates: [{ base: { baseModelId: cnn }, ...(cuts ? { cuts } : {}) }],
+        cutsPerBase: 3,
+        maxExamples: 400,
+        seed: 1,
+      },
+      backend: 'test',
+      report: () => undefined,
+      log,
+    });
+
+  it('probes every cut of a base from one pass, ranks them and leaves no tensor behind', async () => {
+    const ds = await uploadDataset(ctx, await colourZip(8), 'colours');
+    await run(ds); // warm kernels and caches before counting
+    const before = tf.memory().numTensors;
+    const result = await run(ds);
+    expect(tf.memory().numTensors).toBe(before);
+
+    expect(result.examples).toBe(16);
+    expect(result.folds).toBe(8);
+    // The pooled features (conv_b only feeds them through pooling), then the ends of the
+    // blocks below, one per output shape.
+    expect(result.ranking.map((e) => e.cutAt).sort()).toEqual(['conv_a', 'features', 'pool_a']);
+    for (const e of result.ranking) {
+      expect(e.featureDim).toBeGreaterThan(0);
+      expect(e.msPerExample).toBeGreaterThan(0);
+      expect(e.params).toBeGreaterThan(e.featureDim);
+      expect(e.modelBytes).toBe(e.params * 4);
+      expect(e.chance).toBe(0.5);
+      expect(jobSpecSchema.safeParse({ ...e.spec, datasetId: ds }).success).toBe(true);
+    }
+    const top = result.ranking[0]!;
+    expect(top.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(top.atChance).toBe(false);
+    expect(result.recommendation.pick).toEqual({ base: { baseModelId: cnn }, cutAt: top.cutAt });
+    expect(result.recommendation.reason).toMatch(/probes best/);
+  }, 120_000);
+
+  it('says so when nothing beats chance', async () => {
+    const ds = await uploadDataset(ctx, await noSignalZip(6), 'no-signal');
+    const result = await run(ds, ['features', 'conv_b']);
+    expect(result.ranking).toHaveLength(2);
+    expect(result.ranking.every((e) => e.atChance)).toBe(true);
+    expect(result.recommendation.pick).toBeNull();
+    expect(result.recommendation.fineTune).toBe(false);
+    expect(result.recommendation.reason).toMatch(/no candidate beats chance/);
+    expect(result.warnings).toContain('every candidate is at chance level');
+  }, 60_000);
+
+  it('chooses k from the data size and keeps every class in every fold', () => {
+    expect(chooseK([8, 8])).toBe(8);
+    expect(chooseK([40, 50])).toBe(10);
+    expect(chooseK([300, 400])).toBe(5);
+    expect(chooseK([2000, 400])).toBe(3);
+    expect(chooseK([2, 30])).toBe(2);
+    const labels = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+    const folds = stratifiedFolds(labels, 2, 1);
+    for (const f of [0, 1]) {
+      expect(new Set(labels.filter((_, i) => folds[i] === f))).toEqual(new Set([0, 1]));
+    }
+  });
+
+  it('breaks near-ties by cost, not by noise', () => {
+    const entry = (cutAt: string, accuracy: number, accuracyStd: number, msPerExample: number) => ({
+      base: { baseModelId: 'bm_0000000000000000' },
+      baseName: 'x',
+      cutAt,
+      accuracy,
+      accuracyStd,
+      chance: 0.5,
+      atChance: false,
+      msPerExample,
+      featureDim: 8,
+      params: 100,
+      modelBytes: 400,
+      spec: {},
+      depth: 1,
+    });
+    const ranked = rank([
+      entry('slow', 0.9, 0.05, 50),
+      entry('fast', 0.88, 0.05, 5),
+      entry('bad', 0.6, 0.05, 1),
+    ]);
+    expect(ranked.map((e) => e.cutAt)).toEqual(['fast', 'slow', 'bad']);
+  });
+});

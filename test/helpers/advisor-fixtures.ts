@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs';
+import request from 'supertest';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { saveModelToDir } from '../../src/ml/model-io.js';
+import { multipart, tempDir } from './base-model-fixtures.js';
+import { classZip, png, type Rgb } from './dataset-fixtures.js';
+import { seededRandom } from './seeded-random.js';
+import type { TestContext } from './app.js';
+
+/** Tiny advisor fixtures: a colour dataset with a clear signal, a small CNN base, uploads. */
+
+/** `perClass` 16x16 images per class: shades of red against shades of blue. */
+export async function colourZip(perClass: number, seed = 3): Promise<Buffer> {
+  const rnd = seededRandom(seed);
+  const shade = (base: Rgb): Rgb =>
+    base.map((v) => Math.max(0, Math.min(255, v + Math.round((rnd() - 0.5) * 80)))) as Rgb;
+  const make = async (base: Rgb) =>
+    Promise.all(Array.from({ length: perClass }, () => png(16, 16, shade(base))));
+  return classZip({ red: await make([200, 40, 40]), blue: await make([40, 40, 200]) });
+}
+
+/** The same grey image in both classes: nothing to learn. */
+export async function noSignalZip(perClass: number): Promise<Buffer> {
+  const grey = await png(16, 16, [120, 120, 120]);
+  return classZip({ a: Array(perClass).fill(grey), b: Array(perClass).fill(grey) });
+}
+
+export async function uploadDataset(ctx: TestContext, zip: Buffer, name: string): Promise<string> {
+  const res = await request(ctx.app.server)
+    .post('/v1/datasets')
+    .field('name', name)
+    .attach('file', zip, `${name}.zip`);
+  if (res.status !== 201) throw new Error(`dataset upload failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+/** A small random-weight CNN (16x16x3: two conv blocks, pooled features, softmax), registered. */
+export async function registerSmallCnn(ctx: TestContext): Promise<string> {
+  const model = ((): tf.LayersModel => {
+    const input = tf.input({ shape: [16, 16, 3], name: 'image' });
+    let x = tf.layers.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', name: 'conv_a' }).apply(input);
+    x = tf.layers.maxPooling2d({ poolSize: 2, name: 'pool_a' }).apply(x);
+    x = tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', name: 'conv_b' }).apply(x);
+    x = tf.layers.globalAveragePooling2d({ name: 'features' }).apply(x);
+    const out = tf.layers
+      .dense({ units: 3, activation: 'softmax', name: 'probs' })
+      .apply(x) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: out });
+  })();
+  const dir = await tempDir('advisor-cnn');
+  await saveModelToDir(model, dir);
+  model.dispose();
+  const { payload, headers } = multipart([
+    { name: 'model.json', filename: 'model.json', data: await readFile(path.join(dir, 'model.json')) },
+    { name: 'weights', filename: 'weights.bin', data: await readFile(path.join(dir, 'weights.bin')) },
+  ]);
+  const res = await ctx.app.inject({ method: 'POST', url: '/v1/base-models', payload, headers });
+  if (res.statusCode !== 201) throw new Error(`base upload failed: ${res.statusCode} ${res.body}`);
+  return res.json().id as string;
+}
+
+export async function registerCatalog(ctx: TestContext, name: string): Promise<string> {
+  const res = await request(ctx.app.server).post('/v1/base-models').send({ catalog: name });
+  if (res.status !== 201)
+    throw new Error(`catalog registration failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
