@@ -21,9 +21,10 @@ export async function assembleModel(
   source: ModelSource,
   dir: string,
   budget: ByteBudget,
+  opts: { allowGraph?: boolean } = {},
 ): Promise<AssembledModel> {
   const jsonBytes = await source.readModelJson(budget);
-  const parsed = parseModelJson(jsonBytes);
+  const parsed = parseModelJson(jsonBytes, opts);
   await writeFile(path.join(dir, 'model.json'), jsonBytes);
   const sizes = new Map<string, number>();
   for (const shardPath of parsed.shardPaths) {

@@ -15,6 +15,7 @@ import {
   encoderCatalogEntries,
   findCatalogEntry,
   findEncoderCatalogEntry,
+  USE_LITE,
   type CatalogEntry,
   type EncoderCatalogEntry,
 } from './catalog.js';
@@ -184,7 +185,10 @@ export class BaseModelService {
     try {
       await this.deps.backend();
       meta = await this.collection.create(id, async (dir) => {
-        const assembled = await assembleModel(source, dir, budget);
+        // A graph model is welcome as a sentence encoder (no catalog preprocessing asked of it).
+        const assembled = await assembleModel(source, dir, budget, { allowGraph: !prov.expectedInput });
+        if (assembled.parsed.graph)
+          return this.writeUploadedEncoder(source, dir, id, prov, assembled, budget);
         await source.close();
         const summary = await inspectModelDir(dir);
         return this.writeEntry(dir, id, prov, assembled, summary);
@@ -458,60 +462,64 @@ export class BaseModelService {
         await copyFile(path.join(src, f), path.join(dir, f));
         sizeBytes += (await stat(path.join(dir, f))).size;
       }
-      const summary = await inspectSentenceEncoder(dir);
-      const output: Dim[] = [null, summary.dimension];
-      const layers: LayersFile = {
-        layers: [
-          {
-            index: 0,
-            name: 'sentence_encoder',
-            className: 'GraphModel (frozen feature extractor)',
-            outputShape: output,
-            params: summary.params,
-            trainable: false,
-            inbound: [],
-          },
-        ],
-      };
-      const m: BaseModelMeta = {
+      return writeEncoderEntry(dir, {
         id,
         name: name ?? entry.name,
-        createdAt: new Date().toISOString(),
         source: { kind: 'catalog', catalog: entry.name, url: null },
-        format: 'graph-model',
-        generatedBy: null,
-        convertedBy: null,
-        inputShape: [],
-        outputShape: [summary.dimension],
-        inputs: summary.inputs.map((i) => ({
-          name: i.name,
-          shape: (i.shape ?? []).slice(1).map((d) => (d < 0 ? null : d)),
-        })),
-        outputs: [{ name: summary.outputs[0]?.name ?? 'output', shape: [summary.dimension] }],
-        layerCount: 1,
-        params: { total: summary.params, trainable: 0, nonTrainable: summary.params },
-        sizeBytes,
         files,
-        quantization: [],
-        preprocessing: null,
-        recommendedCutAt: null,
-        encoder: {
-          kind: 'sentence-encoder',
-          dimension: summary.dimension,
-          maxTokens: entry.maxTokens,
-          vocabularySize: summary.vocabularySize,
-          package: { name: USE_LITE_PACKAGE, version: useLiteVersion() },
-        },
-      };
-      await writeFile(path.join(dir, LAYERS_FILE), JSON.stringify(layers));
-      await writeFile(path.join(dir, META_FILE), JSON.stringify(m, null, 2));
-      return m;
+        sizeBytes,
+        maxTokens: entry.maxTokens,
+        package: { name: USE_LITE_PACKAGE, version: useLiteVersion() },
+      });
     });
     this.deps.logger?.info(
       { baseModelId: id, source: 'catalog', encoder: entry.name },
       'sentence encoder registered',
     );
     return meta;
+  }
+
+  /**
+   * A graph model uploaded or fetched by URL: registered as a sentence encoder when it is one
+   * of a compatible shape (the Universal Sentence Encoder lite's inputs: SentencePiece ids as
+   * `indices` [n, 2] and `values` [n], one embedding per text out) and its vocab.json comes
+   * with it; anything else is a 422 saying what it lacks.
+   */
+  private async writeUploadedEncoder(
+    source: ModelSource,
+    dir: string,
+    id: string,
+    prov: Provenance,
+    assembled: Awaited<ReturnType<typeof assembleModel>>,
+    budget: ByteBudget,
+  ): Promise<BaseModelMeta> {
+    if (prov.preprocessing) {
+      throw new UnprocessableError(
+        'model.json is a TF.js graph model, registered as a sentence encoder for text: image preprocessing does not apply to it',
+        { errors: [{ path: 'preprocessing', message: 'not for a sentence encoder' }] },
+      );
+    }
+    let vocabBytes: number;
+    try {
+      vocabBytes = await source.copyShard(ENCODER_VOCAB_FILE, path.join(dir, ENCODER_VOCAB_FILE), budget);
+    } catch (err) {
+      if (!(err instanceof UnprocessableError)) throw err;
+      throw new UnprocessableError(
+        "model.json is a TF.js graph model (format 'graph-model'); only layers models can be fine-tuned, and a graph model is registered only as a sentence encoder for text, with its SentencePiece vocabulary as 'vocab.json' beside model.json (none came with it). To fine-tune, convert a Keras model to a layers model with tensorflowjs_converter.",
+        { errors: [{ path: ENCODER_VOCAB_FILE, message: 'missing' }] },
+      );
+    } finally {
+      await source.close();
+    }
+    return writeEncoderEntry(dir, {
+      id,
+      name: prov.name,
+      source: prov.source,
+      files: [...assembled.files, ENCODER_VOCAB_FILE],
+      sizeBytes: assembled.sizeBytes + vocabBytes,
+      maxTokens: USE_LITE.maxTokens,
+      package: null,
+    });
   }
 
   private async registerPackaged(entry: CatalogEntry, prov: Provenance): Promise<BaseModelMeta> {
@@ -573,4 +581,80 @@ export class BaseModelService {
     const d = await describeBase(this.deps.store, { modelId: id }, this.summaries);
     return { id, params: d.params, recommendedCutAt: d.recommendedCutAt, layers: d.layers };
   }
+}
+
+/**
+ * Loads an encoder's folder to prove it works and measure its embedding, then writes its
+ * meta and its one-layer listing (a frozen feature extractor).
+ */
+async function writeEncoderEntry(
+  dir: string,
+  e: {
+    id: string;
+    name: string;
+    source: BaseModelMeta['source'];
+    files: string[];
+    sizeBytes: number;
+    maxTokens: number;
+    package: { name: string; version: string } | null;
+  },
+): Promise<BaseModelMeta> {
+  let summary: Awaited<ReturnType<typeof inspectSentenceEncoder>>;
+  try {
+    summary = await inspectSentenceEncoder(dir);
+  } catch (err) {
+    throw new UnprocessableError(
+      'the graph model is not a compatible sentence encoder (it must take SentencePiece ids as ' +
+        `'indices' [n, 2] and 'values' [n] and return one embedding per text, with a readable vocab.json): ` +
+        (err instanceof Error ? err.message : String(err)),
+      { cause: err },
+    );
+  }
+  const output: Dim[] = [null, summary.dimension];
+  const layers: LayersFile = {
+    layers: [
+      {
+        index: 0,
+        name: 'sentence_encoder',
+        className: 'GraphModel (frozen feature extractor)',
+        outputShape: output,
+        params: summary.params,
+        trainable: false,
+        inbound: [],
+      },
+    ],
+  };
+  const m: BaseModelMeta = {
+    id: e.id,
+    name: e.name,
+    createdAt: new Date().toISOString(),
+    source: e.source,
+    format: 'graph-model',
+    generatedBy: null,
+    convertedBy: null,
+    inputShape: [],
+    outputShape: [summary.dimension],
+    inputs: summary.inputs.map((i) => ({
+      name: i.name,
+      shape: (i.shape ?? []).slice(1).map((d) => (d < 0 ? null : d)),
+    })),
+    outputs: [{ name: summary.outputs[0]?.name ?? 'output', shape: [summary.dimension] }],
+    layerCount: 1,
+    params: { total: summary.params, trainable: 0, nonTrainable: summary.params },
+    sizeBytes: e.sizeBytes,
+    files: e.files,
+    quantization: [],
+    preprocessing: null,
+    recommendedCutAt: null,
+    encoder: {
+      kind: 'sentence-encoder',
+      dimension: summary.dimension,
+      maxTokens: e.maxTokens,
+      vocabularySize: summary.vocabularySize,
+      package: e.package,
+    },
+  };
+  await writeFile(path.join(dir, LAYERS_FILE), JSON.stringify(layers));
+  await writeFile(path.join(dir, META_FILE), JSON.stringify(m, null, 2));
+  return m;
 }

@@ -17,6 +17,8 @@ export interface WeightGroup {
 
 export interface ParsedModelJson {
   json: ModelJson;
+  /** A TF.js GraphModel: accepted only as a sentence encoder (with its vocabulary). */
+  graph: boolean;
   groups: WeightGroup[];
   /** Every shard path in manifest order. */
   shardPaths: string[];
@@ -97,7 +99,8 @@ function groupBytes(weights: unknown[], groupIndex: number): number | null {
   return total;
 }
 
-export function parseModelJson(bytes: Buffer | string): ParsedModelJson {
+/** `allowGraph`: a graph model passes (the caller registers it as a sentence encoder). */
+export function parseModelJson(bytes: Buffer | string, opts: { allowGraph?: boolean } = {}): ParsedModelJson {
   let raw: unknown;
   try {
     raw = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
@@ -107,21 +110,24 @@ export function parseModelJson(bytes: Buffer | string): ParsedModelJson {
   if (!isRecord(raw) || !isRecord(raw['modelTopology'])) {
     throw problem('model.json has no modelTopology object: it is not a TF.js model');
   }
-  if (isGraphModel(raw)) {
+  const graph = isGraphModel(raw);
+  if (graph && !opts.allowGraph) {
     throw problem(
       "model.json is a TF.js graph model (format 'graph-model'); only layers models can be fine-tuned. " +
         'Convert the Keras model with tensorflowjs_converter --input_format keras ' +
         '(or --output_format tfjs_layers_model) and register that instead.',
     );
   }
-  if (raw['format'] !== undefined && raw['format'] !== 'layers-model') {
-    throw problem(`model.json has format '${String(raw['format'])}'; only 'layers-model' is supported`);
-  }
-  const className = kerasClassName(raw['modelTopology']);
-  if (className !== 'Sequential' && className !== 'Model' && className !== 'Functional') {
-    throw problem(
-      'model.json modelTopology is not a Keras model (expected class_name Sequential, Model or Functional)',
-    );
+  if (!graph) {
+    if (raw['format'] !== undefined && raw['format'] !== 'layers-model') {
+      throw problem(`model.json has format '${String(raw['format'])}'; only 'layers-model' is supported`);
+    }
+    const className = kerasClassName(raw['modelTopology']);
+    if (className !== 'Sequential' && className !== 'Model' && className !== 'Functional') {
+      throw problem(
+        'model.json modelTopology is not a Keras model (expected class_name Sequential, Model or Functional)',
+      );
+    }
   }
   const manifest = raw['weightsManifest'];
   if (!Array.isArray(manifest)) throw problem('model.json has no weightsManifest array');
@@ -148,7 +154,7 @@ export function parseModelJson(bytes: Buffer | string): ParsedModelJson {
     }
     groups.push({ paths: paths as string[], expectedBytes: groupBytes(weights, g) });
   }
-  return { json: raw as unknown as ModelJson, groups, shardPaths, quantization: [...quantization] };
+  return { json: raw as unknown as ModelJson, graph, groups, shardPaths, quantization: [...quantization] };
 }
 
 /** Throws naming the group when its shards do not add up to what its weights need. */

@@ -105,6 +105,10 @@ import * as tf from '@tensorflow/tfjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const meta = JSON.parse(await readFile(path.join(here, 'metadata.json'), 'utf8'));
+const fail = (message) => {
+  console.error(message);
+  process.exit(2);
+};
 
 async function artifacts(dir) {
   const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
@@ -135,7 +139,11 @@ async function rows(texts) {
     });
     return tf.tensor2d(out, [texts.length, text.maxLength]);
   }
-  const dir = process.env.ENCODER_DIR ?? path.dirname(require.resolve(text.encoder.package.name + '/dist/model.json'));
+  const dir =
+    process.env.ENCODER_DIR ??
+    (text.encoder.package
+      ? path.dirname(require.resolve(text.encoder.package.name + '/dist/model.json'))
+      : fail('this model was trained on an encoder you registered yourself: set ENCODER_DIR to the folder of its model.json, shards and vocab.json'));
   const { Tokenizer } = require('${TOKENIZER_PACKAGE}');
   const tokenizer = new Tokenizer(JSON.parse(await readFile(path.join(dir, 'vocab.json'), 'utf8')));
   const encoder = await tf.loadGraphModel(tf.io.fromMemory(await artifacts(dir)));
