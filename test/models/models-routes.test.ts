@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import { newId } from '../../src/lib/ids.js';
 import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
+import { unzip } from '../helpers/unzip.js';
 import {
   IMAGE_LABELS,
   imageClassifier,
@@ -12,28 +12,6 @@ import {
   tabularClassifier,
   tabularMeta,
 } from '../helpers/serving-fixtures.js';
-
-async function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(buf, { lazyEntries: true });
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('error', reject);
-    zip.on('end', resolve);
-    zip.on('entry', (entry: yauzl.Entry) => {
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err);
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          files.set(entry.fileName, Buffer.concat(chunks));
-          zip.readEntry();
-        });
-      });
-    });
-    zip.readEntry();
-  });
-  return files;
-}
 
 describe('/v1/models', () => {
   let ctx: TestContext;
