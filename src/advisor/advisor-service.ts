@@ -6,7 +6,7 @@ import type {
 } from '../contracts/advisor.js';
 import type { BaseModelMeta } from '../base-models/base-model-meta.js';
 import { describeBase, type StoredBase } from '../base-models/base-ref.js';
-import type { CatalogEntry } from '../base-models/catalog.js';
+import type { CatalogEntry, EncoderCatalogEntry } from '../base-models/catalog.js';
 import { readManifest, type DatasetManifest } from '../datasets/dataset-manifest.js';
 import type { JobRecord, JobService, JobState } from '../jobs/job-service.js';
 import { NotFoundError, UnprocessableError, ValidationError, type FieldError } from '../lib/errors.js';
@@ -15,12 +15,12 @@ import { findLayer } from '../ml/layer-refs.js';
 import type { QueueService } from '../queue/queue-service.js';
 import type { AdvisePayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
-import { ADVISOR_MODALITIES, unsupportedReason } from './modalities.js';
+import { ADVISOR_MODALITIES, ENCODER_CUT, unsupportedReason } from './modalities.js';
 
 /**
  * The advisor as the API shows it: checks a request against the dataset and the bases, fills in
- * the default candidates (every registered base and every offline catalog base that fits the
- * dataset's modality; the latter registered on first use), and queues one `advise` job on the
+ * the default candidates (every registered base and every offline catalog base, sentence
+ * encoders included, that fits the dataset's modality; the latter registered on first use), and queues one `advise` job on the
  * training workers. Reading, watching and cancelling go through the JobService, as for
  * training jobs.
  */
@@ -46,6 +46,8 @@ export interface AdvisorServiceDeps {
   listBases: () => Promise<BaseModelMeta[]>;
   /** Catalog entries that need no network. */
   offlineCatalog: () => CatalogEntry[];
+  /** Sentence encoders of the catalog that need no network. */
+  offlineEncoders?: () => EncoderCatalogEntry[];
   registerCatalog: (name: string) => Promise<BaseModelMeta>;
 }
 
@@ -124,11 +126,26 @@ export class AdvisorService {
         errors.push({ path, message: err.message });
         continue;
       }
-      if (fits && !fits.fits(base.inputShape)) {
+      if (fits && !fits.fits(base)) {
+        const what = base.encoder
+          ? `${base.catalog ?? base.name ?? 'this base'} is a sentence encoder (it takes texts)`
+          : `input [${base.inputShape.join(', ')}]`;
         errors.push({
           path,
-          message: `input [${base.inputShape.join(', ')}] does not fit a ${manifest.kind} dataset; the advisor needs ${fits.bases}`,
+          message: `${what} does not fit a ${manifest.kind} dataset; the advisor needs ${fits.bases}`,
         });
+        continue;
+      }
+      if (base.encoder) {
+        for (const [j, ref] of (c.cuts ?? []).entries()) {
+          if (ref !== ENCODER_CUT) {
+            errors.push({
+              path: `body.candidates.${i}.cuts.${j}`,
+              message: `a sentence encoder is a GraphModel used whole: its one cut is '${ENCODER_CUT}'`,
+            });
+          }
+        }
+        continue;
       }
       for (const [j, ref] of (c.cuts ?? []).entries()) {
         const found = findLayer(base.layers, ref);
@@ -148,11 +165,18 @@ export class AdvisorService {
     if (!fits) return [];
     const registered = await this.deps.listBases();
     const out: AdvisorCandidate[] = registered
-      .filter((m) => fits.fits(m.inputShape))
+      .filter((m) => fits.fits(m))
       .map((m) => ({ base: { baseModelId: m.id } }));
     const have = new Set(registered.map((m) => (m.source.kind === 'catalog' ? m.source.catalog : '')));
-    for (const entry of this.deps.offlineCatalog()) {
-      if (have.has(entry.name) || !fits.fits(entry.inputShape)) continue;
+    const offline = [
+      ...this.deps.offlineCatalog().map((e) => ({ name: e.name, fits: fits.fits(e) })),
+      ...(this.deps.offlineEncoders?.() ?? []).map((e) => ({
+        name: e.name,
+        fits: fits.fits({ inputShape: [], encoder: e }),
+      })),
+    ];
+    for (const entry of offline) {
+      if (have.has(entry.name) || !entry.fits) continue;
       const meta = await this.deps.registerCatalog(entry.name);
       out.push({ base: { baseModelId: meta.id } });
     }

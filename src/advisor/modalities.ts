@@ -3,22 +3,30 @@ import type { DatasetManifest } from '../datasets/dataset-manifest.js';
 import { MIN_PER_CLASS } from './folds.js';
 
 /**
- * Which bases can serve a dataset, per modality. The advisor itself is modality-blind: it
- * streams the dataset's examples through each base the way a training job would (the dataset's
- * training source, the job's preprocessing). A new modality (text) adds an entry here saying
- * which base inputs fit it.
+ * Which bases can serve a dataset, per modality. The advisor reads the dataset's examples the
+ * way a training job would (the dataset's training source, the job's preprocessing): images
+ * stream through each base's layers up to its cuts; texts go through a sentence encoder whole
+ * (its embedding is the one cut). Each entry says which bases fit it.
  */
 export interface AdvisorModality {
-  /** Whether a base with this input shape (no batch dimension) can read this modality's examples. */
-  fits(inputShape: readonly (number | null)[]): boolean;
+  /** Whether a base (input shape without the batch dimension; `encoder` for a sentence encoder) can read this modality's examples. */
+  fits(base: { inputShape: readonly (number | null)[]; encoder?: unknown }): boolean;
   /** What kind of base fits, for messages. */
   bases: string;
 }
 
+/** The one cut of a sentence encoder: its embedding (a GraphModel has no layers to cut at). */
+export const ENCODER_CUT = 'embedding';
+
 export const ADVISOR_MODALITIES: Partial<Record<DataKind, AdvisorModality>> = {
   image: {
-    fits: (s) => s.length === 3 && (s[2] === null || s[2] === 1 || s[2] === 3),
+    fits: ({ inputShape: s, encoder }) =>
+      !encoder && s.length === 3 && (s[2] === null || s[2] === 1 || s[2] === 3),
     bases: 'image bases (input height x width x 1 or 3 channels)',
+  },
+  text: {
+    fits: ({ encoder }) => encoder !== undefined,
+    bases: 'sentence encoder bases (POST /v1/base-models {"catalog": "universal-sentence-encoder-lite"})',
   },
 };
 

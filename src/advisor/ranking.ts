@@ -12,6 +12,8 @@ export type Probed = Omit<RankingEntry, 'rank'> & {
   depth: number;
   /** Where a fine-tune phase of this candidate would start, if the base has a top block. */
   fineTuneFrom?: string;
+  /** Set (its name) for a sentence encoder: a frozen GraphModel, used whole, never fine-tuned. */
+  frozenEncoder?: string;
 };
 
 const cost = (e: Probed) => e.msPerExample;
@@ -53,7 +55,7 @@ export function recommend(ranked: readonly Probed[]): Recommendation {
           ? 'no candidate could be probed'
           : `no candidate beats chance (${pct(ranked[0]?.chance ?? 0)}, always answering the most frequent class) ` +
             'by more than its spread: the frozen features do not separate these classes, the labels may not follow ' +
-            'the images, or there are too few examples to tell; fine-tuning is unlikely to help until that changes',
+            'the inputs, or there are too few examples to tell; fine-tuning is unlikely to help until that changes',
     };
   }
   const sameBase = ranked
@@ -64,7 +66,14 @@ export function recommend(ranked: readonly Probed[]): Recommendation {
   const where = `${pick.baseName ?? 'the base'} at ${pick.cutAt}`;
   let fineTune = false;
   let why: string;
-  if (pick.accuracy >= 0.97) {
+  if (pick.frozenEncoder) {
+    why =
+      `${pick.frozenEncoder} is a GraphModel encoder, a frozen feature extractor with no layers to cut or ` +
+      'unfreeze, so fine-tuning is not possible: train the head on its embeddings' +
+      (pick.accuracy >= 0.97
+        ? ', which already separate the classes'
+        : '; more data or another encoder would add more');
+  } else if (pick.accuracy >= 0.97) {
     why = `the frozen features already separate the classes (${pct(pick.accuracy)} ± ${pct(pick.accuracyStd)}): train the head only`;
   } else if (bestLower && bestLower.accuracy - top.accuracy > Math.max(top.accuracyStd, 0.02)) {
     fineTune = true;

@@ -4,19 +4,20 @@ import { findCatalogEntry } from '../base-models/catalog.js';
 import type { BaseModelMeta } from '../base-models/base-model-meta.js';
 import type { AdvisorProgress, AdvisorResult, CandidateSpec, RankingEntry } from '../contracts/advisor.js';
 import { parseJobSpec } from '../contracts/job-spec.js';
-import { readManifest } from '../datasets/dataset-manifest.js';
+import { readManifest, TEXTS_FILE, type TextIndex } from '../datasets/dataset-manifest.js';
 import { openTrainingData } from '../datasets/training-data.js';
 import { resolveJob } from '../jobs/job-context.js';
 import { PermanentJobError, jobFailure } from '../jobs/run-training-job.js';
 import { liveTensors } from '../ml/backend.js';
 import { findLayer } from '../ml/layer-refs.js';
+import { loadSentenceEncoder } from '../ml/sentence-encoder.js';
 import { crossValidateSoftmax } from '../ml/probe-classifier.js';
 import { extractCutFeatures, measureCutCost, sampleInputs } from '../ml/probe-features.js';
 import type { AdvisePayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
 import { chooseCuts, fineTuneStart, type CutPoint } from './cut-points.js';
 import { chooseK, countsOf, meanStd, stratifiedFolds, stratifiedSample } from './folds.js';
-import { tooSmallReason, unsupportedReason } from './modalities.js';
+import { ENCODER_CUT, tooSmallReason, unsupportedReason } from './modalities.js';
 import { rank, recommend, type Probed } from './ranking.js';
 
 export interface RunAdvisorJobOptions {
@@ -61,6 +62,22 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
       const base = await describeBase(store, candidate.base);
       const label = base.name ?? JSON.stringify(candidate.base);
       report({ phase: 'loading', base: label, basesDone: b, bases: payload.candidates.length });
+      if (base.encoder) {
+        const got = await probeEncoder({
+          store,
+          payload,
+          candidate,
+          base,
+          classes,
+          warnings: b === 0 ? warnings : undefined,
+          signal: opts.signal,
+          report: (p) => report({ ...p, base: label, basesDone: b, bases: payload.candidates.length }),
+        });
+        probed.push(got.entry);
+        folds = got.folds;
+        examples = got.examples;
+        continue;
+      }
       const cuts = resolveCuts(base, candidate.cuts, payload.cutsPerBase);
       const specs = cuts.map((c) => candidateSpec(candidate.base, c, payload.seed));
       // The very preprocessing (and checks) a job with this spec would get.
@@ -117,19 +134,14 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
           got.cuts.forEach((c, i) => (perCut[i] as Float32Array[]).push(c.values));
           dims = got.cuts.map((c) => c.dim);
         }
-        const counts = countsOf(labels, classes.length);
-        const small = tooSmallReason(classes.map((name, i) => ({ name, count: counts[i] ?? 0 })));
-        if (small) throw new PermanentJobError(small);
-        const k = chooseK(counts);
-        const foldOf = stratifiedFolds(labels, k, payload.seed);
+        const { k, foldOf, chance } = planFolds(
+          labels,
+          classes,
+          payload.seed,
+          b === 0 ? warnings : undefined,
+        );
         folds = k;
         examples = labels.length;
-        if (b === 0 && Math.min(...counts) < 5) {
-          warnings.push(
-            `the smallest class has ${Math.min(...counts)} examples: ${k}-fold estimates are noisy (see accuracyStd)`,
-          );
-        }
-        const chance = Math.max(...counts) / labels.length;
         const first = data.train;
         const sample = await sampleInputs(first, Math.min(COST_SAMPLE, first.size));
         try {
@@ -182,10 +194,12 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
     report({ phase: 'ranking', basesDone: payload.candidates.length, bases: payload.candidates.length });
     const ranked = rank(probed);
     const recommendation = recommend(ranked);
-    const ranking: RankingEntry[] = ranked.map(({ depth: _d, fineTuneFrom: _f, ...e }, i) => ({
-      rank: i + 1,
-      ...e,
-    }));
+    const ranking: RankingEntry[] = ranked.map(
+      ({ depth: _d, fineTuneFrom: _f, frozenEncoder: _e, ...e }, i) => ({
+        rank: i + 1,
+        ...e,
+      }),
+    );
     if (ranking.length > 0 && ranking.every((e) => e.atChance)) {
       warnings.push('every candidate is at chance level');
     }
@@ -205,6 +219,157 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
     const leaked = liveTensors() - tensorsBefore;
     if (leaked !== 0) opts.log.warn({ leaked }, 'tensor count changed across the advisor run');
   }
+}
+
+/** k, the fold of each example and the chance level; refuses classes too small for k folds. */
+function planFolds(
+  labels: number[],
+  classes: string[],
+  seed: number,
+  warnings: string[] | undefined,
+): { k: number; foldOf: number[]; chance: number } {
+  const counts = countsOf(labels, classes.length);
+  const small = tooSmallReason(classes.map((name, i) => ({ name, count: counts[i] ?? 0 })));
+  if (small) throw new PermanentJobError(small);
+  const k = chooseK(counts);
+  const foldOf = stratifiedFolds(labels, k, seed);
+  if (warnings && Math.min(...counts) < 5) {
+    warnings.push(
+      `the smallest class has ${Math.min(...counts)} examples: ${k}-fold estimates are noisy (see accuracyStd)`,
+    );
+  }
+  return { k, foldOf, chance: Math.max(...counts) / labels.length };
+}
+
+interface ProbeEncoderOptions {
+  store: Store;
+  payload: AdvisePayload;
+  candidate: AdvisePayload['candidates'][number];
+  base: StoredBase;
+  classes: string[];
+  /** Where to add warnings (the first base only). */
+  warnings: string[] | undefined;
+  signal: AbortSignal | undefined;
+  report: (p: Pick<AdvisorProgress, 'phase' | 'examplesDone' | 'examples'>) => void;
+}
+
+/**
+ * A sentence encoder (a frozen GraphModel) has one cut, its embedding: the text modality
+ * encodes every text once, exactly as a job on this base would (and caches the embeddings for
+ * that job), the probe runs on them, and the cost is a timed encoding of a few of the texts.
+ */
+async function probeEncoder(
+  o: ProbeEncoderOptions,
+): Promise<{ entry: Probed; folds: number; examples: number }> {
+  const { store, payload, candidate, base, classes } = o;
+  const encoder = base.encoder as NonNullable<StoredBase['encoder']>;
+  const label = base.catalog ?? base.name ?? 'the sentence encoder';
+  for (const ref of candidate.cuts ?? []) {
+    if (ref !== ENCODER_CUT) {
+      throw new PermanentJobError(`${label} is a GraphModel used whole: its one cut is '${ENCODER_CUT}'`);
+    }
+  }
+  const spec = encoderSpec(candidate.base, payload.seed);
+  const resolved = await resolveJob(store, parseJobSpec({ ...spec, datasetId: payload.datasetId }));
+  if (!resolved.ok || !resolved.context.text) {
+    const why = resolved.ok
+      ? 'not a text job'
+      : resolved.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+    throw new PermanentJobError(`base ${label} does not fit the dataset: ${why}`);
+  }
+  const { data } = await openTrainingData(store, payload.datasetId, {
+    text: resolved.context.text,
+    validationSplit: 0,
+    seed: payload.seed,
+    onPrepare: (done, total) => o.report({ phase: 'features', examplesDone: done, examples: total }),
+  });
+  const sources = [data.train, ...(data.validation ? [data.validation] : [])];
+  const allLabels = sources.flatMap((s) => [...s.labels]);
+  const keep = stratifiedSample(allLabels, payload.maxExamples, payload.seed);
+  if (keep && o.warnings)
+    o.warnings.push(`probed a stratified sample of ${keep.size} of ${allLabels.length} examples`);
+  const dim = encoder.dimension;
+  const rows: Float32Array[] = [];
+  const labels: number[] = [];
+  let at = 0;
+  for (const source of sources) {
+    for await (const batch of source.batches(256, { shuffle: false, seed: payload.seed, epoch: 0 })) {
+      try {
+        const xs = (await batch.xs.data()) as Float32Array;
+        const ys = await batch.ys.data();
+        for (let i = 0; i < ys.length; i++, at++) {
+          if (keep && !keep.has(at)) continue;
+          rows.push(xs.slice(i * dim, (i + 1) * dim));
+          labels.push(ys[i] as number);
+        }
+      } finally {
+        batch.xs.dispose();
+        batch.ys.dispose();
+      }
+    }
+  }
+  const { k, foldOf, chance } = planFolds(labels, classes, payload.seed, o.warnings);
+  o.report({ phase: 'probing' });
+  const accs = await crossValidateSoftmax({
+    values: concat(rows),
+    dim,
+    labels,
+    classes: classes.length,
+    folds: foldOf,
+    k,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const { mean, std } = meanStd(accs);
+  const msPerExample = await timeEncoder(store, payload.datasetId, base.dir);
+  const params = base.params.total + headParams(dim, classes.length);
+  return {
+    folds: k,
+    examples: labels.length,
+    entry: {
+      base: candidate.base,
+      baseName: base.name,
+      cutAt: ENCODER_CUT,
+      accuracy: round(mean),
+      accuracyStd: round(std),
+      chance: round(chance),
+      atChance: mean - chance <= Math.max(std, 0.02),
+      msPerExample: round(msPerExample, 2),
+      featureDim: dim,
+      params,
+      modelBytes: params * 4,
+      spec,
+      depth: 0,
+      frozenEncoder: label,
+    },
+  };
+}
+
+/** Milliseconds per text of the encoder on a few of the dataset's texts (after one warm-up call). */
+async function timeEncoder(store: Store, datasetId: string, dir: string): Promise<number> {
+  const index = await store.collection('datasets').readJson<TextIndex>(datasetId, TEXTS_FILE);
+  const texts = index.texts.slice(0, COST_SAMPLE);
+  const encoder = await loadSentenceEncoder(dir);
+  try {
+    await encoder.encode(texts.slice(0, 1));
+    const t0 = performance.now();
+    await encoder.encode(texts);
+    return (performance.now() - t0) / Math.max(1, texts.length);
+  } finally {
+    encoder.dispose();
+  }
+}
+
+/**
+ * The job that trains a sentence-encoder candidate: the encoder whole (no cut, no fine-tune),
+ * then batch normalisation and the softmax output layer the service adds, as for image cuts.
+ */
+export function encoderSpec(base: AdvisePayload['candidates'][number]['base'], seed: number): CandidateSpec {
+  const {
+    cutAt: _c,
+    freeze: _f,
+    ...spec
+  } = candidateSpec(base, { name: ENCODER_CUT, index: 0, rank: 2 }, seed);
+  return spec;
 }
 
 function resolveCuts(

@@ -26,7 +26,7 @@ import modelRoutes from './routes/models.js';
 import jobRoutes from './routes/jobs.js';
 import advisorRoutes from './routes/advisor.js';
 import { AdvisorService } from '../advisor/advisor-service.js';
-import { catalogEntries } from '../base-models/catalog.js';
+import { catalogEntries, encoderCatalogEntries } from '../base-models/catalog.js';
 import { JobService } from '../jobs/job-service.js';
 import { resolveJob } from '../jobs/job-context.js';
 import { SummaryCache } from '../base-models/base-ref.js';
@@ -182,6 +182,7 @@ async function registerFeatures(
     queues: deps.queues,
     listBases: async () => (await baseModels.list(10_000, 0)).items,
     offlineCatalog: () => catalogEntries().filter((e) => e.packaged),
+    offlineEncoders: () => encoderCatalogEntries(),
     registerCatalog: (name) => baseModels.registerCatalog({ catalog: name }),
   });
   await app.register(advisorRoutes, { advisor });
