@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../../lib/errors.js';
-import { stratifiedSplit } from '../../lib/seeded-split.js';
 import type { Store } from '../../storage/store.js';
 import {
   EXAMPLES_DIR,
@@ -18,6 +17,7 @@ import type {
   OpenedTrainingData,
   OpenTrainingDataOptions,
 } from '../modality.js';
+import { trainingSplits } from '../training-splits.js';
 import { ingestImageZip } from './image-ingest.js';
 import { ImageExampleSource } from './image-source.js';
 
@@ -60,30 +60,14 @@ async function openImages(
   const source = (records: ImageExampleRecord[]): DatasetExampleSource | undefined =>
     records.length > 0 ? new ImageExampleSource(dir, records, spec, opts.concurrency) : undefined;
 
-  const inSplit = (s: ImageExampleRecord['split']): ImageExampleRecord[] =>
-    examples.filter((r) => r.split === s);
-  let train: ImageExampleRecord[];
-  let validation: ImageExampleRecord[];
-  const test = inSplit('test');
-  if (manifest.split.provided) {
-    train = inSplit('train');
-    validation = inSplit('validation');
-    if (validation.length === 0) validation = test;
-  } else {
-    const split = stratifiedSplit(
-      examples.map((r) => r.label),
-      opts.validationSplit,
-      opts.seed,
-    );
-    train = split.train.map((i) => examples[i] as ImageExampleRecord);
-    validation = split.validation.map((i) => examples[i] as ImageExampleRecord);
-  }
-  const trainSource = source(train);
-  if (!trainSource) {
-    throw new ValidationError(`dataset '${manifest.id}' has no training examples`, {
-      errors: [{ path: 'datasetId', message: 'no examples in the train split' }],
-    });
-  }
+  const { train, validation, test } = trainingSplits(manifest.id, examples, {
+    provided: manifest.split.provided,
+    splitOf: (r) => r.split,
+    labelOf: (r) => r.label,
+    validationSplit: opts.validationSplit,
+    seed: opts.seed,
+  });
+  const trainSource = source(train) as DatasetExampleSource;
   const validationSource = source(validation);
   const testSource = source(test);
   return {

@@ -1,7 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../../lib/errors.js';
-import { stratifiedSplit } from '../../lib/seeded-split.js';
 import { buildVocabulary, vocabularyIndex, wordIds, words } from '../../lib/word-tokens.js';
 import { MemorySource } from '../../ml/memory-source.js';
 import { loadSentenceEncoder } from '../../ml/sentence-encoder.js';
@@ -20,6 +19,7 @@ import type {
   OpenedTrainingData,
   OpenTrainingDataOptions,
 } from '../modality.js';
+import { trainingSplits } from '../training-splits.js';
 import { ingestTextTable, ingestTextZip } from './text-ingest.js';
 
 /** The vocabulary file beside a from-scratch text model. */
@@ -109,24 +109,13 @@ async function openText(
   }
   const index = await store.collection('datasets').readJson<TextIndex>(manifest.id, TEXTS_FILE);
   const all = index.texts.map((_, i) => i);
-  const inSplit = (s: SplitName) => all.filter((i) => index.splits[i] === s);
-  let train: number[];
-  let validation: number[];
-  const test = inSplit('test');
-  if (manifest.split.provided) {
-    train = inSplit('train');
-    validation = inSplit('validation');
-    if (validation.length === 0) validation = test;
-  } else {
-    const split = stratifiedSplit(index.labels, opts.validationSplit, opts.seed);
-    train = split.train;
-    validation = split.validation;
-  }
-  if (train.length === 0) {
-    throw new ValidationError(`dataset '${manifest.id}' has no training examples`, {
-      errors: [{ path: 'datasetId', message: 'no examples in the train split' }],
-    });
-  }
+  const { train, validation, test } = trainingSplits(manifest.id, all, {
+    provided: manifest.split.provided,
+    splitOf: (i) => index.splits[i] as SplitName,
+    labelOf: (i) => index.labels[i] as number,
+    validationSplit: opts.validationSplit,
+    seed: opts.seed,
+  });
 
   let rows: (ids: number[]) => Promise<Float32Array>;
   let shape: number[];
