@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/http/app.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { startWorker, type WorkerHandle } from '../../src/queue/worker.js';
@@ -27,7 +27,11 @@ export interface TestContext {
  * Builds the app in-process against the real Redis, with a private DATA_DIR and a unique queue
  * prefix, so tests never see each other's data. `close()` removes both.
  */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestContext> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  /** `logger`: the app's logger, for tests that read what it writes (silent by default). */
+  opts: { logger?: (config: Config) => Logger } = {},
+): Promise<TestContext> {
   const prefix = `test-${randomBytes(5).toString('hex')}`;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tls-test-'));
   const baseEnv = {
@@ -40,7 +44,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   };
   const config = loadConfig(baseEnv);
-  const logger = pino({ level: config.LOG_LEVEL });
+  const logger = opts.logger?.(config) ?? pino({ level: config.LOG_LEVEL });
   const runtime = await createAppDeps(config, logger);
   // Backend selection switches TF.js's global backend; let it finish before a test builds
   // tensors, or they would race it ("backend 'wasm' has not yet been initialized").

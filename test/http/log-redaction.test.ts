@@ -1,58 +1,37 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import { loadConfig } from '../../src/config/env.js';
 import { loggerOptions, redactUrl } from '../../src/lib/logger.js';
-import { createAppDeps, type OwnedAppDeps } from '../../src/http/app-deps.js';
-import { deleteKeys, REDIS_URL } from '../helpers/app.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /** The service's own logger options: keys never reach a log line, however they are sent. */
 describe('secrets never reach the logs', () => {
   const lines: string[] = [];
-  let runtime: OwnedAppDeps;
-  let app: Awaited<ReturnType<typeof buildApp>>;
-  let dataDir: string;
-  const prefix = `test-log-redaction-${process.pid}`;
+  let ctx: TestContext;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'tls-log-'));
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      REDIS_URL,
-      DATA_DIR: dataDir,
-      QUEUE_PREFIX: prefix,
-      API_KEYS: 'the-real-key',
-    });
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
         lines.push(chunk.toString());
         done();
       },
     });
-    runtime = await createAppDeps(config, pino(loggerOptions('info'), sink));
-    app = await buildApp(runtime);
-    await app.ready();
+    ctx = await buildTestApp(
+      { LOG_LEVEL: 'info', API_KEYS: 'the-real-key' },
+      { logger: (config) => pino(loggerOptions(config.LOG_LEVEL), sink) },
+    );
   });
-  afterAll(async () => {
-    await app.close();
-    await runtime.close();
-    await deleteKeys(`${prefix}:*`);
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => ctx.close());
+  const app = () => ctx.app;
 
   it('redacts keys in the query string, the header and the config', async () => {
-    await app.inject({ method: 'GET', url: '/v1/datasets?api_key=query-secret&limit=5' });
-    await app.inject({
+    await app().inject({ method: 'GET', url: '/v1/datasets?api_key=query-secret&limit=5' });
+    await app().inject({
       method: 'GET',
       url: '/v1/datasets',
       headers: { authorization: 'Bearer the-real-key' },
     });
-    await app.inject({ method: 'GET', url: '/v1/datasets?token=tok-secret' });
+    await app().inject({ method: 'GET', url: '/v1/datasets?token=tok-secret' });
     const log = lines.join('');
     expect(log).toContain('incoming request');
     expect(log).toContain('/v1/datasets?api_key=[redacted]&limit=5');

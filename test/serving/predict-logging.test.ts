@@ -1,14 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import { loadConfig } from '../../src/config/env.js';
-import { createAppDeps, type OwnedAppDeps } from '../../src/http/app-deps.js';
-import { deleteKeys, REDIS_URL } from '../helpers/app.js';
+import { buildTestApp } from '../helpers/app.js';
 import { imageClassifier, imageMeta, saveModel, solidPng } from '../helpers/serving-fixtures.js';
 
 /**
@@ -24,18 +18,6 @@ interface Line {
 }
 
 async function start(env: Record<string, string>) {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tls-predict-log-'));
-  const prefix = `test-predict-log-${process.pid}-${Date.now()}`;
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'info',
-    REDIS_URL,
-    DATA_DIR: dataDir,
-    QUEUE_PREFIX: prefix,
-    PREDICT_THREADS: '1',
-    TFJS_BACKEND: 'cpu',
-    ...env,
-  });
   const lines: Line[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -43,20 +25,11 @@ async function start(env: Record<string, string>) {
       done();
     },
   });
-  const runtime: OwnedAppDeps = await createAppDeps(config, pino({ level: config.LOG_LEVEL }, sink));
-  const app: FastifyInstance = await buildApp(runtime);
-  await app.ready();
-  return {
-    app,
-    runtime,
-    lines,
-    async close() {
-      await app.close();
-      await runtime.close();
-      await deleteKeys(`${prefix}:*`);
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  const ctx = await buildTestApp(
+    { LOG_LEVEL: 'info', PREDICT_THREADS: '1', TFJS_BACKEND: 'cpu', ...env },
+    { logger: (config) => pino({ level: config.LOG_LEVEL }, sink) },
+  );
+  return { ...ctx, lines };
 }
 
 describe('predict request logging', () => {
