@@ -1,3 +1,9 @@
+import type {
+  ClassificationIntervals,
+  EvaluationEstimate,
+  PerClassIntervals,
+  RegressionIntervals,
+} from './evaluation.js';
 import type { Preprocessing } from './preprocessing.js';
 import type { Task } from './task.js';
 
@@ -15,17 +21,29 @@ export interface EpochLog {
   [metric: string]: number | string | undefined;
 }
 
-export interface ClassificationEvaluation {
+/**
+ * The intervals, method and warnings (src/contracts/evaluation.ts) are optional so that models
+ * saved before honest evaluation still read; every model trained since carries them.
+ */
+export interface ClassificationEvaluation extends Partial<EvaluationEstimate & ClassificationIntervals> {
   task: 'classification';
   loss: number;
   accuracy: number;
   /** confusionMatrix[actual][predicted] */
   confusionMatrix: number[][];
-  perClass: Array<{ label: string; precision: number; recall: number; f1: number; support: number }>;
+  perClass: Array<
+    {
+      label: string;
+      precision: number;
+      recall: number;
+      f1: number;
+      support: number;
+    } & Partial<PerClassIntervals>
+  >;
   examples: number;
 }
 
-export interface RegressionEvaluation {
+export interface RegressionEvaluation extends Partial<EvaluationEstimate & RegressionIntervals> {
   task: 'regression';
   loss: number;
   mae: number;
