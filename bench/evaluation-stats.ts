@@ -4,6 +4,8 @@
  * is known (test/evaluation/gaussian-task.ts), 400 datasets per size by default; the tests run
  * the first 100 of the same datasets.
  */
+import { forecastFromCurve } from '../src/evaluation/index.js';
+import { powerLaw, simulatedCurve } from '../test/evaluation/curves.js';
 import { trial } from '../test/evaluation/gaussian-task.js';
 
 const datasets = Number(process.argv[2] ?? 400);
@@ -69,4 +71,40 @@ for (const [perClass, rows] of all) {
     return `${f(cov)} / ${f(mae, 3)} (${rs.length})`;
   });
   console.log(`| ${perClass} | ${cells.join(' | ')} |`);
+}
+
+// The learning curve's forecast: curves from known power laws (and flat ones) plus binomial noise.
+console.log('\nForecast at twice the data from 4-point learning curves (6 classes, 5 folds):\n');
+console.log(
+  '| examples per class | curves | coverage (95%) | MAE | mean width | power law: rising / unknown / flat | flat curve: rising / unknown / flat |',
+);
+console.log('|---|---|---|---|---|---|---|');
+for (const perClass of [8, 16, 50]) {
+  const curves = Math.min(datasets, 200);
+  let hit = 0;
+  let abs = 0;
+  let width = 0;
+  const trends = { rising: 0, unknown: 0, flat: 0 };
+  const flatTrends = { rising: 0, unknown: 0, flat: 0 };
+  for (let s = 0; s < curves; s++) {
+    const truth = powerLaw(s);
+    const fc = forecastFromCurve(simulatedCurve(truth, perClass, s), undefined, { seed: s });
+    const t = truth(fc.examplesPerClass);
+    if (fc.low! <= t && t <= fc.high!) hit++;
+    abs += Math.abs(fc.accuracy! - t);
+    width += fc.high! - fc.low!;
+    trends[fc.trend]++;
+    flatTrends[
+      forecastFromCurve(
+        simulatedCurve(() => 0.7, perClass, s),
+        undefined,
+        { seed: s },
+      ).trend
+    ]++;
+  }
+  const share = (t: Record<string, number>) =>
+    ['rising', 'unknown', 'flat'].map((k) => f((t[k] ?? 0) / curves)).join(' / ');
+  console.log(
+    `| ${perClass} | ${curves} | ${f(hit / curves)} | ${f(abs / curves, 3)} | ${f(width / curves)} | ${share(trends)} | ${share(flatTrends)} |`,
+  );
 }

@@ -9,3 +9,4 @@ export { classificationEstimate, type ClassificationEstimateOptions } from './cl
 export { regressionEstimate, type RegressionEstimateOptions } from './regression.js';
 export { evaluationWarnings } from './warnings.js';
 export { refitEpochs } from './epochs.js';
+export { forecastFromCurve, type ForecastOptions } from './learning-curve.js';
