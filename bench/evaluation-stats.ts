@@ -6,7 +6,7 @@
  */
 import { forecastFromCurve } from '../src/evaluation/index.js';
 import { powerLaw, simulatedCurve } from '../test/evaluation/curves.js';
-import { trial } from '../test/evaluation/gaussian-task.js';
+import { holdoutTrial, simulate, trial } from '../test/evaluation/gaussian-task.js';
 
 const datasets = Number(process.argv[2] ?? 400);
 const bands: Array<[string, number, number]> = [
@@ -58,6 +58,13 @@ for (const perClass of [8, 16, 50]) {
       )} | ${f(mean((r) => r.width))} | ${f(mean((r) => +r.f1Hit))} |`,
   );
   all.push([perClass, rows]);
+}
+for (const perClass of [8, 16, 50]) {
+  const h = simulate(perClass, datasets, 1, holdoutTrial);
+  console.log(
+    `| ${perClass}, 20% holdout | ${datasets} | ${f(h.coverage)} | ${f(h.mae, 3)} | ${f(h.bias, 3)} | ` +
+      `${f(h.meanWidth)} | ${f(h.macroF1Coverage)} |`,
+  );
 }
 console.log('\nBy true accuracy of the refit model (coverage / MAE, datasets in brackets):\n');
 console.log(`| examples per class | ${bands.map((b) => b[0]).join(' | ')} |`);

@@ -1,5 +1,6 @@
 import type { OutOfFoldPrediction } from '../../src/contracts/evaluation.js';
 import { classificationEstimate, foldCount, stratifiedFolds } from '../../src/evaluation/index.js';
+import { stratifiedSplit } from '../../src/lib/seeded-split.js';
 import { draws, type Draws } from './simulate.js';
 
 /**
@@ -118,6 +119,31 @@ export function trial(seed: number, perClass: number, requestedFolds = 5, resamp
   return { estimate, trueAccuracy: t.accuracy, trueMacroF1: t.macroF1 };
 }
 
+/**
+ * The same dataset evaluated as a holdout job does: 20% of each class held out, the model trained
+ * on the rest is the one returned, and its truth is that model's accuracy.
+ */
+export function holdoutTrial(seed: number, perClass: number): Trial {
+  const r = draws(0x5eed, seed, perClass);
+  const task = drawTask(r, perClass);
+  const { train, validation } = stratifiedSplit(task.y, 0.2, seed);
+  const centroids = fit(task.x, task.y, train);
+  const predictions: OutOfFoldPrediction[] = validation.map((i) => ({
+    exampleId: `row ${i}`,
+    fold: 0,
+    label: task.y[i] as number,
+    probabilities: predict(centroids, task.x[i] as number[]),
+  }));
+  const estimate = classificationEstimate(predictions, CLASSES, {
+    method: 'holdout',
+    folds: 1,
+    seed,
+    resamples: 200,
+  });
+  const t = truth(r, task, centroids);
+  return { estimate, trueAccuracy: t.accuracy, trueMacroF1: t.macroF1 };
+}
+
 export interface Summary {
   perClass: number;
   datasets: number;
@@ -129,7 +155,12 @@ export interface Summary {
   meanTrueAccuracy: number;
 }
 
-export function simulate(perClass: number, datasets: number, firstSeed = 1): Summary {
+export function simulate(
+  perClass: number,
+  datasets: number,
+  firstSeed = 1,
+  run: (seed: number, perClass: number) => Trial = trial,
+): Summary {
   let covered = 0;
   let f1Covered = 0;
   let abs = 0;
@@ -137,7 +168,7 @@ export function simulate(perClass: number, datasets: number, firstSeed = 1): Sum
   let width = 0;
   let trueSum = 0;
   for (let s = firstSeed; s < firstSeed + datasets; s++) {
-    const { estimate: e, trueAccuracy, trueMacroF1 } = trial(s, perClass);
+    const { estimate: e, trueAccuracy, trueMacroF1 } = run(s, perClass);
     const iv = e.accuracyInterval!;
     const f1 = e.macroF1Interval!;
     if (iv.low <= trueAccuracy && trueAccuracy <= iv.high) covered++;
