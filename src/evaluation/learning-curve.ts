@@ -87,6 +87,39 @@ export interface ForecastOptions {
   resamples?: number;
 }
 
+/** A point's standard error: from its (95%) interval, else binomial on its examples; at least MIN_SE. */
+function standardError(p: LearningCurvePoint): number {
+  const fromInterval = (p.high - p.low) / (2 * zFor(0.95));
+  const binomial = p.examples > 0 ? Math.sqrt((p.accuracy * (1 - p.accuracy)) / p.examples) : 0;
+  return Math.max(MIN_SE, Number.isFinite(fromInterval) && fromInterval > 0 ? fromInterval : binomial);
+}
+
+/**
+ * Parametric bootstrap: the points redrawn around the fitted curve with their own standard
+ * errors, refitted; the forecasts at `target` and the gains over `largest`, each sorted.
+ */
+function bootstrap(
+  curve: Curve,
+  n: readonly number[],
+  se: readonly number[],
+  w: readonly number[],
+  target: number,
+  largest: number,
+  opts: ForecastOptions,
+): { forecasts: number[]; gains: number[] } {
+  const normal = normalDraws(opts.seed ?? 0);
+  const fitted = n.map((v) => at(curve, v));
+  const forecasts: number[] = [];
+  const gains: number[] = [];
+  for (let r = 0; r < (opts.resamples ?? RESAMPLES); r++) {
+    const yStar = fitted.map((v, i) => Math.min(1, Math.max(0, v + (se[i] as number) * normal())));
+    const c = fitCurve(n, yStar, w);
+    forecasts.push(at(c, target));
+    gains.push(at(c, target) - at(c, largest));
+  }
+  return { forecasts: forecasts.sort((a, b) => a - b), gains: gains.sort((a, b) => a - b) };
+}
+
 const f2 = (x: number) => x.toFixed(2);
 
 function where(target: number, largest: number): string {
@@ -122,30 +155,17 @@ export function forecastFromCurve(
       message: `no forecast: a curve needs accuracy at three or more sizes, and there ${sizes === 1 ? 'is' : 'are'} ${sizes}`,
     };
   }
-  const z95 = zFor(0.95);
   const n = usable.map((p) => p.examplesPerClass);
-  const y = usable.map((p) => p.accuracy);
-  const se = usable.map((p) => {
-    const fromInterval = (p.high - p.low) / (2 * z95);
-    const binomial = p.examples > 0 ? Math.sqrt((p.accuracy * (1 - p.accuracy)) / p.examples) : 0;
-    return Math.max(MIN_SE, Number.isFinite(fromInterval) && fromInterval > 0 ? fromInterval : binomial);
-  });
+  const se = usable.map(standardError);
   const w = se.map((s) => 1 / (s * s));
-  const curve = fitCurve(n, y, w);
+  const curve = fitCurve(
+    n,
+    usable.map((p) => p.accuracy),
+    w,
+  );
   const accuracy = at(curve, target);
   const today = at(curve, largest);
-  const normal = normalDraws(opts.seed ?? 0);
-  const forecasts: number[] = [];
-  const gains: number[] = [];
-  const fitted = n.map((v) => at(curve, v));
-  for (let r = 0; r < (opts.resamples ?? RESAMPLES); r++) {
-    const yStar = fitted.map((v, i) => Math.min(1, Math.max(0, v + (se[i] as number) * normal())));
-    const c = fitCurve(n, yStar, w);
-    forecasts.push(at(c, target));
-    gains.push(at(c, target) - at(c, largest));
-  }
-  forecasts.sort((a, b) => a - b);
-  gains.sort((a, b) => a - b);
+  const { forecasts, gains } = bootstrap(curve, n, se, w, target, largest, opts);
   const alpha = (1 - level) / 2;
   const low = Math.min(accuracy, quantileSorted(forecasts, alpha));
   const high = Math.max(accuracy, quantileSorted(forecasts, 1 - alpha));

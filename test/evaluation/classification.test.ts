@@ -96,6 +96,14 @@ describe('classificationEstimate', () => {
     expect(e90.accuracyInterval).toEqual(wilsonInterval(7, 10, 0.9));
     expect(e90.macroF1Interval!.level).toBe(0.9);
     expect(e.warnings!.map((w) => w.code)).toContain('wide-interval');
+    // 70 of 100 right: 0.70 (0.60 to 0.78), narrower than the 0.30 gap to a perfect training score.
+    const memorised = classificationEstimate(oof(Array.from({ length: 10 }, () => rows).flat()), classes, {
+      method: 'cross-validation',
+      folds: 2,
+      trainAccuracy: 1,
+    });
+    expect(memorised.trainAccuracy).toBe(1);
+    expect(memorised.warnings!.map((w) => w.code)).toEqual(['overfitting']);
   });
 
   it('refuses predictions without a usable label or prediction, and an empty list', () => {
