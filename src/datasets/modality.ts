@@ -48,6 +48,7 @@ export interface ManifestCommon {
 export interface DatasetExampleSource extends ExampleSource {
   /** One key per example in order: the example id (images) or `row-<n>` (tabular, 1-based). */
   readonly keys: readonly string[];
+  subset(indices: readonly number[]): DatasetExampleSource;
 }
 
 export interface OpenTrainingDataOptions {

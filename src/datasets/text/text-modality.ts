@@ -93,6 +93,15 @@ class KeyedSource extends MemorySource implements DatasetExampleSource {
   ) {
     super(features, labels, shape, 'classification');
   }
+
+  override subset(indices: readonly number[]): KeyedSource {
+    return new KeyedSource(
+      this.pick(indices),
+      indices.map((i) => this.labels[i] as number),
+      [...this.exampleShape],
+      indices.map((i) => this.keys[i] as string),
+    );
+  }
 }
 
 async function openText(
