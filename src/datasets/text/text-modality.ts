@@ -124,6 +124,7 @@ async function openText(
     labelOf: (i) => index.labels[i] as number,
     validationSplit: opts.validationSplit,
     seed: opts.seed,
+    ...(opts.allExamples ? { allExamples: true } : {}),
   });
 
   let rows: (ids: number[]) => Promise<Float32Array>;
