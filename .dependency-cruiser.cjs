@@ -70,6 +70,18 @@ module.exports = {
       to: { path: '(^|/)node_modules/(fastify|@fastify|fastify-plugin|fastify-type-provider-zod)/' },
     },
     {
+      name: 'evaluation-is-pure-statistics',
+      severity: 'error',
+      comment:
+        'src/evaluation/ is statistics over predictions: it imports only itself, contracts and lib, ' +
+        'and no TF.js, HTTP, Redis, object store or file system, so it runs anywhere and tests on simulations.',
+      from: { path: '^src/evaluation/' },
+      to: {
+        path: '^src/|(^|/)node_modules/(@tensorflow(-models)?|fastify|@fastify|bullmq|ioredis|@aws-sdk)/|^(node:)?(fs|fs/promises|net|http|https|child_process|worker_threads)$',
+        pathNot: '^src/(evaluation|contracts|lib)/',
+      },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import that does not resolve would escape every rule above.',

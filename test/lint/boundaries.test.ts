@@ -54,6 +54,10 @@ const planted: Record<string, string> = {
   'src/models/uses-aws-sdk.ts':
     "import { S3Client } from '@aws-sdk/client-s3';\nexport const m = S3Client;\n",
   'src/models/uses-fastify.ts': "import Fastify from 'fastify';\nexport const k = Fastify;\n",
+  'src/evaluation/uses-store.ts': "import { store } from '../storage/store.js';\nexport const n = store;\n",
+  'src/evaluation/uses-fs.ts': "import { readFile } from 'node:fs/promises';\nexport const o = readFile;\n",
+  'src/evaluation/uses-lib.ts': "import { util } from '../lib/util.js';\nexport const p = util;\n",
+  'src/storage/store.ts': 'export const store = 1;\n',
   'src/storage/unresolved.ts': "import { nothing } from './missing.js';\nexport const l = nothing;\n",
   'tsconfig.json': JSON.stringify({
     compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true },
@@ -93,6 +97,10 @@ describe('architecture lint (dependency-cruiser)', () => {
     expect(by('tfjs-only-in-ml')).toEqual(['src/jobs/uses-tfjs.ts']);
     expect(by('redis-only-in-queue')).toEqual(['src/jobs/uses-bullmq.ts']);
     expect(by('contracts-are-dependency-free')).toEqual(['src/contracts/uses-lib.ts']);
+    expect(by('evaluation-is-pure-statistics').sort()).toEqual([
+      'src/evaluation/uses-fs.ts',
+      'src/evaluation/uses-store.ts',
+    ]);
     expect(by('no-circular').length).toBeGreaterThan(0);
     expect(by('no-circular').every((from) => /^src\/datasets\/cycle-[ab]\.ts$/.test(from))).toBe(true);
   });
