@@ -91,19 +91,25 @@ export function chooseEvaluation(
   }
   if (method !== 'cross-validation') return { ok: true, choice: { ...base, method } };
 
-  const classes = manifest.classes.map((c) => c.name);
-  const counted = foldCount(
-    manifestLabels(manifest),
-    manifest.task === 'classification' ? classes : ['all'],
-    asked.folds,
-  );
+  const classes = manifest.task === 'classification' ? manifest.classes.map((c) => c.name) : [];
+  const counted = foldCount(manifestLabels(manifest), classes, asked.folds);
+  const smallest = counted.smallestClass;
+  const what = classes.length > 0 ? `class '${smallest.name}' has` : 'the dataset has';
   if (counted.folds < 2) {
-    return fail('evaluation.folds', counted.reason ?? 'too few examples for cross-validation');
+    return fail(
+      'evaluation.folds',
+      `cross-validation needs at least 2 examples of every class: ${what} ${smallest.count}; ` +
+        `add examples, or use evaluation.method "holdout"`,
+    );
   }
   const folds = counted.folds;
   const warnings: EvaluationWarning[] = [];
-  if (counted.reason && folds < asked.folds)
-    warnings.push({ code: 'few-examples-per-fold', message: counted.reason });
+  if (folds < asked.folds) {
+    warnings.push({
+      code: 'few-examples-per-fold',
+      message: `${folds} folds instead of ${asked.folds}: ${what} only ${smallest.count} examples`,
+    });
+  }
   const budget = asked.maxCost ?? DEFAULT_MAX_COST;
   const cvCost = estimatedCost(folds, sharedPrefix, false);
   if (cvCost > budget) {
