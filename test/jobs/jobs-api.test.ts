@@ -115,7 +115,6 @@ describe('training jobs through the API', () => {
       .send({
         datasetId: digits59,
         evaluation: { method: 'holdout' },
-        evaluation: { method: 'holdout' },
         base: { modelId: source.modelId },
         cutAt: 'features',
         head: [{ type: 'dense', units: 16 }],
