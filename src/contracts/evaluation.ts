@@ -66,7 +66,10 @@ export interface LearningCurvePoint {
 
 /** What more data would bring, from a curve fitted to the learning curve. */
 export interface Forecast {
-  /** 'rising': more data is expected to help; 'flat': unlikely to help; 'unknown': too few points. */
+  /**
+   * 'rising': more data is expected to help; 'flat': unlikely to help; 'unknown': too few points
+   * (no accuracy then), or the points too noisy to tell either (accuracy and interval still given).
+   */
   trend: 'rising' | 'flat' | 'unknown';
   /** Examples per class the forecast is for (twice today's by default). */
   examplesPerClass: number;

@@ -1,6 +1,12 @@
 /**
  * Statistics over predictions (no TF.js, HTTP, Redis or store): folds and subsets, intervals,
- * and, built on them, the evaluation stored with a model.
+ * and, built on them, the evaluation stored with a model, its warnings, the learning curve's
+ * forecast and the refit's epochs.
  */
 export { foldCount, stratifiedFolds, stratifiedSubset } from './folds.js';
 export { stratifiedBootstrap, wilsonInterval, type BootstrapOptions } from './intervals.js';
+export { classificationEstimate, type ClassificationEstimateOptions } from './classification.js';
+export { regressionEstimate, type RegressionEstimateOptions } from './regression.js';
+export { evaluationWarnings } from './warnings.js';
+export { refitEpochs } from './epochs.js';
+export { forecastFromCurve, type ForecastOptions } from './learning-curve.js';
