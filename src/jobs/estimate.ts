@@ -24,7 +24,7 @@ export function estimate(
           seed: o.seed,
           ...(o.trainAccuracy !== undefined ? { trainAccuracy: o.trainAccuracy } : {}),
         })
-      : regressionEstimate(oof.predictions, { method: o.method, folds: o.folds });
+      : regressionEstimate(oof.predictions, { method: o.method, folds: o.folds, seed: o.seed });
   const more = evaluationWarnings(
     ev,
     o.method === 'holdout' && o.validationSize !== undefined ? { validationSize: o.validationSize } : {},

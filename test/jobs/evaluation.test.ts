@@ -83,8 +83,9 @@ describe('evaluation of trained models', () => {
     const model = (await api().get(`/v1/models/${done.modelId}`)).body;
     return { job: done, model };
   };
-  const allPredictions = async (modelId: string) => {
-    const items: Array<Record<string, unknown>> = [];
+  type Page = { total: number; items: Array<Record<string, unknown>>; [field: string]: unknown };
+  const allPredictions = async (modelId: string): Promise<Page> => {
+    const items: Page['items'] = [];
     for (let offset = 0; ; offset += 25) {
       const page = await api().get(`/v1/models/${modelId}/evaluation/predictions?offset=${offset}&limit=25`);
       expect(page.status).toBe(200);
