@@ -81,7 +81,11 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
       const cuts = resolveCuts(base, candidate.cuts, payload.cutsPerBase);
       const specs = cuts.map((c) => candidateSpec(candidate.base, c, payload.seed));
       // The very preprocessing (and checks) a job with this spec would get.
-      const resolved = await resolveJob(store, parseJobSpec({ ...specs[0], datasetId: payload.datasetId }));
+      // Probes have folds of their own: the job's evaluation choice (and its checks) does not apply.
+      const resolved = await resolveJob(
+        store,
+        parseJobSpec({ ...specs[0], datasetId: payload.datasetId, evaluation: { method: 'holdout' } }),
+      );
       if (!resolved.ok) {
         throw new PermanentJobError(
           `base ${label} does not fit the dataset: ` +
@@ -270,7 +274,10 @@ async function probeEncoder(
     }
   }
   const spec = encoderSpec(candidate.base, payload.seed);
-  const resolved = await resolveJob(store, parseJobSpec({ ...spec, datasetId: payload.datasetId }));
+  const resolved = await resolveJob(
+    store,
+    parseJobSpec({ ...spec, datasetId: payload.datasetId, evaluation: { method: 'holdout' } }),
+  );
   if (!resolved.ok || !resolved.context.text) {
     const why = resolved.ok
       ? 'not a text job'

@@ -202,6 +202,52 @@ const earlyStoppingSchema = z.strictObject({
   restoreBestWeights: z.boolean().default(true),
 });
 
+/** Folds of a cross-validation: at most this many (and at least 2). */
+export const MAX_FOLDS = 10;
+
+/**
+ * How the job estimates its figures (README "Evaluation"). `auto` cross-validates a small dataset
+ * without a split of its own (AUTO_CV_MAX_PER_CLASS), else evaluates on the dataset's own test
+ * split when it has one, else on a held-out validation split.
+ */
+export const evaluationSpecSchema = z.strictObject({
+  method: z
+    .enum(['auto', 'cross-validation', 'holdout', 'test-split'])
+    .default('auto')
+    .describe(
+      'auto: cross-validation for a dataset without its own split and under 200 examples per class on average ' +
+        '(1000 rows for regression), else test-split when the dataset has its own split, else holdout',
+    ),
+  /** Stratified folds; fewer when the smallest class has fewer examples. */
+  folds: z
+    .number()
+    .int()
+    .min(2, 'folds must be >= 2')
+    .max(MAX_FOLDS, `folds must be <= ${MAX_FOLDS}`)
+    .default(5)
+    .describe('stratified folds; fewer when the smallest class has fewer examples'),
+  /** Cross-validation again on 25%, 50% and 75% of each class, for a learning curve and a forecast. */
+  learningCurve: z
+    .boolean()
+    .default(true)
+    .describe('cross-validate again on 25%, 50% and 75% of each class for a learning curve and a forecast'),
+  /**
+   * Most the evaluation may cost, in passes of the base over the data relative to one fit (see
+   * README "Evaluation"); beyond it cross-validation falls back to holdout and the learning
+   * curve is skipped, each with a warning. Default: the EVALUATION_MAX_COST setting.
+   */
+  maxCost: z
+    .number()
+    .min(1, 'maxCost must be >= 1')
+    .max(1000, 'maxCost must be <= 1000')
+    .optional()
+    .describe(
+      'most the evaluation may cost in fits of the recipe (default 15); past it cross-validation falls back to ' +
+        'holdout and the learning curve is skipped, with a warning',
+    ),
+});
+export type EvaluationSpec = z.infer<typeof evaluationSpecSchema>;
+
 export const jobSpecSchema = z
   .strictObject({
     datasetId: id,
@@ -285,6 +331,9 @@ export const jobSpecSchema = z
       ])
       .optional(),
     seed: z.number().int().min(0).max(2_147_483_647).optional(),
+    evaluation: evaluationSpecSchema
+      .prefault({})
+      .describe('how the job estimates its figures (README "Evaluation")'),
     /** The one model-name rule, the one the save step applies, so a job never trains to fail at the end. */
     modelName: modelNameSchema.optional(),
   })

@@ -25,6 +25,21 @@ export interface TrainProgress {
   etaMs?: number;
   /** Set on the report that closes a training epoch. */
   epochEnd?: EpochLog;
+  /** Set while a cross-validated job trains anything but a single fit (see EvaluationStage). */
+  evaluation?: EvaluationStage;
+}
+
+/**
+ * Where a cross-validated job is: fold `fold` of `folds` (1-based), the learning curve's fold at
+ * `fraction` of the examples, or the refit of the returned model on every example.
+ */
+export interface EvaluationStage {
+  stage: 'fold' | 'learning-curve' | 'refit';
+  /** 1-based; absent for the refit. */
+  fold?: number;
+  folds: number;
+  /** Learning curve: the share of each class's examples this run trains on. */
+  fraction?: number;
 }
 
 export type ProgressFn = (progress: TrainProgress) => void;

@@ -48,6 +48,7 @@ export interface ManifestCommon {
 export interface DatasetExampleSource extends ExampleSource {
   /** One key per example in order: the example id (images) or `row-<n>` (tabular, 1-based). */
   readonly keys: readonly string[];
+  subset(indices: readonly number[]): DatasetExampleSource;
 }
 
 export interface OpenTrainingDataOptions {
@@ -56,6 +57,11 @@ export interface OpenTrainingDataOptions {
   /** Fraction of examples held out for validation when the dataset has no split of its own, in [0, 1). */
   validationSplit: number;
   seed: number;
+  /**
+   * Every example trains, the dataset's own split folders included (cross-validation holds out
+   * folds of them instead); `validationSplit` is then ignored.
+   */
+  allExamples?: boolean;
   /** Image decodes in flight per batch (default 4). */
   concurrency?: number;
   /** Required for text datasets: through a sentence encoder, or as word ids (from scratch). */

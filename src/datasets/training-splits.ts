@@ -22,9 +22,12 @@ export function trainingSplits<T>(
     labelOf: (example: T) => number;
     validationSplit: number;
     seed: number;
+    /** Every example trains (see OpenTrainingDataOptions.allExamples). */
+    allExamples?: boolean;
   },
 ): TrainingSplits<T> {
   const inSplit = (s: SplitName): T[] => examples.filter((e) => opts.splitOf(e) === s);
+  if (opts.allExamples) return { train: [...examples], validation: [], test: [] };
   const test = inSplit('test');
   let train: T[];
   let validation: T[];

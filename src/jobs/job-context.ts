@@ -5,6 +5,7 @@ import { NotFoundError, type FieldError } from '../lib/errors.js';
 import type { Store } from '../storage/store.js';
 import type { BaseTopology, DatasetDescription } from '../contracts/model-topology.js';
 import { resolveImageInput } from '../ml/layer-refs.js';
+import { chooseEvaluation, type EvaluationChoice } from './evaluation-choice.js';
 import { validateSpecAgainst } from './spec-check.js';
 import { TEXT_MAX_VOCABULARY, TEXT_MAX_WORDS, type JobSpec } from '../contracts/job-spec.js';
 import type { TextInputOptions } from '../datasets/modality.js';
@@ -23,6 +24,8 @@ export interface JobContext {
   /** Text datasets: through the base's sentence encoder, or word ids for an architecture. */
   text?: TextInputOptions;
   dataset: DatasetDescription;
+  /** How the job estimates its figures (cross-validation, holdout, test split). */
+  evaluation: EvaluationChoice;
 }
 
 export type ResolvedJob = { ok: true; context: JobContext } | { ok: false; errors: FieldError[] };
@@ -93,11 +96,14 @@ export async function resolveJob(store: Store, spec: JobSpec, cache?: SummaryCac
   const problems = base?.encoder
     ? validateSpecAgainst(headOnly(effective), undefined, dataset)
     : validateSpecAgainst(effective, baseForCheck, dataset);
-  if (textErrors.length > 0 || problems.length > 0) {
+  const evaluation = chooseEvaluation(effective, manifest, !!base?.encoder);
+  const evaluationErrors = evaluation.ok ? [] : evaluation.errors;
+  if (textErrors.length > 0 || problems.length > 0 || !evaluation.ok) {
     const seen = new Set(textErrors.map((e) => e.path));
-    return { ok: false, errors: [...textErrors, ...problems.filter((e) => !seen.has(e.path))] };
+    const rest = problems.filter((e) => !seen.has(e.path));
+    return { ok: false, errors: [...textErrors, ...rest, ...evaluationErrors] };
   }
-  const context: JobContext = { spec: effective, manifest, dataset };
+  const context: JobContext = { spec: effective, manifest, dataset, evaluation: evaluation.choice };
   if (base) context.base = base;
   if (image) context.image = image;
   if (manifest.kind === 'text') {

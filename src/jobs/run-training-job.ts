@@ -1,19 +1,18 @@
 import type { Logger } from 'pino';
-import { loadBaseModel } from '../base-models/base-ref.js';
-import { openTrainingData } from '../datasets/training-data.js';
 import { ConflictError, isRequestError } from '../lib/errors.js';
 import { derivedId } from '../lib/ids.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
-import { saveTrainedModel } from '../models/registry.js';
+import { OOF_JSON, saveTrainedModel } from '../models/registry.js';
 import { liveTensors } from '../ml/backend.js';
 import { CancelledError } from '../ml/cancellation.js';
-import type { LayersModel } from '../ml/model-io.js';
 import type { TrainProgress as TrainerProgress } from '../contracts/progress.js';
 import { engineFailure } from '../ml/engine-errors.js';
-import { train } from '../ml/trainer.js';
 import type { TrainJobProgress, TrainJobResult, TrainPayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
-import { headOnly, resolveJob } from './job-context.js';
+import { crossValidatedJob } from './cross-validation.js';
+import { resolveJob } from './job-context.js';
+import { singleFitJob, type TrainedJob } from './trained-job.js';
+import { buildTrainingPlan, type TrainingPlan } from './training-plan.js';
 import type { JobSpec } from '../contracts/job-spec.js';
 
 /**
@@ -59,9 +58,11 @@ export interface RunTrainingJobOptions {
 
 /**
  * One training job, from payload to stored model: resolve and re-check the spec (the dataset or
- * base may have changed since it was queued), stream the dataset, train, evaluate, save
- * atomically. Bad specs or data fail with PermanentJobError (no retry: they would fail again);
- * cancellation saves nothing. Knows nothing of HTTP; Redis only through `report`.
+ * base may have changed since it was queued) into a plan, train and evaluate as the plan's
+ * evaluation says (cross-validation, holdout or test split), save the model with its
+ * out-of-fold predictions atomically. Bad specs or data fail with PermanentJobError (no retry:
+ * they would fail again); cancellation saves nothing. Knows nothing of HTTP; Redis only through
+ * `report`.
  */
 export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<TrainJobResult> {
   const started = Date.now();
@@ -83,13 +84,54 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
         resolved.errors.map((e) => `${e.path}: ${e.message}`).join('; '),
     );
   }
-  const ctx = resolved.context;
+  const progress = progressReporter(opts);
+  let trained: TrainedJob | undefined;
+  try {
+    const plan = await buildTrainingPlan(opts.store, resolved.context, {
+      onProgress: progress.onProgress,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.memoryBudgetBytes ? { memoryBudgetBytes: opts.memoryBudgetBytes } : {}),
+    });
+    try {
+      trained =
+        plan.evaluation.method === 'cross-validation'
+          ? await crossValidatedJob(plan)
+          : await singleFitJob(plan);
+    } finally {
+      plan.base?.dispose();
+    }
+    await opts.report({ phase: 'saving', throughput: progress.throughput(), history: trained.history });
+    const meta = await saveJobModel(opts, modelId, plan, trained, Date.now() - started);
+    opts.log.info(
+      {
+        jobId: opts.jobId,
+        modelId,
+        evaluation: plan.evaluation.method,
+        ...trained.log,
+        durationMs: Date.now() - started,
+        twin: !meta,
+      },
+      meta ? 'model trained and saved' : 'model already published by a twin attempt',
+    );
+    return { modelId };
+  } catch (err) {
+    throw jobFailure(err, opts.backend);
+  } finally {
+    trained?.model.dispose();
+    const leaked = liveTensors() - tensorsBefore;
+    if (leaked !== 0) opts.log.warn({ jobId: opts.jobId, leaked }, 'tensor count changed across the job');
+  }
+}
+
+/** The trainer's progress, throttled into job reports with the epoch history and throughputs. */
+function progressReporter(opts: RunTrainingJobOptions) {
   const history: TrainJobProgress['history'] = [];
   const throughput: Record<string, number> = {};
   let lastReport = 0;
   const every = opts.reportEveryMs ?? 500;
   const onProgress = (p: TrainerProgress): void => {
-    if (p.epochEnd) history.push(p.epochEnd);
+    // A cross-validated job's history is the refit's: the folds' epochs are shown as they run.
+    if (p.epochEnd && (!p.evaluation || p.evaluation.stage === 'refit')) history.push(p.epochEnd);
     if (p.examplesPerSec !== undefined && Number.isFinite(p.examplesPerSec)) {
       throughput[p.phase] = p.examplesPerSec;
     }
@@ -103,89 +145,39 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
       opts.log.warn({ err }, 'could not report progress'),
     );
   };
+  return { onProgress, throughput: () => ({ ...throughput }) };
+}
 
-  let model: LayersModel | undefined;
-  try {
-    const encoding = ctx.text?.tokenizer === 'sentence-encoder';
-    const prepStarted = Date.now();
-    const { data, preprocessing, files } = await openTrainingData(opts.store, spec.datasetId, {
-      ...(ctx.image ? { image: ctx.image } : {}),
-      ...(ctx.text ? { text: ctx.text } : {}),
-      validationSplit: ctx.spec.fit.validationSplit,
-      seed: ctx.spec.seed ?? 0,
-      // Encoding every text once is the job's caching pass: the epochs then train on embeddings.
-      onPrepare: (done, total) => {
-        const ms = Date.now() - prepStarted;
-        onProgress({
-          phase: 'caching',
-          epoch: 0,
-          epochs: 0,
-          batch: done,
-          batches: total,
-          metrics: {},
-          examplesPerSec: ms > 0 ? (done * 1000) / ms : 0,
-          etaMs: done > 0 ? (ms / done) * (total - done) : 0,
-        });
-      },
-    });
-    // A sentence encoder stays outside the trained model: the job trains the head on its embeddings.
-    const trainSpec = encoding ? headOnly(ctx.spec) : ctx.spec;
-    const base = trainSpec.base ? await loadBaseModel(opts.store, trainSpec.base) : undefined;
-    const result = await train({
-      spec: trainSpec,
-      data,
-      ...(base ? { base } : {}),
-      onProgress,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(ctx.image ? { pixelRange: ctx.image.scale } : {}),
-      ...(opts.memoryBudgetBytes ? { memoryBudgetBytes: opts.memoryBudgetBytes } : {}),
-    });
-    model = result.model;
-    await opts.report({ phase: 'saving', throughput: { ...throughput }, history: result.history });
-    const meta: ModelMeta | undefined = await saveTrainedModel(opts.store, {
-      id: modelId,
-      model,
-      ...(spec.modelName ? { name: spec.modelName } : {}),
-      ...(files && Object.keys(files).length > 0 ? { files } : {}),
-      meta: {
-        task: data.task,
-        labels: data.classes,
-        inputShape: data.inputShape,
-        preprocessing,
-        evaluation: result.evaluation,
-        history: result.history,
-        lineage: {
-          jobId: opts.jobId,
-          datasetId: spec.datasetId,
-          base: spec.base ?? null,
-          spec,
-        },
-        backend: opts.backend,
-        durationMs: Date.now() - started,
-      },
-    }).catch(async (err: unknown) => {
-      // A twin attempt of this job published first: its model is this job's model.
-      if (err instanceof ConflictError && (await models.exists(modelId))) return undefined;
-      throw err;
-    });
-    opts.log.info(
-      {
-        jobId: opts.jobId,
-        modelId,
-        cached: result.cached,
-        microBatches: result.memory.map((m) => m.microBatch),
-        warnings: result.warnings,
-        durationMs: Date.now() - started,
-        twin: !meta,
-      },
-      meta ? 'model trained and saved' : 'model already published by a twin attempt',
-    );
-    return { modelId };
-  } catch (err) {
-    throw jobFailure(err, opts.backend);
-  } finally {
-    model?.dispose();
-    const leaked = liveTensors() - tensorsBefore;
-    if (leaked !== 0) opts.log.warn({ jobId: opts.jobId, leaked }, 'tensor count changed across the job');
-  }
+/** Publishes the model with its meta and out-of-fold predictions; undefined when a twin attempt won. */
+async function saveJobModel(
+  opts: RunTrainingJobOptions,
+  modelId: string,
+  plan: TrainingPlan,
+  trained: TrainedJob,
+  durationMs: number,
+): Promise<ModelMeta | undefined> {
+  const spec = opts.payload.spec;
+  const { data } = plan;
+  return saveTrainedModel(opts.store, {
+    id: modelId,
+    model: trained.model,
+    ...(spec.modelName ? { name: spec.modelName } : {}),
+    files: { ...plan.files, [OOF_JSON]: JSON.stringify(trained.oof) },
+    meta: {
+      task: data.task,
+      labels: data.classes,
+      inputShape: data.inputShape,
+      preprocessing: plan.preprocessing,
+      evaluation: trained.evaluation,
+      history: trained.history,
+      lineage: { jobId: opts.jobId, datasetId: spec.datasetId, base: spec.base ?? null, spec },
+      backend: opts.backend,
+      durationMs,
+    },
+  }).catch(async (err: unknown) => {
+    // A twin attempt of this job published first: its model is this job's model.
+    if (err instanceof ConflictError && (await opts.store.collection('models').exists(modelId)))
+      return undefined;
+    throw err;
+  });
 }

@@ -18,6 +18,45 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** Called after each batch with the number of examples seen so far. */
   onBatch?: (examples: number) => void;
+  /**
+   * Receives each batch's model outputs (row-major, `width` per example: class probabilities
+   * or the regression value) and labels, in the order of the batches.
+   */
+  onOutputs?: (outputs: Float32Array, width: number, labels: ArrayLike<number>) => void;
+}
+
+/** Every example's model output and label, in source order: what out-of-fold predictions rest on. */
+export interface ExampleOutputs {
+  /** Outputs per example: class probabilities (classification) or the value (regression). */
+  width: number;
+  values: Float32Array;
+  labels: number[];
+}
+
+/** An `onOutputs` that gathers everything into one ExampleOutputs. */
+export function outputsCollector(): {
+  onOutputs: NonNullable<EvaluateOptions['onOutputs']>;
+  result: () => ExampleOutputs;
+} {
+  const parts: Float32Array[] = [];
+  const labels: number[] = [];
+  let width = 1;
+  return {
+    onOutputs: (out, w, ys) => {
+      width = w;
+      parts.push(out);
+      for (const y of Array.from(ys)) labels.push(y);
+    },
+    result: () => {
+      const values = new Float32Array(labels.length * width);
+      let at = 0;
+      for (const p of parts) {
+        values.set(p, at);
+        at += p.length;
+      }
+      return { width, values, labels };
+    },
+  };
 }
 
 export async function evaluate(
@@ -34,13 +73,19 @@ export async function evaluate(
   for await (const batch of batches) {
     try {
       throwIfAborted(opts.signal);
-      const [lossT, predT] = tf.tidy(() => {
+      const [lossT, predT, outT] = tf.tidy(() => {
         const out = model.predict(batch.xs) as tf.Tensor;
         const pred = opts.task === 'classification' ? tf.argMax(out, -1) : tf.reshape(out, [-1]);
-        return [tf.sum(opts.loss(batch.ys, out)), pred];
+        return [tf.sum(opts.loss(batch.ys, out)), pred, tf.reshape(out, [out.shape[0] as number, -1])];
       });
-      const [lossV, pred, ys] = await Promise.all([lossT.data(), predT.data(), batch.ys.data()]);
-      tf.dispose([lossT, predT]);
+      const [lossV, pred, ys, outV] = await Promise.all([
+        lossT.data(),
+        predT.data(),
+        batch.ys.data(),
+        opts.onOutputs ? outT.data() : undefined,
+      ]);
+      if (opts.onOutputs && outV) opts.onOutputs(Float32Array.from(outV), outT.shape[1] as number, ys);
+      tf.dispose([lossT, predT, outT]);
       lossSum += lossV[0] as number;
       for (let i = 0; i < ys.length; i++) {
         const y = ys[i] as number;

@@ -31,6 +31,12 @@ export interface ExampleSource {
    * larger than memory still trains.
    */
   batches(batchSize: number, opts: BatchOptions): AsyncIterable<Batch>;
+  /**
+   * The examples at `indices`, in that order, as a source of the same kind (folds of a
+   * cross-validation, stratified subsets of a learning curve). Sources that cannot pick
+   * examples leave it out, and cannot be cross-validated.
+   */
+  subset?(indices: readonly number[]): ExampleSource;
 }
 
 export interface TrainingData {

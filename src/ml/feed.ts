@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { boundaryElements, buildSuffixModel, cacheFeatures, findFrozenBoundary } from './feature-cache.js';
 import type { ProgressFn } from '../contracts/progress.js';
+import type { SharedRows } from './shared-features.js';
 import type { Feed } from './train-loop.js';
 import type { ExampleSource, TrainingData } from './example-source.js';
 
@@ -39,6 +40,8 @@ export interface FeedOptions {
    * layers ran as inference; kept for tests and benchmarks that compare against it).
    */
   frozenPrefix?: 'inference' | 'tape' | undefined;
+  /** Features computed once for every run of a job; `data` then holds this run's rows of them. */
+  shared?: SharedRows | undefined;
 }
 
 /**
@@ -101,41 +104,15 @@ export async function prepareFeed(
   if (o.augmenting) return split('augmentation changes the inputs every epoch');
   const elems = boundaryElements(boundary.tensor);
   if (elems === null) return split('the frozen features have an unknown size');
-  const valSize = data.validation?.size ?? 0;
-  const bytes = (data.train.size + valSize) * elems * 4;
+  const bytes = o.shared
+    ? o.shared.features.bytes(elems)
+    : (data.train.size + (data.validation?.size ?? 0)) * elems * 4;
   if (bytes > o.budgetBytes) {
     return split(`the features need ${bytes} bytes, over the cache budget of ${o.budgetBytes}`);
   }
-
-  const featureShape = boundary.tensor.shape.slice(1) as number[];
   const suffix = buildSuffixModel(model, boundary.tensor);
   try {
-    const batches =
-      Math.ceil(data.train.size / o.batchSize) + (valSize ? Math.ceil(valSize / o.batchSize) : 0);
-    const started = performance.now();
-    let before = 0;
-    const onBatch = (examples: number) => {
-      const done = before + examples;
-      const ms = performance.now() - started;
-      const batch = Math.ceil(before / o.batchSize) + Math.ceil(examples / o.batchSize);
-      o.onProgress?.({
-        phase: 'caching',
-        epoch: 0,
-        epochs: 0,
-        batch,
-        batches,
-        metrics: {},
-        examplesPerSec: (done * 1000) / ms,
-        etaMs: (ms / done) * (data.train.size + valSize - done),
-      });
-    };
-    const opts = { batchSize: o.batchSize, task: data.task, signal: o.signal, onBatch };
-    const train = await cacheFeatures(prefix, data.train, featureShape, opts);
-    before = data.train.size;
-    const validation =
-      data.validation && valSize > 0
-        ? await cacheFeatures(prefix, data.validation, featureShape, opts)
-        : undefined;
+    const { train, validation } = await cachedSources(prefix, boundary.tensor, data, o);
     return {
       feed: { forward: suffix.model, train, validation },
       report: { phase: o.phase, used: true, boundary: boundary.tensor.sourceLayer.name, bytes },
@@ -145,4 +122,49 @@ export async function prepareFeed(
     suffix.release();
     throw err;
   }
+}
+
+/**
+ * The frozen prefix's features of the train and validation examples: this run's rows of the
+ * job's shared features (computed on their first use), or computed here for this run alone.
+ */
+async function cachedSources(
+  prefix: tf.LayersModel,
+  boundary: tf.SymbolicTensor,
+  data: TrainingData,
+  o: FeedOptions,
+): Promise<{ train: ExampleSource; validation: ExampleSource | undefined }> {
+  const featureShape = boundary.shape.slice(1) as number[];
+  const valSize = o.shared ? 0 : (data.validation?.size ?? 0);
+  const total = o.shared ? o.shared.features.all.size : data.train.size + valSize;
+  const batches = Math.ceil(total / o.batchSize);
+  const started = performance.now();
+  let before = 0;
+  const onBatch = (examples: number) => {
+    const done = before + examples;
+    const ms = performance.now() - started;
+    o.onProgress?.({
+      phase: 'caching',
+      epoch: 0,
+      epochs: 0,
+      batch: Math.ceil(before / o.batchSize) + Math.ceil(examples / o.batchSize),
+      batches,
+      metrics: {},
+      examplesPerSec: (done * 1000) / ms,
+      etaMs: (ms / done) * (total - done),
+    });
+  };
+  const opts = { batchSize: o.batchSize, task: data.task, signal: o.signal, onBatch };
+  if (o.shared) {
+    const all = await o.shared.features.features(boundary.sourceLayer.name, prefix, featureShape, opts);
+    const held = o.shared.validation ?? [];
+    return { train: all.subset(o.shared.train), validation: held.length > 0 ? all.subset(held) : undefined };
+  }
+  const train = await cacheFeatures(prefix, data.train, featureShape, opts);
+  before = data.train.size;
+  const validation =
+    data.validation && valSize > 0
+      ? await cacheFeatures(prefix, data.validation, featureShape, opts)
+      : undefined;
+  return { train, validation };
 }

@@ -15,7 +15,7 @@ export class MemorySource implements ExampleSource {
   private readonly exampleSize: number;
 
   constructor(
-    private readonly features: Float32Array,
+    protected readonly features: Float32Array,
     labels: ArrayLike<number>,
     readonly exampleShape: readonly number[],
     private readonly task: Task = 'classification',
@@ -51,15 +51,16 @@ export class MemorySource implements ExampleSource {
   }
 
   /** The examples at `indices`, in that order (e.g. a held-out split). */
-  subset(indices: ArrayLike<number>): MemorySource {
+  subset(indices: readonly number[]): MemorySource {
+    const ys = indices.map((i) => this.labels[i] as number);
+    return new MemorySource(this.pick(indices), ys, this.exampleShape, this.task);
+  }
+
+  /** Feature values of the examples at `indices` (a subset's constructor arguments). */
+  protected pick(indices: readonly number[]): Float32Array {
     const k = this.exampleSize;
     const xs = new Float32Array(indices.length * k);
-    const ys: number[] = [];
-    for (let i = 0; i < indices.length; i++) {
-      const src = indices[i] as number;
-      xs.set(this.features.subarray(src * k, (src + 1) * k), i * k);
-      ys.push(this.labels[src] as number);
-    }
-    return new MemorySource(xs, ys, this.exampleShape, this.task);
+    indices.forEach((src, i) => xs.set(this.features.subarray(src * k, (src + 1) * k), i * k));
+    return xs;
   }
 }

@@ -10,8 +10,9 @@ import { type EarlyStoppingOutcome, resolveMonitor } from './callbacks.js';
 import { describeModel } from './describe-model.js';
 import { findLayer, resolveImageInput } from './layer-refs.js';
 import { throwIfAborted } from './cancellation.js';
-import { type EvaluateOptions, evaluate } from './evaluate.js';
-import { type CacheReport, prepareFeed, throughPrefix } from './feed.js';
+import { type EvaluateOptions, type ExampleOutputs, evaluate, outputsCollector } from './evaluate.js';
+import { type CacheReport, type PreparedFeed, prepareFeed, throughPrefix } from './feed.js';
+import type { SharedRows } from './shared-features.js';
 import { classWeights, defaultLoss, lossFunction } from './losses.js';
 import { memoryBudget, type MemoryPlan, planMemory } from './memory-plan.js';
 import { createOptimizer } from './optimizers.js';
@@ -72,6 +73,12 @@ export interface TrainOptions {
    * 'on' whenever there is a prefix; 'off' never.
    */
   prefixThread?: 'auto' | 'on' | 'off';
+  /** Frozen-prefix features shared with the job's other runs (folds, learning curve, refit). */
+  shared?: SharedRows;
+  /** Evaluate on these examples (e.g. the dataset's own test split) instead of the validation split. */
+  evaluateOn?: ExampleSource;
+  /** Keep every evaluated example's output (`result.outputs`): out-of-fold predictions. */
+  collectOutputs?: boolean;
 }
 
 export const PREFIX_THREAD_MIN_BATCHES = 8;
@@ -102,8 +109,10 @@ export interface TrainResult {
   model: tf.LayersModel;
   history: EpochLog[];
   evaluation: Evaluation;
-  /** The validation split, or the training data when the dataset has no validation split. */
-  evaluatedOn: 'validation' | 'train';
+  /** `evaluateOn`, else the validation split, else the training data when there is none. */
+  evaluatedOn: 'given' | 'validation' | 'train';
+  /** `collectOutputs`: every evaluated example's output and label, in the source's order. */
+  outputs?: ExampleOutputs;
   /** Whether any phase trained on cached frozen-prefix features. */
   cached: boolean;
   cache: CacheReport[];
@@ -115,6 +124,26 @@ export interface TrainResult {
   seed: number;
   earlyStopping: Partial<Record<'train' | 'fineTune', EarlyStoppingOutcome>>;
   warnings: string[];
+}
+
+interface PhasePlan {
+  phase: 'train' | 'fineTune';
+  epochs: number;
+  lr: number;
+}
+
+/** What the phases of one train() call share and add to. */
+interface Run {
+  opts: TrainOptions;
+  model: tf.LayersModel;
+  seed: number;
+  settings: ReturnType<typeof fitSettings>;
+  hasValidation: boolean;
+  history: EpochLog[];
+  cache: CacheReport[];
+  memory: TrainResult['memory'];
+  early: TrainResult['earlyStopping'];
+  epochOffset: number;
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -135,133 +164,173 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     applyFreeze(model, built.baseLayers, end);
 
     const hasValidation = !!data.validation && data.validation.size > 0;
-    const { warnings, reduceLr, earlyStopping, augmenting, augment, loss, weights } = fitSettings(
+    const run: Run = {
       opts,
+      model,
+      seed,
+      settings: fitSettings(opts, hasValidation),
       hasValidation,
-    );
-
-    const phases = [
-      { phase: 'train' as const, epochs: spec.fit.epochs, lr: spec.compile.learningRate },
-      ...(spec.fineTune
-        ? [{ phase: 'fineTune' as const, epochs: spec.fineTune.epochs, lr: spec.fineTune.learningRate }]
-        : []),
-    ];
-    const history: EpochLog[] = [];
-    const cache: CacheReport[] = [];
-    const memory: TrainResult['memory'] = [];
-    const early: TrainResult['earlyStopping'] = {};
-    let evaluation: Evaluation | undefined;
-    let epochOffset = 0;
+      history: [],
+      cache: [],
+      memory: [],
+      early: {},
+      epochOffset: 0,
+    };
+    const phases = phasePlans(spec);
+    let evaluated: { evaluation: Evaluation; outputs?: ExampleOutputs } | undefined;
     for (const [i, p] of phases.entries()) {
       if (p.phase === 'fineTune' && spec.fineTune) {
         const from = findLayer(built.baseLayers, spec.fineTune.unfreezeFrom);
         if (typeof from === 'number') unfreezeFrom(built.baseLayers, from, end, spec.fineTune.trainBatchNorm);
       }
-      const prepared = await prepareFeed(model, data, {
-        phase: p.phase,
-        augmenting,
-        budgetBytes: opts.cacheBudgetBytes ?? DEFAULT_CACHE_BUDGET_BYTES,
-        batchSize: spec.fit.batchSize,
-        signal,
-        onProgress: opts.onProgress,
-        frozenPrefix: opts.frozenPrefix,
-      });
-      try {
-        cache.push(prepared.report);
-        const plan = planMemory({
-          feed: prepared.feed,
-          model,
-          optimizer: spec.compile.optimizer,
-          batchSize: spec.fit.batchSize,
-          augmenting: !!augment && !prepared.report.used,
-          budgetBytes: memoryBudget(opts.memoryBudgetBytes),
-          microBatchSize: opts.microBatchSize,
-        });
-        memory.push({ phase: p.phase, ...plan });
-        if (plan.microBatch < spec.fit.batchSize) {
-          const w =
-            `phase '${p.phase}': each batch of ${spec.fit.batchSize} runs as micro-batches of ${plan.microBatch} ` +
-            'to fit in memory (one update per batch, as with the full batch)';
-          if (!opts.microBatchSize) warnings.push(w);
-        }
-        const optimizer = createOptimizer(spec.compile.optimizer, p.lr);
-        const thread = await prefixThreadFor(
-          prepared.feed,
-          opts.prefixThread ?? 'auto',
-          Math.ceil(prepared.feed.train.size / spec.fit.batchSize) * p.epochs,
-          warnings,
-        );
-        try {
-          const r = await runPhase({
-            phase: p.phase,
-            model,
-            feed: prepared.feed,
-            optimizer,
-            epochs: p.epochs,
-            epochOffset,
-            batchSize: spec.fit.batchSize,
-            shuffle: spec.fit.shuffle,
-            seed,
-            task: data.task,
-            classes: data.classes,
-            loss,
-            classWeights: weights,
-            augment,
-            reduceLr,
-            earlyStopping,
-            signal,
-            onProgress: opts.onProgress,
-            microBatch: plan.microBatch,
-            prefixThread: thread,
-          });
-          history.push(...r.history);
-          if (r.earlyStopping) early[p.phase] = r.earlyStopping;
-          epochOffset += p.epochs;
-        } finally {
-          optimizer.dispose();
-          await thread?.close();
-        }
-        if (i === phases.length - 1) {
-          const { prefix } = prepared.feed;
-          const source =
-            hasValidation && prepared.feed.validation
-              ? prepared.feed.validation
-              : prefix
-                ? throughPrefix(prepared.feed.train, prefix)
-                : prepared.feed.train;
-          evaluation = await finalEvaluation(prepared.feed.forward, source, {
-            task: data.task,
-            classes: data.classes,
-            loss,
-            batchSize: spec.fit.batchSize,
-            signal,
-            onProgress: opts.onProgress,
-          });
-        }
-      } finally {
-        prepared.dispose();
-      }
+      evaluated = await trainPhase(run, p, i === phases.length - 1);
     }
+    const done = evaluated as { evaluation: Evaluation; outputs?: ExampleOutputs };
     const trainable = model.trainableWeights.reduce((a, w) => a + w.read().size, 0);
     return {
       model,
-      history,
-      evaluation: evaluation as Evaluation,
-      evaluatedOn: hasValidation ? 'validation' : 'train',
-      cached: cache.some((c) => c.used),
-      cache,
-      memory,
+      history: run.history,
+      evaluation: done.evaluation,
+      evaluatedOn: opts.evaluateOn ? 'given' : hasValidation ? 'validation' : 'train',
+      ...(done.outputs ? { outputs: done.outputs } : {}),
+      cached: run.cache.some((c) => c.used),
+      cache: run.cache,
+      memory: run.memory,
       params: { total: model.countParams(), trainable },
       durationMs: performance.now() - started,
       seed,
-      earlyStopping: early,
-      warnings,
+      earlyStopping: run.early,
+      warnings: run.settings.warnings,
     };
   } catch (err) {
     if (model) model.dispose();
     else if (pendingBase) disposeBase(pendingBase);
     throw err;
   }
+}
+
+function phasePlans(spec: JobSpec): PhasePlan[] {
+  return [
+    { phase: 'train' as const, epochs: spec.fit.epochs, lr: spec.compile.learningRate },
+    ...(spec.fineTune
+      ? [{ phase: 'fineTune' as const, epochs: spec.fineTune.epochs, lr: spec.fineTune.learningRate }]
+      : []),
+  ];
+}
+
+/** One phase: its feed (cached or not), memory plan, optimizer and epochs; the last also evaluates. */
+async function trainPhase(
+  run: Run,
+  p: PhasePlan,
+  last: boolean,
+): Promise<{ evaluation: Evaluation; outputs?: ExampleOutputs } | undefined> {
+  const { opts, model } = run;
+  const { spec, data, signal } = opts;
+  const prepared = await prepareFeed(model, data, {
+    phase: p.phase,
+    augmenting: run.settings.augmenting,
+    budgetBytes: opts.cacheBudgetBytes ?? DEFAULT_CACHE_BUDGET_BYTES,
+    batchSize: spec.fit.batchSize,
+    signal,
+    onProgress: opts.onProgress,
+    frozenPrefix: opts.frozenPrefix,
+    shared: opts.shared,
+  });
+  try {
+    run.cache.push(prepared.report);
+    const plan = phaseMemory(run, p, prepared);
+    const optimizer = createOptimizer(spec.compile.optimizer, p.lr);
+    const thread = await prefixThreadFor(
+      prepared.feed,
+      opts.prefixThread ?? 'auto',
+      Math.ceil(prepared.feed.train.size / spec.fit.batchSize) * p.epochs,
+      run.settings.warnings,
+    );
+    try {
+      const { reduceLr, earlyStopping, augment, loss, weights } = run.settings;
+      const r = await runPhase({
+        phase: p.phase,
+        model,
+        feed: prepared.feed,
+        optimizer,
+        epochs: p.epochs,
+        epochOffset: run.epochOffset,
+        batchSize: spec.fit.batchSize,
+        shuffle: spec.fit.shuffle,
+        seed: run.seed,
+        task: data.task,
+        classes: data.classes,
+        loss,
+        classWeights: weights,
+        augment,
+        reduceLr,
+        earlyStopping,
+        signal,
+        onProgress: opts.onProgress,
+        microBatch: plan.microBatch,
+        prefixThread: thread,
+      });
+      run.history.push(...r.history);
+      if (r.earlyStopping) run.early[p.phase] = r.earlyStopping;
+      run.epochOffset += p.epochs;
+    } finally {
+      optimizer.dispose();
+      await thread?.close();
+    }
+    return last ? await evaluateRun(run, prepared.feed) : undefined;
+  } finally {
+    prepared.dispose();
+  }
+}
+
+/** The phase's memory estimate and micro-batch size (with a warning when batches are split). */
+function phaseMemory(run: Run, p: PhasePlan, prepared: PreparedFeed): MemoryPlan {
+  const { spec } = run.opts;
+  const plan = planMemory({
+    feed: prepared.feed,
+    model: run.model,
+    optimizer: spec.compile.optimizer,
+    batchSize: spec.fit.batchSize,
+    augmenting: !!run.settings.augment && !prepared.report.used,
+    budgetBytes: memoryBudget(run.opts.memoryBudgetBytes),
+    microBatchSize: run.opts.microBatchSize,
+  });
+  run.memory.push({ phase: p.phase, ...plan });
+  if (plan.microBatch < spec.fit.batchSize && !run.opts.microBatchSize) {
+    run.settings.warnings.push(
+      `phase '${p.phase}': each batch of ${spec.fit.batchSize} runs as micro-batches of ${plan.microBatch} ` +
+        'to fit in memory (one update per batch, as with the full batch)',
+    );
+  }
+  return plan;
+}
+
+/**
+ * The evaluation stored with the model: on `evaluateOn` (raw examples, through the whole
+ * model), else on the validation split, else on the training data, through the feed.
+ */
+async function evaluateRun(
+  run: Run,
+  feed: Feed,
+): Promise<{ evaluation: Evaluation; outputs?: ExampleOutputs }> {
+  const { opts } = run;
+  const { prefix } = feed;
+  const [forward, source] = opts.evaluateOn
+    ? [run.model, opts.evaluateOn]
+    : run.hasValidation && feed.validation
+      ? [feed.forward, feed.validation]
+      : [feed.forward, prefix ? throughPrefix(feed.train, prefix) : feed.train];
+  const collector = opts.collectOutputs ? outputsCollector() : undefined;
+  const evaluation = await finalEvaluation(forward, source, {
+    task: opts.data.task,
+    classes: opts.data.classes,
+    loss: run.settings.loss,
+    batchSize: opts.spec.fit.batchSize,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    ...(collector ? { onOutputs: collector.onOutputs } : {}),
+  });
+  return collector ? { evaluation, outputs: collector.result() } : { evaluation };
 }
 
 /** What the spec says about fitting, resolved against the data: callbacks, augmentation, loss. */

@@ -34,6 +34,37 @@ const preprocessingSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const intervalSchema = z.object({
+  low: z.number(),
+  high: z.number(),
+  level: z.number(),
+  method: z.enum(['wilson', 'bootstrap']),
+});
+const methodSchema = z.enum(['cross-validation', 'holdout', 'test-split', 'train']);
+/** Method, folds and warnings: optional, as models saved before honest evaluation lack them. */
+const estimateFields = {
+  method: methodSchema.optional(),
+  folds: z.number().int().optional(),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
+};
+const learningCurvePointSchema = z.object({
+  examplesPerClass: z.number(),
+  fraction: z.number(),
+  accuracy: z.number(),
+  low: z.number(),
+  high: z.number(),
+  examples: z.number().int(),
+});
+const forecastSchema = z.object({
+  trend: z.enum(['rising', 'flat', 'unknown']),
+  examplesPerClass: z.number(),
+  accuracy: z.number().optional(),
+  low: z.number().optional(),
+  high: z.number().optional(),
+  message: z.string(),
+  model: z.string().optional(),
+});
+
 const evaluationSchema = z.discriminatedUnion('task', [
   z.object({
     task: z.literal('classification'),
@@ -47,9 +78,18 @@ const evaluationSchema = z.discriminatedUnion('task', [
         recall: z.number(),
         f1: z.number(),
         support: z.number(),
+        recallInterval: intervalSchema.optional(),
+        precisionInterval: intervalSchema.optional(),
       }),
     ),
     examples: z.number(),
+    ...estimateFields,
+    accuracyInterval: intervalSchema.optional(),
+    macroF1: z.number().optional(),
+    macroF1Interval: intervalSchema.optional(),
+    trainAccuracy: z.number().optional(),
+    learningCurve: z.array(learningCurvePointSchema).optional(),
+    forecast: forecastSchema.optional(),
   }),
   z.object({
     task: z.literal('regression'),
@@ -57,8 +97,35 @@ const evaluationSchema = z.discriminatedUnion('task', [
     mae: z.number(),
     rmse: z.number(),
     examples: z.number(),
+    ...estimateFields,
+    maeInterval: intervalSchema.optional(),
+    rmseInterval: intervalSchema.optional(),
   }),
 ]);
+
+/** One out-of-fold prediction (src/contracts/evaluation.ts OutOfFoldPrediction). */
+export const outOfFoldPredictionSchema = z.object({
+  exampleId: z.string(),
+  fold: z.number().int(),
+  label: z.number().int().optional(),
+  predicted: z.number().int().optional(),
+  probabilities: z.array(z.number()).optional(),
+  logits: z.array(z.number()).optional(),
+  target: z.number().optional(),
+  value: z.number().optional(),
+});
+
+export const outOfFoldPageSchema = z.object({
+  modelId: z.string(),
+  method: methodSchema,
+  folds: z.number().int(),
+  classes: z.array(z.string()),
+  task: z.enum(['classification', 'regression']),
+  items: z.array(outOfFoldPredictionSchema),
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+});
 
 const lineageSchema = z.object({
   jobId: z.string().optional(),

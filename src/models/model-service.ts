@@ -6,7 +6,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js'
 import { MODEL_JSON, type ModelJson } from '../ml/model-io.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { parseModelRef } from './names.js';
-import type { ListModelsQuery, ModelRegistry } from './registry.js';
+import { OOF_JSON, type ListModelsQuery, type ModelRegistry } from './registry.js';
+import type { OutOfFoldFile } from '../contracts/evaluation.js';
 import { summarize, type ModelSummary } from './model-schemas.js';
 import type { QueueService } from '../queue/queue-service.js';
 import { isNotFound, type Page } from '../storage/store.js';
@@ -15,6 +16,15 @@ import { textDownload } from './text-download.js';
 
 /** Beside model.json in a download: what a client needs to feed the model and read its output. */
 export const DOWNLOAD_METADATA = 'metadata.json';
+
+/** GET /v1/models/:id/evaluation/predictions: one page of the model's OutOfFoldFile. */
+export type OutOfFoldPage = Omit<OutOfFoldFile, 'predictions'> & {
+  modelId: string;
+  items: OutOfFoldFile['predictions'];
+  total: number;
+  offset: number;
+  limit: number;
+};
 
 export interface ModelDownload {
   filename: string;
@@ -38,6 +48,36 @@ export class ModelService {
 
   get(idOrName: string, version?: number): Promise<ModelMeta> {
     return this.deps.registry.resolve(idOrName, version);
+  }
+
+  /**
+   * A page of the out-of-fold predictions the model's evaluation rests on (dataset order). 404
+   * for a model saved without them (before honest evaluation, or not trained by a job).
+   */
+  async predictions(
+    idOrName: string,
+    q: { offset: number; limit: number; version?: number },
+  ): Promise<OutOfFoldPage> {
+    const meta = await this.deps.registry.resolve(idOrName, q.version);
+    const file = await this.deps.registry.models
+      .readJson<OutOfFoldFile>(meta.id, OOF_JSON)
+      .catch((err: unknown) => {
+        if (isNotFound(err)) {
+          throw new NotFoundError(
+            `model '${meta.id}' has no out-of-fold predictions (it was not trained by a job that keeps them)`,
+          );
+        }
+        throw err;
+      });
+    const { predictions, ...about } = file;
+    return {
+      modelId: meta.id,
+      ...about,
+      items: predictions.slice(q.offset, q.offset + q.limit),
+      total: predictions.length,
+      offset: q.offset,
+      limit: q.limit,
+    };
   }
 
   /** 409 while a queued or running job fine-tunes from it; evicted from inference at once. */

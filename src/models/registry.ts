@@ -10,6 +10,8 @@ import { assertModelName, parseModelRef } from './names.js';
 import { ModelVersions, type PublishedVersion } from './versions.js';
 
 export const META_JSON = 'meta.json';
+/** Beside a trained model: its out-of-fold predictions (OutOfFoldFile), what its evaluation rests on. */
+export const OOF_JSON = 'oof.json';
 
 /** What the trainer knows about a model; the registry adds id, name, version, time, sizes. */
 export type NewModelMeta = Omit<ModelMeta, 'id' | 'name' | 'version' | 'createdAt' | 'params' | 'sizeBytes'> &

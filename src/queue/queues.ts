@@ -1,6 +1,7 @@
 import type { AdvisorCandidate, AdvisorResult } from '../contracts/advisor.js';
 import type { JobSpec } from '../contracts/job-spec.js';
 import type { EpochLog } from '../contracts/model-meta.js';
+import type { EvaluationStage } from '../contracts/progress.js';
 
 /**
  * Every queue and every job payload the service uses is declared here, so producer (API) and
@@ -71,6 +72,8 @@ export interface TrainJobProgress {
    */
   throughput?: Record<string, number>;
   etaSeconds?: number;
+  /** Cross-validated jobs: which fold, learning-curve run or refit is training. */
+  evaluation?: EvaluationStage;
   history: EpochLog[];
 }
 

@@ -143,6 +143,7 @@ describe('advisor API', () => {
         ...spec,
         datasetId: colours,
         fit: { ...spec.fit, epochs: 2 },
+        evaluation: { method: 'holdout' },
         ...(spec.fineTune ? { fineTune: { ...spec.fineTune, epochs: 1 } } : {}),
       });
     expect(job.status).toBe(202);

@@ -96,7 +96,12 @@ describe('advisor on text', () => {
     const spec = run.recommendation.spec;
     const job = await api()
       .post('/v1/jobs')
-      .send({ ...spec, datasetId: texts, fit: { ...spec.fit, epochs: 3 } });
+      .send({
+        ...spec,
+        datasetId: texts,
+        fit: { ...spec.fit, epochs: 3 },
+        evaluation: { method: 'holdout' },
+      });
     expect(job.status).toBe(202);
     const done = await waitFor(
       async () => {

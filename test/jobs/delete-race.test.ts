@@ -28,7 +28,7 @@ describe('job creation vs dataset deletion', () => {
         ctx.app.inject({
           method: 'POST',
           url: '/v1/jobs',
-          payload: { datasetId: ds.body.id, fit: { epochs: 1 } },
+          payload: { datasetId: ds.body.id, fit: { epochs: 1 }, evaluation: { method: 'holdout' } },
         }),
         ctx.app.inject({ method: 'DELETE', url: `/v1/datasets/${ds.body.id}` }),
       ]);

@@ -39,7 +39,13 @@ describe('exactly-once publication', () => {
       jobId,
       payload: {
         datasetId,
-        spec: parseJobSpec({ datasetId, fit: { epochs: 1, batchSize: 16 }, modelName: 'once', seed: 1 }),
+        spec: parseJobSpec({
+          datasetId,
+          fit: { epochs: 1, batchSize: 16 },
+          modelName: 'once',
+          seed: 1,
+          evaluation: { method: 'holdout' },
+        }),
       },
       backend: 'test',
       log,

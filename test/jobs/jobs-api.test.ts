@@ -6,6 +6,7 @@ import { mnistZip } from '../helpers/mnist-zip.js';
 /** A small CNN trained from scratch on real digits: the source model of later transfers. */
 const sourceSpec = (datasetId: string, epochs = 2) => ({
   datasetId,
+  evaluation: { method: 'holdout' },
   architecture: [
     { type: 'conv2d', filters: 4, kernelSize: 3, name: 'conv_a' },
     { type: 'maxPooling2d', poolSize: 2 },
@@ -113,6 +114,7 @@ describe('training jobs through the API', () => {
       .post('/v1/jobs')
       .send({
         datasetId: digits59,
+        evaluation: { method: 'holdout' },
         base: { modelId: source.modelId },
         cutAt: 'features',
         head: [{ type: 'dense', units: 16 }],

@@ -62,6 +62,7 @@ describe('transfer from a real MobileNetV2', () => {
       .post('/v1/jobs')
       .send({
         datasetId: ds.body.id,
+        evaluation: { method: 'holdout' },
         base: { baseModelId: base.body.id },
         cutAt: 'average_pooling2d_1',
         freeze: 'all',

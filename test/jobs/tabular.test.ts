@@ -52,6 +52,7 @@ describe('tabular jobs', () => {
       .post('/v1/jobs')
       .send({
         datasetId: source.body.id,
+        evaluation: { method: 'holdout' },
         head: [{ type: 'dense', units: 8, name: 'hidden' }],
         compile: { learningRate: 0.05 },
         fit: { epochs: 15, batchSize: 16 },
@@ -71,6 +72,7 @@ describe('tabular jobs', () => {
       .post('/v1/jobs')
       .send({
         datasetId: target.body.id,
+        evaluation: { method: 'holdout' },
         base: { modelId: a.modelId },
         cutAt: 'hidden',
         compile: { learningRate: 0.05 },

@@ -33,7 +33,13 @@ describe('trainer process isolation', () => {
   const job = async (modelName: string) => {
     const res = await request(ctx.app.server)
       .post('/v1/jobs')
-      .send({ datasetId, head: [{ type: 'dense', units: 4 }], fit: { epochs: 2, batchSize: 16 }, modelName });
+      .send({
+        datasetId,
+        head: [{ type: 'dense', units: 4 }],
+        fit: { epochs: 2, batchSize: 16 },
+        modelName,
+        evaluation: { method: 'holdout' },
+      });
     expect(res.status).toBe(202);
     return res.body.id as string;
   };
@@ -77,6 +83,7 @@ describe('trainer process isolation', () => {
       .post('/v1/jobs')
       .send({
         datasetId: images.body.id,
+        evaluation: { method: 'holdout' },
         architecture: [
           { type: 'conv2d', filters: 4096, kernelSize: 3, padding: 'same', name: 'wide' },
           { type: 'globalAveragePooling2d' },
@@ -112,7 +119,7 @@ describe('a trainer process that dies', () => {
       .attach('file', Buffer.from(csv(32)), 'd.csv');
     const res = await request(ctx.app.server)
       .post('/v1/jobs')
-      .send({ datasetId: ds.body.id, head: [], fit: { epochs: 1 } });
+      .send({ datasetId: ds.body.id, head: [], fit: { epochs: 1 }, evaluation: { method: 'holdout' } });
     const end = await waitFor(
       async () => {
         const j = (await request(ctx.app.server).get(`/v1/jobs/${res.body.id}`)).body;

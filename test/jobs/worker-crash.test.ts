@@ -42,6 +42,7 @@ describe('a worker that dies mid-job', () => {
       .post('/v1/jobs')
       .send({
         datasetId: ds.body.id,
+        evaluation: { method: 'holdout' },
         architecture: [{ type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'flatten' }],
         input: { size: [28, 28], channels: 1 },
         fit: { epochs: 40, batchSize: 8 },

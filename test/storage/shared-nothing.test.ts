@@ -107,6 +107,7 @@ describe('processes sharing only Redis and a bucket', () => {
       compile: { learningRate: 0.05 },
       fit: { epochs: 2, batchSize: 16 },
       modelName: 'points',
+      evaluation: { method: 'holdout' },
     };
     const post = await fetch(`${api1}/v1/jobs`, {
       method: 'POST',

@@ -77,6 +77,7 @@ describe('sentence encoders by upload and URL', () => {
       .post('/v1/jobs')
       .send({
         datasetId: ds.body.id,
+        evaluation: { method: 'holdout' },
         base: { baseModelId: meta.id },
         fit: { epochs: 8, batchSize: 8 },
         seed: 1,

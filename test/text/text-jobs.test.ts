@@ -83,6 +83,7 @@ describe('text jobs', () => {
       .post('/v1/jobs')
       .send({
         datasetId,
+        evaluation: { method: 'holdout' },
         base: { baseModelId: encoderId },
         head: [{ type: 'dense', units: 16 }],
         compile: { learningRate: 0.01 },
@@ -102,7 +103,13 @@ describe('text jobs', () => {
     expect((await stat(cache)).size).toBe(16 * 512 * 4);
     const again = await api()
       .post('/v1/jobs')
-      .send({ datasetId, base: { baseModelId: encoderId }, fit: { epochs: 2, batchSize: 8 }, seed: 3 });
+      .send({
+        datasetId,
+        base: { baseModelId: encoderId },
+        fit: { epochs: 2, batchSize: 8 },
+        seed: 3,
+        evaluation: { method: 'holdout' },
+      });
     expect(again.status).toBe(202);
     expect((await done(again.body.id)).state).toBe('completed');
     const model = (await api().get(`/v1/models/${j.modelId}`)).body;
@@ -132,6 +139,7 @@ describe('text jobs', () => {
       .post('/v1/jobs')
       .send({
         datasetId,
+        evaluation: { method: 'holdout' },
         architecture: [{ type: 'embedding', outputDim: 8 }, { type: 'globalAveragePooling1d' }],
         head: [{ type: 'dense', units: 8 }],
         compile: { learningRate: 0.05 },

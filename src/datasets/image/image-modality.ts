@@ -66,6 +66,7 @@ async function openImages(
     labelOf: (r) => r.label,
     validationSplit: opts.validationSplit,
     seed: opts.seed,
+    ...(opts.allExamples ? { allExamples: true } : {}),
   });
   const trainSource = source(train) as DatasetExampleSource;
   const validationSource = source(validation);

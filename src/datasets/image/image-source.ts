@@ -27,6 +27,11 @@ export class ImageExampleSource implements DatasetExampleSource {
     this.keys = records.map((r) => r.id);
   }
 
+  subset(indices: readonly number[]): ImageExampleSource {
+    const records = indices.map((i) => this.records[i] as ImageExampleRecord);
+    return new ImageExampleSource(this.examplesDir, records, this.spec, this.concurrency);
+  }
+
   get size(): number {
     return this.records.length;
   }

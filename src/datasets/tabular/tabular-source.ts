@@ -15,9 +15,9 @@ export class TabularExampleSource implements DatasetExampleSource {
 
   constructor(
     private readonly featuresFile: string,
-    /** Row numbers (0-based, in the file) that belong to this source, ascending. */
+    /** Row numbers (0-based, in the file) that belong to this source, in the source's order. */
     private readonly rows: readonly number[],
-    targets: Float32Array,
+    private readonly targets: Float32Array,
     private readonly nFeatures: number,
     private readonly mean: readonly number[],
     private readonly std: readonly number[],
@@ -25,6 +25,18 @@ export class TabularExampleSource implements DatasetExampleSource {
   ) {
     this.labels = rows.map((r) => targets[r] as number);
     this.keys = rows.map((r) => `row-${r + 1}`);
+  }
+
+  subset(indices: readonly number[]): TabularExampleSource {
+    return new TabularExampleSource(
+      this.featuresFile,
+      indices.map((i) => this.rows[i] as number),
+      this.targets,
+      this.nFeatures,
+      this.mean,
+      this.std,
+      this.task,
+    );
   }
 
   get size(): number {

@@ -93,6 +93,15 @@ class KeyedSource extends MemorySource implements DatasetExampleSource {
   ) {
     super(features, labels, shape, 'classification');
   }
+
+  override subset(indices: readonly number[]): KeyedSource {
+    return new KeyedSource(
+      this.pick(indices),
+      indices.map((i) => this.labels[i] as number),
+      [...this.exampleShape],
+      indices.map((i) => this.keys[i] as string),
+    );
+  }
 }
 
 async function openText(
@@ -115,6 +124,7 @@ async function openText(
     labelOf: (i) => index.labels[i] as number,
     validationSplit: opts.validationSplit,
     seed: opts.seed,
+    ...(opts.allExamples ? { allExamples: true } : {}),
   });
 
   let rows: (ids: number[]) => Promise<Float32Array>;

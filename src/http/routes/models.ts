@@ -5,7 +5,7 @@ import type { Config } from '../../config/env.js';
 import { ValidationError } from '../../lib/errors.js';
 import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
 import { modelNameSchema } from '../../contracts/model-name.js';
-import { modelMetaSchema, modelSummarySchema } from '../../models/model-schemas.js';
+import { modelMetaSchema, modelSummarySchema, outOfFoldPageSchema } from '../../models/model-schemas.js';
 import type { PredictInput } from '../../serving/instances.js';
 import type { ModelService } from '../../models/model-service.js';
 import type { PredictionService } from '../../serving/prediction-service.js';
@@ -66,6 +66,29 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
     '/v1/models/:id',
     { schema: { params, querystring: z.object({ version }), response: { 200: modelMetaSchema } } },
     async (request) => ({ ...(await models.get(request.params.id, request.query.version)) }),
+  );
+
+  r.get(
+    '/v1/models/:id/evaluation/predictions',
+    {
+      schema: {
+        params,
+        querystring: z.object({
+          version,
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: { 200: outOfFoldPageSchema },
+      },
+    },
+    async (request) => {
+      const { version: v, limit, offset } = request.query;
+      return models.predictions(request.params.id, {
+        limit,
+        offset,
+        ...(v === undefined ? {} : { version: v }),
+      });
+    },
   );
 
   r.delete('/v1/models/:id', { schema: { params } }, async (request, reply) => {
