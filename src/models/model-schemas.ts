@@ -34,11 +34,48 @@ const preprocessingSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const intervalSchema = z.object({
+  low: z.number(),
+  high: z.number(),
+  level: z.number(),
+  method: z.enum(['wilson', 'bootstrap']),
+});
+
+/** How the figures were estimated (src/contracts/evaluation.ts); absent on models saved before. */
+const estimateFields = {
+  method: z.enum(['cross-validation', 'holdout', 'test-split', 'train']).optional(),
+  folds: z.number().int().optional(),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
+};
+
+const learningCurvePointSchema = z.object({
+  examplesPerClass: z.number(),
+  fraction: z.number(),
+  accuracy: z.number(),
+  low: z.number(),
+  high: z.number(),
+  examples: z.number().int(),
+});
+
+const forecastSchema = z.object({
+  trend: z.enum(['rising', 'flat', 'unknown']),
+  examplesPerClass: z.number(),
+  accuracy: z.number().optional(),
+  low: z.number().optional(),
+  high: z.number().optional(),
+  message: z.string(),
+  model: z.string().optional(),
+});
+
 const evaluationSchema = z.discriminatedUnion('task', [
   z.object({
     task: z.literal('classification'),
     loss: z.number(),
     accuracy: z.number(),
+    accuracyInterval: intervalSchema.optional(),
+    macroF1: z.number().optional(),
+    macroF1Interval: intervalSchema.optional(),
+    trainAccuracy: z.number().optional(),
     confusionMatrix: z.array(z.array(z.number())),
     perClass: z.array(
       z.object({
@@ -47,16 +84,24 @@ const evaluationSchema = z.discriminatedUnion('task', [
         recall: z.number(),
         f1: z.number(),
         support: z.number(),
+        recallInterval: intervalSchema.optional(),
+        precisionInterval: intervalSchema.optional(),
       }),
     ),
     examples: z.number(),
+    learningCurve: z.array(learningCurvePointSchema).optional(),
+    forecast: forecastSchema.optional(),
+    ...estimateFields,
   }),
   z.object({
     task: z.literal('regression'),
     loss: z.number(),
     mae: z.number(),
+    maeInterval: intervalSchema.optional(),
     rmse: z.number(),
+    rmseInterval: intervalSchema.optional(),
     examples: z.number(),
+    ...estimateFields,
   }),
 ]);
 
@@ -113,6 +158,14 @@ export function summarize(meta: ModelMeta): ModelSummary {
   const ev = meta.evaluation;
   if (ev?.task === 'classification') Object.assign(metrics, { loss: ev.loss, accuracy: ev.accuracy });
   if (ev?.task === 'regression') Object.assign(metrics, { loss: ev.loss, mae: ev.mae, rmse: ev.rmse });
+  // A list shows each figure with its interval and the examples it rests on, like the model view.
+  if (ev) metrics['examples'] = ev.examples;
+  if (ev?.task === 'classification' && ev.accuracyInterval) {
+    Object.assign(metrics, { accuracyLow: ev.accuracyInterval.low, accuracyHigh: ev.accuracyInterval.high });
+  }
+  if (ev?.task === 'regression' && ev.maeInterval) {
+    Object.assign(metrics, { maeLow: ev.maeInterval.low, maeHigh: ev.maeInterval.high });
+  }
   const { spec: _spec, ...lineage } = meta.lineage;
   return {
     id: meta.id,
