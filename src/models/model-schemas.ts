@@ -180,6 +180,14 @@ export function summarize(meta: ModelMeta): ModelSummary {
   const ev = meta.evaluation;
   if (ev?.task === 'classification') Object.assign(metrics, { loss: ev.loss, accuracy: ev.accuracy });
   if (ev?.task === 'regression') Object.assign(metrics, { loss: ev.loss, mae: ev.mae, rmse: ev.rmse });
+  // A list shows each figure with its interval and the examples it rests on, like the model view.
+  if (ev) metrics['examples'] = ev.examples;
+  if (ev?.task === 'classification' && ev.accuracyInterval) {
+    Object.assign(metrics, { accuracyLow: ev.accuracyInterval.low, accuracyHigh: ev.accuracyInterval.high });
+  }
+  if (ev?.task === 'regression' && ev.maeInterval) {
+    Object.assign(metrics, { maeLow: ev.maeInterval.low, maeHigh: ev.maeInterval.high });
+  }
   const { spec: _spec, ...lineage } = meta.lineage;
   return {
     id: meta.id,

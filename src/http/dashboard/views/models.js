@@ -2,6 +2,15 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, apiBlob, apiKey } from '../api.js';
 import { Curves } from '../charts.js';
 import { Bars, ConfirmButton, DropZone, ErrorNote, Loading, fmt, html, navigate, useLoad } from '../ui.js';
+import {
+  ClassRecall,
+  ConfusionMatrix,
+  EvaluationSummary,
+  EvaluationWarnings,
+  LearningCurve,
+  PerClassTable,
+  rangeText,
+} from './evaluation.js';
 
 export function ModelsView() {
   const list = useLoad(() => api('/v1/models?limit=100'), []);
@@ -39,6 +48,13 @@ export function ModelsView() {
                         </td>
                         <td>
                           ${m.metrics.accuracy !== undefined ? fmt.pct(m.metrics.accuracy) : fmt.num(m.metrics.mae)}
+                          ${
+                            m.metrics.accuracyLow !== undefined &&
+                            html`${' '}<span class="muted small">
+                              (${rangeText({ low: m.metrics.accuracyLow, high: m.metrics.accuracyHigh })})</span
+                            >`
+                          }
+                          ${m.metrics.examples !== undefined && html`<span class="muted small"> n=${m.metrics.examples}</span>`}
                         </td>
                         <td>${fmt.int(m.params.total)}</td>
                         <td>${fmt.date(m.createdAt)}</td>
@@ -49,36 +65,6 @@ export function ModelsView() {
             </div>`)
       }
     </section>`;
-}
-
-/** Rows are the true class, columns the predicted one; colour is the share of the row. */
-function ConfusionMatrix({ labels, matrix }) {
-  return html`<div class="table-wrap">
-    <table class="confusion" data-testid="confusion-matrix">
-      <caption class="muted small">
-        Rows: true class. Columns: predicted class.
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col"><span class="sr-only">true \\ predicted</span></th>
-          ${labels.map((l) => html`<th scope="col">${l}</th>`)}
-        </tr>
-      </thead>
-      <tbody>
-        ${matrix.map((row, i) => {
-          const total = row.reduce((a, b) => a + b, 0) || 1;
-          return html`<tr>
-            <th scope="row">${labels[i]}</th>
-            ${row.map((v) => {
-              const share = v / total;
-              const style = `background: rgba(29, 78, 216, ${(0.08 + share * 0.92).toFixed(3)}); color: ${share > 0.45 ? '#fff' : '#0f172a'}`;
-              return html`<td style=${style} title=${`${v} of ${total}`}>${v}</td>`;
-            })}
-          </tr>`;
-        })}
-      </tbody>
-    </table>
-  </div>`;
 }
 
 function Download({ model }) {
@@ -272,6 +258,37 @@ function baseLink(base) {
   return html`<a href=${`#/models/${base.modelId}`}><code>${base.modelId}</code></a>`;
 }
 
+/** Per-class figures, the confusion matrix and the learning curve of a classifier. */
+function ClassificationDetails({ ev, labels }) {
+  return html`<div class="grid-2">
+      <section class="card" aria-labelledby="pc-title">
+        <h2 id="pc-title">Per class</h2>
+        <${ClassRecall} ev=${ev} />
+        <details>
+          <summary>Precision, recall and F1 per class</summary>
+          <${PerClassTable} ev=${ev} />
+        </details>
+      </section>
+      <section class="card" aria-labelledby="cm-title">
+        <h2 id="cm-title">Confusion matrix</h2>
+        <${ConfusionMatrix}
+          labels=${labels}
+          matrix=${ev.confusionMatrix}
+          examples=${ev.examples}
+          method=${ev.method}
+        />
+      </section>
+    </div>
+    ${
+      ev.learningCurve?.length
+        ? html`<section class="card" aria-labelledby="lc-title">
+            <h2 id="lc-title">Learning curve: would more data help?</h2>
+            <${LearningCurve} curve=${ev.learningCurve} forecast=${ev.forecast} />
+          </section>`
+        : null
+    }`;
+}
+
 export function ModelView({ id }) {
   const m = useLoad(() => api(`/v1/models/${id}`), [id]);
   const [error, setError] = useState();
@@ -304,22 +321,7 @@ export function ModelView({ id }) {
       <section class="card" aria-labelledby="eval-title">
         <h2 id="eval-title">Evaluation</h2>
         ${!ev && html`<p class="muted">No evaluation was stored with this model.</p>`}
-        ${
-          ev?.task === 'classification' &&
-          html`<p class="big-number" data-testid="model-accuracy">${fmt.pct(ev.accuracy)}</p>
-            <p class="muted">accuracy on ${ev.examples} held-out examples (loss ${fmt.num(ev.loss, 4)})</p>`
-        }
-        ${
-          ev?.task === 'regression' &&
-          html`<dl class="facts">
-            <dt>MAE</dt>
-            <dd>${fmt.num(ev.mae, 4)}</dd>
-            <dt>RMSE</dt>
-            <dd>${fmt.num(ev.rmse, 4)}</dd>
-            <dt>Examples</dt>
-            <dd>${ev.examples}</dd>
-          </dl>`
-        }
+        ${ev && html`<${EvaluationSummary} ev=${ev} /><${EvaluationWarnings} warnings=${ev.warnings} />`}
         <dl class="facts">
           <dt>Id</dt>
           <dd><code>${model.id}</code></dd>
@@ -339,43 +341,7 @@ export function ModelView({ id }) {
       </section>
       <${PredictPanel} model=${model} />
     </div>
-    ${
-      ev?.task === 'classification' &&
-      html`<div class="grid-2">
-        <section class="card" aria-labelledby="cm-title">
-          <h2 id="cm-title">Confusion matrix</h2>
-          <${ConfusionMatrix} labels=${model.labels} matrix=${ev.confusionMatrix} />
-        </section>
-        <section class="card" aria-labelledby="pc-title">
-          <h2 id="pc-title">Per class</h2>
-          <div class="table-wrap">
-            <table data-testid="per-class">
-              <thead>
-                <tr>
-                  <th scope="col">Class</th>
-                  <th scope="col">Precision</th>
-                  <th scope="col">Recall</th>
-                  <th scope="col">F1</th>
-                  <th scope="col">Support</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${ev.perClass.map(
-                  (c) =>
-                    html`<tr>
-                      <th scope="row">${c.label}</th>
-                      <td>${fmt.num(c.precision)}</td>
-                      <td>${fmt.num(c.recall)}</td>
-                      <td>${fmt.num(c.f1)}</td>
-                      <td>${c.support}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>
-        </section>
-      </div>`
-    }
+    ${ev?.task === 'classification' && html`<${ClassificationDetails} ev=${ev} labels=${model.labels} />`}
     <section class="card" aria-labelledby="model-curves-title">
       <h2 id="model-curves-title">Training curves</h2>
       <${Curves} history=${model.history} testid="model-curves" />
