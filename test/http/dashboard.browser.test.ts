@@ -37,6 +37,7 @@ interface PageGlobals {
   };
   progressValues: number[];
   seenPoints: number[];
+  seenStages: string[];
 }
 type Img = { naturalWidth: number };
 
@@ -170,10 +171,25 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
         attributeFilter: ['data-points'],
       });
     });
+    // A small dataset is cross-validated: the page says which fold runs, then the refit.
+    await page.getByTestId('job-status').evaluate((el) => {
+      const g = globalThis as unknown as PageGlobals;
+      const stages: string[] = [];
+      g.seenStages = stages;
+      new g.MutationObserver(() => {
+        const stage = (el as unknown as { querySelector(s: string): { textContent: string } | null })
+          .querySelector('[data-testid="job-stage"]')
+          ?.textContent?.trim();
+        if (stage && stages.at(-1) !== stage) stages.push(stage);
+      }).observe(el, { subtree: true, childList: true, characterData: true });
+    });
     const status = page.getByTestId('job-status');
     await expect
-      .poll(() => status.getAttribute('data-state'), { timeout: 150_000, interval: 200 })
+      .poll(() => status.getAttribute('data-state'), { timeout: 200_000, interval: 200 })
       .toBe('completed');
+    const stages = await page.evaluate(() => (globalThis as unknown as PageGlobals).seenStages);
+    expect(stages.some((s) => /^cross-validation, fold \d of \d$/.test(s))).toBe(true);
+    expect(stages).toContain('training the returned model on every example');
     const seen = await page.evaluate(() => (globalThis as unknown as PageGlobals).seenPoints);
     expect(seen.at(-1)).toBe(EPOCHS);
     // The chart grew through intermediate states, pushed by the event stream.
@@ -185,6 +201,21 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'Open the model' }).click();
     await page.getByRole('heading', { name: 'colour-picker v1', level: 1 }).waitFor();
     await expect.poll(() => page.getByTestId('model-accuracy').innerText()).toMatch(/%$/);
+    // Every figure with its interval and the number of examples it rests on.
+    expect(await page.getByTestId('accuracy-interval').innerText()).toMatch(/95 % interval: \d+ % to \d+ %/);
+    expect(await page.getByTestId('evaluation-method').innerText()).toMatch(
+      /\d-fold cross-validation, 32 out-of-fold predictions/,
+    );
+    const recall = page.locator('[data-testid="class-recall"] li');
+    expect(await recall.allInnerTexts()).toEqual([
+      expect.stringMatching(/blue[\s\S]*of 16/),
+      expect.stringMatching(/red[\s\S]*of 16/),
+    ]);
+    expect(
+      Number(await page.getByTestId('learning-curve').getAttribute('data-points')),
+    ).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => page.getByTestId('forecast').innerText()).not.toBe('');
+    expect(await page.getByTestId('confusion-matrix').innerText()).toContain('32 out-of-fold predictions');
     expect(await page.locator('[data-testid="confusion-matrix"] tbody tr').count()).toBe(2);
     expect(await page.locator('[data-testid="per-class"] tbody tr').count()).toBe(2);
     expect(await page.getByTestId('model-curves-loss').getAttribute('data-points')).toBe(String(EPOCHS));
@@ -206,6 +237,7 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
       .getByRole('link', { name: 'Models', exact: true })
       .click();
     await expect.poll(() => page.getByTestId('models-table').innerText()).toContain('colour-picker');
+    expect(await page.getByTestId('models-table').innerText()).toMatch(/\(\d+ % to \d+ %\)\s*n=32/);
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Jobs', exact: true })
@@ -217,7 +249,7 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(foreignRequests(requests, base)).toEqual([]);
     expect(requests.some((u) => u.includes('/events'))).toBe(true);
     await page.close();
-  }, 240_000);
+  }, 300_000);
 
   it("shows the API's validation errors beside the fields they name", async () => {
     const made = await request(ctx.app.server)

@@ -11,10 +11,21 @@ function describeBase(spec) {
   return spec?.architecture ? 'from scratch' : '–';
 }
 
+/** Where a cross-validated job is: which fold, which point of the learning curve, or the refit. */
+export function stageText(stage) {
+  if (!stage) return '';
+  if (stage.stage === 'refit') return 'training the returned model on every example';
+  const fold = `fold ${stage.fold} of ${stage.folds}`;
+  return stage.stage === 'learning-curve'
+    ? `learning curve at ${Math.round((stage.fraction ?? 1) * 100)} % of the examples, ${fold}`
+    : `cross-validation, ${fold}`;
+}
+
 function progressText(j) {
   const p = j.progress;
+  const stage = p?.evaluation ? `${stageText(p.evaluation)}: ` : '';
   if (LIVE.includes(j.state) && p?.phase)
-    return p.epochs ? `${p.phase}, epoch ${p.epoch} of ${p.epochs}` : p.phase;
+    return stage + (p.epochs ? `${p.phase}, epoch ${p.epoch} of ${p.epochs}` : p.phase);
   return j.history.length > 0 ? `${j.history.length} epochs` : '';
 }
 
@@ -166,6 +177,12 @@ export function JobView({ id }) {
     >
       <h2 id="status-title">Status</h2>
       <dl class="facts">
+        ${
+          live &&
+          p.evaluation &&
+          html`<dt>Evaluation</dt>
+            <dd data-testid="job-stage">${stageText(p.evaluation)}</dd>`
+        }
         <dt>Phase</dt>
         <dd data-testid="job-phase">${p.phase ?? (job.state === 'queued' ? 'waiting for a worker' : '–')}</dd>
         <dt>Epoch</dt>
