@@ -7,7 +7,7 @@ import { MODEL_JSON, type ModelJson } from '../ml/model-io.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { parseModelRef } from './names.js';
 import type { ListModelsQuery, ModelRegistry } from './registry.js';
-import { summarize, type ModelSummary } from './model-schemas.js';
+import { detail, summarize, type ModelDetail, type ModelSummary } from './model-schemas.js';
 import type { QueueService } from '../queue/queue-service.js';
 import { isNotFound, type Page } from '../storage/store.js';
 import type { PredictionService } from '../serving/prediction-service.js';
@@ -36,8 +36,8 @@ export class ModelService {
     return { ...page, items: page.items.map(summarize) };
   }
 
-  get(idOrName: string, version?: number): Promise<ModelMeta> {
-    return this.deps.registry.resolve(idOrName, version);
+  async get(idOrName: string, version?: number): Promise<ModelDetail> {
+    return detail(await this.deps.registry.resolve(idOrName, version));
   }
 
   /** 409 while a queued or running job fine-tunes from it; evicted from inference at once. */
