@@ -148,7 +148,7 @@ async function backboneSections(): Promise<BenchSection[]> {
     {
       title: 'The flagship job end to end: augment, batch 32, fine-tune of the top block',
       description:
-        'The README walkthrough job on the offline MobileNetV2: cut at `flatten_1`, frozen, dense 128 + dropout head, augmentation, batch 32, 2 epochs, then a fine-tune from `block_16_expand` (the last inverted-residual block, BatchNormalization kept frozen) for 2 epochs at 1e-5; 64 training and 16 validation images, default (wasm) backend, in a process of its own. Examples/s per phase; baseline for the ratio: the first phase.',
+        'The recipe of the README walkthrough on the offline MobileNetV2 (at batch 32; the walkthrough uses 8): cut at `flatten_1`, frozen, dense 128 + dropout head, augmentation, batch 32, 2 epochs, then a fine-tune from `block_16_expand` (the last inverted-residual block, BatchNormalization kept frozen) for 2 epochs at 1e-5; 64 training and 16 validation images, default (wasm) backend, in a process of its own. Examples/s per phase; baseline for the ratio: the first phase.',
       columns: ['phase', 'examples/s', '× train phase'],
       rows: [
         ['train (head; prefix as inference, augmented)', flagship.phases['train'] ?? NaN, '1.00x'],

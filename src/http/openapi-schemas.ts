@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { advisorRequestSchema } from '../contracts/advisor.js';
 import { jobSpecSchema } from '../contracts/job-spec.js';
@@ -29,4 +30,10 @@ export function generatedSchemas(): Record<string, unknown> {
       ...advisorRun,
     },
   };
+}
+
+/** The service's version, package.json's: openapi.yaml's `info.version` is kept equal to it. */
+export function packageVersion(): string {
+  const pkg = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }

@@ -341,7 +341,9 @@ function trainView(r: JobRecord): JobView {
     history,
     spec: (r.data as { spec: JobSpec }).spec,
   };
-  if (progress) out.progress = latest as Omit<TrainJobProgress, 'history'>;
+  // A completed job's last report is from its last phase (`saving`): say it is done instead.
+  if (progress)
+    out.progress = (r.state === 'completed' ? { ...latest, phase: 'done' } : latest) as JobView['progress'];
   if (r.startedAt) out.startedAt = r.startedAt;
   if (r.finishedAt) out.finishedAt = r.finishedAt;
   if (r.failure) out.failure = r.failure;

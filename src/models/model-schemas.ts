@@ -139,15 +139,25 @@ const lineageSchema = z.object({
 
 const paramsSchema = z.object({ total: z.number(), trainable: z.number() });
 
-/** Loose: fields the trainer adds to meta later still reach clients. */
+/** The headline evaluation numbers a list entry and a model's own page both carry. */
+const metricsSchema = z.record(z.string(), z.number());
+const kindSchema = z.enum(['image', 'tabular', 'text']);
+
+/**
+ * GET /v1/models/:id: everything stored with the model, plus the list entry's `kind` and
+ * `metrics`, so a model read either way answers the same fields (its list entry is a subset).
+ * Loose: fields the trainer adds to meta later still reach clients.
+ */
 export const modelMetaSchema = z.looseObject({
   id: z.string(),
   name: z.string().optional(),
   version: z.number().int().optional(),
   createdAt: z.string(),
   task: z.enum(['classification', 'regression']),
+  kind: kindSchema,
   labels: z.array(z.string()),
   inputShape: z.array(z.number()),
+  metrics: metricsSchema,
   preprocessing: preprocessingSchema,
   evaluation: evaluationSchema.optional(),
   history: z.array(z.looseObject({ phase: z.string(), epoch: z.number() })),
@@ -164,30 +174,50 @@ export const modelSummarySchema = z.object({
   version: z.number().int().optional(),
   createdAt: z.string(),
   task: z.enum(['classification', 'regression']),
-  kind: z.enum(['image', 'tabular', 'text']),
+  kind: kindSchema,
   labels: z.array(z.string()),
   inputShape: z.array(z.number()),
-  metrics: z.record(z.string(), z.number()),
+  metrics: metricsSchema,
   lineage: lineageSchema.omit({ spec: true }),
   params: paramsSchema,
   sizeBytes: z.number().optional(),
 });
 export type ModelSummary = z.infer<typeof modelSummarySchema>;
 
+export type ModelDetail = ModelMeta & Pick<ModelSummary, 'kind' | 'metrics'>;
+
+/** Accuracy and loss, or MAE, RMSE and loss: `evaluation`'s headline numbers ({} without one). */
+function headlineMetrics(meta: ModelMeta): Record<string, number> {
+  const ev = meta.evaluation;
+  if (!ev) return {};
+  // Each figure with its interval and the examples it rests on, like the model view.
+  if (ev.task === 'regression') {
+    return {
+      loss: ev.loss,
+      mae: ev.mae,
+      rmse: ev.rmse,
+      examples: ev.examples,
+      ...(ev.maeInterval ? { maeLow: ev.maeInterval.low, maeHigh: ev.maeInterval.high } : {}),
+    };
+  }
+  return {
+    loss: ev.loss,
+    accuracy: ev.accuracy,
+    examples: ev.examples,
+    ...(ev.accuracyInterval
+      ? { accuracyLow: ev.accuracyInterval.low, accuracyHigh: ev.accuracyInterval.high }
+      : {}),
+  };
+}
+
+/** A model's own page: all of its meta, and its list entry's `kind` and `metrics` too. */
+export function detail(meta: ModelMeta): ModelDetail {
+  return { ...meta, kind: meta.preprocessing.kind, metrics: headlineMetrics(meta) };
+}
+
 /** A list entry: no training history, spec or confusion matrix (those are on GET /v1/models/:id). */
 export function summarize(meta: ModelMeta): ModelSummary {
-  const metrics: Record<string, number> = {};
-  const ev = meta.evaluation;
-  if (ev?.task === 'classification') Object.assign(metrics, { loss: ev.loss, accuracy: ev.accuracy });
-  if (ev?.task === 'regression') Object.assign(metrics, { loss: ev.loss, mae: ev.mae, rmse: ev.rmse });
-  // A list shows each figure with its interval and the examples it rests on, like the model view.
-  if (ev) metrics['examples'] = ev.examples;
-  if (ev?.task === 'classification' && ev.accuracyInterval) {
-    Object.assign(metrics, { accuracyLow: ev.accuracyInterval.low, accuracyHigh: ev.accuracyInterval.high });
-  }
-  if (ev?.task === 'regression' && ev.maeInterval) {
-    Object.assign(metrics, { maeLow: ev.maeInterval.low, maeHigh: ev.maeInterval.high });
-  }
+  const metrics = headlineMetrics(meta);
   const { spec: _spec, ...lineage } = meta.lineage;
   return {
     id: meta.id,

@@ -8,7 +8,7 @@ import type { ModelMeta } from '../contracts/model-meta.js';
 import { parseModelRef } from './names.js';
 import { OOF_JSON, type ListModelsQuery, type ModelRegistry } from './registry.js';
 import type { OutOfFoldFile } from '../contracts/evaluation.js';
-import { summarize, type ModelSummary } from './model-schemas.js';
+import { detail, summarize, type ModelDetail, type ModelSummary } from './model-schemas.js';
 import type { QueueService } from '../queue/queue-service.js';
 import { isNotFound, type Page } from '../storage/store.js';
 import type { PredictionService } from '../serving/prediction-service.js';
@@ -46,8 +46,8 @@ export class ModelService {
     return { ...page, items: page.items.map(summarize) };
   }
 
-  get(idOrName: string, version?: number): Promise<ModelMeta> {
-    return this.deps.registry.resolve(idOrName, version);
+  async get(idOrName: string, version?: number): Promise<ModelDetail> {
+    return detail(await this.deps.registry.resolve(idOrName, version));
   }
 
   /**

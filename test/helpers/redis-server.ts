@@ -16,7 +16,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A private, stoppable redis-server on its own port: for outage and recovery tests. */
+/**
+ * A private, stoppable redis-server on its own port: for outage and recovery tests. `start()`
+ * while it runs does nothing (it used to forget the running server, which `cleanup()` then never
+ * stopped, leaving a redis-server behind every `npm test`); `cleanup()` stops it either way.
+ */
 export async function privateRedis(): Promise<{
   url: string;
   start(): Promise<void>;
@@ -31,7 +35,10 @@ export async function privateRedis(): Promise<{
   return {
     url,
     async start() {
+      if (server) return;
       server = await ensureRedis(url, dir, logger, true);
+      // ensureRedis starts nothing when something answers already: not ours, so not ours to stop.
+      if (!server) throw new Error(`something else answers on ${url}; the private Redis needs its port`);
     },
     async stop() {
       await server?.stop();

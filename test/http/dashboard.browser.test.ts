@@ -196,6 +196,11 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(new Set(seen.filter((n) => n > 0 && n < EPOCHS)).size).toBeGreaterThanOrEqual(1);
     expect(Number(await status.getAttribute('data-sse-events'))).toBeGreaterThanOrEqual(3);
     expect(await page.locator('[data-testid="job-curves-loss"] canvas').count()).toBe(1);
+    // A completed job's page sums it up; it does not show the last phase it went through.
+    const summary = page.getByTestId('job-summary');
+    await expect.poll(() => page.getByTestId('job-epochs').innerText()).toBe(`${EPOCHS} training`);
+    expect(await summary.innerText()).not.toMatch(/saving|Phase|ETA/);
+    expect(await page.getByTestId('job-phase').count()).toBe(0);
 
     // The model: evaluation, confusion matrix, per-class table, curves, lineage.
     await page.getByRole('link', { name: 'Open the model' }).click();
@@ -331,6 +336,57 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(foreignRequests(requests, base)).toEqual([]);
     await page.close();
   });
+  it('starts a job for a text dataset from the unchanged form: no image architecture, size or augmentation', async () => {
+    const jsonl = ['cheap pills now', 'win a free prize', 'claim your reward', 'lowest price ever']
+      .flatMap((t, i) => [
+        { text: `${t} ${i}`, label: 'spam' },
+        { text: `lunch at noon with team ${i}`, label: 'ham' },
+        { text: `${t} today only ${i}`, label: 'spam' },
+        { text: `the meeting notes for friday ${i}`, label: 'ham' },
+      ])
+      .map((r) => JSON.stringify(r))
+      .join('\n');
+    const { page, pageErrors, consoleErrors, requests } = await watchedPage(browser.context);
+    await page.goto(`${base}/`);
+    await expect.poll(() => page.getByTestId('dataset-file-zone').innerText()).toMatch(/\.jsonl/);
+    await page.getByLabel('Name (optional)').fill('short-mails');
+    await dropFile(
+      page,
+      '[data-testid="dataset-file-zone"]',
+      'mails.jsonl',
+      'application/jsonl',
+      Buffer.from(jsonl),
+    );
+    await page.getByRole('heading', { name: 'short-mails', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Train on this dataset' }).click();
+    await page.getByRole('heading', { name: 'New training job' }).waitFor();
+    const spec = page.getByTestId('spec-json');
+    await expect.poll(() => spec.innerText()).toContain('"type": "embedding"');
+    const sent = JSON.parse(await spec.innerText()) as Record<string, unknown>;
+    expect(sent['architecture']).toEqual([
+      { type: 'embedding', outputDim: 32 },
+      { type: 'globalAveragePooling1d' },
+    ]);
+    expect(sent).not.toHaveProperty('input');
+    expect(sent).not.toHaveProperty('augment');
+    expect(await page.getByLabel('Input width').count()).toBe(0);
+    expect(await page.getByLabel('Random horizontal flips').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.waitForURL(/#\/jobs\/(?!new)[A-Za-z0-9_-]+$/);
+    await expect
+      .poll(() => page.getByTestId('job-status').getAttribute('data-state'), {
+        timeout: 120_000,
+        interval: 200,
+      })
+      .toBe('completed');
+    await expect.poll(() => page.getByTestId('job-epochs').innerText()).toMatch(/^\d+ training$/);
+
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    expect(foreignRequests(requests, base)).toEqual([]);
+    await page.close();
+  }, 180_000);
 });
 
 describe.skipIf(skip)('dashboard in Chromium with API keys', () => {

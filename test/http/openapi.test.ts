@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadOpenApi } from '../../src/http/plugins/docs.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
@@ -39,10 +41,15 @@ describe('openapi.yaml', () => {
     expect(phantom).toEqual([]);
   });
 
-  it('is served at /docs', async () => {
+  it("is served at /docs, raw at /docs/json and /docs/yaml, with package.json's version", async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
     const res = await ctx.app.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
-    expect(res.json().info.title).toBe('Transfer-learning service');
+    expect(res.json().info).toMatchObject({ title: 'Transfer-learning service', version });
+    const yaml = await ctx.app.inject({ method: 'GET', url: '/docs/yaml' });
+    expect(yaml.statusCode).toBe(200);
+    expect(parse(yaml.body).info.version).toBe(version);
+    expect((loadOpenApi() as { info: { version: string } }).info.version).toBe(version);
   });
 });
 

@@ -92,11 +92,16 @@ describe('training jobs through the API', () => {
       .split('\n\n')
       .filter((b) => b.startsWith('event:'))
       .map((b) => ({ type: /^event: (\w+)/.exec(b)![1], job: JSON.parse(/\ndata: (.*)$/m.exec(b)![1]!) }));
-    expect(events.at(-1)).toMatchObject({ type: 'end', job: { state: 'completed' } });
+    // A completed job says it is done, not that it is still in its last phase (saving).
+    expect(events.at(-1)).toMatchObject({
+      type: 'end',
+      job: { state: 'completed', progress: { phase: 'done' } },
+    });
     expect(events.filter((e) => e.type === 'progress').length).toBeGreaterThanOrEqual(1);
 
     const source = (await request(ctx.app.server).get(`/v1/jobs/${created.body.id}`)).body;
     expect(source.state).toBe('completed');
+    expect(source.progress.phase).toBe('done');
     expect(source.modelId).toMatch(/^m_/);
     expect(source.history).toHaveLength(2);
     expect(source.history[0]).toMatchObject({ phase: 'train', epoch: 1 });

@@ -97,7 +97,7 @@ describe('transfer from a real MobileNetV2', () => {
 
   /**
    * The README's "Using it" walkthrough: the offline catalog base and the job spec exactly as the
-   * README writes it (augmentation, batch 32, fine-tune from block_16_expand), with one epoch
+   * README writes it (augmentation, batch 8, fine-tune from block_16_expand), with one epoch
    * per phase instead of 10 and 5 to keep the suite fast. It completes at the first attempt.
    */
   it('runs the README walkthrough job on the offline MobileNetV2 at the first attempt', async () => {
@@ -126,9 +126,9 @@ describe('transfer from a real MobileNetV2', () => {
         .replaceAll(`"'$BM'"`, JSON.stringify(base.body.id)),
     );
     expect(spec).toMatchObject({
-      fit: { batchSize: 32 },
+      fit: { batchSize: 8 },
       fineTune: { unfreezeFrom: 'block_16_expand' },
-      augment: { flipHorizontal: true },
+      augment: { rotateDegrees: 10 },
     });
     spec.fit.epochs = 1;
     spec.fineTune.epochs = 1;
@@ -148,7 +148,7 @@ describe('transfer from a real MobileNetV2', () => {
     expect(done.failure).toBeUndefined();
     expect(done.history.map((h: { phase: string }) => h.phase)).toEqual(['train', 'fineTune']);
     const predicted = await request(ctx.app.server)
-      .post('/v1/models/flowers/predict')
+      .post(`/v1/models/${spec.modelName as string}/predict`)
       .send({ instances: [{ b64: (await swatch([220, 30, 60], 500)).toString('base64') }] });
     expect(predicted.status).toBe(200);
   }, 300_000);

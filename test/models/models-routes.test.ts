@@ -101,6 +101,27 @@ describe('/v1/models', () => {
     expect((await ctx.app.inject({ url: `/v1/models/${newId('model')}` })).statusCode).toBe(404);
   });
 
+  it('answers every field of a list entry on the model itself, with the same value', async () => {
+    const items = (await ctx.app.inject({ url: '/v1/models' })).json().items as Array<
+      Record<string, unknown>
+    >;
+    expect(items).toHaveLength(4);
+    for (const entry of items) {
+      const one = (await ctx.app.inject({ url: `/v1/models/${entry['id'] as string}` })).json();
+      for (const [field, value] of Object.entries(entry)) {
+        // The list's lineage leaves out the spec; the rest of it is the same.
+        if (field === 'lineage') expect(one.lineage, String(entry['id'])).toMatchObject(value as object);
+        else expect(one[field], `${String(entry['id'])} ${field}`).toEqual(value);
+      }
+    }
+    const image = (await ctx.app.inject({ url: `/v1/models/${imageM.id}` })).json();
+    expect(image).toMatchObject({ kind: 'image', metrics: { loss: 0.1, accuracy: 0.95 } });
+    // A model stored without an evaluation has empty metrics on both.
+    const iris = (await ctx.app.inject({ url: '/v1/models/iris' })).json();
+    expect(iris).toMatchObject({ kind: 'tabular' });
+    expect(iris.metrics).toEqual(items.find((m) => m['id'] === iris.id)!['metrics']);
+  });
+
   it('downloads a zip that tf.loadLayersModel loads and that predicts the same', async () => {
     const res = await ctx.app.inject({ url: `/v1/models/${imageM.id}/download` });
     expect(res.statusCode).toBe(200);

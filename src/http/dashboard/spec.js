@@ -7,7 +7,12 @@ export const ARCHITECTURES = {
     { type: 'flatten' },
   ],
   tabular: [{ type: 'dense', units: 16 }],
+  // Word ids in, one vector per text out: the service learns the vocabulary from the dataset.
+  text: [{ type: 'embedding', outputDim: 32 }, { type: 'globalAveragePooling1d' }],
 };
+
+/** Input size, channels and augmentation apply to images only. */
+export const takesImageFields = (kind) => kind === undefined || kind === 'image';
 
 export const DEFAULT_HEAD = [
   { type: 'dense', units: 64 },
@@ -71,8 +76,12 @@ function put(obj, key, value) {
   if (value !== undefined && value !== '') obj[key] = value;
 }
 
-/** Builds the POST /v1/jobs body; `problems` are local errors (invalid JSON) by spec path. */
-export function buildSpec(f) {
+/**
+ * Builds the POST /v1/jobs body; `problems` are local errors (invalid JSON) by spec path.
+ * `kind` is the dataset's (image, tabular, text): the image-only fields are left out for others.
+ */
+export function buildSpec(f, kind) {
+  const images = takesImageFields(kind);
   const problems = [];
   const spec = { datasetId: f.datasetId };
   const withBase = f.base !== '';
@@ -92,7 +101,7 @@ export function buildSpec(f) {
   const h = num(f.inputHeight);
   if (w !== undefined || h !== undefined) input.size = [h ?? w, w ?? h];
   put(input, 'channels', num(f.channels));
-  if (Object.keys(input).length > 0) spec.input = input;
+  if (images && Object.keys(input).length > 0) spec.input = input;
   spec.compile = { optimizer: f.optimizer };
   put(spec.compile, 'learningRate', num(f.learningRate));
   spec.fit = {};
@@ -117,7 +126,7 @@ export function buildSpec(f) {
     put(spec.fineTune, 'learningRate', num(f.fineTuneLearningRate));
   }
   const rotate = num(f.rotateDegrees);
-  if (f.flipHorizontal || (rotate !== undefined && rotate !== 0)) {
+  if (images && (f.flipHorizontal || (rotate !== undefined && rotate !== 0))) {
     spec.augment = { flipHorizontal: f.flipHorizontal };
     put(spec.augment, 'rotateDegrees', rotate);
   }

@@ -50,8 +50,8 @@ function UploadForm({ onUploaded }) {
     </div>
     <${DropZone}
       id="dataset-file"
-      label="Drop a .zip or .csv here, or choose a file"
-      accept=".zip,.csv,.jsonl,application/zip,text/csv"
+      label="Drop a .zip, .csv or .jsonl here, or choose a file"
+      accept=".zip,.csv,.jsonl,application/zip,text/csv,application/jsonl,application/x-ndjson"
       disabled=${progress !== undefined}
       onFiles=${(files) => {
         setFile(files[0]);

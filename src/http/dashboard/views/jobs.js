@@ -135,6 +135,79 @@ function eta(job) {
   return (elapsed / done) * Math.max(0, p.epochs - done);
 }
 
+/** Where a queued or running job is: phase, epoch, batch, loss, speed, time left. */
+function LiveFacts({ job }) {
+  const p = job.progress ?? {};
+  return html`<dl class="facts">
+    ${
+      p.evaluation &&
+      html`<dt>Evaluation</dt>
+        <dd data-testid="job-stage">${stageText(p.evaluation)}</dd>`
+    }
+    <dt>Phase</dt>
+    <dd data-testid="job-phase">${p.phase ?? (job.state === 'queued' ? 'waiting for a worker' : '–')}</dd>
+    <dt>Epoch</dt>
+    <dd>${p.epochs ? `${p.epoch} of ${p.epochs}` : '–'}</dd>
+    <dt>Batch</dt>
+    <dd>${p.batches ? `${p.batch} of ${p.batches}` : '–'}</dd>
+    <dt>Loss</dt>
+    <dd>${fmt.num(p.loss, 4)}</dd>
+    <dt>Speed</dt>
+    <dd>${p.examplesPerSec ? `${Math.round(p.examplesPerSec)} examples/s` : '–'}</dd>
+    <dt>ETA (this phase)</dt>
+    <dd data-testid="job-eta">${fmt.duration(eta(job))}</dd>
+    <dt>Started</dt>
+    <dd>${fmt.date(job.startedAt)}</dd>
+  </dl>`;
+}
+
+const PHASE_NAMES = {
+  train: 'training',
+  fineTune: 'fine-tuning',
+  caching: 'caching',
+  evaluating: 'evaluating',
+};
+
+/** Epochs run in each training phase, from the history: "10 training, 5 fine-tuning". */
+function epochsRun(history) {
+  const counts = new Map();
+  for (const h of history) counts.set(h.phase, (counts.get(h.phase) ?? 0) + 1);
+  return [...counts].map(([phase, n]) => `${n} ${PHASE_NAMES[phase] ?? phase}`).join(', ') || '–';
+}
+
+/**
+ * What a finished job did: the epochs it ran, its last loss, the speed of each phase and how
+ * long it took. A failed or cancelled job also says which phase it stopped in; a completed one
+ * has nothing left to report per phase or batch.
+ */
+function FinishedFacts({ job }) {
+  const p = job.progress ?? {};
+  const last = job.history.at(-1);
+  const speeds = Object.entries(p.throughput ?? {})
+    .map(([phase, rate]) => `${PHASE_NAMES[phase] ?? phase} ${Math.round(rate)}`)
+    .join(', ');
+  const took =
+    job.startedAt && job.finishedAt ? Date.parse(job.finishedAt) - Date.parse(job.startedAt) : undefined;
+  return html`<dl class="facts" data-testid="job-summary">
+    ${
+      job.state !== 'completed' &&
+      html`<dt>Stopped in</dt>
+        <dd data-testid="job-phase">${p.phase ? (PHASE_NAMES[p.phase] ?? p.phase) : 'the queue'}</dd>`
+    }
+    <dt>Epochs run</dt>
+    <dd data-testid="job-epochs">${epochsRun(job.history)}</dd>
+    <dt>Last loss</dt>
+    <dd>${fmt.num(last?.loss, 4)}</dd>
+    ${speeds && html`<dt>Speed (examples/s)</dt><dd>${speeds}</dd>`}
+    <dt>Started</dt>
+    <dd>${fmt.date(job.startedAt)}</dd>
+    <dt>Finished</dt>
+    <dd>${fmt.date(job.finishedAt)}</dd>
+    <dt>Took</dt>
+    <dd>${fmt.duration(took)}</dd>
+  </dl>`;
+}
+
 export function JobView({ id }) {
   const { job, setJob, error, events } = useLiveJob(id);
   const [cancelError, setCancelError] = useState();
@@ -176,30 +249,7 @@ export function JobView({ id }) {
       data-sse-events=${events}
     >
       <h2 id="status-title">Status</h2>
-      <dl class="facts">
-        ${
-          live &&
-          p.evaluation &&
-          html`<dt>Evaluation</dt>
-            <dd data-testid="job-stage">${stageText(p.evaluation)}</dd>`
-        }
-        <dt>Phase</dt>
-        <dd data-testid="job-phase">${p.phase ?? (job.state === 'queued' ? 'waiting for a worker' : '–')}</dd>
-        <dt>Epoch</dt>
-        <dd>${p.epochs ? `${p.epoch} of ${p.epochs}` : '–'}</dd>
-        <dt>Batch</dt>
-        <dd>${p.batches ? `${p.batch} of ${p.batches}` : '–'}</dd>
-        <dt>Loss</dt>
-        <dd>${fmt.num(p.loss, 4)}</dd>
-        <dt>Speed</dt>
-        <dd>${p.examplesPerSec ? `${Math.round(p.examplesPerSec)} examples/s` : '–'}</dd>
-        <dt>ETA (this phase)</dt>
-        <dd data-testid="job-eta">${live ? fmt.duration(eta(job)) : '–'}</dd>
-        <dt>Started</dt>
-        <dd>${fmt.date(job.startedAt)}</dd>
-        <dt>Finished</dt>
-        <dd>${fmt.date(job.finishedAt)}</dd>
-      </dl>
+      ${live ? html`<${LiveFacts} job=${job} />` : html`<${FinishedFacts} job=${job} />`}
       ${
         live &&
         html`<label class="block" for="job-progress">Progress of this phase</label>

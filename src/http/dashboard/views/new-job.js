@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { draft } from '../draft.js';
-import { ARCHITECTURES, buildSpec, errorsAt, initialForm } from '../spec.js';
+import { ARCHITECTURES, buildSpec, errorsAt, initialForm, takesImageFields } from '../spec.js';
 import { ErrorNote, html, navigate, useLoad } from '../ui.js';
 
 /** A labelled control with the errors for its spec paths beside it. */
@@ -92,7 +92,9 @@ export function NewJobView({ query }) {
   );
   const layerNames = layers.data?.layers.map((l) => l.name) ?? [];
 
-  const { spec, problems } = useMemo(() => buildSpec(f), [f]);
+  // Image datasets take an input size and augmentation; tabular and text ones do not.
+  const images = takesImageFields(dataset?.kind);
+  const { spec, problems } = useMemo(() => buildSpec(f, dataset?.kind), [f, dataset?.kind]);
   const errors = [...problems, ...apiErrors];
   const known = Object.values(FIELD_PATHS).flat();
   const unplaced = apiErrors.filter((e) => errorsAt([e], ...known).length === 0);
@@ -244,10 +246,13 @@ export function NewJobView({ query }) {
             ></textarea>`,
             { wide: true },
           )}
-          <div class="row">
-            ${field('inputWidth', 'Input width × height', html`<span class="pair">${input('inputWidth', { inputmode: 'numeric', placeholder: 'auto', 'aria-label': 'Input width' })}<span aria-hidden="true">×</span>${input('inputHeight', { id: 'job-inputHeight', 'aria-label': 'Input height', inputmode: 'numeric', placeholder: 'auto' })}</span>`)}
-            ${field('channels', 'Channels', input('channels', { inputmode: 'numeric', placeholder: 'auto' }))}
-          </div>
+          ${
+            images &&
+            html`<div class="row">
+              ${field('inputWidth', 'Input width × height', html`<span class="pair">${input('inputWidth', { inputmode: 'numeric', placeholder: 'auto', 'aria-label': 'Input width' })}<span aria-hidden="true">×</span>${input('inputHeight', { id: 'job-inputHeight', 'aria-label': 'Input height', inputmode: 'numeric', placeholder: 'auto' })}</span>`)}
+              ${field('channels', 'Channels', input('channels', { inputmode: 'numeric', placeholder: 'auto' }))}
+            </div>`
+          }
         </fieldset>
 
         <fieldset>
@@ -313,11 +318,14 @@ export function NewJobView({ query }) {
         }
 
         <fieldset>
-          <legend>Augmentation and output</legend>
-          <div class="row">
-            ${field('rotateDegrees', 'Random rotation (degrees)', input('rotateDegrees', { inputmode: 'numeric' }))}
-            <div class="field">${check('flipHorizontal', 'Random horizontal flips')}</div>
-          </div>
+          <legend>${images ? 'Augmentation and output' : 'Output'}</legend>
+          ${
+            images &&
+            html`<div class="row">
+              ${field('rotateDegrees', 'Random rotation (degrees)', input('rotateDegrees', { inputmode: 'numeric' }))}
+              <div class="field">${check('flipHorizontal', 'Random horizontal flips')}</div>
+            </div>`
+          }
           <div class="row">
             ${field('modelName', 'Model name (versions are numbered)', input('modelName', { placeholder: 'optional' }))}
             ${field('seed', 'Seed', input('seed', { inputmode: 'numeric', placeholder: 'random' }))}

@@ -1,0 +1,249 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
+
+/**
+ * The README's walkthroughs, run as written: every ```sh block of its "Using it" section (the
+ * image run, text, the advisor), read from README.md, in one bash session (later blocks use
+ * the variables of earlier ones, as a reader's terminal would), from a folder that has the
+ * repository's samples/, against the service listening on a free port with its own DATA_DIR
+ * and queue prefix. Only `API` is set beforehand (the README reads it with a default).
+ *
+ * curl reads a .curlrc made here: --fail-with-body, so an answer of 400 or more stops the block
+ * (the bash runs with -e and pipefail), and a write-out that ends each answer with a newline
+ * and writes a line per request to stderr (status, method, URL), which the checks below read.
+ * Nothing in the README's commands is changed.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SECTION = '## Using it';
+
+interface Block {
+  /** The nearest heading above the block. */
+  heading: string;
+  code: string;
+}
+
+/** The ```sh blocks of a `## ` section, its `### ` subsections included, with their headings. */
+export function shellBlocks(markdown: string, section: string): Block[] {
+  const start = markdown.indexOf(`\n${section}\n`);
+  if (start < 0) throw new Error(`no "${section}" section in the README`);
+  const rest = markdown.slice(start + 1);
+  const end = rest.search(/\n## /);
+  const body = end < 0 ? rest : rest.slice(0, end);
+  const blocks: Block[] = [];
+  let heading = section;
+  let code: string[] | undefined;
+  for (const line of body.split('\n')) {
+    if (code) {
+      if (line === '```') {
+        blocks.push({ heading, code: code.join('\n') });
+        code = undefined;
+      } else code.push(line);
+    } else if (/^#{2,3} /.test(line)) heading = line;
+    else if (line === '```sh') code = [];
+  }
+  return blocks;
+}
+
+interface Request {
+  status: number;
+  method: string;
+  path: string;
+}
+
+/** One bash process that runs block after block, keeping its variables between them. */
+class Shell {
+  private out = '';
+  private err = '';
+  private exited: number | null = null;
+  private readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(cwd: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn('bash', ['--noprofile', '--norc'], { cwd, env });
+    this.child.stdout.setEncoding('utf8').on('data', (d: string) => (this.out += d));
+    this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.err += d));
+    this.child.on('exit', (code) => (this.exited = code ?? -1));
+    // Any failing command ends the session, naming the command; pipes fail with their parts.
+    this.child.stdin.write(
+      'set -eE -o pipefail\ntrap \'echo "@@failed at: $BASH_COMMAND" >&2; exit 1\' ERR\n',
+    );
+  }
+
+  /** Runs `code`; resolves with what it printed, or rejects with its output when it failed. */
+  async run(code: string, timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+    const marker = `@@block-done-${Math.random().toString(36).slice(2)}`;
+    const [o, e] = [this.out.length, this.err.length];
+    this.child.stdin.write(`${code}\necho ${marker}\n`);
+    const deadline = Date.now() + timeoutMs;
+    while (!this.out.slice(o).includes(marker)) {
+      const failed = this.exited !== null || Date.now() > deadline;
+      if (failed) {
+        const why = this.exited !== null ? `bash exited ${this.exited}` : `no end within ${timeoutMs} ms`;
+        throw new Error(
+          `${why}\n--- stderr\n${this.err.slice(e)}\n--- stdout\n${this.out.slice(o, o + 4000)}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { stdout: this.out.slice(o).replace(`${marker}\n`, ''), stderr: this.err.slice(e) };
+  }
+
+  close(): void {
+    if (this.exited === null) this.child.kill('SIGTERM');
+  }
+}
+
+/** The request lines the .curlrc's write-out adds to stderr. */
+function requestsIn(stderr: string, origin: string): Request[] {
+  const out: Request[] = [];
+  for (const line of stderr.split('\n')) {
+    const m = /^(\d{3}) ([A-Z]+) (\S+)$/.exec(line);
+    if (m && m[3]!.startsWith(origin)) {
+      out.push({ status: Number(m[1]), method: m[2]!, path: new URL(m[3]!).pathname });
+    }
+  }
+  return out;
+}
+
+/** The JSON objects a block printed on lines of their own (curl's answers). */
+function jsonLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+}
+
+const hasAll = (requests: Request[], wanted: Array<[number, string, RegExp]>) =>
+  wanted.filter(
+    ([status, method, p]) =>
+      !requests.some((r) => r.status === status && r.method === method && p.test(r.path)),
+  );
+
+describe('the README walkthroughs, run as written', () => {
+  let ctx: TestContext;
+  let origin: string;
+  let dir: string;
+  let shell: Shell;
+  let blocks: Block[];
+
+  beforeAll(async () => {
+    blocks = shellBlocks(await readFile(path.join(ROOT, 'README.md'), 'utf8'), SECTION);
+    ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    ctx.startWorker();
+    await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+    origin = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
+    dir = await mkdtemp(path.join(os.tmpdir(), 'readme-'));
+    await symlink(path.join(ROOT, 'samples'), path.join(dir, 'samples'));
+    await writeFile(
+      path.join(dir, '.curlrc'),
+      'fail-with-body\nshow-error\nwrite-out = "\\n%{stderr}%{http_code} %{method} %{url_effective}\\n"\n',
+    );
+    shell = new Shell(dir, { ...process.env, API: origin, CURL_HOME: dir, HOME: dir });
+  }, 60_000);
+  afterAll(async () => {
+    shell?.close();
+    await ctx?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('finds the three walkthroughs', () => {
+    expect(blocks.map((b) => b.heading)).toEqual([
+      '## Using it',
+      '### Text',
+      '### Which base, and where to cut? Ask the advisor',
+    ]);
+    // Only the API's address may differ from a reader's: the README reads it with a default.
+    expect(blocks[0]!.code).toMatch(/^API=\$\{API:-http:\/\/127\.0\.0\.1:3000\}$/m);
+  });
+
+  it('images: uploads the sample digits, trains on MobileNetV2, predicts the sample 7 and downloads', async () => {
+    const { stdout, stderr } = await shell.run(blocks[0]!.code, 420_000);
+    const requests = requestsIn(stderr, origin);
+    expect(requests.length).toBeGreaterThanOrEqual(12);
+    expect(requests.filter((r) => r.status >= 400)).toEqual([]);
+    expect(
+      hasAll(requests, [
+        [201, 'POST', /^\/v1\/datasets$/],
+        [201, 'POST', /^\/v1\/base-models$/],
+        [202, 'POST', /^\/v1\/jobs$/],
+        [200, 'GET', /^\/v1\/jobs\/job_\w+\/events$/],
+        [200, 'POST', /^\/v1\/models\/digits\/predict$/],
+        [200, 'POST', /^\/v1\/models\/m_\w+\/predict$/],
+        [200, 'GET', /^\/v1\/models\/m_\w+\/download$/],
+      ]),
+    ).toEqual([]);
+
+    // The dataset's answer has the fields the README's comment names.
+    const answers = jsonLines(stdout);
+    const dataset = answers.find((a) => String(a['id']).startsWith('ds_'));
+    expect(dataset).toMatchObject({ kind: 'image', examples: 60, split: { counts: expect.any(Object) } });
+    expect(dataset!['classes']).toEqual(
+      ['3', '7', '9'].map((name) => expect.objectContaining({ name, count: 20 })),
+    );
+    // The event stream ended with the completed job, which says it is done.
+    const end = /^event: end\nid: \d+\ndata: (.*)$/m.exec(stdout);
+    expect(end, 'an end event').not.toBeNull();
+    expect(JSON.parse(end![1]!)).toMatchObject({ state: 'completed', progress: { phase: 'done' } });
+    const model = answers.find((a) => String(a['id']).startsWith('m_'));
+    expect(model).toMatchObject({ kind: 'image', name: 'digits', labels: ['3', '7', '9'] });
+    expect(model!['metrics']).toHaveProperty('accuracy');
+    expect(model!['evaluation']).toHaveProperty('confusionMatrix');
+    // Both predictions of the sample 7: one of the classes, three scores.
+    const predictions = answers.filter((a) => Array.isArray(a['predictions']));
+    expect(predictions).toHaveLength(2);
+    for (const p of predictions) {
+      const [first] = p['predictions'] as Array<{ label: string; topK: unknown[] }>;
+      expect(['3', '7', '9']).toContain(first!.label);
+      expect(first!.topK).toHaveLength(3);
+    }
+    const zip = await readFile(path.join(dir, 'model.zip'));
+    expect(zip.subarray(0, 2).toString()).toBe('PK');
+  }, 480_000);
+
+  it('text: uploads the sample mails, waits for the job, then predicts', async () => {
+    const { stdout, stderr } = await shell.run(blocks[1]!.code, 300_000);
+    const requests = requestsIn(stderr, origin);
+    expect(requests.filter((r) => r.status >= 400)).toEqual([]);
+    expect(
+      hasAll(requests, [
+        [201, 'POST', /^\/v1\/datasets$/],
+        [202, 'POST', /^\/v1\/jobs$/],
+        [200, 'GET', /^\/v1\/jobs\/job_\w+\/events$/],
+        [200, 'POST', /^\/v1\/models\/m_\w+\/predict$/],
+        [200, 'POST', /^\/v1\/models\/mails\/predict$/],
+      ]),
+    ).toEqual([]);
+    // The job had ended before the first predict was sent.
+    const events = requests.findIndex((r) => r.path.endsWith('/events'));
+    const firstPredict = requests.findIndex((r) => r.path.endsWith('/predict'));
+    expect(events).toBeGreaterThanOrEqual(0);
+    expect(firstPredict).toBeGreaterThan(events);
+    const predictions = jsonLines(stdout).filter((a) => Array.isArray(a['predictions']));
+    expect(predictions.map((p) => (p['predictions'] as unknown[]).length)).toEqual([2, 2]);
+    for (const p of predictions) {
+      for (const one of p['predictions'] as Array<{ label: string }>)
+        expect(['ham', 'spam']).toContain(one.label);
+    }
+  }, 360_000);
+
+  it('advisor: ranks encoders for the mails and recommends a spec', async () => {
+    const { stdout, stderr } = await shell.run(blocks[2]!.code, 300_000);
+    const requests = requestsIn(stderr, origin);
+    expect(requests.filter((r) => r.status >= 400)).toEqual([]);
+    const run = jsonLines(stdout).find((a) => String(a['id']).startsWith('adv'));
+    expect(run, stdout.slice(0, 2000)).toMatchObject({ state: 'completed' });
+    expect((run!['ranking'] as unknown[]).length).toBeGreaterThanOrEqual(1);
+  }, 360_000);
+});
