@@ -19,9 +19,9 @@ import {
   type CatalogEntry,
   type EncoderCatalogEntry,
 } from './catalog.js';
-import { ENCODER_VOCAB_FILE, inspectSentenceEncoder } from '../ml/sentence-encoder.js';
+import { ENCODER_VOCAB_FILE } from '../ml/sentence-encoder.js';
+import { inspectModelDirInThread, inspectSentenceEncoderInThread } from '../ml/inspect-thread.js';
 import { USE_LITE_PACKAGE, useLiteDir, useLiteVersion } from './use-lite.js';
-import { inspectModelDir } from '../ml/inspect-model-dir.js';
 import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './base-model-meta.js';
 import { DirectorySource, type ModelSource } from './model-source.js';
 import { writeNsfwjsModel } from './nsfwjs-mobilenet-v2.js';
@@ -190,7 +190,7 @@ export class BaseModelService {
         if (assembled.parsed.graph)
           return this.writeUploadedEncoder(source, dir, id, prov, assembled, budget);
         await source.close();
-        const summary = await inspectModelDir(dir);
+        const summary = await inspectModelDirInThread(dir);
         return this.writeEntry(dir, id, prov, assembled, summary);
       });
     } finally {
@@ -599,9 +599,9 @@ async function writeEncoderEntry(
     package: { name: string; version: string } | null;
   },
 ): Promise<BaseModelMeta> {
-  let summary: Awaited<ReturnType<typeof inspectSentenceEncoder>>;
+  let summary: Awaited<ReturnType<typeof inspectSentenceEncoderInThread>>;
   try {
-    summary = await inspectSentenceEncoder(dir);
+    summary = await inspectSentenceEncoderInThread(dir);
   } catch (err) {
     throw new UnprocessableError(
       'the graph model is not a compatible sentence encoder (it must take SentencePiece ids as ' +
