@@ -362,6 +362,7 @@ async function ingestSection(): Promise<BenchSection> {
   return {
     title: 'Other requests during an upload: /healthz latency per ingest path',
     description:
+      `Machine: ${machineLine(tf.getBackend())}. ` +
       'The API in-process and listening on 127.0.0.1; while one upload is ingested, a client on a thread of its own asks `GET /healthz` every 10 ms over HTTP (the inputs and probe of test/datasets/ingest-latency.test.ts). Before: the work that now runs in a worker thread (text ingest with its index file; building and loading an uploaded base model to check it) run on the main thread, as the routes did before, same input, same run. After: the real upload through the route. Longest /healthz wait; one run each, on a machine shared with other work, so single spikes of tens of ms are load, not the upload. Aim: under 100 ms.',
     columns: ['ingest path', 'input', 'before: max /healthz', 'now: max /healthz', '/healthz calls (now)'],
     rows: rows.map((r) => [r.case, r.size, ms(r.beforeMs), ms(r.afterMs), String(r.calls)]),

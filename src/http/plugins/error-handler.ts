@@ -148,6 +148,32 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   socket.destroy(err);
 }
 
+/**
+ * Multipart bodies that do not parse, raised by busboy as plain Errors (no code) wherever the
+ * body is read: in the route, or in a service reading a file part's stream. The client's fault.
+ */
+const MULTIPART_PARSE_ERRORS: Array<[RegExp, string]> = [
+  [
+    /^Unexpected end of (multipart data|form)$/,
+    'the multipart body ends before its closing boundary (the upload was cut short)',
+  ],
+  [
+    /^Multipart: Boundary not found$/,
+    'the multipart/form-data content type has no boundary parameter (e.g. multipart/form-data; boundary=...)',
+  ],
+  [/^Malformed part header$/, 'a part of the multipart body has a malformed header'],
+  [/^Part terminated early$/, 'a part of the multipart body ends before its data does'],
+];
+
+/** The detail of a multipart parse failure, searched along the error's causes. */
+export function multipartParseDetail(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const hit = MULTIPART_PARSE_ERRORS.find(([re]) => re.test(e.message));
+    if (hit) return hit[1];
+  }
+  return undefined;
+}
+
 const REDIS_RETRY_AFTER_S = 5;
 const REDIS_DOWN_DETAIL = 'The job queue is unavailable (Redis does not answer); try again shortly';
 
@@ -200,6 +226,18 @@ export default fp(
           status: 400,
           detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
           errors,
+        });
+      }
+
+      const multipartDetail = multipartParseDetail(error);
+      if (multipartDetail) {
+        request.log.info({ err: error }, 'malformed multipart body');
+        return sendProblem(reply, {
+          type: 'bad-request',
+          title: 'Malformed multipart body',
+          status: 400,
+          detail: multipartDetail,
+          errors: [{ path: 'body', message: multipartDetail }],
         });
       }
 
