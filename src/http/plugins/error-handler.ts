@@ -50,6 +50,7 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply
     .status(problem.status)
     .header('content-type', 'application/problem+json; charset=utf-8')
+    .header('x-content-type-options', 'nosniff')
     .send({ ...problem, type, instance: problem.instance ?? pathOnly(reply.request.url) });
 }
 
@@ -142,7 +143,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Content-Type: application/problem+json; charset=utf-8\r\n\r\n${body}`,
+        `Content-Type: application/problem+json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n\r\n${body}`,
     );
   }
   socket.destroy(err);
