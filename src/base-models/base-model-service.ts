@@ -3,7 +3,7 @@ import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { userNameSchema } from '../contracts/user-names.js';
 import type { UploadPart } from '../contracts/upload-part.js';
 import { assembleModel } from './assemble.js';
 import { describeBase, SummaryCache } from './base-ref.js';
@@ -109,7 +109,7 @@ export const ENCODER_NOTE =
   'cut at or unfreeze, so jobs on it train a head on its embeddings (cutAt and fineTune do not apply)';
 
 const UPLOAD_FIELDS = ['name', 'preprocessing'];
-const nameSchema = z.string().trim().min(1).max(200);
+const nameSchema = userNameSchema(200);
 
 interface Received {
   /** Name as sent (sanitised) -> path on disk, in arrival order. */
@@ -282,9 +282,8 @@ export class BaseModelService {
     if (name !== undefined) {
       const parsed = nameSchema.safeParse(name);
       if (!parsed.success) {
-        throw new ValidationError('name must be 1 to 200 characters', {
-          errors: [{ path: 'name', message: 'must be 1 to 200 characters' }],
-        });
+        const message = parsed.error.issues.map((i) => i.message).join('; ');
+        throw new ValidationError(`name ${message}`, { errors: [{ path: 'name', message }] });
       }
       opts.name = parsed.data;
     }
