@@ -148,6 +148,25 @@ describe('names in uploads', () => {
     expect(skipped.items.join('\n')).toContain('red/gnp\\u{202e}.exe.png');
   });
 
+  it('says why a classWeight keyed by __proto__ is refused, instead of "not valid JSON"', async () => {
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"datasetId":"ds_0123456789abcdef","classWeight":{"__proto__":2}}',
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().detail).toMatch(/key named '__proto__'.*no class may be named __proto__/);
+    const broken = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"datasetId":',
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().detail).not.toMatch(/__proto__/);
+  });
+
   it('refuses a base-model name with a bidi override, naming the field', async () => {
     const res = await ctx.app.inject({
       method: 'POST',

@@ -175,6 +175,18 @@ export function multipartParseDetail(error: unknown): string | undefined {
   return undefined;
 }
 
+function multipartProblem(error: unknown): Problem | undefined {
+  const detail = multipartParseDetail(error);
+  if (!detail) return undefined;
+  return {
+    type: 'bad-request',
+    title: 'Malformed multipart body',
+    status: 400,
+    detail,
+    errors: [{ path: 'body', message: detail }],
+  };
+}
+
 const REDIS_RETRY_AFTER_S = 5;
 const REDIS_DOWN_DETAIL = 'The job queue is unavailable (Redis does not answer); try again shortly';
 
@@ -230,16 +242,10 @@ export default fp(
         });
       }
 
-      const multipartDetail = multipartParseDetail(error);
-      if (multipartDetail) {
+      const multipart = multipartProblem(error);
+      if (multipart) {
         request.log.info({ err: error }, 'malformed multipart body');
-        return sendProblem(reply, {
-          type: 'bad-request',
-          title: 'Malformed multipart body',
-          status: 400,
-          detail: multipartDetail,
-          errors: [{ path: 'body', message: multipartDetail }],
-        });
+        return sendProblem(reply, multipart);
       }
 
       const known = error.code ? FASTIFY_CODES[error.code] : undefined;
