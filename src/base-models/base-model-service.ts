@@ -3,7 +3,7 @@ import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { userNameSchema } from '../contracts/user-names.js';
 import type { UploadPart } from '../contracts/upload-part.js';
 import { assembleModel } from './assemble.js';
 import { describeBase, SummaryCache } from './base-ref.js';
@@ -19,9 +19,9 @@ import {
   type CatalogEntry,
   type EncoderCatalogEntry,
 } from './catalog.js';
-import { ENCODER_VOCAB_FILE, inspectSentenceEncoder } from '../ml/sentence-encoder.js';
+import { ENCODER_VOCAB_FILE } from '../ml/sentence-encoder.js';
+import { inspectModelDirInThread, inspectSentenceEncoderInThread } from '../ml/inspect-thread.js';
 import { USE_LITE_PACKAGE, useLiteDir, useLiteVersion } from './use-lite.js';
-import { inspectModelDir } from '../ml/inspect-model-dir.js';
 import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './base-model-meta.js';
 import { DirectorySource, type ModelSource } from './model-source.js';
 import { writeNsfwjsModel } from './nsfwjs-mobilenet-v2.js';
@@ -109,7 +109,7 @@ export const ENCODER_NOTE =
   'cut at or unfreeze, so jobs on it train a head on its embeddings (cutAt and fineTune do not apply)';
 
 const UPLOAD_FIELDS = ['name', 'preprocessing'];
-const nameSchema = z.string().trim().min(1).max(200);
+const nameSchema = userNameSchema(200);
 
 interface Received {
   /** Name as sent (sanitised) -> path on disk, in arrival order. */
@@ -190,7 +190,7 @@ export class BaseModelService {
         if (assembled.parsed.graph)
           return this.writeUploadedEncoder(source, dir, id, prov, assembled, budget);
         await source.close();
-        const summary = await inspectModelDir(dir);
+        const summary = await inspectModelDirInThread(dir);
         return this.writeEntry(dir, id, prov, assembled, summary);
       });
     } finally {
@@ -282,9 +282,8 @@ export class BaseModelService {
     if (name !== undefined) {
       const parsed = nameSchema.safeParse(name);
       if (!parsed.success) {
-        throw new ValidationError('name must be 1 to 200 characters', {
-          errors: [{ path: 'name', message: 'must be 1 to 200 characters' }],
-        });
+        const message = parsed.error.issues.map((i) => i.message).join('; ');
+        throw new ValidationError(`name ${message}`, { errors: [{ path: 'name', message }] });
       }
       opts.name = parsed.data;
     }
@@ -599,9 +598,9 @@ async function writeEncoderEntry(
     package: { name: string; version: string } | null;
   },
 ): Promise<BaseModelMeta> {
-  let summary: Awaited<ReturnType<typeof inspectSentenceEncoder>>;
+  let summary: Awaited<ReturnType<typeof inspectSentenceEncoderInThread>>;
   try {
-    summary = await inspectSentenceEncoder(dir);
+    summary = await inspectSentenceEncoderInThread(dir);
   } catch (err) {
     throw new UnprocessableError(
       'the graph model is not a compatible sentence encoder (it must take SentencePiece ids as ' +

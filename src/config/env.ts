@@ -65,6 +65,11 @@ export const envSchema = z.object({
     .default('tls'),
   TFJS_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   API_KEYS: csv.default([]),
+  /**
+   * /metrics and the OpenAPI document (/docs/json, /docs/yaml) answer only with an API key; open
+   * by default for scrapers and readers of the contract. Needs API_KEYS.
+   */
+  METRICS_REQUIRE_KEY: boolish.default(false),
   CORS_ORIGINS: csv.default([]),
   LOG_LEVEL: logLevel.default('info'),
   /**
@@ -210,6 +215,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  if (e.METRICS_REQUIRE_KEY && e.API_KEYS.length === 0) {
+    throw new ConfigError([
+      { variable: 'METRICS_REQUIRE_KEY', message: 'needs API_KEYS: without keys there is no key to require' },
+    ]);
+  }
   return { ...e, HOST: e.HOST ?? (e.API_KEYS.length > 0 ? '0.0.0.0' : '127.0.0.1') };
 }
 

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
+import { userNameSchema } from '../contracts/user-names.js';
 import type { UploadPart } from '../contracts/upload-part.js';
 import { ingestUpload } from './ingest.js';
 import type { DatasetFields, UploadedFile } from './modality.js';
@@ -62,7 +63,7 @@ export interface TextExampleView {
 export type ExampleView = ImageExampleView | TabularRowView | TextExampleView;
 
 const fieldsSchema = z.object({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: userNameSchema(200).optional(),
   labelColumn: z.string().trim().min(1).max(200).optional(),
   textColumn: z.string().trim().min(1).max(200).optional(),
   task: z.enum(['classification', 'regression']).optional(),

@@ -7,6 +7,8 @@ import { MANIFEST_FILE, type DatasetManifest } from './dataset-manifest.js';
 import type { DatasetFields, ManifestCommon, UploadedFile } from './modality.js';
 import { modalityForUpload } from './modalities.js';
 import { probeUpload } from './upload-sniff.js';
+import { canonicalName, nameCharacterProblem, visibleName } from '../contracts/user-names.js';
+import { ValidationError } from '../lib/errors.js';
 
 /**
  * From an uploaded file on disk to a stored dataset. Everything is built in a staging folder
@@ -20,12 +22,13 @@ export async function ingestUpload(
   fields: DatasetFields,
   limits: ArchiveLimits,
 ): Promise<DatasetManifest> {
+  checkFilename(upload.filename);
   const probe = await probeUpload(upload, limits);
   const modality = modalityForUpload(probe, fields);
   const id = newId('dataset');
   const common: ManifestCommon = {
     id,
-    name: fields.name ?? defaultName(upload.filename),
+    name: fields.name ?? defaultName(canonicalName(upload.filename)),
     createdAt: new Date().toISOString(),
     contentHash: `sha256:${upload.sha256}`,
     source: { filename: upload.filename, bytes: upload.bytes },
@@ -35,6 +38,16 @@ export async function ingestUpload(
     await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
     return manifest;
   });
+}
+
+/** The file name is shown back (source.filename, the default name): the one name rule applies. */
+function checkFilename(filename: string): void {
+  const problem = nameCharacterProblem(filename);
+  if (problem) {
+    throw new ValidationError(`the file name '${visibleName(filename)}' ${problem}; rename the file`, {
+      errors: [{ path: 'file', message: `file name ${problem}` }],
+    });
+  }
 }
 
 function defaultName(filename: string): string {

@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
 import type { BackendInfo } from '../ml/backend.js';
-import authPlugin from './plugins/auth.js';
+import authPlugin, { METRICS_ROUTES } from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
+import securityHeaders from './plugins/security-headers.js';
 import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.js';
 import jsonBodyPlugin from './plugins/json-body.js';
 import dashboardPlugin from './plugins/dashboard.js';
@@ -100,6 +101,7 @@ function createFastify(config: Config, logger: Logger): FastifyInstance {
 async function registerPlugins(app: FastifyInstance, deps: AppDeps, uploads: Uploads): Promise<void> {
   const { config } = deps;
   await app.register(errorHandler);
+  await app.register(securityHeaders);
   await app.register(jsonBodyPlugin, {
     maxDepth: config.MAX_JSON_DEPTH,
     maxArrayLength: config.MAX_JSON_ARRAY_LENGTH,
@@ -109,7 +111,10 @@ async function registerPlugins(app: FastifyInstance, deps: AppDeps, uploads: Upl
     trainerStats: () => deps.queues.trainerStats(),
   });
   await app.register(corsPlugin, { origins: config.CORS_ORIGINS });
-  await app.register(authPlugin, { keys: config.API_KEYS });
+  await app.register(authPlugin, {
+    keys: config.API_KEYS,
+    closedRoutes: config.METRICS_REQUIRE_KEY ? METRICS_ROUTES : [],
+  });
   await app.register(rateLimitPlugin, {
     perMinute: config.RATE_LIMIT_PER_MINUTE,
     redis: deps.redis,

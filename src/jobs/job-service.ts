@@ -316,17 +316,27 @@ export class JobService {
     if (job.finishedOn) out.finishedAt = new Date(job.finishedOn).toISOString();
     else if (tomb) out.finishedAt = new Date(tomb.cancelledAt).toISOString();
     if (state === 'failed' && job.failedReason) out.error = job.failedReason;
-    if (job.failedReason && job.attemptsMade > 0 && state !== 'cancelled') {
-      out.failure = {
-        attempt: job.attemptsMade,
-        maxAttempts: job.opts.attempts ?? 1,
-        retried: state !== 'failed',
-        reason: job.failedReason,
-      };
-    }
+    const failure = lastFailure(job, state);
+    if (failure) out.failure = failure;
     if (state === 'completed' && job.returnvalue != null) out.result = job.returnvalue;
     return out;
   }
+}
+
+/**
+ * The last failed attempt. BullMQ's attemptsMade counts every finished attempt, failed ones and
+ * the one that completed, so in a completed job the last failure is the attempt before it.
+ */
+function lastFailure(job: Job, state: JobState): JobFailure | undefined {
+  if (!job.failedReason || job.attemptsMade <= 0 || state === 'cancelled') return undefined;
+  const attempt = state === 'completed' ? job.attemptsMade - 1 : job.attemptsMade;
+  if (attempt <= 0) return undefined;
+  return {
+    attempt,
+    maxAttempts: job.opts.attempts ?? 1,
+    retried: state !== 'failed',
+    reason: job.failedReason,
+  };
 }
 
 /** A training job as /v1/jobs shows it. */

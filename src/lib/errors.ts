@@ -77,3 +77,47 @@ export function isRequestError(err: unknown): err is AppError {
     )
   );
 }
+
+/** An AppError as plain data, to cross a thread or process boundary (structured clone drops classes). */
+export interface SerialisedAppError {
+  name: string;
+  message: string;
+  errors?: FieldError[];
+  extra?: Record<string, unknown>;
+}
+
+const APP_ERRORS: Record<
+  string,
+  new (detail: string, opts?: { errors?: FieldError[]; extra?: Record<string, unknown> }) => AppError
+> = {
+  ValidationError,
+  UnauthorizedError,
+  NotFoundError,
+  ConflictError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  UnprocessableError,
+  TooManyRequestsError,
+  ServiceUnavailableError,
+  NotReadyError,
+  BadGatewayError,
+};
+
+export function serialiseAppError(err: AppError): SerialisedAppError {
+  return {
+    name: err.name,
+    message: err.message,
+    ...(err.errors ? { errors: err.errors } : {}),
+    ...(err.extra ? { extra: err.extra } : {}),
+  };
+}
+
+/** The same error class, message, errors[] and extra members as the one serialised. */
+export function reviveAppError(data: SerialisedAppError): Error {
+  const Ctor = APP_ERRORS[data.name];
+  if (!Ctor) return new Error(data.message);
+  return new Ctor(data.message, {
+    ...(data.errors ? { errors: data.errors } : {}),
+    ...(data.extra ? { extra: data.extra } : {}),
+  });
+}

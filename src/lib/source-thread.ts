@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { parentPort, Worker } from 'node:worker_threads';
+import { isAppError, reviveAppError, serialiseAppError, type SerialisedAppError } from './errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -32,4 +33,54 @@ export function startModuleThread(entry: URL): Worker {
       ` return import(${JSON.stringify(pathToFileURL(file).href)}); });`,
     { eval: true },
   );
+}
+
+/** What a one-job thread (answerOnce) posts back. */
+export type OneJobReply<T> =
+  | { type: 'done'; result: T }
+  | { type: 'refused'; error: SerialisedAppError }
+  | { type: 'failed'; message: string; stack?: string };
+
+/**
+ * Runs one job in a fresh worker thread started from `entry` (a module that calls answerOnce) and
+ * ends the thread. Synchronous work proportional to an upload (parsing, counting, loading weights)
+ * runs there, so the event loop keeps answering; an AppError raised there comes back as the same
+ * class with its message, errors[] and extra members.
+ */
+export async function runInModuleThread<Req, Res>(entry: URL, request: Req): Promise<Res> {
+  const worker = startModuleThread(entry);
+  try {
+    const reply = await new Promise<OneJobReply<Res>>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`worker thread exited with code ${code}`)));
+      worker.postMessage(request);
+    });
+    if (reply.type === 'done') return reply.result;
+    if (reply.type === 'refused') throw reviveAppError(reply.error);
+    const err = new Error(reply.message);
+    if (reply.stack) err.stack = reply.stack;
+    throw err;
+  } finally {
+    worker.removeAllListeners();
+    await worker.terminate();
+  }
+}
+
+/** The thread side of runInModuleThread: answers the first request with `handle`'s result. */
+export function answerOnce<Req, Res>(handle: (request: Req) => Promise<Res>): void {
+  const port = parentPort;
+  if (!port) throw new Error('answerOnce runs in a worker thread only');
+  port.once('message', (request: Req) => {
+    handle(request).then(
+      (result) => port.postMessage({ type: 'done', result } satisfies OneJobReply<Res>),
+      (err: unknown) => port.postMessage(failureReply(err)),
+    );
+  });
+}
+
+function failureReply(err: unknown): OneJobReply<never> {
+  if (isAppError(err)) return { type: 'refused', error: serialiseAppError(err) };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { type: 'failed', message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
 }

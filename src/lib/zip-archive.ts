@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { ByteCounter } from './byte-counter.js';
 import { PayloadTooLargeError, ValidationError } from './errors.js';
+import { nameCharacterProblem, visibleName } from '../contracts/user-names.js';
 
 /**
  * Reads an uploaded zip from disk without trusting it. The central directory is read first and
@@ -124,8 +125,16 @@ export class ZipArchive {
         if (name.endsWith('/') || type === S_IFDIR) continue;
         const path = normalise(name);
         if (path === '') continue;
-        const entry: ArchiveEntry = { path, declaredBytes: raw.uncompressedSize, raw };
-        if (raw.isEncrypted()) entry.unreadable = 'encrypted';
+        // A name that would display differently from what it is (control or bidi characters) is
+        // skipped, and shown back with those characters written out (contracts/user-names.ts).
+        const nameProblem = nameCharacterProblem(path);
+        const entry: ArchiveEntry = {
+          path: nameProblem ? visibleName(path) : path,
+          declaredBytes: raw.uncompressedSize,
+          raw,
+        };
+        if (nameProblem) entry.unreadable = `its name ${nameProblem}`;
+        else if (raw.isEncrypted()) entry.unreadable = 'encrypted';
         else if (!raw.canDecodeFileData()) {
           entry.unreadable = `unsupported compression method ${raw.compressionMethod}`;
         }

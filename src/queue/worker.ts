@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { configToEnv, type Config } from '../config/env.js';
 import { createRedis } from './redis.js';
@@ -12,7 +12,11 @@ import {
   trainerStatsKey,
   type ProbeResult,
 } from './queues.js';
+import { keepAlive, recoverLostAttempts } from './lost-attempts.js';
 import { runInFreshProcess } from './trainer-process.js';
+
+/** A worker silent this long (no alive-key refresh) counts as gone; its jobs' attempts as lost. */
+const ALIVE_TTL_MS = 5_000;
 
 export interface WorkerHandle {
   worker: Worker;
@@ -62,7 +66,16 @@ export function startWorker(
     lockDuration: config.JOB_LOCK_MS,
     // Look for jobs whose worker died at least once per lock period, so they are retried soon.
     stalledInterval: Math.min(30_000, config.JOB_LOCK_MS),
+    // Runs once this worker's alive key is set (below), so no sweep takes its jobs for lost.
+    autorun: false,
   });
+  const stopLostAttempts = watchLostAttempts(
+    worker,
+    connection,
+    prefix,
+    log,
+    Math.min(ALIVE_TTL_MS, config.JOB_LOCK_MS),
+  );
   // Deep-readiness probes, one at a time, beside (never behind) the training jobs.
   const healthConnection = createRedis(config.REDIS_URL, 'blocking');
   const healthWorker = new Worker(HEALTH_QUEUE, (job, _token, signal) => run(job, signal), {
@@ -139,10 +152,44 @@ export function startWorker(
         for (const child of children) child.kill('SIGKILL');
       }
       await healthWorker.close(timedOut);
+      // Only now: while its jobs finished, the alive key told other workers they were not lost.
+      await stopLostAttempts();
       subscriber.disconnect();
       connection.disconnect();
       healthConnection.disconnect();
     },
+  };
+}
+
+/**
+ * Starts `worker` once its alive key is set, then records attempts lost with other workers at
+ * once and every `ttlMs` (lost-attempts.ts). The returned function, called once the worker has
+ * closed, stops both and deletes the alive key.
+ */
+function watchLostAttempts(
+  worker: Worker,
+  redis: ReturnType<typeof createRedis>,
+  prefix: string,
+  log: Logger,
+  ttlMs: number,
+): () => Promise<void> {
+  const queue = new Queue(TRAINING_QUEUE, { connection: redis, prefix });
+  const alive = keepAlive({ redis, prefix, workerId: worker.id, ttlMs });
+  const sweep = () =>
+    void recoverLostAttempts(queue, redis, prefix, log).catch((err: unknown) =>
+      log.warn({ err }, 'could not look for lost attempts'),
+    );
+  const timer = setInterval(sweep, ttlMs);
+  timer.unref();
+  void alive.ready.then(() => {
+    if (worker.closing) return;
+    sweep();
+    worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped'));
+  });
+  return async () => {
+    clearInterval(timer);
+    await alive.stop();
+    await queue.close();
   };
 }
 

@@ -106,16 +106,20 @@ export class FsStore implements Store {
     return dir;
   }
 
-  /** True when DATA_DIR accepts a write (readiness). */
+  /**
+   * True when DATA_DIR accepts a write (readiness). The probe file is removed whether or not its
+   * write succeeded: on a full volume the file is created empty before the write fails.
+   */
   async isWritable(): Promise<boolean> {
+    const probe = path.join(this.root, TMP, `probe-${randomBytes(4).toString('hex')}`);
     try {
       await access(this.root, fsConstants.W_OK);
-      const probe = path.join(this.root, TMP, `probe-${randomBytes(4).toString('hex')}`);
       await writeFile(probe, 'ok');
-      await rm(probe, { force: true });
       return true;
     } catch {
       return false;
+    } finally {
+      await rm(probe, { force: true }).catch(() => undefined);
     }
   }
 

@@ -200,10 +200,14 @@ export class S3Store implements Store {
     const key = this.key('.probe', randomBytes(6).toString('hex'));
     try {
       await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: 'ok' }));
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
       return await this.local.isWritable();
     } catch {
       return false;
+    } finally {
+      // Also after a put that failed late (a timeout after the object was stored).
+      await this.client
+        .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+        .catch(() => undefined);
     }
   }
 

@@ -28,6 +28,7 @@ import {
   type SplitName,
 } from '../dataset-manifest.js';
 import { EntryReadError, ZipArchive, type ArchiveEntry, type ArchiveLimits } from '../../lib/zip-archive.js';
+import { canonicalClasses } from '../class-names.js';
 
 /**
  * Turns an uploaded zip of images into `examples/<exampleId>.<ext>` (the original bytes) plus
@@ -78,6 +79,8 @@ export async function ingestImageZip(
         errors: [{ path: 'file', message: 'no image files found' }],
       });
     }
+    const canonical = canonicalClasses(planned.map((p) => p.label));
+    for (const p of planned) p.label = canonical.get(p.label) as string;
     assertTwoClasses(
       planned.map((p) => p.label),
       'images',

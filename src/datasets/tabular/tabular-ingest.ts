@@ -13,6 +13,7 @@ import {
   type DatasetWarning,
   type TabularDatasetManifest,
 } from '../dataset-manifest.js';
+import { canonicalClasses } from '../class-names.js';
 
 /**
  * A CSV of numeric feature columns plus one label column becomes `features.f32` (rows x
@@ -205,11 +206,13 @@ function regressionTargets(
 
 /** Classification: each row's class index (classes sorted) into `targets`, and the class counts. */
 function classificationTargets(
-  labels: string[],
+  rawLabels: string[],
   labelIds: number[],
   targets: Float32Array,
   labelColumn: string,
 ): ClassSummary[] {
+  const canonical = canonicalClasses(rawLabels);
+  const labels = rawLabels.map((l) => canonical.get(l) as string);
   if (labels.length < 2) {
     throw new ValidationError(
       `only one class ('${labels[0] ?? ''}') in column '${labelColumn}'; classification needs at least two`,

@@ -18,6 +18,7 @@ import {
   type TextIndex,
 } from '../dataset-manifest.js';
 import { useLiteDir } from '../../base-models/use-lite.js';
+import { canonicalClasses } from '../class-names.js';
 
 /**
  * Text datasets: a CSV with a text and a label column, JSONL of {"text", "label"} objects (other
@@ -295,6 +296,8 @@ async function summarise(
   format: TextDatasetManifest['format'],
   opts: TextIngestOptions,
 ): Promise<{ result: TextIngestResult; index: TextIndex }> {
+  const canonical = canonicalClasses(rows.map((r) => r.label));
+  for (const r of rows) r.label = canonical.get(r.label) as string;
   const names = [...new Set(rows.map((r) => r.label))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (names.length < 2) {
     throw new ValidationError(`only one class ('${names[0] ?? ''}'); classification needs at least two`, {

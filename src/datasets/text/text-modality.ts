@@ -20,7 +20,7 @@ import type {
   OpenTrainingDataOptions,
 } from '../modality.js';
 import { trainingSplits } from '../training-splits.js';
-import { ingestTextTable, ingestTextZip } from './text-ingest.js';
+import { ingestTextInThread } from './text-ingest-thread.js';
 
 /** The vocabulary file beside a from-scratch text model. */
 export const WORD_VOCAB_FILE = 'vocab.json';
@@ -51,11 +51,12 @@ export const textModality: Modality = {
       );
     }
     const opts = { textColumn: fields.textColumn ?? 'text', labelColumn: fields.labelColumn ?? 'label' };
-    const { result, index } =
+    const file = upload.path;
+    const result = await ingestTextInThread(
       probe.kind === 'zip'
-        ? await ingestTextZip(upload.path, dir, limits)
-        : await ingestTextTable(upload.path, probe.kind, opts);
-    await writeFile(path.join(dir, TEXTS_FILE), JSON.stringify(index));
+        ? { kind: 'zip', file, dir, limits }
+        : { kind: 'table', file, dir, format: probe.kind, opts },
+    );
     const manifest: DatasetManifest = { ...common, ...result };
     return manifest;
   },

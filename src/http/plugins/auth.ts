@@ -9,8 +9,12 @@ import { isApiRequest } from '../../lib/request-path.js';
  * Bearer API keys for every /v1 route when API_KEYS is set. Keys are compared as SHA-256
  * digests with timingSafeEqual, so neither the key nor its length leaks through timing.
  * Health, metrics and docs stay open for probes and scrapers; an open route may still ask a key
- * for some requests (route config `requireApiKey`).
+ * for some requests (route config `requireApiKey`), and `closedRoutes` (METRICS_REQUIRE_KEY:
+ * /metrics and the OpenAPI document) need one like /v1.
  */
+
+/** The open routes METRICS_REQUIRE_KEY closes: what they show is useful to an attacker's map. */
+export const METRICS_ROUTES = ['/metrics', '/docs/json', '/docs/yaml'];
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -86,13 +90,18 @@ function queryOf(url: string): URLSearchParams {
 }
 
 export default fp(
-  async function auth(app: FastifyInstance, opts: { keys: string[] }) {
+  async function auth(app: FastifyInstance, opts: { keys: string[]; closedRoutes?: string[] }) {
+    const closed = new Set(opts.closedRoutes ?? []);
     const keys = opts.keys.map((k) => ({ hash: digest(k), id: digest(k).toString('hex').slice(0, 12) }));
     if (keys.length === 0) return;
 
     app.addHook('onRequest', async (request, reply) => {
       // By the route that matched, not the URL's spelling (see lib/request-path.ts).
-      if (!isApiRequest(request) && !request.routeOptions.config.requireApiKey?.(request)) return;
+      const needsKey =
+        isApiRequest(request) ||
+        closed.has(request.routeOptions.url ?? '') ||
+        request.routeOptions.config.requireApiKey?.(request) === true;
+      if (!needsKey) return;
       if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials
       const presented = bearerKey(request.headers, queryOf(request.url));
       if (presented.kind !== 'bearer') {

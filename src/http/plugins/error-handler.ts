@@ -50,6 +50,7 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply
     .status(problem.status)
     .header('content-type', 'application/problem+json; charset=utf-8')
+    .header('x-content-type-options', 'nosniff')
     .send({ ...problem, type, instance: problem.instance ?? pathOnly(reply.request.url) });
 }
 
@@ -142,10 +143,48 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Content-Type: application/problem+json; charset=utf-8\r\n\r\n${body}`,
+        `Content-Type: application/problem+json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n\r\n${body}`,
     );
   }
   socket.destroy(err);
+}
+
+/**
+ * Multipart bodies that do not parse, raised by busboy as plain Errors (no code) wherever the
+ * body is read: in the route, or in a service reading a file part's stream. The client's fault.
+ */
+const MULTIPART_PARSE_ERRORS: Array<[RegExp, string]> = [
+  [
+    /^Unexpected end of (multipart data|form)$/,
+    'the multipart body ends before its closing boundary (the upload was cut short)',
+  ],
+  [
+    /^Multipart: Boundary not found$/,
+    'the multipart/form-data content type has no boundary parameter (e.g. multipart/form-data; boundary=...)',
+  ],
+  [/^Malformed part header$/, 'a part of the multipart body has a malformed header'],
+  [/^Part terminated early$/, 'a part of the multipart body ends before its data does'],
+];
+
+/** The detail of a multipart parse failure, searched along the error's causes. */
+export function multipartParseDetail(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const hit = MULTIPART_PARSE_ERRORS.find(([re]) => re.test(e.message));
+    if (hit) return hit[1];
+  }
+  return undefined;
+}
+
+function multipartProblem(error: unknown): Problem | undefined {
+  const detail = multipartParseDetail(error);
+  if (!detail) return undefined;
+  return {
+    type: 'bad-request',
+    title: 'Malformed multipart body',
+    status: 400,
+    detail,
+    errors: [{ path: 'body', message: detail }],
+  };
 }
 
 const REDIS_RETRY_AFTER_S = 5;
@@ -201,6 +240,12 @@ export default fp(
           detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
           errors,
         });
+      }
+
+      const multipart = multipartProblem(error);
+      if (multipart) {
+        request.log.info({ err: error }, 'malformed multipart body');
+        return sendProblem(reply, multipart);
       }
 
       const known = error.code ? FASTIFY_CODES[error.code] : undefined;

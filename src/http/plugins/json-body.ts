@@ -8,6 +8,22 @@ import { checkJsonShape, type JsonShapeLimits } from '../../lib/json-shape.js';
  * the text before it is parsed, so no body can stall the event loop or balloon memory on its
  * way to a 400. Parsing itself stays Fastify's own (prototype-poisoning checks included).
  */
+/**
+ * Fastify's parser refuses `__proto__` keys (and `constructor.prototype`) with the same "not
+ * valid JSON" as a syntax error; when the text is valid JSON, say what was refused instead.
+ */
+function poisoned(text: string): ValidationError | undefined {
+  try {
+    JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const message =
+    "a key named '__proto__' (or 'constructor' holding 'prototype') is refused, as JSON parsers treat it " +
+    'specially; no class may be named __proto__, constructor or prototype';
+  return new ValidationError(`JSON body has ${message}`, { errors: [{ path: 'body', message }] });
+}
+
 export default fp(
   async function jsonBody(app: FastifyInstance, limits: JsonShapeLimits) {
     const parse = app.getDefaultJsonParser('error', 'error');
@@ -28,7 +44,7 @@ export default fp(
         );
         return;
       }
-      parse(request, text, done);
+      parse(request, text, (err, value) => done(err ? (poisoned(text) ?? err) : null, value));
     });
   },
   { name: 'json-body' },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { userNameSchema } from '../../contracts/user-names.js';
 import { imagePreprocessingSchema } from '../../contracts/preprocessing.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { BaseModelService } from '../../base-models/base-model-service.js';
@@ -91,7 +92,7 @@ const registerBodySchema = z
   .object({
     url: z.string().max(4096).optional(),
     catalog: z.string().max(200).optional(),
-    name: z.string().trim().min(1).max(200).optional(),
+    name: userNameSchema(200).optional(),
     preprocessing: imagePreprocessingSchema.optional(),
   })
   .strict()
