@@ -54,6 +54,8 @@ describe('an attempt lost with its worker (kill -9)', () => {
         architecture: [{ type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'flatten' }],
         input: { size: [28, 28], channels: 1 },
         fit: { epochs: 30, batchSize: 8 },
+        // One fit per attempt: this test is about attempts, not about estimating accuracy.
+        evaluation: { method: 'holdout' },
         seed: 1,
       });
     expect(job.status).toBe(202);
@@ -116,7 +118,7 @@ describe('a job whose first attempt crashed and second completed', () => {
       .attach('file', Buffer.from(csv(32)), 'd.csv');
     const res = await request(ctx.app.server)
       .post('/v1/jobs')
-      .send({ datasetId: ds.body.id, head: [], fit: { epochs: 1 } });
+      .send({ datasetId: ds.body.id, head: [], fit: { epochs: 1 }, evaluation: { method: 'holdout' } });
     const retrying = await waitFor(
       async () => {
         const j = await view(ctx, res.body.id);

@@ -97,13 +97,17 @@ describe('transfer from a real MobileNetV2', () => {
 
   /**
    * The README's "Using it" walkthrough: the offline catalog base and the job spec exactly as the
-   * README writes it (augmentation, batch 8, fine-tune from block_16_expand), with one epoch
-   * per phase instead of 10 and 5 to keep the suite fast. It completes at the first attempt.
+   * README writes it (a head on the frozen base, cross-validated as a small dataset is), with one
+   * epoch instead of 10 to keep the suite fast; then the fine-tune the README adds to it
+   * (augmentation, the top block unfrozen), read from the README's snippet, on a holdout so that
+   * it costs one fit. Both complete at the first attempt.
    */
   it('runs the README walkthrough job on the offline MobileNetV2 at the first attempt', async () => {
     const readme = await readFile(path.join(process.cwd(), 'README.md'), 'utf8');
     const match = /\$API\/v1\/jobs -d '(\{[\s\S]*?\n\})'/.exec(readme);
     expect(match, 'the README job spec').toBeTruthy();
+    const fineTuning = /Add to the spec\n\n```json\n([\s\S]*?)\n```/.exec(readme);
+    expect(fineTuning, "the README's fine-tune snippet").toBeTruthy();
 
     const base = await request(ctx.app.server)
       .post('/v1/base-models')
@@ -122,16 +126,38 @@ describe('transfer from a real MobileNetV2', () => {
 
     const spec = JSON.parse(
       match![1]!
-        .replaceAll(`"'$DS'"`, JSON.stringify(ds.body.id))
-        .replaceAll(`"'$BM'"`, JSON.stringify(base.body.id)),
+        .replaceAll(`"'$DIGITS'"`, JSON.stringify(ds.body.id))
+        .replaceAll(`"'$MOBILENET'"`, JSON.stringify(base.body.id)),
     );
-    expect(spec).toMatchObject({
-      fit: { batchSize: 8 },
+    expect(spec).toMatchObject({ fit: { batchSize: 8 }, cutAt: 'flatten_1', freeze: 'all' });
+    expect(spec).not.toHaveProperty('evaluation');
+    spec.fit.epochs = 1;
+    const walkthrough = await trainToEnd(spec);
+    expect(walkthrough.history.map((h: { phase: string }) => h.phase)).toEqual(['train']);
+    const model = (await request(ctx.app.server).get(`/v1/models/${walkthrough.modelId}`)).body;
+    expect(model.evaluation).toMatchObject({ method: 'cross-validation', folds: 5, examples: 42 });
+
+    const fineTune = {
+      ...spec,
+      ...JSON.parse(`{${fineTuning![1]!}}`),
+      modelName: `${spec.modelName as string}-fine-tuned`,
+      evaluation: { method: 'holdout' },
+    };
+    expect(fineTune).toMatchObject({
       fineTune: { unfreezeFrom: 'block_16_expand' },
       augment: { rotateDegrees: 10 },
     });
-    spec.fit.epochs = 1;
-    spec.fineTune.epochs = 1;
+    fineTune.fineTune.epochs = 1;
+    const done = await trainToEnd(fineTune);
+    expect(done.history.map((h: { phase: string }) => h.phase)).toEqual(['train', 'fineTune']);
+    const predicted = await request(ctx.app.server)
+      .post(`/v1/models/${spec.modelName as string}/predict`)
+      .send({ instances: [{ b64: (await swatch([220, 30, 60], 500)).toString('base64') }] });
+    expect(predicted.status).toBe(200);
+  }, 300_000);
+
+  /** Posts a job and waits for it: completed at the first attempt, and the only one. */
+  async function trainToEnd(spec: Record<string, unknown>) {
     const job = await request(ctx.app.server).post('/v1/jobs').send(spec);
     expect(job.status, JSON.stringify(job.body)).toBe(202);
     const done = await waitFor(
@@ -144,12 +170,8 @@ describe('transfer from a real MobileNetV2', () => {
     );
     expect(done.error).toBeUndefined();
     expect(done.state).toBe('completed');
-    expect(done.attempts).toBe(1); // the first attempt, and the only one
+    expect(done.attempts).toBe(1);
     expect(done.failure).toBeUndefined();
-    expect(done.history.map((h: { phase: string }) => h.phase)).toEqual(['train', 'fineTune']);
-    const predicted = await request(ctx.app.server)
-      .post(`/v1/models/${spec.modelName as string}/predict`)
-      .send({ instances: [{ b64: (await swatch([220, 30, 60], 500)).toString('base64') }] });
-    expect(predicted.status).toBe(200);
-  }, 300_000);
+    return done;
+  }
 });

@@ -158,10 +158,11 @@ describe('the README walkthroughs, run as written', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('finds the three walkthroughs', () => {
+  it('finds the four walkthroughs', () => {
     expect(blocks.map((b) => b.heading)).toEqual([
       '## Using it',
       '### Text',
+      '### Evaluation: how good is the model, and how sure is that figure?',
       '### Which base, and where to cut? Ask the advisor',
     ]);
     // Only the API's address may differ from a reader's: the README reads it with a default.
@@ -199,7 +200,14 @@ describe('the README walkthroughs, run as written', () => {
     const model = answers.find((a) => String(a['id']).startsWith('m_'));
     expect(model).toMatchObject({ kind: 'image', name: 'digits', labels: ['3', '7', '9'] });
     expect(model!['metrics']).toHaveProperty('accuracy');
-    expect(model!['evaluation']).toHaveProperty('confusionMatrix');
+    // Sixty digits and no split of their own: cross-validated, every figure with its interval.
+    expect(model!['evaluation']).toMatchObject({
+      method: 'cross-validation',
+      folds: 5,
+      examples: 60,
+      accuracyInterval: { level: 0.95, method: 'wilson' },
+      confusionMatrix: expect.any(Array),
+    });
     // Both predictions of the sample 7: one of the classes, three scores.
     const predictions = answers.filter((a) => Array.isArray(a['predictions']));
     expect(predictions).toHaveLength(2);
@@ -238,8 +246,26 @@ describe('the README walkthroughs, run as written', () => {
     }
   }, 360_000);
 
-  it('advisor: ranks encoders for the mails and recommends a spec', async () => {
+  it('evaluation: cross-validates the digits in 4 folds and pages the out-of-fold predictions', async () => {
     const { stdout, stderr } = await shell.run(blocks[2]!.code, 300_000);
+    const requests = requestsIn(stderr, origin);
+    expect(requests.filter((r) => r.status >= 400)).toEqual([]);
+    expect(
+      hasAll(requests, [
+        [202, 'POST', /^\/v1\/jobs$/],
+        [200, 'GET', /^\/v1\/jobs\/job_\w+\/events$/],
+        [200, 'GET', /^\/v1\/models\/m_\w+\/evaluation\/predictions$/],
+      ]),
+    ).toEqual([]);
+    const answers = jsonLines(stdout);
+    const model = answers.find((a) => String(a['id']).startsWith('m_'));
+    expect(model!['evaluation']).toMatchObject({ method: 'cross-validation', folds: 4, examples: 60 });
+    const page = answers.find((a) => Array.isArray(a['items']));
+    expect((page!['items'] as Array<{ fold: number }>).length).toBe(5);
+  }, 360_000);
+
+  it('advisor: ranks encoders for the mails and recommends a spec', async () => {
+    const { stdout, stderr } = await shell.run(blocks[3]!.code, 300_000);
     const requests = requestsIn(stderr, origin);
     expect(requests.filter((r) => r.status >= 400)).toEqual([]);
     const run = jsonLines(stdout).find((a) => String(a['id']).startsWith('adv'));
