@@ -52,7 +52,8 @@ export function foldAccuracies(
       size[f]! += 1;
       hits[f]! += row[i] as number;
     }
-    for (let f = 0; f < k; f++) if ((size[f] as number) > 0) out.push((hits[f] as number) / (size[f] as number));
+    for (let f = 0; f < k; f++)
+      if ((size[f] as number) > 0) out.push((hits[f] as number) / (size[f] as number));
   });
   return out;
 }
