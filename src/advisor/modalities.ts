@@ -1,6 +1,6 @@
 import type { DataKind } from '../contracts/task.js';
 import type { DatasetManifest } from '../datasets/dataset-manifest.js';
-import { MIN_PER_CLASS } from './folds.js';
+import { MIN_PER_CLASS } from './sampling.js';
 
 /**
  * Which bases can serve a dataset, per modality. The advisor reads the dataset's examples the

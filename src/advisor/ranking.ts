@@ -1,13 +1,23 @@
-import type { CandidateSpec, Recommendation, RankingEntry } from '../contracts/advisor.js';
+import type { CandidateSpec, PairedComparison, Recommendation, RankingEntry } from '../contracts/advisor.js';
+import { pairedDifference } from '../evaluation/paired.js';
+import type { FoldPlan } from './sampling.js';
 
 /**
- * Orders probe results and turns them into advice. Accuracy decides, but two candidates whose
- * accuracies lie within the spread of the better one (its fold standard deviation) are a tie the
- * probe cannot resolve, so the cheaper one (forward milliseconds per example, then parameters)
- * goes first.
+ * Orders probed candidates and turns them into advice. The probe's out-of-fold accuracy decides
+ * (the benchmark in BENCHMARKS.md says why it, and not LogME or k-NN, leads). Differences are
+ * judged by the paired test on the shared folds; cost decides only among real ties: a cheaper
+ * candidate goes first only when the whole interval of its difference to the best lies within
+ * EQUIVALENCE, i.e. it is shown to be as good, not merely not shown to be worse.
  */
 
-export type Probed = Omit<RankingEntry, 'rank'> & {
+/** A difference of accuracy small enough not to matter, for the equivalence that lets cost decide. */
+export const EQUIVALENCE = 0.02;
+/** How much cheaper an alternative must be to be named "if speed matters". */
+const CHEAPER = 1.5;
+
+export type Probed = Omit<RankingEntry, 'rank' | 'differenceToPick'> & {
+  /** Out-of-fold correctness per repeat of the shared folds. */
+  outcomes: Uint8Array[];
   /** Position of the cut in its base's layers (depth), to compare cuts of one base. */
   depth: number;
   /** Where a fine-tune phase of this candidate would start, if the base has a top block. */
@@ -15,81 +25,147 @@ export type Probed = Omit<RankingEntry, 'rank'> & {
   /** Set (its name) for a sentence encoder: a frozen GraphModel, used whole, never fine-tuned. */
   frozenEncoder?: string;
 };
+export type Ranked = Probed & { differenceToPick: PairedComparison | null };
 
 const cost = (e: Probed) => e.msPerExample;
+const nameOf = (e: Probed) => `${e.baseName ?? 'the base'} at ${e.cutAt}`;
 
-export function rank(entries: readonly Probed[]): Probed[] {
-  const left = [...entries].sort((a, b) => b.accuracy - a.accuracy || cost(a) - cost(b));
-  const out: Probed[] = [];
-  while (left.length > 0) {
-    const best = left[0] as Probed;
-    const spread = Math.max(best.accuracyStd, 1e-9);
-    const ties = left.filter((e) => best.accuracy - e.accuracy <= spread);
-    ties.sort((a, b) => cost(a) - cost(b) || a.params - b.params || b.accuracy - a.accuracy);
-    const first = ties[0] as Probed;
-    out.push(first);
-    left.splice(left.indexOf(first), 1);
-  }
-  return out;
+export function compare(a: Probed, b: Probed, plan: FoldPlan): PairedComparison {
+  const d = pairedDifference(a.outcomes, b.outcomes, plan.folds, plan.k);
+  const r = (x: number) => Number(x.toFixed(4));
+  return {
+    mean: r(d.mean),
+    low: r(d.low),
+    high: r(d.high),
+    level: d.level,
+    pValue: r(d.pValue),
+    tied: d.tied,
+  };
+}
+
+/** Deterministic: accuracy, then LogME, then cost, then the names. */
+export function rank(entries: readonly Probed[], plan: FoldPlan): Ranked[] {
+  const sorted = [...entries].sort(
+    (a, b) =>
+      b.accuracy - a.accuracy || b.logME - a.logME || cost(a) - cost(b) || nameOf(a).localeCompare(nameOf(b)),
+  );
+  const best = sorted[0];
+  if (!best) return [];
+  const equivalent = sorted.filter((e) => {
+    if (e === best) return true;
+    const d = compare(best, e, plan);
+    return d.low >= -EQUIVALENCE && d.high <= EQUIVALENCE;
+  });
+  const pick = [...equivalent].sort((a, b) => cost(a) - cost(b) || a.params - b.params)[0] as Probed;
+  return [pick, ...sorted.filter((e) => e !== pick)].map((e) => ({
+    ...e,
+    differenceToPick: e === pick ? null : compare(pick, e, plan),
+  }));
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const pts = (x: number) => (x * 100).toFixed(0);
+
+/** A markedly cheaper candidate than the pick that beats chance, the most accurate of them. */
+function speedAlternative(ranked: readonly Ranked[]): Recommendation['alternative'] {
+  const pick = ranked[0] as Ranked;
+  const alt = ranked.find((e) => e !== pick && !e.atChance && cost(e) * CHEAPER <= cost(pick));
+  if (!alt?.differenceToPick) return null;
+  const d = alt.differenceToPick;
+  const faster = (cost(pick) / Math.max(cost(alt), 1e-6)).toFixed(0);
+  const reason = d.tied
+    ? `${nameOf(alt)} cannot be told apart from the pick on these ${pick.examples} examples ` +
+      `(${pts(d.mean)} points behind, ${pts(d.low)} to ${pts(d.high)}) and is ${faster}x faster per example: ` +
+      'take it if speed matters'
+    : `${nameOf(pick)} is ${pts(d.mean)} points better (${pts(d.low)} to ${pts(d.high)}) and ${faster}x slower ` +
+      `per example; ${nameOf(alt)} if speed matters`;
+  return { base: alt.base, cutAt: alt.cutAt, reason };
+}
 
 /**
- * The pick is the top entry. Fine-tuning is worth trying when the pick's base does better at a
- * lower cut than at its top one (the top layers are specialised to the base's original task),
- * or when accuracy still rises towards the top cut without being near perfect (the features are
- * relevant but not yet enough). It is not when the frozen features already separate the
- * classes, or when nothing beats chance (with this little signal, training more layers mostly
- * fits noise).
+ * Fine-tuning is worth trying when the paired evidence says a lower cut of the pick's base beats
+ * its top cut (the top layers are specialised to the base's original task), or that accuracy
+ * still rises towards the top without being near perfect. Not when the frozen features already
+ * separate the classes, nor when the cuts cannot be told apart, nor when nothing beats chance.
  */
-export function recommend(ranked: readonly Probed[]): Recommendation {
+function fineTuneAdvice(ranked: readonly Ranked[], plan: FoldPlan): { fineTune: boolean; why: string } {
+  const pick = ranked[0] as Ranked;
+  if (pick.frozenEncoder) {
+    return {
+      fineTune: false,
+      why:
+        `${pick.frozenEncoder} is a GraphModel encoder, a frozen feature extractor with no layers to cut or ` +
+        'unfreeze, so fine-tuning is not possible: train the head on its embeddings' +
+        (pick.accuracy >= 0.97
+          ? ', which already separate the classes'
+          : '; more data or another encoder would add more'),
+    };
+  }
+  const key = JSON.stringify(pick.base);
+  const sameBase = ranked.filter((e) => JSON.stringify(e.base) === key).sort((a, b) => b.depth - a.depth);
+  const top = sameBase[0] as Ranked;
+  const bestLower = sameBase.slice(1).sort((a, b) => b.accuracy - a.accuracy)[0];
+  if (pick.accuracyInterval.low >= 0.95) {
+    return { fineTune: false, why: 'the frozen features already separate the classes: train the head only' };
+  }
+  if (bestLower) {
+    const down = compare(bestLower, top, plan);
+    const diff = `${pts(down.mean)} points (${pts(down.low)} to ${pts(down.high)})`;
+    if (!down.tied && down.mean > 0) {
+      return {
+        fineTune: true,
+        why:
+          `${bestLower.cutAt} beats the top cut ${top.cutAt} by ${diff} on the same folds: the top layers are ` +
+          "specialised to the base's original task, so fine-tuning them is worth trying",
+      };
+    }
+    if (!down.tied && down.mean < 0) {
+      return {
+        fineTune: true,
+        why:
+          `the top cut ${top.cutAt} beats ${bestLower.cutAt} by ${pts(-down.mean)} points (${pts(-down.high)} to ` +
+          `${pts(-down.low)}) and is not saturated: adapting the top block by fine-tuning is worth trying`,
+      };
+    }
+    return {
+      fineTune: false,
+      why:
+        `the cuts of this base cannot be told apart (${bestLower.cutAt} minus ${top.cutAt}: ${diff}): ` +
+        'fine-tuning is unlikely to add more than its uncertainty; more data or another base would',
+    };
+  }
+  return {
+    fineTune: false,
+    why: 'only one cut of this base was probed, so there is no evidence for fine-tuning',
+  };
+}
+
+/** The pick is the top entry; its reason, the speed alternative and the fine-tune advice in plain words. */
+export function recommend(ranked: readonly Ranked[], plan: FoldPlan): Recommendation {
   const pick = ranked[0];
-  if (!pick || pick.atChance) {
+  if (!pick)
     return {
       pick: null,
       fineTune: false,
       spec: null,
+      alternative: null,
+      reason: 'no candidate could be probed',
+    };
+  if (pick.atChance) {
+    return {
+      pick: null,
+      fineTune: false,
+      spec: null,
+      alternative: null,
       reason:
-        ranked.length === 0
-          ? 'no candidate could be probed'
-          : `no candidate beats chance (${pct(ranked[0]?.chance ?? 0)}, always answering the most frequent class) ` +
-            'by more than its spread: the frozen features do not separate these classes, the labels may not follow ' +
-            'the inputs, or there are too few examples to tell; fine-tuning is unlikely to help until that changes',
+        `no candidate beats chance (${pct(pick.chance)}, always answering the most frequent class): ` +
+        `the best, ${pct(pick.accuracy)} (${pct(pick.accuracyInterval.low)} to ${pct(pick.accuracyInterval.high)} ` +
+        `on ${pick.examples} examples), is within its uncertainty of it. The frozen features do not separate ` +
+        'these classes, the labels may not follow the inputs, or there are too few examples to tell; ' +
+        'fine-tuning is unlikely to help until that changes',
     };
   }
-  const sameBase = ranked
-    .filter((e) => JSON.stringify(e.base) === JSON.stringify(pick.base))
-    .sort((a, b) => b.depth - a.depth);
-  const top = sameBase[0] as Probed;
-  const bestLower = sameBase.slice(1).sort((a, b) => b.accuracy - a.accuracy)[0];
-  const where = `${pick.baseName ?? 'the base'} at ${pick.cutAt}`;
-  let fineTune = false;
-  let why: string;
-  if (pick.frozenEncoder) {
-    why =
-      `${pick.frozenEncoder} is a GraphModel encoder, a frozen feature extractor with no layers to cut or ` +
-      'unfreeze, so fine-tuning is not possible: train the head on its embeddings' +
-      (pick.accuracy >= 0.97
-        ? ', which already separate the classes'
-        : '; more data or another encoder would add more');
-  } else if (pick.accuracy >= 0.97) {
-    why = `the frozen features already separate the classes (${pct(pick.accuracy)} ± ${pct(pick.accuracyStd)}): train the head only`;
-  } else if (bestLower && bestLower.accuracy - top.accuracy > Math.max(top.accuracyStd, 0.02)) {
-    fineTune = true;
-    why =
-      `accuracy falls from ${pct(bestLower.accuracy)} at ${bestLower.cutAt} to ${pct(top.accuracy)} at the top cut ` +
-      `${top.cutAt}: the top layers are specialised to the base's original task, so fine-tuning them is worth trying`;
-  } else if (bestLower && top.accuracy - bestLower.accuracy > Math.max(bestLower.accuracyStd, 0.02)) {
-    fineTune = true;
-    why =
-      `accuracy rises from ${pct(bestLower.accuracy)} at ${bestLower.cutAt} to ${pct(top.accuracy)} at ${top.cutAt} ` +
-      `and is not saturated: adapting the top block by fine-tuning is worth trying`;
-  } else {
-    why =
-      `accuracy is about flat across the cuts of this base (${sameBase.map((e) => `${e.cutAt} ${pct(e.accuracy)}`).join(', ')}): ` +
-      'fine-tuning is unlikely to add much; more data or another base would';
-  }
+  let { fineTune, why } = fineTuneAdvice(ranked, plan);
   const start = fineTune ? pick.fineTuneFrom : undefined;
   if (fineTune && !start) {
     fineTune = false;
@@ -98,12 +174,22 @@ export function recommend(ranked: readonly Probed[]): Recommendation {
   const spec: CandidateSpec = start
     ? { ...pick.spec, fineTune: { unfreezeFrom: start, epochs: 5, learningRate: 1e-5 } }
     : pick.spec;
+  const runnerUp = ranked[1]?.differenceToPick;
+  const lead = runnerUp
+    ? runnerUp.tied
+      ? `; the next, ${nameOf(ranked[1] as Ranked)}, cannot be told apart from it (${pts(runnerUp.mean)} points, ` +
+        `${pts(runnerUp.low)} to ${pts(runnerUp.high)})`
+      : `; ${pts(runnerUp.mean)} points (${pts(runnerUp.low)} to ${pts(runnerUp.high)}) ahead of the next, ${nameOf(ranked[1] as Ranked)}`
+    : '';
+  const i = pick.accuracyInterval;
   return {
     pick: { base: pick.base, cutAt: pick.cutAt },
     fineTune,
     spec,
+    alternative: speedAlternative(ranked),
     reason:
-      `${where} probes best (${pct(pick.accuracy)} ± ${pct(pick.accuracyStd)}, chance ${pct(pick.chance)}, ` +
-      `${pick.msPerExample.toFixed(1)} ms per example); ${why}.`,
+      `${nameOf(pick)} probes best: ${pct(pick.accuracy)} (${pct(i.low)} to ${pct(i.high)}, ${pick.examples} ` +
+      `examples, ${plan.folds.length}x${plan.k}-fold), chance ${pct(pick.chance)}, ${pick.msPerExample.toFixed(1)} ms ` +
+      `per example${lead}; ${why}.`,
   };
 }

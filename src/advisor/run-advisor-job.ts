@@ -11,12 +11,12 @@ import { PermanentJobError, jobFailure } from '../jobs/run-training-job.js';
 import { liveTensors } from '../ml/backend.js';
 import { findLayer } from '../ml/layer-refs.js';
 import { loadSentenceEncoder } from '../ml/sentence-encoder.js';
-import { crossValidateSoftmax } from '../ml/probe-classifier.js';
 import { extractCutFeatures, measureCutCost, sampleInputs } from '../ml/probe-features.js';
 import type { AdvisePayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
 import { chooseCuts, fineTuneStart, type CutPoint } from './cut-points.js';
-import { chooseK, countsOf, meanStd, stratifiedFolds, stratifiedSample } from './folds.js';
+import { planFolds, stratifiedSample, type FoldPlan } from './sampling.js';
+import { scoreCut } from './scores.js';
 import { ENCODER_CUT, tooSmallReason, unsupportedReason } from './modalities.js';
 import { rank, recommend, type Probed } from './ranking.js';
 
@@ -56,8 +56,15 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
     const classes = manifest.classes.map((c) => c.name);
     const warnings: string[] = [];
     const probed: Probed[] = [];
-    let folds = 0;
-    let examples = 0;
+    // One plan for every candidate: the same examples in the same folds, so differences are paired.
+    let plan: FoldPlan | undefined;
+    const sharedPlan = (labels: number[], warn: string[] | undefined): FoldPlan => {
+      plan ??= foldPlan(labels, classes, payload.seed, warn);
+      if (plan.labels.length !== labels.length || plan.labels.some((l, i) => l !== labels[i])) {
+        throw new Error('candidates were probed on different examples; their comparison would not be paired');
+      }
+      return plan;
+    };
     for (const [b, candidate] of payload.candidates.entries()) {
       const base = await describeBase(store, candidate.base);
       const label = base.name ?? JSON.stringify(candidate.base);
@@ -70,12 +77,11 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
           base,
           classes,
           warnings: b === 0 ? warnings : undefined,
+          sharedPlan,
           signal: opts.signal,
           report: (p) => report({ ...p, base: label, basesDone: b, bases: payload.candidates.length }),
         });
-        probed.push(got.entry);
-        folds = got.folds;
-        examples = got.examples;
+        probed.push(got);
         continue;
       }
       const cuts = resolveCuts(base, candidate.cuts, payload.cutsPerBase);
@@ -138,14 +144,7 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
           got.cuts.forEach((c, i) => (perCut[i] as Float32Array[]).push(c.values));
           dims = got.cuts.map((c) => c.dim);
         }
-        const { k, foldOf, chance } = planFolds(
-          labels,
-          classes,
-          payload.seed,
-          b === 0 ? warnings : undefined,
-        );
-        folds = k;
-        examples = labels.length;
+        const shared = sharedPlan(labels, b === 0 ? warnings : undefined);
         const first = data.train;
         const sample = await sampleInputs(first, Math.min(COST_SAMPLE, first.size));
         try {
@@ -154,16 +153,7 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
           for (const [i, cut] of cuts.entries()) {
             const values = concat(perCut[i] as Float32Array[]);
             const dim = dims[i] as number;
-            const accs = await crossValidateSoftmax({
-              values,
-              dim,
-              labels,
-              classes: classes.length,
-              folds: foldOf,
-              k,
-              ...(opts.signal ? { signal: opts.signal } : {}),
-            });
-            const { mean, std } = meanStd(accs);
+            const scores = await scoreCut(values, dim, classes.length, shared, opts.signal);
             const cost = await measureCutCost(model, cut.name, sample);
             const params = cost.params + headParams(dim, classes.length);
             const fineTuneFrom = fineTuneStart(base.layers, cut.index, hint);
@@ -171,10 +161,8 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
               base: candidate.base,
               baseName: base.name,
               cutAt: cut.name,
-              accuracy: round(mean),
-              accuracyStd: round(std),
-              chance: round(chance),
-              atChance: mean - chance <= Math.max(std, 0.02),
+              ...scores,
+              chance: round(shared.chance),
               msPerExample: round(cost.msPerExample, 2),
               featureDim: dim,
               params,
@@ -196,10 +184,11 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
       }
     }
     report({ phase: 'ranking', basesDone: payload.candidates.length, bases: payload.candidates.length });
-    const ranked = rank(probed);
-    const recommendation = recommend(ranked);
+    if (!plan) throw new PermanentJobError('no candidate could be probed');
+    const ranked = rank(probed, plan);
+    const recommendation = recommend(ranked, plan);
     const ranking: RankingEntry[] = ranked.map(
-      ({ depth: _d, fineTuneFrom: _f, frozenEncoder: _e, ...e }, i) => ({
+      ({ depth: _d, fineTuneFrom: _f, frozenEncoder: _e, outcomes: _o, ...e }, i) => ({
         rank: i + 1,
         ...e,
       }),
@@ -209,9 +198,10 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
     }
     return {
       datasetId: payload.datasetId,
-      examples,
+      examples: plan.labels.length,
       classes,
-      folds,
+      folds: plan.k,
+      repeats: plan.folds.length,
       ranking,
       recommendation,
       warnings,
@@ -225,24 +215,23 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
   }
 }
 
-/** k, the fold of each example and the chance level; refuses classes too small for k folds. */
-function planFolds(
+/** The shared folds; refuses classes too small for k folds. */
+function foldPlan(
   labels: number[],
   classes: string[],
   seed: number,
   warnings: string[] | undefined,
-): { k: number; foldOf: number[]; chance: number } {
-  const counts = countsOf(labels, classes.length);
+): FoldPlan {
+  const counts = classes.map((_, c) => labels.filter((l) => l === c).length);
   const small = tooSmallReason(classes.map((name, i) => ({ name, count: counts[i] ?? 0 })));
   if (small) throw new PermanentJobError(small);
-  const k = chooseK(counts);
-  const foldOf = stratifiedFolds(labels, k, seed);
+  const plan = planFolds(labels, classes, seed);
   if (warnings && Math.min(...counts) < 5) {
     warnings.push(
-      `the smallest class has ${Math.min(...counts)} examples: ${k}-fold estimates are noisy (see accuracyStd)`,
+      `the smallest class has ${Math.min(...counts)} examples: ${plan.k}-fold estimates are noisy (see accuracyInterval)`,
     );
   }
-  return { k, foldOf, chance: Math.max(...counts) / labels.length };
+  return plan;
 }
 
 interface ProbeEncoderOptions {
@@ -253,6 +242,7 @@ interface ProbeEncoderOptions {
   classes: string[];
   /** Where to add warnings (the first base only). */
   warnings: string[] | undefined;
+  sharedPlan: (labels: number[], warnings: string[] | undefined) => FoldPlan;
   signal: AbortSignal | undefined;
   report: (p: Pick<AdvisorProgress, 'phase' | 'examplesDone' | 'examples'>) => void;
 }
@@ -262,9 +252,7 @@ interface ProbeEncoderOptions {
  * encodes every text once, exactly as a job on this base would (and caches the embeddings for
  * that job), the probe runs on them, and the cost is a timed encoding of a few of the texts.
  */
-async function probeEncoder(
-  o: ProbeEncoderOptions,
-): Promise<{ entry: Probed; folds: number; examples: number }> {
+async function probeEncoder(o: ProbeEncoderOptions): Promise<Probed> {
   const { store, payload, candidate, base, classes } = o;
   const encoder = base.encoder as NonNullable<StoredBase['encoder']>;
   const label = base.catalog ?? base.name ?? 'the sentence encoder';
@@ -315,39 +303,24 @@ async function probeEncoder(
       }
     }
   }
-  const { k, foldOf, chance } = planFolds(labels, classes, payload.seed, o.warnings);
+  const plan = o.sharedPlan(labels, o.warnings);
   o.report({ phase: 'probing' });
-  const accs = await crossValidateSoftmax({
-    values: concat(rows),
-    dim,
-    labels,
-    classes: classes.length,
-    folds: foldOf,
-    k,
-    ...(o.signal ? { signal: o.signal } : {}),
-  });
-  const { mean, std } = meanStd(accs);
+  const scores = await scoreCut(concat(rows), dim, classes.length, plan, o.signal);
   const msPerExample = await timeEncoder(store, payload.datasetId, base.dir);
   const params = base.params.total + headParams(dim, classes.length);
   return {
-    folds: k,
-    examples: labels.length,
-    entry: {
-      base: candidate.base,
-      baseName: base.name,
-      cutAt: ENCODER_CUT,
-      accuracy: round(mean),
-      accuracyStd: round(std),
-      chance: round(chance),
-      atChance: mean - chance <= Math.max(std, 0.02),
-      msPerExample: round(msPerExample, 2),
-      featureDim: dim,
-      params,
-      modelBytes: params * 4,
-      spec,
-      depth: 0,
-      frozenEncoder: label,
-    },
+    base: candidate.base,
+    baseName: base.name,
+    cutAt: ENCODER_CUT,
+    ...scores,
+    chance: round(plan.chance),
+    msPerExample: round(msPerExample, 2),
+    featureDim: dim,
+    params,
+    modelBytes: params * 4,
+    spec,
+    depth: 0,
+    frozenEncoder: label,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Interval } from './evaluation.js';
 import { ID_PATTERN } from './id-pattern.js';
 import { layerRefSchema, type JobSpecInput } from './job-spec.js';
 
@@ -39,13 +40,28 @@ export interface RankingEntry {
   base: { baseModelId: string } | { modelId: string };
   baseName: string | null;
   cutAt: string;
-  /** Mean accuracy over the k folds of a softmax probe on the frozen features at `cutAt`. */
+  /**
+   * Out-of-fold accuracy of a softmax probe on the frozen features at `cutAt`, over every repeat
+   * of the k-fold (the same folds for every candidate).
+   */
   accuracy: number;
-  /** Standard deviation of the fold accuracies. */
+  /** 95% Wilson interval of `accuracy` over `examples`. */
+  accuracyInterval: Interval;
+  /** Examples the estimates rest on. */
+  examples: number;
+  /** Standard deviation of one fold's accuracy: the spread of a fold, not the uncertainty of the mean. */
   accuracyStd: number;
+  /** The pick's accuracy minus this one's, paired on the same folds; null for the pick itself. */
+  differenceToPick: PairedComparison | null;
+  /** LogME (You et al., ICML 2021): log evidence per example of a Bayesian linear model on the features. */
+  logME: number;
+  /** Leave-one-out accuracy of a 3-nearest-neighbour vote on the features (no training). */
+  knnAccuracy: number;
+  /** 95% Wilson interval of `knnAccuracy` over `examples`. */
+  knnInterval: Interval;
   /** Accuracy of always answering the most frequent class. */
   chance: number;
-  /** True when the probe does not beat `chance` by more than its spread. */
+  /** True when the interval of `accuracy` reaches down to `chance`. */
   atChance: boolean;
   /** Forward pass from the input to `cutAt`, per example, measured here. */
   msPerExample: number;
@@ -58,6 +74,17 @@ export interface RankingEntry {
   spec: CandidateSpec;
 }
 
+/** A paired difference of accuracies (corrected resampled t-test on the shared folds). */
+export interface PairedComparison {
+  mean: number;
+  low: number;
+  high: number;
+  level: number;
+  pValue: number;
+  /** True when the test cannot tell the two apart at `level`. */
+  tied: boolean;
+}
+
 export interface Recommendation {
   /** The top entry of `ranking`; null when nothing beats chance. */
   pick: { base: RankingEntry['base']; cutAt: string } | null;
@@ -66,6 +93,8 @@ export interface Recommendation {
   /** The pick's spec, with a fine-tune phase when one is worth trying. */
   spec: CandidateSpec | null;
   reason: string;
+  /** A markedly cheaper candidate worth taking if speed matters, and what it costs in accuracy. */
+  alternative: { base: RankingEntry['base']; cutAt: string; reason: string } | null;
 }
 
 export interface AdvisorResult {
@@ -73,6 +102,8 @@ export interface AdvisorResult {
   examples: number;
   classes: string[];
   folds: number;
+  /** Repeats of the k-fold (new shuffles), every candidate probed on the same ones. */
+  repeats: number;
   ranking: RankingEntry[];
   recommendation: Recommendation;
   warnings: string[];

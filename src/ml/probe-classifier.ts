@@ -24,12 +24,20 @@ export interface ProbeInput {
   signal?: AbortSignal;
 }
 
-/** Held-out accuracy of each fold. */
-export async function crossValidateSoftmax(input: ProbeInput): Promise<number[]> {
+export interface ProbeResult {
+  /** Held-out accuracy of each fold. */
+  accuracies: number[];
+  /** Per example, 1 when the fold's probe that never saw it got it right (out-of-fold). */
+  correct: Uint8Array;
+}
+
+/** Held-out accuracy of each fold and the out-of-fold correctness of every example. */
+export async function crossValidateSoftmax(input: ProbeInput): Promise<ProbeResult> {
   const { dim, labels, classes, folds, k } = input;
   const steps = input.steps ?? 120;
   const l2 = input.l2 ?? 1e-3;
   const accuracies: number[] = [];
+  const correct = new Uint8Array(labels.length);
   const all = tf.tensor2d(input.values, [labels.length, dim]);
   const y = tf.tensor1d(labels as number[], 'int32');
   try {
@@ -70,9 +78,14 @@ export async function crossValidateSoftmax(input: ProbeInput): Promise<number[]>
             throwIfAborted(input.signal);
           }
         }
-        const correct = tf.tidy(() => xTest.matMul(w).add(b).argMax(1).equal(yTest).sum());
-        const n = (await correct.data())[0] as number;
-        correct.dispose();
+        const right = tf.tidy(() => xTest.matMul(w).add(b).argMax(1).equal(yTest));
+        const hits = await right.data();
+        right.dispose();
+        let n = 0;
+        testIdx.forEach((i, j) => {
+          correct[i] = hits[j] ? 1 : 0;
+          n += correct[i] as number;
+        });
         accuracies.push(n / testIdx.length);
       } finally {
         optimizer.dispose();
@@ -82,5 +95,5 @@ export async function crossValidateSoftmax(input: ProbeInput): Promise<number[]>
   } finally {
     tf.dispose([all, y]);
   }
-  return accuracies;
+  return { accuracies, correct };
 }

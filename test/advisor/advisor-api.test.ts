@@ -125,9 +125,22 @@ describe('advisor API', () => {
       expect(e).toMatchObject({
         accuracy: expect.any(Number),
         accuracyStd: expect.any(Number),
+        examples: 12,
+        accuracyInterval: { level: 0.95, method: 'wilson' },
+        knnInterval: { level: 0.95, method: 'wilson' },
+        logME: expect.any(Number),
         spec: { cutAt: e.cutAt },
       });
+      expect(e.accuracyInterval.low).toBeLessThanOrEqual(e.accuracy);
+      expect(e.accuracyInterval.high).toBeGreaterThanOrEqual(e.accuracy);
     }
+    // Every entry but the pick carries its paired difference to the pick.
+    expect(run.ranking[0].differenceToPick).toBeNull();
+    for (const e of run.ranking.slice(1)) {
+      expect(e.differenceToPick).toMatchObject({ level: 0.95, tied: expect.any(Boolean) });
+      expect(e.differenceToPick.low).toBeLessThanOrEqual(e.differenceToPick.high);
+    }
+    expect(run.repeats).toBe(3);
     // MobileNetV2 costs far more per example than the small CNN.
     const cost = (name: string) => run.ranking.find((e: { cutAt: string }) => e.cutAt === name).msPerExample;
     expect(cost('flatten_1')).toBeGreaterThan(cost('features'));

@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdvisorJob } from '../../src/advisor/run-advisor-job.js';
-import { chooseK, stratifiedFolds } from '../../src/advisor/folds.js';
-import { rank } from '../../src/advisor/ranking.js';
+import { chooseK, planFolds } from '../../src/advisor/sampling.js';
 import { jobSpecSchema } from '../../src/contracts/job-spec.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { colourZip, noSignalZip, registerSmallCnn, uploadDataset } from '../helpers/advisor-fixtures.js';
@@ -73,40 +72,23 @@ describe('advisor run', () => {
     expect(result.warnings).toContain('every candidate is at chance level');
   }, 60_000);
 
-  it('chooses k from the data size and keeps every class in every fold', () => {
-    expect(chooseK([8, 8])).toBe(8);
-    expect(chooseK([40, 50])).toBe(10);
-    expect(chooseK([300, 400])).toBe(5);
-    expect(chooseK([2000, 400])).toBe(3);
-    expect(chooseK([2, 30])).toBe(2);
-    const labels = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
-    const folds = stratifiedFolds(labels, 2, 1);
-    for (const f of [0, 1]) {
-      expect(new Set(labels.filter((_, i) => folds[i] === f))).toEqual(new Set([0, 1]));
+  it('chooses k from the data size and keeps every class in every fold of every repeat', () => {
+    const labelsOf = (...counts: number[]) => counts.flatMap((c, l) => new Array<number>(c).fill(l));
+    const two = ['a', 'b'];
+    expect(chooseK(labelsOf(8, 8), two)).toBe(8);
+    expect(chooseK(labelsOf(40, 50), two)).toBe(10);
+    expect(chooseK(labelsOf(300, 400), two)).toBe(5);
+    expect(chooseK(labelsOf(2000, 400), two)).toBe(3);
+    expect(chooseK(labelsOf(2, 30), two)).toBe(2);
+    const labels = labelsOf(4, 6);
+    const plan = planFolds(labels, two, 1);
+    expect(plan.folds).toHaveLength(3);
+    expect(plan.chance).toBe(0.6);
+    for (const folds of plan.folds) {
+      for (let f = 0; f < plan.k; f++) {
+        expect(new Set(labels.filter((_, i) => folds[i] === f))).toEqual(new Set([0, 1]));
+      }
     }
-  });
-
-  it('breaks near-ties by cost, not by noise', () => {
-    const entry = (cutAt: string, accuracy: number, accuracyStd: number, msPerExample: number) => ({
-      base: { baseModelId: 'bm_0000000000000000' },
-      baseName: 'x',
-      cutAt,
-      accuracy,
-      accuracyStd,
-      chance: 0.5,
-      atChance: false,
-      msPerExample,
-      featureDim: 8,
-      params: 100,
-      modelBytes: 400,
-      spec: {},
-      depth: 1,
-    });
-    const ranked = rank([
-      entry('slow', 0.9, 0.05, 50),
-      entry('fast', 0.88, 0.05, 5),
-      entry('bad', 0.6, 0.05, 1),
-    ]);
-    expect(ranked.map((e) => e.cutAt)).toEqual(['fast', 'slow', 'bad']);
+    expect(plan.folds[0]).not.toEqual(plan.folds[1]);
   });
 });

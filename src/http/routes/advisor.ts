@@ -9,13 +9,34 @@ import { streamJobEvents } from '../sse.js';
 const params = z.object({ id: z.string().regex(ID_PATTERN, 'not a valid advisor run id') });
 const baseRef = z.union([z.object({ baseModelId: z.string() }), z.object({ modelId: z.string() })]);
 
+const interval = z.object({
+  low: z.number(),
+  high: z.number(),
+  level: z.number(),
+  method: z.enum(['wilson', 'bootstrap']),
+});
+const paired = z.object({
+  mean: z.number(),
+  low: z.number(),
+  high: z.number(),
+  level: z.number(),
+  pValue: z.number(),
+  tied: z.boolean(),
+});
+
 const rankingEntry = z.object({
   rank: z.number(),
   base: baseRef,
   baseName: z.string().nullable(),
   cutAt: z.string(),
   accuracy: z.number(),
+  accuracyInterval: interval,
+  examples: z.number(),
   accuracyStd: z.number(),
+  differenceToPick: paired.nullable(),
+  logME: z.number(),
+  knnAccuracy: z.number(),
+  knnInterval: interval,
   chance: z.number(),
   atChance: z.boolean(),
   msPerExample: z.number(),
@@ -38,6 +59,7 @@ export const advisorView = z.object({
   examples: z.number().optional(),
   classes: z.array(z.string()).optional(),
   folds: z.number().optional(),
+  repeats: z.number().optional(),
   ranking: z.array(rankingEntry).optional(),
   recommendation: z
     .object({
@@ -45,6 +67,7 @@ export const advisorView = z.object({
       fineTune: z.boolean(),
       spec: z.record(z.string(), z.unknown()).nullable(),
       reason: z.string(),
+      alternative: z.object({ base: baseRef, cutAt: z.string(), reason: z.string() }).nullable(),
     })
     .optional(),
   warnings: z.array(z.string()).optional(),
