@@ -1,3 +1,4 @@
+import type { PairedComparison } from '../contracts/advisor.js';
 import { normalCdf, tQuantile } from './normal.js';
 import { DEFAULT_LEVEL } from './intervals.js';
 
@@ -14,16 +15,8 @@ import { DEFAULT_LEVEL } from './intervals.js';
 /** One model's out-of-fold correctness: per repeat, per example, 1 when right. */
 export type RepeatedOutcomes = ReadonlyArray<ArrayLike<number>>;
 
-export interface PairedDifference {
-  /** Mean of `a`'s accuracy minus `b`'s over every (repeat, fold). */
-  mean: number;
-  low: number;
-  high: number;
-  level: number;
-  /** Two-sided p-value of no difference. */
-  pValue: number;
-  /** True when the test cannot tell the two apart at `level` (the interval holds 0). */
-  tied: boolean;
+/** The contract's paired comparison, with what it rests on. */
+export interface PairedDifference extends PairedComparison {
   /** (repeat, fold) differences the test rests on. */
   folds: number;
   /** Examples per repeat. */

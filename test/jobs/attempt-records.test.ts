@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { spawnWorkerProcess } from '../helpers/worker-process.js';
 import { mnistZip } from '../helpers/mnist-zip.js';
 
 /**
@@ -33,20 +33,7 @@ describe('an attempt lost with its worker (kill -9)', () => {
       .post('/v1/datasets')
       .attach('file', await mnistZip([0, 1, 2], 20), 'digits.zip');
     expect(ds.status).toBe(201);
-    const doomed = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: {
-        ...process.env,
-        ROLE: 'worker',
-        LOG_LEVEL: 'warn',
-        REDIS_URL: ctx.config.REDIS_URL,
-        DATA_DIR: ctx.dataDir,
-        QUEUE_PREFIX: ctx.prefix,
-        JOB_LOCK_MS: lockMs,
-      },
-      stdio: 'ignore',
-      detached: true,
-    });
-    const exited = new Promise((r) => doomed.on('exit', r));
+    const doomed = spawnWorkerProcess(ctx, { JOB_LOCK_MS: lockMs });
     const job = await request(ctx.app.server)
       .post('/v1/jobs')
       .send({
@@ -63,8 +50,7 @@ describe('an attempt lost with its worker (kill -9)', () => {
       const j = await view(ctx, job.body.id);
       return j.state === 'running' && (j.progress?.epoch ?? 0) >= 1;
     }, 120_000);
-    process.kill(-doomed.pid!, 'SIGKILL');
-    await exited;
+    await doomed.kill();
     // The whole service restarts a few seconds later (its lock has 60 s to live).
     await new Promise((r) => setTimeout(r, 6_000));
     const restarted = Date.now();

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { spawnWorkerProcess } from '../helpers/worker-process.js';
 import { mnistZip } from '../helpers/mnist-zip.js';
 
 /**
@@ -23,20 +23,7 @@ describe('a worker that dies mid-job', () => {
       .attach('file', await mnistZip([0, 1, 2], 20), 'digits.zip');
     expect(ds.status).toBe(201);
 
-    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: {
-        ...process.env,
-        ROLE: 'worker',
-        LOG_LEVEL: 'warn',
-        REDIS_URL: ctx.config.REDIS_URL,
-        DATA_DIR: ctx.dataDir,
-        QUEUE_PREFIX: ctx.prefix,
-        JOB_LOCK_MS: lockMs,
-      },
-      stdio: 'ignore',
-      detached: true, // its own process group, so the kill takes its sandboxed child too
-    });
-    const exited = new Promise((r) => worker.on('exit', r));
+    const worker = spawnWorkerProcess(ctx, { JOB_LOCK_MS: lockMs });
 
     const job = await request(ctx.app.server)
       .post('/v1/jobs')
@@ -55,8 +42,7 @@ describe('a worker that dies mid-job', () => {
       const j = (await request(ctx.app.server).get(`/v1/jobs/${job.body.id}`)).body;
       return j.state === 'running' && (j.progress?.epoch ?? 0) >= 1;
     }, 120_000);
-    process.kill(-worker.pid!, 'SIGKILL');
-    await exited;
+    await worker.kill();
 
     // A healthy worker takes over once the lock expires.
     ctx.startWorker({ JOB_LOCK_MS: lockMs });
