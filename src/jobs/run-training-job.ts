@@ -128,10 +128,17 @@ function progressReporter(opts: RunTrainingJobOptions) {
   const history: TrainJobProgress['history'] = [];
   const throughput: Record<string, number> = {};
   let lastReport = 0;
+  let run = '';
   const every = opts.reportEveryMs ?? 500;
   const onProgress = (p: TrainerProgress): void => {
-    // A cross-validated job's history is the refit's: the folds' epochs are shown as they run.
-    if (p.epochEnd && (!p.evaluation || p.evaluation.stage === 'refit')) history.push(p.epochEnd);
+    // The history is the current run's: each fold's curve while it trains, then the refit's,
+    // which is the one the job keeps.
+    const current = JSON.stringify(p.evaluation ?? null);
+    if (current !== run) {
+      run = current;
+      history.length = 0;
+    }
+    if (p.epochEnd) history.push(p.epochEnd);
     if (p.examplesPerSec !== undefined && Number.isFinite(p.examplesPerSec)) {
       throughput[p.phase] = p.examplesPerSec;
     }

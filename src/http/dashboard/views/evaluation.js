@@ -199,9 +199,15 @@ function scales(curve, forecast) {
   return { x, y, xMax, yMin };
 }
 
+/** Ticks at round steps (1, 2 or 5 times a power of ten) from `min` up to `max`. */
 function ticks(min, max, n) {
-  const step = (max - min) / n;
-  return Array.from({ length: n + 1 }, (_, i) => min + i * step);
+  const raw = (max - min) / n;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
+  const out = [];
+  for (let t = Math.ceil(min / step - 1e-9) * step; t <= max + 1e-9; t += step)
+    out.push(Number(t.toFixed(6)));
+  return out;
 }
 
 /**

@@ -257,7 +257,9 @@ export function JobView({ id }) {
       }
     </section>
     <section class="card" aria-labelledby="curves-title">
-      <h2 id="curves-title">Learning curves</h2>
+      <h2 id="curves-title">
+        Training curves${live && job.progress?.evaluation ? `: ${stageText(job.progress.evaluation)}` : ''}
+      </h2>
       <${Curves} history=${job.history} testid="job-curves" />
     </section>
     <section class="card">
