@@ -154,6 +154,7 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
       seed: 11,
       modelName: 'colour-picker',
       architecture: [{ type: 'conv2d' }, { type: 'maxPooling2d' }, { type: 'flatten' }],
+      evaluation: { method: 'auto', folds: 5 },
     });
     expect(sent['callbacks']).not.toHaveProperty('earlyStopping');
 
@@ -267,10 +268,19 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     await expect.poll(() => page.getByTestId('spec-json').innerText()).toContain('"datasetId": "ds_');
     await page.getByLabel('Epochs').fill('0');
     await page.getByLabel('Validation split').fill('2');
+    await page.getByLabel('Estimate accuracy by').selectOption('cross-validation');
+    await page.getByLabel('Folds').fill('1');
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.getByTestId('job-errors').waitFor();
     expect(await page.getByTestId('errors-job-epochs').innerText()).toMatch(/epochs must be >= 1/);
     expect(await page.getByTestId('errors-job-validationSplit').innerText()).toMatch(/0\.9/);
+    expect(await page.getByTestId('errors-job-folds').innerText()).toMatch(/folds must be >= 2/);
+    // Holdout has no folds: the field is disabled and the spec asks for the method alone.
+    await page.getByLabel('Estimate accuracy by').selectOption('holdout');
+    expect(await page.getByLabel('Folds').isDisabled()).toBe(true);
+    await expect
+      .poll(async () => JSON.parse(await page.getByTestId('spec-json').innerText()).evaluation)
+      .toEqual({ method: 'holdout' });
     expect(await page.getByLabel('Epochs').getAttribute('aria-invalid')).toBe('true');
     expect(page.url()).toMatch(/#\/jobs\/new(\?.*)?$/);
 

@@ -50,10 +50,21 @@ export function initialForm(draft = {}) {
     fineTuneLearningRate: '0.00001',
     flipHorizontal: false,
     rotateDegrees: '0',
+    evaluationMethod: 'auto',
+    folds: '5',
+    learningCurve: true,
     modelName: '',
     seed: '',
   };
 }
+
+/** The evaluation methods a job may ask for, as the form offers them. */
+export const EVALUATION_METHODS = [
+  ['auto', 'auto: cross-validation on a small dataset, else its test split or a holdout'],
+  ['cross-validation', 'cross-validation'],
+  ['holdout', 'holdout (the validation split)'],
+  ['test-split', "the dataset's own test split"],
+];
 
 /** A number when the text is one; otherwise the text itself, so the API names the field. */
 function num(text) {
@@ -129,6 +140,11 @@ export function buildSpec(f, kind) {
   if (images && (f.flipHorizontal || (rotate !== undefined && rotate !== 0))) {
     spec.augment = { flipHorizontal: f.flipHorizontal };
     put(spec.augment, 'rotateDegrees', rotate);
+  }
+  spec.evaluation = { method: f.evaluationMethod };
+  if (f.evaluationMethod === 'auto' || f.evaluationMethod === 'cross-validation') {
+    put(spec.evaluation, 'folds', num(f.folds));
+    if (!f.learningCurve) spec.evaluation.learningCurve = false;
   }
   put(spec, 'modelName', f.modelName.trim());
   put(spec, 'seed', num(f.seed));

@@ -1,7 +1,14 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { draft } from '../draft.js';
-import { ARCHITECTURES, buildSpec, errorsAt, initialForm, takesImageFields } from '../spec.js';
+import {
+  ARCHITECTURES,
+  EVALUATION_METHODS,
+  buildSpec,
+  errorsAt,
+  initialForm,
+  takesImageFields,
+} from '../spec.js';
 import { ErrorNote, html, navigate, useLoad } from '../ui.js';
 
 /** A labelled control with the errors for its spec paths beside it. */
@@ -42,6 +49,9 @@ const FIELD_PATHS = {
   unfreezeFrom: ['fineTune.unfreezeFrom', '=fineTune'],
   rotateDegrees: ['augment.rotateDegrees', '=augment'],
   flipHorizontal: ['augment.flipHorizontal'],
+  evaluationMethod: ['evaluation.method', '=evaluation'],
+  folds: ['evaluation.folds', 'evaluation.maxCost'],
+  learningCurve: ['evaluation.learningCurve'],
   modelName: ['modelName'],
   seed: ['seed', 'classWeight'],
 };
@@ -292,6 +302,24 @@ export function NewJobView({ query }) {
               >`,
               { hint: 'patience (epochs)' },
             )}
+          </div>
+        </fieldset>
+
+        <fieldset>
+          <legend>Evaluation</legend>
+          <div class="row">
+            ${field(
+              'evaluationMethod',
+              'Estimate accuracy by',
+              html`<select id="job-evaluationMethod" value=${f.evaluationMethod} onChange=${set('evaluationMethod')}>
+                ${EVALUATION_METHODS.map(([v, label]) => html`<option value=${v} selected=${v === f.evaluationMethod}>${label}</option>`)}
+              </select>`,
+              {
+                hint: 'cross-validation trains one model per fold, then the returned model on every example',
+              },
+            )}
+            ${field('folds', 'Folds', input('folds', { inputmode: 'numeric', disabled: !['auto', 'cross-validation'].includes(f.evaluationMethod) }))}
+            ${field('learningCurve', 'Learning curve', check('learningCurve', 'on'), { hint: 'would more data help?' })}
           </div>
         </fieldset>
 
