@@ -77,8 +77,16 @@ export interface TrainOptions {
   shared?: SharedRows;
   /** Evaluate on these examples (e.g. the dataset's own test split) instead of the validation split. */
   evaluateOn?: ExampleSource;
-  /** Keep every evaluated example's output (`result.outputs`): out-of-fold predictions. */
+  /**
+   * Keep every evaluated example's output (`result.outputs`): out-of-fold predictions, with a
+   * classifier's features (the output layer's input) for the novelty score.
+   */
   collectOutputs?: boolean;
+  /**
+   * Also keep the features of every training example (`result.reference`): the novelty score's
+   * reference. Costs one inference pass over the training data when the evaluation is elsewhere.
+   */
+  referenceFeatures?: boolean;
 }
 
 export const PREFIX_THREAD_MIN_BATCHES = 8;
@@ -113,6 +121,8 @@ export interface TrainResult {
   evaluatedOn: 'given' | 'validation' | 'train';
   /** `collectOutputs`: every evaluated example's output and label, in the source's order. */
   outputs?: ExampleOutputs;
+  /** `referenceFeatures`: every training example's output, features and label, in order. */
+  reference?: ExampleOutputs;
   /** Whether any phase trained on cached frozen-prefix features. */
   cached: boolean;
   cache: CacheReport[];
@@ -177,7 +187,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       epochOffset: 0,
     };
     const phases = phasePlans(spec);
-    let evaluated: { evaluation: Evaluation; outputs?: ExampleOutputs } | undefined;
+    let evaluated: Evaluated | undefined;
     for (const [i, p] of phases.entries()) {
       if (p.phase === 'fineTune' && spec.fineTune) {
         const from = findLayer(built.baseLayers, spec.fineTune.unfreezeFrom);
@@ -185,7 +195,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       evaluated = await trainPhase(run, p, i === phases.length - 1);
     }
-    const done = evaluated as { evaluation: Evaluation; outputs?: ExampleOutputs };
+    const done = evaluated as Evaluated;
     const trainable = model.trainableWeights.reduce((a, w) => a + w.read().size, 0);
     return {
       model,
@@ -193,6 +203,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       evaluation: done.evaluation,
       evaluatedOn: opts.evaluateOn ? 'given' : hasValidation ? 'validation' : 'train',
       ...(done.outputs ? { outputs: done.outputs } : {}),
+      ...(done.reference ? { reference: done.reference } : {}),
       cached: run.cache.some((c) => c.used),
       cache: run.cache,
       memory: run.memory,
@@ -219,11 +230,7 @@ function phasePlans(spec: JobSpec): PhasePlan[] {
 }
 
 /** One phase: its feed (cached or not), memory plan, optimizer and epochs; the last also evaluates. */
-async function trainPhase(
-  run: Run,
-  p: PhasePlan,
-  last: boolean,
-): Promise<{ evaluation: Evaluation; outputs?: ExampleOutputs } | undefined> {
+async function trainPhase(run: Run, p: PhasePlan, last: boolean): Promise<Evaluated | undefined> {
   const { opts, model } = run;
   const { spec, data, signal } = opts;
   const prepared = await prepareFeed(model, data, {
@@ -309,28 +316,53 @@ function phaseMemory(run: Run, p: PhasePlan, prepared: PreparedFeed): MemoryPlan
  * The evaluation stored with the model: on `evaluateOn` (raw examples, through the whole
  * model), else on the validation split, else on the training data, through the feed.
  */
-async function evaluateRun(
-  run: Run,
-  feed: Feed,
-): Promise<{ evaluation: Evaluation; outputs?: ExampleOutputs }> {
+async function evaluateRun(run: Run, feed: Feed): Promise<Evaluated> {
   const { opts } = run;
   const { prefix } = feed;
+  const onTrain = !opts.evaluateOn && !(run.hasValidation && feed.validation);
+  const trainSource = () => (prefix ? throughPrefix(feed.train, prefix) : feed.train);
   const [forward, source] = opts.evaluateOn
     ? [run.model, opts.evaluateOn]
-    : run.hasValidation && feed.validation
-      ? [feed.forward, feed.validation]
-      : [feed.forward, prefix ? throughPrefix(feed.train, prefix) : feed.train];
-  const collector = opts.collectOutputs ? outputsCollector() : undefined;
-  const evaluation = await finalEvaluation(forward, source, {
+    : onTrain
+      ? [feed.forward, trainSource()]
+      : [feed.forward, feed.validation as ExampleSource];
+  const evalOpts = {
     task: opts.data.task,
     classes: opts.data.classes,
     loss: run.settings.loss,
     batchSize: opts.spec.fit.batchSize,
     signal: opts.signal,
+    features: true,
+  };
+  const collector =
+    opts.collectOutputs || (opts.referenceFeatures && onTrain) ? outputsCollector() : undefined;
+  const evaluation = await finalEvaluation(forward, source, {
+    ...evalOpts,
     onProgress: opts.onProgress,
     ...(collector ? { onOutputs: collector.onOutputs } : {}),
   });
-  return collector ? { evaluation, outputs: collector.result() } : { evaluation };
+  const outputs = collector?.result();
+  let reference = onTrain ? outputs : undefined;
+  if (opts.referenceFeatures && !reference) {
+    const c = outputsCollector();
+    await finalEvaluation(feed.forward, trainSource(), {
+      ...evalOpts,
+      onProgress: undefined,
+      onOutputs: c.onOutputs,
+    });
+    reference = c.result();
+  }
+  return {
+    evaluation,
+    ...(opts.collectOutputs && outputs ? { outputs } : {}),
+    ...(opts.referenceFeatures && reference ? { reference } : {}),
+  };
+}
+
+interface Evaluated {
+  evaluation: Evaluation;
+  outputs?: ExampleOutputs;
+  reference?: ExampleOutputs;
 }
 
 /** What the spec says about fitting, resolved against the data: callbacks, augmentation, loss. */

@@ -46,8 +46,11 @@ export class ModelService {
     return { ...page, items: page.items.map(summarize) };
   }
 
-  get(idOrName: string, version?: number): Promise<ModelMeta> {
-    return this.deps.registry.resolve(idOrName, version);
+  /** The model's meta, with `notes` on what an older model does not do. */
+  async get(idOrName: string, version?: number): Promise<ModelMeta & { notes?: string[] }> {
+    const meta = await this.deps.registry.resolve(idOrName, version);
+    const notes = olderModelNotes(meta);
+    return notes.length > 0 ? { ...meta, notes } : meta;
   }
 
   /**
@@ -156,4 +159,18 @@ function downloadMetadata(meta: ModelMeta): Record<string, unknown> {
     preprocessing: meta.preprocessing,
     format: 'tfjs-layers-model',
   };
+}
+
+/** What a model saved before calibration or novelty scores does differently when it predicts. */
+function olderModelNotes(meta: ModelMeta): string[] {
+  if (meta.task !== 'classification') return [];
+  const ev = meta.evaluation?.task === 'classification' ? meta.evaluation : undefined;
+  const notes: string[] = [];
+  if (!ev?.unknown) {
+    notes.push(
+      'trained before novelty scores: its predictions carry no novelty and are never unknown; retrain it to get them',
+    );
+  }
+  if (!ev?.calibration) notes.push('trained before calibration: its scores are the raw softmax outputs');
+  return notes;
 }

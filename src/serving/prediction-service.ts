@@ -2,13 +2,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/env.js';
-import { ServiceUnavailableError } from '../lib/errors.js';
+import { ServiceUnavailableError, ValidationError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { BackendInfo } from '../ml/backend.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { DynamicBatcher } from './batcher.js';
-import { formatRow, type Prediction } from './format.js';
+import { formatRow, modelRules, type Prediction, type ScoreRules } from './format.js';
+import { thresholdFromQuantiles } from '../evaluation/novelty.js';
 import { rowSize, toRows, type InstanceRow, type PredictInput } from './instances.js';
 import { encoderDir } from '../base-models/encoder-dir.js';
 import { ServingMetrics, type TensorCount } from './predict-metrics.js';
@@ -35,6 +36,8 @@ export interface PredictRequest {
   version?: number;
   topK?: number;
   input: PredictInput;
+  /** This request's "unknown" rule instead of the model's: a novelty threshold, or a share of known examples to accept. */
+  unknown?: { threshold?: number; acceptRate?: number };
 }
 
 export interface PredictResponse {
@@ -105,6 +108,7 @@ export class PredictionService {
     const end = this.metrics.latency.startTimer();
     const { config } = this.deps;
     const meta = await this.deps.registry.resolve(req.idOrName, req.version);
+    const rules = requestRules(meta, req.unknown);
     const rows = await toRows(meta, req.input, {
       maxInstances: config.PREDICT_MAX_INSTANCES,
       maxImageBytes: config.PREDICT_MAX_IMAGE_BYTES,
@@ -117,7 +121,7 @@ export class PredictionService {
     }
     const outputs = await batcher.submit(rows);
     const topK = req.topK ?? DEFAULT_TOP_K;
-    const predictions = outputs.map((row) => formatRow(meta, row, topK));
+    const predictions = outputs.map((row) => formatRow(meta, row, topK, rules));
     this.metrics.instances.inc(rows.length);
     end();
     return {
@@ -230,11 +234,15 @@ export class PredictionService {
     let b = this.batchers.get(meta.id);
     if (b) return b;
     const size = rowSize(meta);
+    const rule = meta.evaluation?.task === 'classification' ? meta.evaluation.unknown : undefined;
     const target = {
       modelId: meta.id,
       dir,
       shape: meta.inputShape,
       ...(text ? { text } : {}),
+      ...(rule
+        ? { novelty: { path: path.join(dir, rule.reference.file), dims: rule.reference.dims, k: rule.k } }
+        : {}),
     };
     b = new DynamicBatcher<InstanceRow, Float32Array>({
       maxBatch: this.deps.config.PREDICT_MAX_BATCH,
@@ -257,4 +265,35 @@ export class PredictionService {
     this.batchers.set(meta.id, b);
     return b;
   }
+}
+
+/**
+ * The model's score rules with a request's override of its "unknown" threshold. Overrides are
+ * refused for a model without a novelty rule (it cannot honour them), and together.
+ */
+export function requestRules(meta: ModelMeta, unknown: PredictRequest['unknown']): ScoreRules {
+  const rules = modelRules(meta);
+  const { threshold, acceptRate } = unknown ?? {};
+  if (threshold === undefined && acceptRate === undefined) return rules;
+  const path = threshold !== undefined ? 'unknownThreshold' : 'acceptRate';
+  if (threshold !== undefined && acceptRate !== undefined) {
+    throw new ValidationError('give unknownThreshold or acceptRate, not both', {
+      errors: [{ path: 'acceptRate', message: 'not with unknownThreshold' }],
+    });
+  }
+  const rule = meta.evaluation?.task === 'classification' ? meta.evaluation.unknown : undefined;
+  if (!rule) {
+    throw new ValidationError(`model '${meta.id}' has no novelty score to set an "unknown" threshold on`, {
+      errors: [
+        {
+          path,
+          message:
+            'the model was trained without a novelty reference (a regression model, or trained before them)',
+        },
+      ],
+    });
+  }
+  if (threshold !== undefined) return { ...rules, threshold };
+  const rate = acceptRate as number;
+  return { ...rules, threshold: rate >= 1 ? Infinity : thresholdFromQuantiles(rule.quantiles, rate) };
 }
