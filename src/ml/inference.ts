@@ -77,12 +77,14 @@ export function forwardWithNovelty(
   return tf.tidy(() => {
     const x = tf.tensor(input, [rows, ...shape], 'float32');
     const [scores, features] = s.model.predict(x) as tf.Tensor[];
-    const f = tf.reshape(features as tf.Tensor, [rows, -1]);
-    const unit = tf.div(f, tf.maximum(tf.norm(f, 'euclidean', 1, true), 1e-12));
-    const similarity = tf.matMul(unit as tf.Tensor2D, s.referenceT);
-    const kth = tf.slice(tf.topk(similarity, s.k).values, [0, s.k - 1], [rows, 1]);
+    const f = tf.reshape(features as tf.Tensor, [rows, -1]) as tf.Tensor2D;
+    // The k-th largest f.r over |f| is the k-th largest cosine: one product with the raw features.
+    const dots = tf.matMul(f, s.referenceT);
+    const top =
+      s.k === 1 ? tf.max(dots, 1, true) : tf.slice(tf.topk(dots, s.k).values, [0, s.k - 1], [rows, 1]);
+    const kth = tf.div(top, tf.maximum(tf.norm(f, 'euclidean', 1, true), 1e-12));
     // |a - b| of unit vectors (a zero vector stays zero, as in src/evaluation/novelty.ts).
-    const distance = tf.sqrt(tf.relu(tf.sub(2, tf.mul(2, kth))));
+    const distance = tf.sqrt(tf.relu(tf.sub(2, tf.mul(kth, 2))));
     const out = tf.concat([tf.reshape(scores as tf.Tensor, [rows, -1]), distance], 1);
     return Float32Array.from(out.dataSync());
   });

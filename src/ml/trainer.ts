@@ -10,8 +10,9 @@ import { type EarlyStoppingOutcome, resolveMonitor } from './callbacks.js';
 import { describeModel } from './describe-model.js';
 import { findLayer, resolveImageInput } from './layer-refs.js';
 import { throwIfAborted } from './cancellation.js';
-import { type EvaluateOptions, type ExampleOutputs, evaluate, outputsCollector } from './evaluate.js';
-import { type CacheReport, type PreparedFeed, prepareFeed, throughPrefix } from './feed.js';
+import type { ExampleOutputs } from './evaluate.js';
+import { type Evaluated, evaluateRun } from './final-evaluation.js';
+import { type CacheReport, type PreparedFeed, prepareFeed } from './feed.js';
 import type { SharedRows } from './shared-features.js';
 import { classWeights, defaultLoss, lossFunction } from './losses.js';
 import { memoryBudget, type MemoryPlan, planMemory } from './memory-plan.js';
@@ -284,7 +285,12 @@ async function trainPhase(run: Run, p: PhasePlan, last: boolean): Promise<Evalua
       optimizer.dispose();
       await thread?.close();
     }
-    return last ? await evaluateRun(run, prepared.feed) : undefined;
+    return last
+      ? await evaluateRun(
+          { opts, model, hasValidation: run.hasValidation, loss: run.settings.loss },
+          prepared.feed,
+        )
+      : undefined;
   } finally {
     prepared.dispose();
   }
@@ -312,59 +318,6 @@ function phaseMemory(run: Run, p: PhasePlan, prepared: PreparedFeed): MemoryPlan
   return plan;
 }
 
-/**
- * The evaluation stored with the model: on `evaluateOn` (raw examples, through the whole
- * model), else on the validation split, else on the training data, through the feed.
- */
-async function evaluateRun(run: Run, feed: Feed): Promise<Evaluated> {
-  const { opts } = run;
-  const { prefix } = feed;
-  const onTrain = !opts.evaluateOn && !(run.hasValidation && feed.validation);
-  const trainSource = () => (prefix ? throughPrefix(feed.train, prefix) : feed.train);
-  const [forward, source] = opts.evaluateOn
-    ? [run.model, opts.evaluateOn]
-    : onTrain
-      ? [feed.forward, trainSource()]
-      : [feed.forward, feed.validation as ExampleSource];
-  const evalOpts = {
-    task: opts.data.task,
-    classes: opts.data.classes,
-    loss: run.settings.loss,
-    batchSize: opts.spec.fit.batchSize,
-    signal: opts.signal,
-    features: true,
-  };
-  const collector =
-    opts.collectOutputs || (opts.referenceFeatures && onTrain) ? outputsCollector() : undefined;
-  const evaluation = await finalEvaluation(forward, source, {
-    ...evalOpts,
-    onProgress: opts.onProgress,
-    ...(collector ? { onOutputs: collector.onOutputs } : {}),
-  });
-  const outputs = collector?.result();
-  let reference = onTrain ? outputs : undefined;
-  if (opts.referenceFeatures && !reference) {
-    const c = outputsCollector();
-    await finalEvaluation(feed.forward, trainSource(), {
-      ...evalOpts,
-      onProgress: undefined,
-      onOutputs: c.onOutputs,
-    });
-    reference = c.result();
-  }
-  return {
-    evaluation,
-    ...(opts.collectOutputs && outputs ? { outputs } : {}),
-    ...(opts.referenceFeatures && reference ? { reference } : {}),
-  };
-}
-
-interface Evaluated {
-  evaluation: Evaluation;
-  outputs?: ExampleOutputs;
-  reference?: ExampleOutputs;
-}
-
 /** What the spec says about fitting, resolved against the data: callbacks, augmentation, loss. */
 function fitSettings(opts: TrainOptions, hasValidation: boolean) {
   const { spec, data } = opts;
@@ -386,32 +339,6 @@ function fitSettings(opts: TrainOptions, hasValidation: boolean) {
   const loss = lossFunction(spec.compile.loss ?? defaultLoss(data.task), data.classes.length);
   const weights = classWeights(spec.classWeight, data.classes, data.train.labels);
   return { warnings, reduceLr, earlyStopping, augmenting, augment, loss, weights };
-}
-
-/** The evaluation stored with the model, reported as the `evaluating` phase. */
-function finalEvaluation(
-  forward: tf.LayersModel,
-  source: ExampleSource,
-  o: Omit<EvaluateOptions, 'onBatch'> & { batchSize: number; onProgress: ProgressFn | undefined },
-): Promise<Evaluation> {
-  const batches = Math.ceil(source.size / o.batchSize);
-  const started = performance.now();
-  return evaluate(forward, source.batches(o.batchSize, { shuffle: false, seed: 0, epoch: 0 }), {
-    ...o,
-    onBatch: (n) => {
-      const ms = performance.now() - started;
-      o.onProgress?.({
-        phase: 'evaluating',
-        epoch: 0,
-        epochs: 0,
-        batch: Math.ceil(n / o.batchSize),
-        batches,
-        metrics: {},
-        examplesPerSec: (n * 1000) / ms,
-        etaMs: (ms / n) * (source.size - n),
-      });
-    },
-  });
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   thresholdAt,
   thresholdFromQuantiles,
 } from '../../src/evaluation/novelty.js';
+import { fitMahalanobis, mahalanobisScores } from '../../src/evaluation/mahalanobis.js';
 import { mulberry32 } from '../../src/lib/seeded-split.js';
 
 function gaussian(rng: () => number): () => number {
@@ -92,5 +93,35 @@ describe('helpers', () => {
     expect(per).toEqual([175, 50, 175]);
     expect(new Set(kept).size).toBe(400);
     expect(stratifiedCap([0, 1, 1], 10, 1)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('Mahalanobis novelty with a shrunk shared covariance', () => {
+  it('separates a second Gaussian cloud, and is a coin within the first', () => {
+    // Two known classes along axes 0 and 1; the novel cloud along axis 2.
+    const a = cloud(200, axis(0, 4), 11);
+    const b = cloud(200, axis(1, 4), 12);
+    const train = new Float32Array([...a, ...b]);
+    const labels = [...new Array<number>(200).fill(0), ...new Array<number>(200).fill(1)];
+    const model = fitMahalanobis(train, labels, DIMS);
+    const known = mahalanobisScores(
+      model,
+      new Float32Array([...cloud(200, axis(0, 4), 13), ...cloud(200, axis(1, 4), 14)]),
+    );
+    const novel = mahalanobisScores(model, cloud(400, axis(2, 4), 15));
+    expect(auroc(novel, known)).toBeGreaterThan(0.97);
+    const again = mahalanobisScores(
+      model,
+      new Float32Array([...cloud(200, axis(0, 4), 16), ...cloud(200, axis(1, 4), 17)]),
+    );
+    expect(Math.abs(auroc(again, known) - 0.5)).toBeLessThan(0.07);
+  });
+
+  it('is the plain Mahalanobis distance for a known covariance (no shrinkage)', () => {
+    // Class 0 at the origin with variances 4 and 1 (a 2x2 design with exact moments).
+    const f = new Float32Array([2, 1, -2, 1, 2, -1, -2, -1]);
+    const model = fitMahalanobis(f, [0, 0, 0, 0], 2, 0);
+    const [d] = mahalanobisScores(model, new Float32Array([2, 1]));
+    expect(d).toBeCloseTo(Math.sqrt(4 / 4 + 1 / 1), 6);
   });
 });

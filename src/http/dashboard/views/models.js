@@ -104,6 +104,7 @@ function PredictPanel({ model }) {
   const [busy, setBusy] = useState(false);
   const kind = model.preprocessing?.kind;
   const features = model.preprocessing?.tabular?.features ?? [];
+  const unknownRule = model.evaluation?.unknown;
 
   useEffect(() => () => preview && URL.revokeObjectURL(preview), [preview]);
 
@@ -230,8 +231,38 @@ function PredictPanel({ model }) {
           result.label !== undefined
             ? html`<p class="prediction">
                   Prediction:${' '}
-                  <strong data-testid="predicted-label">${result.label}</strong> (${fmt.pct(result.score)})
+                  <strong data-testid="predicted-label">${result.label}</strong> (${fmt.pct(result.score)}
+                  calibrated)
+                  ${
+                    result.unknown &&
+                    html` <span
+                      class="badge state-failed"
+                      data-testid="unknown-badge"
+                      title="Its features are unlike every training example: it is likely none of the model's classes"
+                      >unknown</span
+                    >`
+                  }
                 </p>
+                ${
+                  result.novelty !== undefined
+                    ? html`<p class="small" data-testid="novelty">
+                        Novelty ${fmt.num(result.novelty)}
+                        ${
+                          unknownRule &&
+                          html`(threshold ${fmt.num(unknownRule.threshold)}, set to accept
+                          ${fmt.pct(unknownRule.acceptRate)} of ${unknownRule.examples} out-of-fold examples of the
+                          known classes)`
+                        }:
+                        ${
+                          result.unknown
+                            ? 'unlike the training examples, so do not trust the label.'
+                            : 'like the training examples.'
+                        }
+                      </p>`
+                    : html`<p class="small muted" data-testid="novelty">
+                        No novelty score: this model was trained before them, so it never answers unknown.
+                      </p>`
+                }
                 <${Bars}
                   label="Top-K scores"
                   testid="topk-bars"
