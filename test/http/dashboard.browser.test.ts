@@ -232,7 +232,7 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(await page.locator('[data-testid="topk-bars"] li').count()).toBe(2);
     // The score is calibrated, and the novelty says whether the image is like the training ones.
     expect(await page.getByTestId('novelty').innerText()).toMatch(
-      /Novelty \d\.\d{3} \(threshold \d\.\d{3}, set to accept 95 % of 32 out-of-fold examples of the known classes\): (un)?like the training examples/,
+      /Novelty \d\.\d{3} \(threshold \d\.\d{3}, set to accept 95(\.0)? % of 32 out-of-fold examples of the known classes\): (un)?like the training examples/,
     );
     const unknown = await page.getByTestId('unknown-badge').count();
     expect(unknown === 1).toBe(/: unlike/.test(await page.getByTestId('novelty').innerText()));

@@ -105,6 +105,19 @@ function PredictPanel({ model }) {
   const kind = model.preprocessing?.kind;
   const features = model.preprocessing?.tabular?.features ?? [];
   const unknownRule = model.evaluation?.unknown;
+  /** What the novelty of a prediction means, against the model's threshold. */
+  const noveltyText = (result, rule) => {
+    if (result.novelty === undefined) {
+      return 'No novelty score: this model was trained before them, or without held-out examples, so it never answers unknown.';
+    }
+    const threshold = rule
+      ? ` (threshold ${fmt.num(rule.threshold)}, set to accept ${fmt.pct(rule.acceptRate)} of ${rule.examples} out-of-fold examples of the known classes)`
+      : '';
+    const verdict = result.unknown
+      ? 'unlike the training examples, so do not trust the label.'
+      : 'like the training examples.';
+    return `Novelty ${fmt.num(result.novelty)}${threshold}: ${verdict}`;
+  };
 
   useEffect(() => () => preview && URL.revokeObjectURL(preview), [preview]);
 
@@ -231,8 +244,8 @@ function PredictPanel({ model }) {
           result.label !== undefined
             ? html`<p class="prediction">
                   Prediction:${' '}
-                  <strong data-testid="predicted-label">${result.label}</strong> (${fmt.pct(result.score)}
-                  calibrated)
+                  <strong data-testid="predicted-label">${result.label}</strong>
+                  ${` (${fmt.pct(result.score)} calibrated)`}
                   ${
                     result.unknown &&
                     html` <span
@@ -243,26 +256,9 @@ function PredictPanel({ model }) {
                     >`
                   }
                 </p>
-                ${
-                  result.novelty !== undefined
-                    ? html`<p class="small" data-testid="novelty">
-                        Novelty ${fmt.num(result.novelty)}
-                        ${
-                          unknownRule &&
-                          html`(threshold ${fmt.num(unknownRule.threshold)}, set to accept
-                          ${fmt.pct(unknownRule.acceptRate)} of ${unknownRule.examples} out-of-fold examples of the
-                          known classes)`
-                        }:
-                        ${
-                          result.unknown
-                            ? 'unlike the training examples, so do not trust the label.'
-                            : 'like the training examples.'
-                        }
-                      </p>`
-                    : html`<p class="small muted" data-testid="novelty">
-                        No novelty score: this model was trained before them, so it never answers unknown.
-                      </p>`
-                }
+                <p class=${result.novelty === undefined ? 'small muted' : 'small'} data-testid="novelty">
+                  ${noveltyText(result, unknownRule)}
+                </p>
                 <${Bars}
                   label="Top-K scores"
                   testid="topk-bars"
