@@ -1,5 +1,6 @@
 import type { EvaluationWarning, OutOfFoldFile } from '../contracts/evaluation.js';
 import type { Evaluation } from '../contracts/model-meta.js';
+import { DEFAULT_ACCEPT_RATE } from '../evaluation/index.js';
 import type { ExampleOutputs } from '../ml/evaluate.js';
 import type { LayersModel } from '../ml/model-io.js';
 import { train, type TrainResult } from '../ml/trainer.js';
@@ -100,13 +101,14 @@ export function addScoreRules(
   ev: Evaluation,
   oof: OutOfFoldFile,
   reference: Reference | undefined,
-  acceptRate: number,
+  acceptRate: number | undefined,
   seed: number,
 ): Record<string, Uint8Array> {
   if (ev.task !== 'classification') return {};
+  // A job queued before the spec had evaluation.acceptRate carries none: the default then.
   const calibration = calibrationOf(oof, seed);
   if (calibration) ev.calibration = calibration;
-  const rule = unknownRule(oof, reference, acceptRate);
+  const rule = unknownRule(oof, reference, acceptRate ?? DEFAULT_ACCEPT_RATE);
   if (!rule || !reference) return {};
   ev.unknown = rule;
   return { [NOVELTY_BIN]: referenceBytes(reference) };

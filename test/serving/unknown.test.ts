@@ -132,6 +132,55 @@ describe('calibrated scores and unknown answers', () => {
     expect(badForm.body.errors[0].path).toBe('acceptRate');
   });
 
+  it('answers novelty for a tabular classifier too, larger far from its rows', async () => {
+    // Two clusters in 3 features, held out on request (holdout jobs fit the rules on the holdout).
+    const lines = ['a,b,c,label'];
+    for (let i = 0; i < 60; i++) {
+      const c = i % 2 === 0 ? -1 : 1;
+      const jitter = (k: number) => (((i * 7 + k * 13) % 10) - 5) / 20;
+      lines.push(`${c + jitter(1)},${-c + jitter(2)},${c + jitter(3)},${c < 0 ? 'low' : 'high'}`);
+    }
+    const up = await api()
+      .post('/v1/datasets')
+      .attach('file', Buffer.from(lines.join('\n') + '\n'), 't.csv');
+    expect(up.status, JSON.stringify(up.body)).toBe(201);
+    const job = await api()
+      .post('/v1/jobs')
+      .send({
+        datasetId: up.body.id,
+        head: [{ type: 'dense', units: 8, activation: 'relu' }],
+        compile: { learningRate: 0.05 },
+        fit: { epochs: 8, batchSize: 16, validationSplit: 0.3 },
+        evaluation: { method: 'holdout', acceptRate: 0.9 },
+        seed: 2,
+      });
+    expect(job.status, JSON.stringify(job.body)).toBe(202);
+    const done = await waitFor(
+      async () => {
+        const j = (await api().get(`/v1/jobs/${job.body.id}`)).body;
+        return ['completed', 'failed'].includes(j.state) ? j : undefined;
+      },
+      120_000,
+      100,
+    );
+    expect(done.error).toBeUndefined();
+    const tab = (await api().get(`/v1/models/${done.modelId}`)).body;
+    expect(tab.evaluation.unknown).toMatchObject({ method: 'knn', acceptRate: 0.9, examples: 18 });
+    expect(tab.evaluation.calibration.examples).toBe(18);
+    const r = await api()
+      .post(`/v1/models/${done.modelId}/predict`)
+      .send({
+        instances: [
+          [-1, 1, -1],
+          [1, -1, 1],
+          [40, 40, -40],
+        ],
+      });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const [near1, near2, far] = r.body.predictions as Array<{ novelty: number; unknown: boolean }>;
+    expect(far!.novelty).toBeGreaterThan(Math.max(near1!.novelty, near2!.novelty));
+  }, 180_000);
+
   it('still serves a model saved before calibration and novelty: never unknown, no novelty', async () => {
     const old = 'm_0000000000000old';
     const dir = path.join(ctx.dataDir, 'models');
