@@ -105,9 +105,9 @@ export function addScoreRules(
   seed: number,
 ): Record<string, Uint8Array> {
   if (ev.task !== 'classification') return {};
-  // A job queued before the spec had evaluation.acceptRate carries none: the default then.
   const calibration = calibrationOf(oof, seed);
   if (calibration) ev.calibration = calibration;
+  // A job queued before the spec had evaluation.acceptRate carries none: the default then.
   const rule = unknownRule(oof, reference, acceptRate ?? DEFAULT_ACCEPT_RATE);
   if (!rule || !reference) return {};
   ev.unknown = rule;

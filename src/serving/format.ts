@@ -1,5 +1,7 @@
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { calibrate } from '../evaluation/calibration.js';
+import { thresholdFromQuantiles } from '../evaluation/novelty.js';
+import { ValidationError } from '../lib/errors.js';
 
 export interface Scored {
   label: string;
@@ -17,6 +19,12 @@ export interface ScoreRules {
   novelty: boolean;
   /** Novelty above this is unknown; Infinity: never unknown. */
   threshold: number;
+}
+
+/** A request's own "unknown" rule: a novelty threshold, or a share of known examples to accept. */
+export interface UnknownOverride {
+  threshold?: number;
+  acceptRate?: number;
 }
 
 /** The model's own rules: its calibration and its "unknown" threshold (none for older models). */
@@ -50,4 +58,35 @@ export function formatRow(meta: ModelMeta, row: Float32Array, topK: number, rule
     ...(novelty === undefined ? {} : { novelty }),
     unknown: novelty !== undefined && novelty > rules.threshold,
   };
+}
+
+/**
+ * The model's score rules with a request's override of its "unknown" threshold. Overrides are
+ * refused for a model without a novelty rule (it cannot honour them), and together.
+ */
+export function requestRules(meta: ModelMeta, unknown: UnknownOverride | undefined): ScoreRules {
+  const rules = modelRules(meta);
+  const { threshold, acceptRate } = unknown ?? {};
+  if (threshold === undefined && acceptRate === undefined) return rules;
+  const field = threshold !== undefined ? 'unknownThreshold' : 'acceptRate';
+  if (threshold !== undefined && acceptRate !== undefined) {
+    throw new ValidationError('give unknownThreshold or acceptRate, not both', {
+      errors: [{ path: 'acceptRate', message: 'not with unknownThreshold' }],
+    });
+  }
+  const rule = meta.evaluation?.task === 'classification' ? meta.evaluation.unknown : undefined;
+  if (!rule) {
+    throw new ValidationError(`model '${meta.id}' has no novelty score to set an "unknown" threshold on`, {
+      errors: [
+        {
+          path: field,
+          message:
+            'the model was trained without a novelty reference (a regression model, or trained before them)',
+        },
+      ],
+    });
+  }
+  if (threshold !== undefined) return { ...rules, threshold };
+  const rate = acceptRate as number;
+  return { ...rules, threshold: rate >= 1 ? Infinity : thresholdFromQuantiles(rule.quantiles, rate) };
 }

@@ -2,14 +2,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/env.js';
-import { ServiceUnavailableError, ValidationError } from '../lib/errors.js';
+import { ServiceUnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { BackendInfo } from '../ml/backend.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { DynamicBatcher } from './batcher.js';
-import { formatRow, modelRules, type Prediction, type ScoreRules } from './format.js';
-import { thresholdFromQuantiles } from '../evaluation/novelty.js';
+import { formatRow, requestRules, type Prediction, type UnknownOverride } from './format.js';
 import { rowSize, toRows, type InstanceRow, type PredictInput } from './instances.js';
 import { encoderDir } from '../base-models/encoder-dir.js';
 import { ServingMetrics, type TensorCount } from './predict-metrics.js';
@@ -37,7 +36,7 @@ export interface PredictRequest {
   topK?: number;
   input: PredictInput;
   /** This request's "unknown" rule instead of the model's: a novelty threshold, or a share of known examples to accept. */
-  unknown?: { threshold?: number; acceptRate?: number };
+  unknown?: UnknownOverride;
 }
 
 export interface PredictResponse {
@@ -241,7 +240,13 @@ export class PredictionService {
       shape: meta.inputShape,
       ...(text ? { text } : {}),
       ...(rule
-        ? { novelty: { path: path.join(dir, rule.reference.file), dims: rule.reference.dims, k: rule.k } }
+        ? {
+            novelty: {
+              path: path.join(dir, path.basename(rule.reference.file)),
+              dims: rule.reference.dims,
+              k: rule.k,
+            },
+          }
         : {}),
     };
     b = new DynamicBatcher<InstanceRow, Float32Array>({
@@ -265,35 +270,4 @@ export class PredictionService {
     this.batchers.set(meta.id, b);
     return b;
   }
-}
-
-/**
- * The model's score rules with a request's override of its "unknown" threshold. Overrides are
- * refused for a model without a novelty rule (it cannot honour them), and together.
- */
-export function requestRules(meta: ModelMeta, unknown: PredictRequest['unknown']): ScoreRules {
-  const rules = modelRules(meta);
-  const { threshold, acceptRate } = unknown ?? {};
-  if (threshold === undefined && acceptRate === undefined) return rules;
-  const path = threshold !== undefined ? 'unknownThreshold' : 'acceptRate';
-  if (threshold !== undefined && acceptRate !== undefined) {
-    throw new ValidationError('give unknownThreshold or acceptRate, not both', {
-      errors: [{ path: 'acceptRate', message: 'not with unknownThreshold' }],
-    });
-  }
-  const rule = meta.evaluation?.task === 'classification' ? meta.evaluation.unknown : undefined;
-  if (!rule) {
-    throw new ValidationError(`model '${meta.id}' has no novelty score to set an "unknown" threshold on`, {
-      errors: [
-        {
-          path,
-          message:
-            'the model was trained without a novelty reference (a regression model, or trained before them)',
-        },
-      ],
-    });
-  }
-  if (threshold !== undefined) return { ...rules, threshold };
-  const rate = acceptRate as number;
-  return { ...rules, threshold: rate >= 1 ? Infinity : thresholdFromQuantiles(rule.quantiles, rate) };
 }
