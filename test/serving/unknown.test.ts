@@ -206,4 +206,19 @@ describe('calibrated scores and unknown answers', () => {
       expect.stringContaining('before calibration'),
     ]);
   });
+
+  it('disposes the novelty reference with its model: no tensor left once every model is deleted', async () => {
+    const stats = () => ctx.app.predictions.stats();
+    expect((await predict(model['id'], [await mnistPng(0, 5)])).status).toBe(200);
+    const ids = ((await api().get('/v1/models?limit=100')).body.items as Array<{ id: string }>).map(
+      (m) => m.id,
+    );
+    expect((await stats()).some((w) => w.numTensors > 0)).toBe(true);
+    for (const id of ids) expect((await api().delete(`/v1/models/${id}`)).status).toBe(204);
+    const after = await waitFor(async () => {
+      const s = await stats();
+      return s.every((w) => w.models.length === 0) ? s : undefined;
+    }, 10_000);
+    expect(after.map((w) => w.numTensors)).toEqual(after.map(() => 0));
+  });
 });
