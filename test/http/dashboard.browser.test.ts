@@ -234,6 +234,12 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(await page.getByTestId('novelty').innerText()).toMatch(
       /Novelty \d\.\d{3} \(threshold \d\.\d{3}, set to accept 95(\.0)? % of 32 out-of-fold examples of the known classes\): (un)?like the training examples/,
     );
+    // Beside it, the reliability diagram of the out-of-fold scores, with its ECE and interval.
+    const reliability = page.getByTestId('reliability');
+    expect(await reliability.innerText()).toMatch(
+      /Expected calibration error \d\.\d{3} \(95 % interval \d\.\d{3} to \d\.\d{3}\) calibrated, \d\.\d{3} .* raw, over 32 out-of-fold predictions/,
+    );
+    expect(await reliability.locator('rect.rel-bar').count()).toBeGreaterThan(0);
     const unknown = await page.getByTestId('unknown-badge').count();
     expect(unknown === 1).toBe(/: unlike/.test(await page.getByTestId('novelty').innerText()));
 

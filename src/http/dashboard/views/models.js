@@ -11,6 +11,7 @@ import {
   PerClassTable,
   rangeText,
 } from './evaluation.js';
+import { ReliabilityDiagram } from './reliability.js';
 
 export function ModelsView() {
   const list = useLoad(() => api('/v1/models?limit=100'), []);
@@ -275,6 +276,7 @@ function PredictPanel({ model }) {
         }
       </div>`
     }
+    <${ReliabilityDiagram} calibration=${model.evaluation?.calibration} />
   </section>`;
 }
 
