@@ -4,7 +4,7 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                        # everything (several minutes on 2 cores)
- *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor | ingest
+ *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor | ingest | unknown
  *   BENCH_ONLY=predict npm run bench     # the same, from the environment
  *   npm run bench:text                   # the text sections only
  *   npm run bench:advisor                # the advisor's section only
@@ -26,8 +26,20 @@ import { benchVsPytorch, type Measured, type StepProfile } from './vs-pytorch.js
 import { benchWasmTraining } from './wasm-training.js';
 import { benchText, textSections } from './text.js';
 import { benchIngestLatency } from './ingest-latency.js';
+import { benchUnknown, unknownSections } from './unknown.js';
 
-const ALL = ['wasm', 'transfer', 'backbone', 'predict', 'storage', 'text', 'pytorch', 'advisor', 'ingest'];
+const ALL = [
+  'wasm',
+  'transfer',
+  'backbone',
+  'predict',
+  'storage',
+  'text',
+  'pytorch',
+  'advisor',
+  'ingest',
+  'unknown',
+];
 const onlyArg = process.argv.indexOf('--only');
 const selected = onlyArg >= 0 ? process.argv[onlyArg + 1] : process.env['BENCH_ONLY'];
 const only = new Set((selected ?? ALL.join(',')).split(',').map((s) => s.trim()));
@@ -422,6 +434,11 @@ if (only.has('advisor')) {
 if (only.has('ingest')) {
   console.log('/healthz latency during uploads, per ingest path ...');
   sections.push(await ingestSection());
+}
+if (only.has('unknown')) {
+  console.log('calibration and unknown answers, novelty cost ...');
+  await initWasmBackend();
+  sections.push(...unknownSections(await benchUnknown({ log })));
 }
 if (only.has('pytorch')) {
   console.log('side by side with PyTorch CPU ...');

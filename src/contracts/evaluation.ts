@@ -37,6 +37,11 @@ export interface OutOfFoldPrediction {
   probabilities?: number[];
   /** Classification: pre-softmax logits in class order, when the model has them (calibration). */
   logits?: number[];
+  /**
+   * Classification: how unlike the examples its model trained on this example is (the novelty
+   * score served with predictions), when the model keeps a novelty reference.
+   */
+  novelty?: number;
   /** Regression: the true and the predicted value. */
   target?: number;
   value?: number;
@@ -123,4 +128,60 @@ export interface PerClassIntervals {
 export interface RegressionIntervals {
   maeInterval: Interval;
   rmseInterval: Interval;
+}
+
+/** One bin of a reliability diagram: predictions whose top score fell in [low, high). */
+export interface ReliabilityBin {
+  low: number;
+  high: number;
+  /** Predictions in the bin. */
+  count: number;
+  /** Mean top score of those predictions. */
+  confidence: number;
+  /** Share of them that were right. */
+  accuracy: number;
+}
+
+/**
+ * Temperature scaling fitted on the out-of-fold predictions: served scores are
+ * softmax(log p / temperature). `ece` is measured with the temperature fitted on the other folds
+ * (cross-fitted), so it is not flattered by fitting and measuring on the same predictions.
+ */
+export interface Calibration {
+  method: 'temperature';
+  temperature: number;
+  /** Expected calibration error of the calibrated scores (equal-width bins of the top score). */
+  ece: number;
+  eceInterval: Interval;
+  /** The same for the raw softmax scores. */
+  eceUncalibrated: number;
+  eceUncalibratedInterval: Interval;
+  /** Reliability diagram of the calibrated scores, and of the raw ones. */
+  bins: ReliabilityBin[];
+  binsUncalibrated: ReliabilityBin[];
+  /** Predictions the figures rest on. */
+  examples: number;
+}
+
+/**
+ * The "unknown" rule: a prediction is unknown when its novelty exceeds `threshold`, the novelty
+ * below which `acceptRate` of the out-of-fold examples fell. Novelty is the distance from the
+ * example's features (the input of the output layer, L2-normalised) to its k-th nearest
+ * neighbour among a capped, class-stratified sample of the training examples' features
+ * (Sun et al. 2022).
+ */
+export interface UnknownRule {
+  method: 'knn';
+  k: number;
+  threshold: number;
+  acceptRate: number;
+  /** Out-of-fold examples the threshold rests on. */
+  examples: number;
+  /** Share of those examples accepted at `threshold`, with its Wilson interval. */
+  accepted: number;
+  acceptedInterval: Interval;
+  /** Quantiles 0, 0.01 ... 1 of the out-of-fold novelty: a request's `acceptRate` reads them. */
+  quantiles: number[];
+  /** The reference stored beside the model (float32, row-major, L2-normalised rows). */
+  reference: { file: string; count: number; dims: number; layer: string };
 }

@@ -245,6 +245,16 @@ export const evaluationSpecSchema = z.strictObject({
       'most the evaluation may cost in fits of the recipe (default 15); past it cross-validation falls back to ' +
         'holdout and the learning curve is skipped, with a warning',
     ),
+  /** Share of known examples a classifier accepts: the "unknown" threshold (README "Is this one of my classes?"). */
+  acceptRate: z
+    .number()
+    .gt(0, 'acceptRate must be > 0')
+    .max(1, 'acceptRate must be <= 1')
+    .default(0.95)
+    .describe(
+      'share of out-of-fold examples of the known classes whose novelty the "unknown" threshold accepts; ' +
+        '1: the model never answers unknown',
+    ),
 });
 export type EvaluationSpec = z.infer<typeof evaluationSpecSchema>;
 

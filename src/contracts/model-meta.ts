@@ -1,8 +1,10 @@
 import type {
+  Calibration,
   ClassificationIntervals,
   EvaluationEstimate,
   PerClassIntervals,
   RegressionIntervals,
+  UnknownRule,
 } from './evaluation.js';
 import type { Preprocessing } from './preprocessing.js';
 import type { Task } from './task.js';
@@ -41,6 +43,10 @@ export interface ClassificationEvaluation extends Partial<EvaluationEstimate & C
     } & Partial<PerClassIntervals>
   >;
   examples: number;
+  /** Absent on models trained before calibration: their scores are served as the softmax gives them. */
+  calibration?: Calibration;
+  /** Absent on models trained before novelty scores: their predictions are never unknown. */
+  unknown?: UnknownRule;
 }
 
 export interface RegressionEvaluation extends Partial<EvaluationEstimate & RegressionIntervals> {

@@ -10,3 +10,22 @@ export { regressionEstimate, type RegressionEstimateOptions } from './regression
 export { evaluationWarnings } from './warnings.js';
 export { refitEpochs } from './epochs.js';
 export { forecastFromCurve, type ForecastOptions } from './learning-curve.js';
+export {
+  calibrate,
+  calibrationReport,
+  expectedCalibrationError,
+  fitTemperature,
+  type CalibrationInput,
+} from './calibration.js';
+export {
+  DEFAULT_ACCEPT_RATE,
+  MAX_REFERENCES,
+  auroc,
+  knnDistances,
+  neighboursFor,
+  normalizeRows,
+  noveltyQuantiles,
+  stratifiedCap,
+  thresholdAt,
+  thresholdFromQuantiles,
+} from './novelty.js';

@@ -17,7 +17,8 @@ import {
 import { estimate } from './estimate.js';
 import { CURVE_FRACTIONS } from './evaluation-choice.js';
 import { outOfFoldFile, toPredictions } from './out-of-fold.js';
-import { type TrainedJob, withWarnings } from './trained-job.js';
+import { noveltyAgainst, referenceSample } from './score-rules.js';
+import { addScoreRules, finalReference, type TrainedJob, withWarnings } from './trained-job.js';
 import type { TrainingPlan } from './training-plan.js';
 
 /**
@@ -65,7 +66,11 @@ export async function crossValidatedJob(plan: TrainingPlan): Promise<TrainedJob>
     try {
       const oof = outOfFoldFile(
         { method: 'cross-validation', folds: choice.folds, classes: data.classes, task: data.task },
-        outcomes.map((o) => toPredictions(data.task, data.train.keys, o.heldOut, o.outputs, o.fold)),
+        outcomes.map((o) => {
+          const reference = o.reference ? referenceSample(o.reference, seed) : undefined;
+          const novelty = noveltyAgainst(o.outputs, reference);
+          return toPredictions(data.task, data.train.keys, o.heldOut, o.outputs, o.fold, novelty);
+        }),
       );
       const trainAccuracy = r.evaluation.task === 'classification' ? r.evaluation.accuracy : undefined;
       const ev = estimate(oof, {
@@ -75,11 +80,19 @@ export async function crossValidatedJob(plan: TrainingPlan): Promise<TrainedJob>
         ...(trainAccuracy !== undefined ? { trainAccuracy } : {}),
       });
       if (curve && ev.task === 'classification') addCurve(ev, curve);
+      const files = addScoreRules(
+        ev,
+        oof,
+        finalReference(r.reference, seed),
+        spec.evaluation.acceptRate,
+        seed,
+      );
       return {
         model: r.model,
         history: r.history,
         evaluation: withWarnings(ev, [...choice.warnings, ...(curve?.warnings ?? [])]),
         oof,
+        files,
         log: {
           cached: r.cached,
           microBatches: r.memory.map((m) => m.microBatch),

@@ -14,6 +14,8 @@ export function toPredictions(
   rows: readonly number[],
   outputs: ExampleOutputs,
   fold: number,
+  /** Per row of `outputs`: its novelty against the reference of the model that predicted it. */
+  novelty?: readonly number[],
 ): Array<{ index: number; prediction: OutOfFoldPrediction }> {
   const w = outputs.width;
   return rows.map((index, j) => {
@@ -30,7 +32,18 @@ export function toPredictions(
     probabilities.forEach((p, c) => {
       if (p > (probabilities[predicted] as number)) predicted = c;
     });
-    return { index, prediction: { exampleId, fold, label: truth, predicted, probabilities } };
+    const n = novelty?.[j];
+    return {
+      index,
+      prediction: {
+        exampleId,
+        fold,
+        label: truth,
+        predicted,
+        probabilities,
+        ...(n === undefined ? {} : { novelty: n }),
+      },
+    };
   });
 }
 

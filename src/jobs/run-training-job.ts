@@ -169,7 +169,7 @@ async function saveJobModel(
     id: modelId,
     model: trained.model,
     ...(spec.modelName ? { name: spec.modelName } : {}),
-    files: { ...plan.files, [OOF_JSON]: JSON.stringify(trained.oof) },
+    files: { ...plan.files, ...trained.files, [OOF_JSON]: JSON.stringify(trained.oof) },
     meta: {
       task: data.task,
       labels: data.classes,

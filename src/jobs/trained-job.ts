@@ -1,9 +1,20 @@
 import type { EvaluationWarning, OutOfFoldFile } from '../contracts/evaluation.js';
 import type { Evaluation } from '../contracts/model-meta.js';
+import { DEFAULT_ACCEPT_RATE } from '../evaluation/index.js';
+import type { ExampleOutputs } from '../ml/evaluate.js';
 import type { LayersModel } from '../ml/model-io.js';
 import { train, type TrainResult } from '../ml/trainer.js';
 import { estimate } from './estimate.js';
 import { outOfFoldFile, toPredictions } from './out-of-fold.js';
+import {
+  NOVELTY_BIN,
+  calibrationOf,
+  noveltyAgainst,
+  referenceBytes,
+  referenceSample,
+  unknownRule,
+  type Reference,
+} from './score-rules.js';
 import type { TrainingPlan } from './training-plan.js';
 
 /** What a job hands to the registry: the returned model, its evaluation and out-of-fold predictions. */
@@ -12,6 +23,8 @@ export interface TrainedJob {
   history: TrainResult['history'];
   evaluation: Evaluation;
   oof: OutOfFoldFile;
+  /** Files stored beside the model (the novelty reference). */
+  files: Record<string, Uint8Array>;
   /** For the job's log line. */
   log: { cached: boolean; microBatches: number[]; warnings: string[]; folds: number };
 }
@@ -45,25 +58,28 @@ export async function singleFitJob(plan: TrainingPlan): Promise<TrainedJob> {
     ...(plan.memoryBudgetBytes ? { memoryBudgetBytes: plan.memoryBudgetBytes } : {}),
     ...(onTest && data.test ? { evaluateOn: data.test } : {}),
     collectOutputs: true,
+    referenceFeatures: data.task === 'classification',
   });
   try {
     const method = onTest || data.validation ? choice.method : 'train';
     const source = evaluated ?? data.train;
     const rows = source.keys.map((_, i) => i);
-    const predictions = toPredictions(
-      data.task,
-      source.keys,
-      rows,
-      r.outputs as NonNullable<TrainResult['outputs']>,
-      0,
-    );
+    const seed = plan.spec.seed ?? 0;
+    const outputs = r.outputs as NonNullable<TrainResult['outputs']>;
+    // Predictions on the examples the model trained on say nothing of new ones: no rules then.
+    const reference = method === 'train' || !r.reference ? undefined : referenceSample(r.reference, seed);
+    const novelty = noveltyAgainst(outputs, reference);
+    const predictions = toPredictions(data.task, source.keys, rows, outputs, 0, novelty);
     const oof = outOfFoldFile({ method, folds: 1, classes: data.classes, task: data.task }, [predictions]);
-    const ev = estimate(oof, { method, folds: 1, seed: plan.spec.seed ?? 0, validationSize: source.size });
+    const ev = estimate(oof, { method, folds: 1, seed, validationSize: source.size });
+    const files =
+      method === 'train' ? {} : addScoreRules(ev, oof, reference, plan.spec.evaluation.acceptRate, seed);
     return {
       model: r.model,
       history: r.history,
       evaluation: withWarnings(ev, choice.warnings),
       oof,
+      files,
       log: {
         cached: r.cached,
         microBatches: r.memory.map((m) => m.microBatch),
@@ -75,4 +91,30 @@ export async function singleFitJob(plan: TrainingPlan): Promise<TrainedJob> {
     r.model.dispose();
     throw err;
   }
+}
+
+/**
+ * Adds the calibration and the "unknown" rule to a classifier's evaluation, from its
+ * out-of-fold predictions; returns the files they need beside the model.
+ */
+export function addScoreRules(
+  ev: Evaluation,
+  oof: OutOfFoldFile,
+  reference: Reference | undefined,
+  acceptRate: number | undefined,
+  seed: number,
+): Record<string, Uint8Array> {
+  if (ev.task !== 'classification') return {};
+  const calibration = calibrationOf(oof, seed);
+  if (calibration) ev.calibration = calibration;
+  // A job queued before the spec had evaluation.acceptRate carries none: the default then.
+  const rule = unknownRule(oof, reference, acceptRate ?? DEFAULT_ACCEPT_RATE);
+  if (!rule || !reference) return {};
+  ev.unknown = rule;
+  return { [NOVELTY_BIN]: referenceBytes(reference) };
+}
+
+/** The reference of a model trained on every example (the refit), when it gave features. */
+export function finalReference(reference: ExampleOutputs | undefined, seed: number): Reference | undefined {
+  return reference ? referenceSample(reference, seed) : undefined;
 }

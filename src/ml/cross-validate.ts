@@ -45,6 +45,8 @@ export interface FoldOutcome {
   /** Indices into data.train, in the order of `outputs`. */
   heldOut: readonly number[];
   outputs: ExampleOutputs;
+  /** Outputs, features and labels of the fold's training examples: its novelty reference. */
+  reference?: ExampleOutputs;
   /** Per phase: the epoch whose weights the fold model kept (early stopping), else epochs run. */
   bestEpochs: { train: number; fineTune?: number };
   history: EpochLog[];
@@ -119,12 +121,19 @@ export async function runFolds(plan: CrossValidationPlan, run: FoldRun): Promise
       ...(run.fraction !== undefined ? { fraction: run.fraction } : {}),
     };
     const opts = runOptions(plan, plan.spec, { train: trainRows, validation: heldOut }, stage);
-    const r = await train({ ...opts, ...(await baseCopy(plan)), collectOutputs: true });
+    const r = await train({
+      ...opts,
+      ...(await baseCopy(plan)),
+      collectOutputs: true,
+      // The novelty threshold rests on the job's own folds, not the learning curve's.
+      referenceFeatures: plan.data.task === 'classification' && run.stage === 'fold',
+    });
     r.model.dispose();
     outcomes.push({
       fold: k,
       heldOut,
       outputs: r.outputs as ExampleOutputs,
+      ...(r.reference ? { reference: r.reference } : {}),
       bestEpochs: bestEpochs(plan.spec, r),
       history: r.history,
       cached: r.cached,
@@ -164,5 +173,9 @@ export async function refit(
   const opts = runOptions(plan, spec, { train: all }, { stage: 'refit', folds: 1 });
   const base = plan.base;
   plan.base = undefined;
-  return train({ ...opts, ...(base ? { base } : {}) });
+  return train({
+    ...opts,
+    ...(base ? { base } : {}),
+    referenceFeatures: plan.data.task === 'classification',
+  });
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClassificationEvaluation, Evaluation, RegressionEvaluation } from '../contracts/model-meta.js';
 import { throwIfAborted } from './cancellation.js';
+import { withFeatures } from './features.js';
 import type { PerExampleLoss } from './losses.js';
 import type { Batch } from './example-source.js';
 import type { Task } from '../contracts/task.js';
@@ -22,7 +23,14 @@ export interface EvaluateOptions {
    * Receives each batch's model outputs (row-major, `width` per example: class probabilities
    * or the regression value) and labels, in the order of the batches.
    */
-  onOutputs?: (outputs: Float32Array, width: number, labels: ArrayLike<number>) => void;
+  onOutputs?: (
+    outputs: Float32Array,
+    width: number,
+    labels: ArrayLike<number>,
+    features?: { values: Float32Array; dims: number },
+  ) => void;
+  /** Classification: also pass each batch's features (the output layer's input) to `onOutputs`. */
+  features?: boolean;
 }
 
 /** Every example's model output and label, in source order: what out-of-fold predictions rest on. */
@@ -31,6 +39,8 @@ export interface ExampleOutputs {
   width: number;
   values: Float32Array;
   labels: number[];
+  /** With `features`: what the output layer read, `dims` per example, in the same order. */
+  features?: { values: Float32Array; dims: number };
 }
 
 /** An `onOutputs` that gathers everything into one ExampleOutputs. */
@@ -39,23 +49,35 @@ export function outputsCollector(): {
   result: () => ExampleOutputs;
 } {
   const parts: Float32Array[] = [];
+  const featureParts: Float32Array[] = [];
   const labels: number[] = [];
   let width = 1;
+  let dims = 0;
+  const join = (list: Float32Array[], size: number) => {
+    const values = new Float32Array(size);
+    let at = 0;
+    for (const p of list) {
+      values.set(p, at);
+      at += p.length;
+    }
+    return values;
+  };
   return {
-    onOutputs: (out, w, ys) => {
+    onOutputs: (out, w, ys, features) => {
       width = w;
       parts.push(out);
+      if (features) {
+        dims = features.dims;
+        featureParts.push(features.values);
+      }
       for (const y of Array.from(ys)) labels.push(y);
     },
-    result: () => {
-      const values = new Float32Array(labels.length * width);
-      let at = 0;
-      for (const p of parts) {
-        values.set(p, at);
-        at += p.length;
-      }
-      return { width, values, labels };
-    },
+    result: () => ({
+      width,
+      values: join(parts, labels.length * width),
+      labels,
+      ...(dims > 0 ? { features: { values: join(featureParts, labels.length * dims), dims } } : {}),
+    }),
   };
 }
 
@@ -65,6 +87,8 @@ export async function evaluate(
   opts: EvaluateOptions,
 ): Promise<Evaluation> {
   const k = opts.classes.length;
+  // Shares the model's weights: dropped, never disposed.
+  const forward = opts.features && opts.task === 'classification' ? withFeatures(model) : model;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let n = 0;
   let lossSum = 0;
@@ -73,19 +97,31 @@ export async function evaluate(
   for await (const batch of batches) {
     try {
       throwIfAborted(opts.signal);
-      const [lossT, predT, outT] = tf.tidy(() => {
-        const out = model.predict(batch.xs) as tf.Tensor;
+      const [lossT, predT, outT, featT] = tf.tidy(() => {
+        const y = forward.predict(batch.xs);
+        const [out, feat] = Array.isArray(y) ? [y[0] as tf.Tensor, y[1]] : [y, undefined];
         const pred = opts.task === 'classification' ? tf.argMax(out, -1) : tf.reshape(out, [-1]);
-        return [tf.sum(opts.loss(batch.ys, out)), pred, tf.reshape(out, [out.shape[0] as number, -1])];
+        const rows = out.shape[0] as number;
+        return [
+          tf.sum(opts.loss(batch.ys, out)),
+          pred,
+          tf.reshape(out, [rows, -1]),
+          feat ? tf.reshape(feat, [rows, -1]) : undefined,
+        ];
       });
-      const [lossV, pred, ys, outV] = await Promise.all([
+      const [lossV, pred, ys, outV, featV] = await Promise.all([
         lossT.data(),
         predT.data(),
         batch.ys.data(),
         opts.onOutputs ? outT.data() : undefined,
+        opts.onOutputs ? featT?.data() : undefined,
       ]);
-      if (opts.onOutputs && outV) opts.onOutputs(Float32Array.from(outV), outT.shape[1] as number, ys);
-      tf.dispose([lossT, predT, outT]);
+      if (opts.onOutputs && outV) {
+        const features =
+          featT && featV ? { values: Float32Array.from(featV), dims: featT.shape[1] as number } : undefined;
+        opts.onOutputs(Float32Array.from(outV), outT.shape[1] as number, ys, features);
+      }
+      tf.dispose([lossT, predT, outT, ...(featT ? [featT] : [])]);
       lossSum += lossV[0] as number;
       for (let i = 0; i < ys.length; i++) {
         const y = ys[i] as number;

@@ -10,8 +10,9 @@ import { type EarlyStoppingOutcome, resolveMonitor } from './callbacks.js';
 import { describeModel } from './describe-model.js';
 import { findLayer, resolveImageInput } from './layer-refs.js';
 import { throwIfAborted } from './cancellation.js';
-import { type EvaluateOptions, type ExampleOutputs, evaluate, outputsCollector } from './evaluate.js';
-import { type CacheReport, type PreparedFeed, prepareFeed, throughPrefix } from './feed.js';
+import type { ExampleOutputs } from './evaluate.js';
+import { type Evaluated, evaluateRun } from './final-evaluation.js';
+import { type CacheReport, type PreparedFeed, prepareFeed } from './feed.js';
 import type { SharedRows } from './shared-features.js';
 import { classWeights, defaultLoss, lossFunction } from './losses.js';
 import { memoryBudget, type MemoryPlan, planMemory } from './memory-plan.js';
@@ -77,8 +78,16 @@ export interface TrainOptions {
   shared?: SharedRows;
   /** Evaluate on these examples (e.g. the dataset's own test split) instead of the validation split. */
   evaluateOn?: ExampleSource;
-  /** Keep every evaluated example's output (`result.outputs`): out-of-fold predictions. */
+  /**
+   * Keep every evaluated example's output (`result.outputs`): out-of-fold predictions, with a
+   * classifier's features (the output layer's input) for the novelty score.
+   */
   collectOutputs?: boolean;
+  /**
+   * Also keep the features of every training example (`result.reference`): the novelty score's
+   * reference. Costs one inference pass over the training data when the evaluation is elsewhere.
+   */
+  referenceFeatures?: boolean;
 }
 
 export const PREFIX_THREAD_MIN_BATCHES = 8;
@@ -113,6 +122,8 @@ export interface TrainResult {
   evaluatedOn: 'given' | 'validation' | 'train';
   /** `collectOutputs`: every evaluated example's output and label, in the source's order. */
   outputs?: ExampleOutputs;
+  /** `referenceFeatures`: every training example's output, features and label, in order. */
+  reference?: ExampleOutputs;
   /** Whether any phase trained on cached frozen-prefix features. */
   cached: boolean;
   cache: CacheReport[];
@@ -177,7 +188,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       epochOffset: 0,
     };
     const phases = phasePlans(spec);
-    let evaluated: { evaluation: Evaluation; outputs?: ExampleOutputs } | undefined;
+    let evaluated: Evaluated | undefined;
     for (const [i, p] of phases.entries()) {
       if (p.phase === 'fineTune' && spec.fineTune) {
         const from = findLayer(built.baseLayers, spec.fineTune.unfreezeFrom);
@@ -185,7 +196,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       evaluated = await trainPhase(run, p, i === phases.length - 1);
     }
-    const done = evaluated as { evaluation: Evaluation; outputs?: ExampleOutputs };
+    const done = evaluated as Evaluated;
     const trainable = model.trainableWeights.reduce((a, w) => a + w.read().size, 0);
     return {
       model,
@@ -193,6 +204,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       evaluation: done.evaluation,
       evaluatedOn: opts.evaluateOn ? 'given' : hasValidation ? 'validation' : 'train',
       ...(done.outputs ? { outputs: done.outputs } : {}),
+      ...(done.reference ? { reference: done.reference } : {}),
       cached: run.cache.some((c) => c.used),
       cache: run.cache,
       memory: run.memory,
@@ -219,11 +231,7 @@ function phasePlans(spec: JobSpec): PhasePlan[] {
 }
 
 /** One phase: its feed (cached or not), memory plan, optimizer and epochs; the last also evaluates. */
-async function trainPhase(
-  run: Run,
-  p: PhasePlan,
-  last: boolean,
-): Promise<{ evaluation: Evaluation; outputs?: ExampleOutputs } | undefined> {
+async function trainPhase(run: Run, p: PhasePlan, last: boolean): Promise<Evaluated | undefined> {
   const { opts, model } = run;
   const { spec, data, signal } = opts;
   const prepared = await prepareFeed(model, data, {
@@ -277,7 +285,12 @@ async function trainPhase(
       optimizer.dispose();
       await thread?.close();
     }
-    return last ? await evaluateRun(run, prepared.feed) : undefined;
+    return last
+      ? await evaluateRun(
+          { opts, model, hasValidation: run.hasValidation, loss: run.settings.loss },
+          prepared.feed,
+        )
+      : undefined;
   } finally {
     prepared.dispose();
   }
@@ -305,34 +318,6 @@ function phaseMemory(run: Run, p: PhasePlan, prepared: PreparedFeed): MemoryPlan
   return plan;
 }
 
-/**
- * The evaluation stored with the model: on `evaluateOn` (raw examples, through the whole
- * model), else on the validation split, else on the training data, through the feed.
- */
-async function evaluateRun(
-  run: Run,
-  feed: Feed,
-): Promise<{ evaluation: Evaluation; outputs?: ExampleOutputs }> {
-  const { opts } = run;
-  const { prefix } = feed;
-  const [forward, source] = opts.evaluateOn
-    ? [run.model, opts.evaluateOn]
-    : run.hasValidation && feed.validation
-      ? [feed.forward, feed.validation]
-      : [feed.forward, prefix ? throughPrefix(feed.train, prefix) : feed.train];
-  const collector = opts.collectOutputs ? outputsCollector() : undefined;
-  const evaluation = await finalEvaluation(forward, source, {
-    task: opts.data.task,
-    classes: opts.data.classes,
-    loss: run.settings.loss,
-    batchSize: opts.spec.fit.batchSize,
-    signal: opts.signal,
-    onProgress: opts.onProgress,
-    ...(collector ? { onOutputs: collector.onOutputs } : {}),
-  });
-  return collector ? { evaluation, outputs: collector.result() } : { evaluation };
-}
-
 /** What the spec says about fitting, resolved against the data: callbacks, augmentation, loss. */
 function fitSettings(opts: TrainOptions, hasValidation: boolean) {
   const { spec, data } = opts;
@@ -354,32 +339,6 @@ function fitSettings(opts: TrainOptions, hasValidation: boolean) {
   const loss = lossFunction(spec.compile.loss ?? defaultLoss(data.task), data.classes.length);
   const weights = classWeights(spec.classWeight, data.classes, data.train.labels);
   return { warnings, reduceLr, earlyStopping, augmenting, augment, loss, weights };
-}
-
-/** The evaluation stored with the model, reported as the `evaluating` phase. */
-function finalEvaluation(
-  forward: tf.LayersModel,
-  source: ExampleSource,
-  o: Omit<EvaluateOptions, 'onBatch'> & { batchSize: number; onProgress: ProgressFn | undefined },
-): Promise<Evaluation> {
-  const batches = Math.ceil(source.size / o.batchSize);
-  const started = performance.now();
-  return evaluate(forward, source.batches(o.batchSize, { shuffle: false, seed: 0, epoch: 0 }), {
-    ...o,
-    onBatch: (n) => {
-      const ms = performance.now() - started;
-      o.onProgress?.({
-        phase: 'evaluating',
-        epoch: 0,
-        epochs: 0,
-        batch: Math.ceil(n / o.batchSize),
-        batches,
-        metrics: {},
-        examplesPerSec: (n * 1000) / ms,
-        etaMs: (ms / n) * (source.size - n),
-      });
-    },
-  });
 }
 
 /**

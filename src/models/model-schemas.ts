@@ -65,6 +65,41 @@ const forecastSchema = z.object({
   model: z.string().optional(),
 });
 
+const binSchema = z.object({
+  low: z.number(),
+  high: z.number(),
+  count: z.number().int(),
+  confidence: z.number(),
+  accuracy: z.number(),
+});
+const calibrationSchema = z.object({
+  method: z.literal('temperature'),
+  temperature: z.number(),
+  ece: z.number(),
+  eceInterval: intervalSchema,
+  eceUncalibrated: z.number(),
+  eceUncalibratedInterval: intervalSchema,
+  bins: z.array(binSchema),
+  binsUncalibrated: z.array(binSchema),
+  examples: z.number().int(),
+});
+const unknownRuleSchema = z.object({
+  method: z.literal('knn'),
+  k: z.number().int(),
+  threshold: z.number(),
+  acceptRate: z.number(),
+  examples: z.number().int(),
+  accepted: z.number(),
+  acceptedInterval: intervalSchema,
+  quantiles: z.array(z.number()),
+  reference: z.object({
+    file: z.string(),
+    count: z.number().int(),
+    dims: z.number().int(),
+    layer: z.string(),
+  }),
+});
+
 const evaluationSchema = z.discriminatedUnion('task', [
   z.object({
     task: z.literal('classification'),
@@ -90,6 +125,8 @@ const evaluationSchema = z.discriminatedUnion('task', [
     trainAccuracy: z.number().optional(),
     learningCurve: z.array(learningCurvePointSchema).optional(),
     forecast: forecastSchema.optional(),
+    calibration: calibrationSchema.optional(),
+    unknown: unknownRuleSchema.optional(),
   }),
   z.object({
     task: z.literal('regression'),
@@ -111,6 +148,7 @@ export const outOfFoldPredictionSchema = z.object({
   predicted: z.number().int().optional(),
   probabilities: z.array(z.number()).optional(),
   logits: z.array(z.number()).optional(),
+  novelty: z.number().optional(),
   target: z.number().optional(),
   value: z.number().optional(),
 });
@@ -166,6 +204,7 @@ export const modelMetaSchema = z.looseObject({
   durationMs: z.number().optional(),
   params: paramsSchema,
   sizeBytes: z.number().optional(),
+  notes: z.array(z.string()).optional(),
 });
 
 export const modelSummarySchema = z.object({

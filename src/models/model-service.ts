@@ -46,8 +46,11 @@ export class ModelService {
     return { ...page, items: page.items.map(summarize) };
   }
 
-  async get(idOrName: string, version?: number): Promise<ModelDetail> {
-    return detail(await this.deps.registry.resolve(idOrName, version));
+  /** The model's meta with its list entry's `kind` and `metrics`, and `notes` on what an older model does not do. */
+  async get(idOrName: string, version?: number): Promise<ModelDetail & { notes?: string[] }> {
+    const meta = await this.deps.registry.resolve(idOrName, version);
+    const notes = olderModelNotes(meta);
+    return notes.length > 0 ? { ...detail(meta), notes } : detail(meta);
   }
 
   /**
@@ -134,6 +137,8 @@ export class ModelService {
     for (const s of shards) zip.addReadStream(s.fh.createReadStream(), s.name, { size: s.size });
     const text = await textDownload(meta, dir);
     for (const [name, content] of Object.entries(text?.files ?? {})) zip.addBuffer(content, name);
+    const rule = meta.evaluation?.task === 'classification' ? meta.evaluation.unknown : undefined;
+    if (rule) zip.addBuffer(await readFile(path.join(dir, rule.reference.file)), rule.reference.file);
     zip.addBuffer(
       Buffer.from(JSON.stringify({ ...downloadMetadata(meta), ...text?.metadata }, null, 2)),
       DOWNLOAD_METADATA,
@@ -155,5 +160,53 @@ function downloadMetadata(meta: ModelMeta): Record<string, unknown> {
     inputShape: meta.inputShape,
     preprocessing: meta.preprocessing,
     format: 'tfjs-layers-model',
+    ...(meta.task === 'classification' ? { scoring: downloadScoring(meta) } : {}),
   };
+}
+
+/**
+ * The rules predict applies to a classifier's raw outputs, for clients that run the model
+ * themselves: scores are softmax(log p / temperature); novelty is the distance from the output
+ * layer's input features (scaled to unit length) to the k-th nearest row of the reference file
+ * (float32 little-endian, rows of unit length); unknown when novelty > threshold, unless
+ * acceptRate is 1.
+ */
+function downloadScoring(meta: ModelMeta): Record<string, unknown> {
+  const ev = meta.evaluation?.task === 'classification' ? meta.evaluation : undefined;
+  const rule = ev?.unknown;
+  return {
+    temperature: ev?.calibration?.temperature ?? 1,
+    ...(rule
+      ? {
+          unknown: {
+            method: rule.method,
+            k: rule.k,
+            threshold: rule.threshold,
+            acceptRate: rule.acceptRate,
+            features: 'the input of the last layer, scaled to unit length',
+            reference: { file: rule.reference.file, count: rule.reference.count, dims: rule.reference.dims },
+          },
+        }
+      : {}),
+  };
+}
+
+/** What a model saved before calibration or novelty scores does differently when it predicts. */
+function olderModelNotes(meta: ModelMeta): string[] {
+  if (meta.task !== 'classification') return [];
+  const ev = meta.evaluation?.task === 'classification' ? meta.evaluation : undefined;
+  const notes: string[] = [];
+  if (ev?.method === 'train') {
+    return [
+      'evaluated on its own training examples (no validation split): no held-out predictions to calibrate ' +
+        'its scores or set an "unknown" threshold on, so its scores are raw and it is never unknown',
+    ];
+  }
+  if (!ev?.unknown) {
+    notes.push(
+      'trained before novelty scores: its predictions carry no novelty and are never unknown; retrain it to get them',
+    );
+  }
+  if (!ev?.calibration) notes.push('trained before calibration: its scores are the raw softmax outputs');
+  return notes;
 }

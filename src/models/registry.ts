@@ -25,7 +25,7 @@ export interface SaveTrainedInput {
   /** A preassigned id (e.g. chosen when the job started); a fresh one by default. */
   id?: string;
   /** Files stored beside the model (file name -> content), e.g. a text model's vocab.json. */
-  files?: Record<string, string>;
+  files?: Record<string, string | Uint8Array>;
 }
 
 export interface ListModelsQuery {

@@ -90,7 +90,8 @@ ${install}
 node predict.mjs "a text to classify" "another one"
 \`\`\`
 
-It prints one JSON line per text: \`{ "label", "score", "scores" }\`.
+It prints one JSON line per text: \`{ "label", "score", "scores", "novelty", "unknown" }\`, with the
+service's calibrated scores and "unknown" rule (\`scoring\` in metadata.json, \`novelty.bin\`).
 `;
 }
 
@@ -164,11 +165,51 @@ async function rows(texts) {
   return x;
 }
 
+// The service's scoring rules (metadata.json "scoring"): calibrated scores are
+// softmax(log p / temperature); novelty is the distance from the features the output layer reads
+// (unit length) to the k-th nearest row of novelty.bin; unknown when it is past the threshold.
+const scoring = meta.scoring ?? { temperature: 1 };
+const rule = scoring.unknown;
+
+function calibrate(p) {
+  if (scoring.temperature === 1) return p;
+  const logits = p.map((v) => Math.log(Math.max(v, 1e-12)) / scoring.temperature);
+  const max = Math.max(...logits);
+  const e = logits.map((l) => Math.exp(l - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+async function noveltyOf(features) {
+  const buf = await readFile(path.join(here, rule.reference.file));
+  const ref = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const dims = rule.reference.dims;
+  return features.map((f) => {
+    const norm = Math.sqrt(f.reduce((a, v) => a + v * v, 0)) || 1;
+    const sims = [];
+    for (let at = 0; at < ref.length; at += dims) {
+      let dot = 0;
+      for (let j = 0; j < dims; j++) dot += (f[j] / norm) * ref[at + j];
+      sims.push(dot);
+    }
+    sims.sort((a, b) => b - a);
+    const kth = sims[Math.min(rule.k, sims.length) - 1];
+    return Math.sqrt(Math.max(0, 2 - 2 * kth));
+  });
+}
+
 const texts = process.argv.slice(2);
 const model = await tf.loadLayersModel(tf.io.fromMemory(await artifacts(here)));
-const scores = await model.predict(await rows(texts)).array();
-for (const s of scores) {
+const last = model.layers[model.layers.length - 1];
+const scored = rule ? tf.model({ inputs: model.inputs, outputs: [model.outputs[0], last.input] }) : model;
+const out = scored.predict(await rows(texts));
+const [probs, features] = Array.isArray(out) ? out : [out];
+const scores = (await probs.array()).map(calibrate);
+const novelty = features ? await noveltyOf(await features.array()) : undefined;
+scores.forEach((s, i) => {
   const best = s.indexOf(Math.max(...s));
-  console.log(JSON.stringify({ label: meta.labels[best], score: s[best], scores: s }));
-}
+  const n = novelty?.[i];
+  const unknown = n !== undefined && rule.acceptRate < 1 && n > rule.threshold;
+  console.log(JSON.stringify({ label: meta.labels[best], score: s[best], scores: s, ...(n === undefined ? {} : { novelty: n }), unknown }));
+});
 `;

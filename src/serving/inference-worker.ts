@@ -3,7 +3,14 @@ import { parentPort, threadId } from 'node:worker_threads';
 import { vocabularyIndex, wordIds } from '../lib/word-tokens.js';
 import { loadSentenceEncoder, type SentenceEncoder } from '../ml/sentence-encoder.js';
 import { selectBackend } from '../ml/backend.js';
-import { backendMemory, forward, warmUp } from '../ml/inference.js';
+import {
+  backendMemory,
+  forward,
+  forwardWithNovelty,
+  noveltyScorer,
+  warmUp,
+  type NoveltyScorer,
+} from '../ml/inference.js';
 import { loadModelFromDir, type LayersModel } from '../ml/model-io.js';
 import { threadCpuMs } from './thread-cpu.js';
 import type {
@@ -31,6 +38,8 @@ interface Resident {
   /** Text models: texts -> input rows (word ids, or the sentence encoder's embeddings). */
   rows?: (texts: string[]) => Promise<Float32Array>;
   release?: () => void;
+  /** Classifiers with a novelty rule: the forward pass that also scores novelty. */
+  novelty?: NoveltyScorer;
 }
 
 /**
@@ -121,10 +130,17 @@ async function load(t: ModelTarget): Promise<Resident> {
   const before = backendMemory().numBytes;
   const model = await loadModelFromDir(t.dir);
   let text: Pick<Resident, 'rows' | 'release'>;
+  let novelty: NoveltyScorer | undefined;
   try {
     warmUp(model, t.shape);
+    if (t.novelty) {
+      const buf = await readFile(t.novelty.path);
+      const values = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      novelty = noveltyScorer(model, values, t.novelty.dims, t.novelty.k);
+    }
     text = await textRows(t);
   } catch (err) {
+    novelty?.dispose();
     model.dispose();
     throw err;
   }
@@ -135,6 +151,7 @@ async function load(t: ModelTarget): Promise<Resident> {
     busy: 0,
     unloadWhenIdle: false,
     ...text,
+    ...(novelty ? { novelty } : {}),
   };
   resident.set(t.modelId, r);
   return r;
@@ -142,6 +159,7 @@ async function load(t: ModelTarget): Promise<Resident> {
 
 function dispose(modelId: string, r: Resident): void {
   if (resident.get(modelId) === r) resident.delete(modelId);
+  r.novelty?.dispose();
   r.model.dispose();
   r.release?.();
 }
@@ -158,7 +176,9 @@ async function predict(req: WorkerRequest & { type: 'predict' }): Promise<Predic
       input = await r.rows(req.texts);
       encodeMs = performance.now() - t0;
     }
-    const output = forward(r.model, input, req.rows, req.shape);
+    const output = r.novelty
+      ? forwardWithNovelty(r.novelty, input, req.rows, req.shape)
+      : forward(r.model, input, req.rows, req.shape);
     batches++;
     return {
       output,

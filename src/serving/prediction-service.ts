@@ -8,7 +8,7 @@ import type { BackendInfo } from '../ml/backend.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { DynamicBatcher } from './batcher.js';
-import { formatRow, type Prediction } from './format.js';
+import { formatRow, requestRules, type Prediction, type UnknownOverride } from './format.js';
 import { rowSize, toRows, type InstanceRow, type PredictInput } from './instances.js';
 import { encoderDir } from '../base-models/encoder-dir.js';
 import { ServingMetrics, type TensorCount } from './predict-metrics.js';
@@ -35,6 +35,8 @@ export interface PredictRequest {
   version?: number;
   topK?: number;
   input: PredictInput;
+  /** This request's "unknown" rule instead of the model's: a novelty threshold, or a share of known examples to accept. */
+  unknown?: UnknownOverride;
 }
 
 export interface PredictResponse {
@@ -105,6 +107,7 @@ export class PredictionService {
     const end = this.metrics.latency.startTimer();
     const { config } = this.deps;
     const meta = await this.deps.registry.resolve(req.idOrName, req.version);
+    const rules = requestRules(meta, req.unknown);
     const rows = await toRows(meta, req.input, {
       maxInstances: config.PREDICT_MAX_INSTANCES,
       maxImageBytes: config.PREDICT_MAX_IMAGE_BYTES,
@@ -117,7 +120,7 @@ export class PredictionService {
     }
     const outputs = await batcher.submit(rows);
     const topK = req.topK ?? DEFAULT_TOP_K;
-    const predictions = outputs.map((row) => formatRow(meta, row, topK));
+    const predictions = outputs.map((row) => formatRow(meta, row, topK, rules));
     this.metrics.instances.inc(rows.length);
     end();
     return {
@@ -230,11 +233,21 @@ export class PredictionService {
     let b = this.batchers.get(meta.id);
     if (b) return b;
     const size = rowSize(meta);
+    const rule = meta.evaluation?.task === 'classification' ? meta.evaluation.unknown : undefined;
     const target = {
       modelId: meta.id,
       dir,
       shape: meta.inputShape,
       ...(text ? { text } : {}),
+      ...(rule
+        ? {
+            novelty: {
+              path: path.join(dir, path.basename(rule.reference.file)),
+              dims: rule.reference.dims,
+              k: rule.k,
+            },
+          }
+        : {}),
     };
     b = new DynamicBatcher<InstanceRow, Float32Array>({
       maxBatch: this.deps.config.PREDICT_MAX_BATCH,

@@ -14,6 +14,15 @@ export interface ModelTarget {
   shape: number[];
   /** Text models: how the worker turns texts into the model's input rows. */
   text?: TextTarget;
+  /** Classifiers with a novelty rule: each output row gets the novelty appended. */
+  novelty?: NoveltyTarget;
+}
+
+/** The reference features beside the model (float32 rows of `dims`, unit length). */
+export interface NoveltyTarget {
+  path: string;
+  dims: number;
+  k: number;
 }
 
 /** Tokenizing (and encoding) runs in the worker, never on the API's event loop. */

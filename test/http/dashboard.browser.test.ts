@@ -236,6 +236,18 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     await label.waitFor();
     expect(['red', 'blue']).toContain(await label.innerText());
     expect(await page.locator('[data-testid="topk-bars"] li').count()).toBe(2);
+    // The score is calibrated, and the novelty says whether the image is like the training ones.
+    expect(await page.getByTestId('novelty').innerText()).toMatch(
+      /Novelty \d\.\d{3} \(threshold \d\.\d{3}, set to accept 95(\.0)? % of 32 out-of-fold examples of the known classes\): (un)?like the training examples/,
+    );
+    // Beside it, the reliability diagram of the out-of-fold scores, with its ECE and interval.
+    const reliability = page.getByTestId('reliability');
+    expect(await reliability.innerText()).toMatch(
+      /Expected calibration error \d\.\d{3} \(95 % interval \d\.\d{3} to \d\.\d{3}\) calibrated, \d\.\d{3} .* raw, over 32 out-of-fold predictions/,
+    );
+    expect(await reliability.locator('rect.rel-bar').count()).toBeGreaterThan(0);
+    const unknown = await page.getByTestId('unknown-badge').count();
+    expect(unknown === 1).toBe(/: unlike/.test(await page.getByTestId('novelty').innerText()));
 
     // The lists show what was made.
     await page

@@ -192,12 +192,33 @@ describe('text jobs', () => {
         const outside = stdout
           .trim()
           .split('\n')
-          .map((l) => JSON.parse(l) as { label: string; scores: number[] });
+          .map(
+            (l) => JSON.parse(l) as { label: string; scores: number[]; novelty: number; unknown: boolean },
+          );
         const served = await api().post(`/v1/models/${id}/predict`).send({ instances: texts, topK: 2 });
         expect(served.status).toBe(200);
-        served.body.predictions.forEach((p: { label: string; score: number }, i: number) => {
+        // The same calibrated scores, novelty and unknown answer as the service. The scratch model
+        // trained with no validation split: no held-out predictions, so no calibration or rule.
+        const model = (await api().get(`/v1/models/${id}`)).body;
+        const scoring = JSON.parse(files.get('metadata.json')!.toString()).scoring;
+        expect(files.has('novelty.bin')).toBe(which === 'transfer');
+        if (which === 'transfer') {
+          expect(scoring).toMatchObject({
+            temperature: model.evaluation.calibration.temperature,
+            unknown: { threshold: model.evaluation.unknown.threshold },
+          });
+        } else {
+          expect(scoring).toEqual({ temperature: 1 });
+          expect(model.notes).toEqual([expect.stringContaining('no held-out predictions')]);
+        }
+        type Served = { label: string; score: number; novelty: number; unknown: boolean };
+        served.body.predictions.forEach((p: Served, i: number) => {
           expect(outside[i]!.label).toBe(p.label);
           expect(Math.max(...outside[i]!.scores)).toBeCloseTo(p.score, 4);
+          // sqrt(2 - 2 cos) near 0 turns float32 rounding of cos (6e-8) into about 3e-4.
+          if (p.novelty === undefined) expect(outside[i]).not.toHaveProperty('novelty');
+          else expect(Math.abs(outside[i]!.novelty - p.novelty)).toBeLessThan(2e-3);
+          expect(outside[i]!.unknown).toBe(p.unknown);
         });
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -26,9 +26,13 @@ const params = z.object({ id: z.string().min(1).max(128) });
 const version = z.coerce.number().int().min(1).max(1_000_000_000).optional();
 const topK = z.coerce.number().int().min(1).max(1000);
 
+/** A request's own "unknown" rule (README "Is this one of my classes?"). */
+const unknownThreshold = z.coerce.number().min(0).max(2);
+const acceptRate = z.coerce.number().gt(0).max(1);
+
 const scored = z.object({ label: z.string(), score: z.number() });
 const predictionSchema = z.union([
-  scored.extend({ topK: z.array(scored) }),
+  scored.extend({ topK: z.array(scored), novelty: z.number().optional(), unknown: z.boolean() }),
   z.object({ value: z.union([z.number(), z.array(z.number())]) }),
 ]);
 const predictResponse = z.object({
@@ -115,12 +119,19 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
       logLevel: moreSevere(config.LOG_LEVEL, config.PREDICT_LOG_LEVEL),
       schema: {
         params,
-        querystring: z.object({ version, topK: topK.optional() }),
+        querystring: z.object({
+          version,
+          topK: topK.optional(),
+          unknownThreshold: unknownThreshold.optional(),
+          acceptRate: acceptRate.optional(),
+        }),
         // Absent (null) for multipart requests, whose parts are read in the handler.
         body: z
           .object({
             instances: z.array(z.unknown()),
             topK: z.number().int().min(1).max(1000).optional(),
+            unknownThreshold: z.number().min(0).max(2).optional(),
+            acceptRate: z.number().gt(0).max(1).optional(),
           })
           .nullish(),
         response: { 200: predictResponse },
@@ -129,23 +140,36 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
     async (request) => {
       let input: PredictInput;
       let k = request.query.topK;
+      const q = request.query;
+      let unknown: Override = {
+        ...(q.unknownThreshold === undefined ? {} : { threshold: q.unknownThreshold }),
+        ...(q.acceptRate === undefined ? {} : { acceptRate: q.acceptRate }),
+      };
       if (request.isMultipart()) {
         const form = await readImages(request, opts.uploads);
         input = { kind: 'images', images: form.images };
         k = form.topK ?? k;
+        unknown = { ...unknown, ...form.unknown };
       } else {
         if (!request.body) {
           throw new ValidationError('send JSON { "instances": [...] } or multipart image files', {
             errors: [{ path: 'body', message: 'required' }],
           });
         }
-        input = { kind: 'json', instances: request.body.instances };
-        k = request.body.topK ?? k;
+        const b = request.body;
+        input = { kind: 'json', instances: b.instances };
+        k = b.topK ?? k;
+        unknown = {
+          ...unknown,
+          ...(b.unknownThreshold === undefined ? {} : { threshold: b.unknownThreshold }),
+          ...(b.acceptRate === undefined ? {} : { acceptRate: b.acceptRate }),
+        };
       }
       return predictions.predict({
         idOrName: request.params.id,
         ...(request.query.version === undefined ? {} : { version: request.query.version }),
         ...(k === undefined ? {} : { topK: k }),
+        ...(Object.keys(unknown).length > 0 ? { unknown } : {}),
         input,
       });
     },
@@ -159,12 +183,31 @@ function moreSevere(a: Config['LOG_LEVEL'], b: Config['LOG_LEVEL']): Config['LOG
   return SEVERITY[a] >= SEVERITY[b] ? a : b;
 }
 
-/** Every file part is an image instance, in order; a `topK` field may ride along. */
+type Override = { threshold?: number; acceptRate?: number };
+
+/** A multipart field of the "unknown" rule, checked like its JSON twin. */
+function overrideField(field: 'unknownThreshold' | 'acceptRate', value: unknown): Override {
+  const parsed = (field === 'acceptRate' ? acceptRate : unknownThreshold).safeParse(value);
+  if (!parsed.success) {
+    const range = field === 'acceptRate' ? 'a number in (0, 1]' : 'a number from 0 to 2';
+    throw new ValidationError(`${field} must be ${range}`, {
+      errors: [{ path: field, message: `expected ${range}` }],
+    });
+  }
+  return field === 'acceptRate' ? { acceptRate: parsed.data } : { threshold: parsed.data };
+}
+
+/** Every file part is an image instance, in order; `topK` and the "unknown" fields may ride along. */
 async function readImages(
   request: FastifyRequest,
   limits: UploadLimits,
-): Promise<{ images: Array<{ path: string; filename?: string; data: Buffer }>; topK?: number }> {
+): Promise<{
+  images: Array<{ path: string; filename?: string; data: Buffer }>;
+  topK?: number;
+  unknown: Override;
+}> {
   const images: Array<{ path: string; filename?: string; data: Buffer }> = [];
+  let unknown: Override = {};
   let k: number | undefined;
   for await (const part of uploadParts(request, limits)) {
     if (part.type === 'file') {
@@ -179,7 +222,9 @@ async function readImages(
         });
       }
       k = parsed.data;
+    } else if (part.field === 'unknownThreshold' || part.field === 'acceptRate') {
+      unknown = { ...unknown, ...overrideField(part.field, part.value) };
     }
   }
-  return { images, ...(k === undefined ? {} : { topK: k }) };
+  return { images, unknown, ...(k === undefined ? {} : { topK: k }) };
 }

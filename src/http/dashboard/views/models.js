@@ -11,6 +11,7 @@ import {
   PerClassTable,
   rangeText,
 } from './evaluation.js';
+import { ReliabilityDiagram } from './reliability.js';
 
 export function ModelsView() {
   const list = useLoad(() => api('/v1/models?limit=100'), []);
@@ -104,6 +105,20 @@ function PredictPanel({ model }) {
   const [busy, setBusy] = useState(false);
   const kind = model.preprocessing?.kind;
   const features = model.preprocessing?.tabular?.features ?? [];
+  const unknownRule = model.evaluation?.unknown;
+  /** What the novelty of a prediction means, against the model's threshold. */
+  const noveltyText = (result, rule) => {
+    if (result.novelty === undefined) {
+      return 'No novelty score: this model was trained before them, or without held-out examples, so it never answers unknown.';
+    }
+    const threshold = rule
+      ? ` (threshold ${fmt.num(rule.threshold)}, set to accept ${fmt.pct(rule.acceptRate)} of ${rule.examples} out-of-fold examples of the known classes)`
+      : '';
+    const verdict = result.unknown
+      ? 'unlike the training examples, so do not trust the label.'
+      : 'like the training examples.';
+    return `Novelty ${fmt.num(result.novelty)}${threshold}: ${verdict}`;
+  };
 
   useEffect(() => () => preview && URL.revokeObjectURL(preview), [preview]);
 
@@ -230,7 +245,20 @@ function PredictPanel({ model }) {
           result.label !== undefined
             ? html`<p class="prediction">
                   Prediction:${' '}
-                  <strong data-testid="predicted-label">${result.label}</strong> (${fmt.pct(result.score)})
+                  <strong data-testid="predicted-label">${result.label}</strong>
+                  ${` (${fmt.pct(result.score)} calibrated)`}
+                  ${
+                    result.unknown &&
+                    html` <span
+                      class="badge state-failed"
+                      data-testid="unknown-badge"
+                      title="Its features are unlike every training example: it is likely none of the model's classes"
+                      >unknown</span
+                    >`
+                  }
+                </p>
+                <p class=${result.novelty === undefined ? 'small muted' : 'small'} data-testid="novelty">
+                  ${noveltyText(result, unknownRule)}
                 </p>
                 <${Bars}
                   label="Top-K scores"
@@ -248,6 +276,7 @@ function PredictPanel({ model }) {
         }
       </div>`
     }
+    <${ReliabilityDiagram} calibration=${model.evaluation?.calibration} />
   </section>`;
 }
 
