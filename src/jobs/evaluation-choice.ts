@@ -50,9 +50,12 @@ function manifestLabels(manifest: DatasetManifest): number[] {
  * Whether the folds, the learning curve and the refit can all train on one pass of a frozen
  * prefix: a frozen base, no fine-tune phase (it unfreezes part of it) and no augmentation (it
  * changes the inputs every epoch); or a sentence encoder, whose embeddings are computed once.
+ * Not for tables: each fold standardises its inputs with its own training rows' statistics
+ * (src/ml/cross-validate.ts), so no two folds feed a base the same inputs.
  */
-export function sharesPrefix(spec: JobSpec, encoder: boolean): boolean {
+export function sharesPrefix(spec: JobSpec, encoder: boolean, kind?: DatasetManifest['kind']): boolean {
   if (encoder) return true;
+  if (kind === 'tabular') return false;
   return !!spec.base && spec.freeze !== 'none' && !spec.fineTune && !augmentActive(spec.augment);
 }
 
@@ -86,7 +89,7 @@ export function chooseEvaluation(
 ): { ok: true; choice: EvaluationChoice } | { ok: false; errors: FieldError[] } {
   const asked = spec.evaluation;
   const method = asked.method === 'auto' ? autoMethod(manifest) : asked.method;
-  const sharedPrefix = sharesPrefix(spec, encoder);
+  const sharedPrefix = sharesPrefix(spec, encoder, manifest.kind);
   const base = { folds: 1, learningCurve: false, sharedPrefix, warnings: [] as EvaluationWarning[] };
   if (method === 'test-split' && !manifest.split.provided) {
     return fail(
