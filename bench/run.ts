@@ -4,10 +4,11 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                        # everything (several minutes on 2 cores)
- *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor
+ *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor | evaluation
  *   BENCH_ONLY=predict npm run bench     # the same, from the environment
  *   npm run bench:text                   # the text sections only
  *   npm run bench:advisor                # the advisor's section only
+ *   npm run bench:evaluation             # evaluation: real-data coverage, cost of CV, simulations
  *
  * With --only (or BENCH_ONLY), only the sections those cases write are replaced in BENCHMARKS.md;
  * the others stay as they were.
@@ -25,8 +26,19 @@ import { benchTransferMnist } from './transfer-mnist.js';
 import { benchVsPytorch, type Measured, type StepProfile } from './vs-pytorch.js';
 import { benchWasmTraining } from './wasm-training.js';
 import { benchText, textSections } from './text.js';
+import { evaluationSections } from './evaluation.js';
 
-const ALL = ['wasm', 'transfer', 'backbone', 'predict', 'storage', 'text', 'pytorch', 'advisor'];
+const ALL = [
+  'wasm',
+  'transfer',
+  'backbone',
+  'predict',
+  'storage',
+  'text',
+  'pytorch',
+  'advisor',
+  'evaluation',
+];
 const onlyArg = process.argv.indexOf('--only');
 const selected = onlyArg >= 0 ? process.argv[onlyArg + 1] : process.env['BENCH_ONLY'];
 const only = new Set((selected ?? ALL.join(',')).split(',').map((s) => s.trim()));
@@ -384,6 +396,13 @@ if (only.has('text')) {
 if (only.has('advisor')) {
   console.log('backbone advisor vs training every candidate ...');
   sections.push(await advisorSection());
+}
+if (only.has('evaluation')) {
+  console.log(
+    'evaluation: reported accuracy against a held-out pool, cost of cross-validation, simulations ...',
+  );
+  await initWasmBackend();
+  sections.push(...(await evaluationSections(log)));
 }
 if (only.has('pytorch')) {
   console.log('side by side with PyTorch CPU ...');
