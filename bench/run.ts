@@ -4,10 +4,11 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                        # everything (several minutes on 2 cores)
- *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor | ingest | unknown
+ *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor | ingest | unknown | evaluation
  *   BENCH_ONLY=predict npm run bench     # the same, from the environment
  *   npm run bench:text                   # the text sections only
  *   npm run bench:advisor                # the advisor's section only
+ *   npm run bench:evaluation             # evaluation: real-data coverage, cost of CV, simulations
  *
  * With --only (or BENCH_ONLY), only the sections those cases write are replaced in BENCHMARKS.md;
  * the others stay as they were.
@@ -27,6 +28,7 @@ import { benchWasmTraining } from './wasm-training.js';
 import { benchText, textSections } from './text.js';
 import { benchIngestLatency } from './ingest-latency.js';
 import { benchUnknown, unknownSections } from './unknown.js';
+import { evaluationSections } from './evaluation.js';
 
 const ALL = [
   'wasm',
@@ -39,6 +41,7 @@ const ALL = [
   'advisor',
   'ingest',
   'unknown',
+  'evaluation',
 ];
 const onlyArg = process.argv.indexOf('--only');
 const selected = onlyArg >= 0 ? process.argv[onlyArg + 1] : process.env['BENCH_ONLY'];
@@ -439,6 +442,13 @@ if (only.has('unknown')) {
   console.log('calibration and unknown answers, novelty cost ...');
   await initWasmBackend();
   sections.push(...unknownSections(await benchUnknown({ log })));
+}
+if (only.has('evaluation')) {
+  console.log(
+    'evaluation: reported accuracy against a held-out pool, cost of cross-validation, simulations ...',
+  );
+  await initWasmBackend();
+  sections.push(...(await evaluationSections(log)));
 }
 if (only.has('pytorch')) {
   console.log('side by side with PyTorch CPU ...');

@@ -79,6 +79,9 @@ export async function runTextDemo(
       spec: {
         ...common,
         architecture: [{ type: 'embedding', outputDim: 32 }, { type: 'globalAveragePooling1d' }],
+        // Judged on held-out mails like the transfer model; its cross-validation (every fold a
+        // full fit) would add nothing to that comparison.
+        evaluation: { method: 'holdout' },
         modelName: 'demo-spam-scratch',
       },
     },

@@ -166,6 +166,12 @@ export const envSchema = z.object({
    */
   TRAIN_MEMORY_BUDGET_BYTES: bytes.optional(),
   /**
+   * Default of a job's `evaluation.maxCost`: the most its evaluation may cost, in fits of its
+   * recipe. A cross-validation over it falls back to holdout, a learning curve over it is skipped,
+   * each with a warning in the evaluation (README "Evaluation").
+   */
+  EVALUATION_MAX_COST: z.coerce.number().min(1).max(1000).default(15),
+  /**
    * Refuse to start a worker whose trainer process does not get a GPU backend (tfjs-node-gpu),
    * instead of training on the CPU or wasm: set for GPU workers, with TFJS_BACKEND=tensorflow.
    */

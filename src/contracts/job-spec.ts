@@ -242,8 +242,8 @@ export const evaluationSpecSchema = z.strictObject({
     .max(1000, 'maxCost must be <= 1000')
     .optional()
     .describe(
-      'most the evaluation may cost in fits of the recipe (default 15); past it cross-validation falls back to ' +
-        'holdout and the learning curve is skipped, with a warning',
+      'most the evaluation may cost in fits of the recipe (default: the EVALUATION_MAX_COST setting, 15); ' +
+        'past it cross-validation falls back to holdout and the learning curve is skipped, with a warning',
     ),
   /** Share of known examples a classifier accepts: the "unknown" threshold (README "Is this one of my classes?"). */
   acceptRate: z

@@ -49,6 +49,7 @@ export interface DatasetExampleSource extends ExampleSource {
   /** One key per example in order: the example id (images) or `row-<n>` (tabular, 1-based). */
   readonly keys: readonly string[];
   subset(indices: readonly number[]): DatasetExampleSource;
+  fitPreprocessing?(indices: readonly number[]): Promise<DatasetExampleSource>;
 }
 
 export interface OpenTrainingDataOptions {

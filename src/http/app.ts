@@ -174,7 +174,10 @@ async function registerFeatures(
   const jobs = new JobService({
     queues: deps.queues,
     validate: async (spec) => {
-      const resolved = await resolveJob(deps.store, spec, summaries);
+      const resolved = await resolveJob(deps.store, spec, {
+        cache: summaries,
+        maxCost: config.EVALUATION_MAX_COST,
+      });
       return resolved.ok ? [] : resolved.errors.map((e) => ({ ...e, path: `body.${e.path}` }));
     },
   });

@@ -21,7 +21,10 @@ import { augmentActive } from '../ml/augment.js';
 export const AUTO_CV_MAX_PER_CLASS = 200;
 /** Regression: below this many rows, `auto` cross-validates. */
 export const AUTO_CV_MAX_ROWS = 1000;
-/** The default of `evaluation.maxCost`: a 5-fold CV with its refit and learning curve fits. */
+/**
+ * The default of `evaluation.maxCost` when the caller gives none (EVALUATION_MAX_COST's default):
+ * a 5-fold cross-validation with its refit and learning curve fits.
+ */
 export const DEFAULT_MAX_COST = 15;
 /** Shares of each class's examples that the learning curve cross-validates again (1 is the CV itself). */
 export const CURVE_FRACTIONS = [0.25, 0.5, 0.75] as const;
@@ -47,9 +50,12 @@ function manifestLabels(manifest: DatasetManifest): number[] {
  * Whether the folds, the learning curve and the refit can all train on one pass of a frozen
  * prefix: a frozen base, no fine-tune phase (it unfreezes part of it) and no augmentation (it
  * changes the inputs every epoch); or a sentence encoder, whose embeddings are computed once.
+ * Not for tables: each fold standardises its inputs with its own training rows' statistics
+ * (src/ml/cross-validate.ts), so no two folds feed a base the same inputs.
  */
-export function sharesPrefix(spec: JobSpec, encoder: boolean): boolean {
+export function sharesPrefix(spec: JobSpec, encoder: boolean, kind?: DatasetManifest['kind']): boolean {
   if (encoder) return true;
+  if (kind === 'tabular') return false;
   return !!spec.base && spec.freeze !== 'none' && !spec.fineTune && !augmentActive(spec.augment);
 }
 
@@ -78,10 +84,12 @@ export function chooseEvaluation(
   spec: JobSpec,
   manifest: DatasetManifest,
   encoder: boolean,
+  /** The budget when the spec sets none (EVALUATION_MAX_COST). */
+  defaultMaxCost: number = DEFAULT_MAX_COST,
 ): { ok: true; choice: EvaluationChoice } | { ok: false; errors: FieldError[] } {
   const asked = spec.evaluation;
   const method = asked.method === 'auto' ? autoMethod(manifest) : asked.method;
-  const sharedPrefix = sharesPrefix(spec, encoder);
+  const sharedPrefix = sharesPrefix(spec, encoder, manifest.kind);
   const base = { folds: 1, learningCurve: false, sharedPrefix, warnings: [] as EvaluationWarning[] };
   if (method === 'test-split' && !manifest.split.provided) {
     return fail(
@@ -110,14 +118,14 @@ export function chooseEvaluation(
       message: `${folds} folds instead of ${asked.folds}: ${what} only ${smallest.count} examples`,
     });
   }
-  const budget = asked.maxCost ?? DEFAULT_MAX_COST;
+  const budget = asked.maxCost ?? defaultMaxCost;
   const cvCost = estimatedCost(folds, sharedPrefix, false);
   if (cvCost > budget) {
     warnings.push({
       code: 'cross-validation-skipped',
       message:
         `cross-validation with ${folds} folds would cost about ${cvCost} fits, over the budget of ${budget} ` +
-        '(evaluation.maxCost): the job was evaluated on a held-out validation split instead',
+        `(${budgetSource(asked.maxCost)}): the job was evaluated on a held-out validation split instead`,
     });
     return { ok: true, choice: { ...base, method: 'holdout', warnings } };
   }
@@ -144,10 +152,17 @@ function learningCurveChoice(
   const cost = estimatedCost(folds, sharedPrefix, true);
   if (cost > budget) {
     return skipped(
-      `with it the evaluation would cost about ${cost} fits, over the budget of ${budget} (evaluation.maxCost)`,
+      `with it the evaluation would cost about ${cost} fits, over the budget of ${budget} (${budgetSource(spec.evaluation.maxCost)})`,
     );
   }
   return { run: true };
+}
+
+/** Where the budget came from, so the warning says what to change. */
+function budgetSource(asked: number | undefined): string {
+  return asked === undefined
+    ? 'the EVALUATION_MAX_COST setting; evaluation.maxCost overrides it'
+    : 'evaluation.maxCost';
 }
 
 function fail(path: string, message: string): { ok: false; errors: FieldError[] } {

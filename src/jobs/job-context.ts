@@ -37,7 +37,15 @@ function notFoundAs(path: string) {
   };
 }
 
-export async function resolveJob(store: Store, spec: JobSpec, cache?: SummaryCache): Promise<ResolvedJob> {
+export interface ResolveOptions {
+  /** Base-model summaries already read (the API keeps one across requests). */
+  cache?: SummaryCache;
+  /** The evaluation budget when the spec sets none (EVALUATION_MAX_COST). */
+  maxCost?: number;
+}
+
+export async function resolveJob(store: Store, spec: JobSpec, o: ResolveOptions = {}): Promise<ResolvedJob> {
+  const { cache } = o;
   const errors: FieldError[] = [];
   const manifest = await readManifest(store, spec.datasetId).catch((e: unknown) => {
     errors.push(notFoundAs('datasetId')(e));
@@ -96,7 +104,7 @@ export async function resolveJob(store: Store, spec: JobSpec, cache?: SummaryCac
   const problems = base?.encoder
     ? validateSpecAgainst(headOnly(effective), undefined, dataset)
     : validateSpecAgainst(effective, baseForCheck, dataset);
-  const evaluation = chooseEvaluation(effective, manifest, !!base?.encoder);
+  const evaluation = chooseEvaluation(effective, manifest, !!base?.encoder, o.maxCost);
   const evaluationErrors = evaluation.ok ? [] : evaluation.errors;
   if (textErrors.length > 0 || problems.length > 0 || !evaluation.ok) {
     const seen = new Set(textErrors.map((e) => e.path));

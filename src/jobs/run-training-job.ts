@@ -48,6 +48,8 @@ export interface RunTrainingJobOptions {
   backend: string;
   /** TRAIN_MEMORY_BUDGET_BYTES; default the backend's own limit. */
   memoryBudgetBytes?: number;
+  /** EVALUATION_MAX_COST: the evaluation budget of a spec that sets none. */
+  evaluationMaxCost?: number;
   signal?: AbortSignal;
   /** Receives throttled progress (the latest report plus the epoch history). */
   report: (progress: TrainJobProgress) => Promise<void> | void;
@@ -77,7 +79,9 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
     opts.log.info({ jobId: opts.jobId, modelId }, 'model already published by an earlier attempt');
     return { modelId };
   }
-  const resolved = await resolveJob(opts.store, spec);
+  const resolved = await resolveJob(opts.store, spec, {
+    ...(opts.evaluationMaxCost !== undefined ? { maxCost: opts.evaluationMaxCost } : {}),
+  });
   if (!resolved.ok) {
     throw new PermanentJobError(
       'the job spec no longer fits its dataset or base: ' +

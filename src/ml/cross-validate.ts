@@ -64,25 +64,31 @@ function subsetOf(source: ExampleSource, indices: readonly number[]): ExampleSou
   return source.subset(indices);
 }
 
-/** The train() options every run of the plan shares, for `data` and its rows of the shared features. */
-function runOptions(
+/**
+ * The train() options every run of the plan shares, for `data` and its rows of the shared
+ * features. A source that learns its preprocessing from data (a table's standardisation, a word
+ * vocabulary) learns it again from the run's training rows, so a held-out fold never shapes
+ * the inputs it is scored on; its runs then compute any frozen prefix themselves, since shared
+ * features were made from the inputs as preprocessed for every example.
+ */
+async function runOptions(
   plan: CrossValidationPlan,
   spec: JobSpec,
   rows: { train: readonly number[]; validation?: readonly number[] },
   stage: EvaluationStage,
-): Omit<TrainOptions, 'base'> {
-  const all = plan.data.train;
-  const data: TrainingData = {
-    ...plan.data,
-    train: rows.train.length === all.size ? all : subsetOf(all, rows.train),
-  };
+): Promise<Omit<TrainOptions, 'base'>> {
+  const source = plan.data.train;
+  const whole = rows.train.length === source.size;
+  const refitted = !whole && source.fitPreprocessing !== undefined;
+  const all = !whole && source.fitPreprocessing ? await source.fitPreprocessing(rows.train) : source;
+  const data: TrainingData = { ...plan.data, train: whole ? all : subsetOf(all, rows.train) };
   delete data.validation;
   if (rows.validation) data.validation = subsetOf(all, rows.validation);
   const onProgress = plan.onProgress;
   return {
     spec,
     data,
-    shared: { features: plan.shared, ...rows },
+    ...(refitted ? {} : { shared: { features: plan.shared, ...rows } }),
     ...(onProgress ? { onProgress: (p) => onProgress({ ...p, evaluation: stage }) } : {}),
     ...(plan.signal ? { signal: plan.signal } : {}),
     ...(plan.pixelRange ? { pixelRange: plan.pixelRange } : {}),
@@ -120,7 +126,7 @@ export async function runFolds(plan: CrossValidationPlan, run: FoldRun): Promise
       folds,
       ...(run.fraction !== undefined ? { fraction: run.fraction } : {}),
     };
-    const opts = runOptions(plan, plan.spec, { train: trainRows, validation: heldOut }, stage);
+    const opts = await runOptions(plan, plan.spec, { train: trainRows, validation: heldOut }, stage);
     const r = await train({
       ...opts,
       ...(await baseCopy(plan)),
@@ -170,7 +176,7 @@ export async function refit(
 ): Promise<TrainResult> {
   const all = Array.from({ length: plan.data.train.size }, (_, i) => i);
   const spec = refitSpec(plan.spec, epochs);
-  const opts = runOptions(plan, spec, { train: all }, { stage: 'refit', folds: 1 });
+  const opts = await runOptions(plan, spec, { train: all }, { stage: 'refit', folds: 1 });
   const base = plan.base;
   plan.base = undefined;
   return train({

@@ -37,6 +37,14 @@ export interface ExampleSource {
    * examples leave it out, and cannot be cross-validated.
    */
   subset?(indices: readonly number[]): ExampleSource;
+  /**
+   * These examples again, with the preprocessing the source learns from data (a table's
+   * standardisation, a word vocabulary) learned from the examples at `indices` only. A
+   * cross-validation calls it with each fold's training part, so nothing of the held-out fold
+   * shapes the inputs its model is trained and scored on. Sources whose preprocessing learns
+   * nothing from the data (images, sentence-encoder embeddings) leave it out.
+   */
+  fitPreprocessing?(indices: readonly number[]): Promise<ExampleSource>;
 }
 
 export interface TrainingData {

@@ -1,27 +1,23 @@
-import os from 'node:os';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { JobSpec } from '../contracts/job-spec.js';
-import type { FieldError } from '../lib/errors.js';
-import { ValidationError } from '../lib/errors.js';
 import type { EpochLog, Evaluation } from '../contracts/model-meta.js';
-import { augmentActive } from './augment.js';
 import { applyFreeze, buildModel, disposeBase, frozenEnd, unfreezeFrom } from './build-model.js';
-import { type EarlyStoppingOutcome, resolveMonitor } from './callbacks.js';
-import { describeModel } from './describe-model.js';
-import { findLayer, resolveImageInput } from './layer-refs.js';
+import type { EarlyStoppingOutcome } from './callbacks.js';
+import { findLayer } from './layer-refs.js';
 import { throwIfAborted } from './cancellation.js';
 import type { ExampleOutputs } from './evaluate.js';
 import { type Evaluated, evaluateRun } from './final-evaluation.js';
 import { type CacheReport, type PreparedFeed, prepareFeed } from './feed.js';
 import type { SharedRows } from './shared-features.js';
-import { classWeights, defaultLoss, lossFunction } from './losses.js';
 import { memoryBudget, type MemoryPlan, planMemory } from './memory-plan.js';
 import { createOptimizer } from './optimizers.js';
 import type { ProgressFn } from '../contracts/progress.js';
 import { randomSeed } from './random.js';
-import { PrefixThread } from './prefix-thread.js';
-import { type Feed, runPhase } from './train-loop.js';
+import { runPhase } from './train-loop.js';
 import type { ExampleSource, TrainingData } from './example-source.js';
+import { checkJob, fitSettings, prefixThreadFor } from './train-setup.js';
+
+export { PREFIX_THREAD_MIN_BATCHES } from './train-setup.js';
 
 /**
  * The trainer's public entry: builds the job's model, trains it (optionally in two phases),
@@ -88,30 +84,6 @@ export interface TrainOptions {
    * reference. Costs one inference pass over the training data when the evaluation is elsewhere.
    */
   referenceFeatures?: boolean;
-}
-
-export const PREFIX_THREAD_MIN_BATCHES = 8;
-
-/** The prefix thread for a phase, or undefined (with a warning when it failed to start). */
-async function prefixThreadFor(
-  feed: Feed,
-  mode: 'auto' | 'on' | 'off',
-  batches: number,
-  warnings: string[],
-): Promise<PrefixThread | undefined> {
-  if (!feed.prefix || mode === 'off') return undefined;
-  if (mode === 'auto') {
-    const cores =
-      typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-    if (tf.getBackend() !== 'wasm' || cores < 2 || batches < PREFIX_THREAD_MIN_BATCHES) return undefined;
-  }
-  try {
-    return await PrefixThread.start(feed.prefix);
-  } catch (err) {
-    const w = `the frozen prefix runs on the training thread: its own thread did not start (${err instanceof Error ? err.message : String(err)})`;
-    if (!warnings.includes(w)) warnings.push(w);
-    return undefined;
-  }
 }
 
 export interface TrainResult {
@@ -316,63 +288,4 @@ function phaseMemory(run: Run, p: PhasePlan, prepared: PreparedFeed): MemoryPlan
     );
   }
   return plan;
-}
-
-/** What the spec says about fitting, resolved against the data: callbacks, augmentation, loss. */
-function fitSettings(opts: TrainOptions, hasValidation: boolean) {
-  const { spec, data } = opts;
-  const warnings: string[] = [];
-  const monitor = (m: Parameters<typeof resolveMonitor>[0]) => {
-    const r = resolveMonitor(m, hasValidation);
-    if (r.warning && !warnings.includes(r.warning)) warnings.push(r.warning);
-    return r.key;
-  };
-  const rl = spec.callbacks.reduceLROnPlateau;
-  const es = spec.callbacks.earlyStopping;
-  const reduceLr = rl && { ...rl, key: monitor(rl.monitor) };
-  const earlyStopping = es && { ...es, key: monitor(es.monitor) };
-  const augmenting = data.kind === 'image' && augmentActive(spec.augment);
-  const augment =
-    augmenting && spec.augment
-      ? { spec: spec.augment, range: opts.pixelRange ?? spec.input?.scale ?? ([0, 1] as [number, number]) }
-      : undefined;
-  const loss = lossFunction(spec.compile.loss ?? defaultLoss(data.task), data.classes.length);
-  const weights = classWeights(spec.classWeight, data.classes, data.train.labels);
-  return { warnings, reduceLr, earlyStopping, augmenting, augment, loss, weights };
-}
-
-/**
- * What only the loaded model and data can show. The spec itself was checked against the
- * dataset and base before it got here (src/jobs/spec-check.ts, in the API and in the worker),
- * so the trainer trusts it.
- */
-function checkJob({ spec, data, base }: TrainOptions): void {
-  if (!spec.base && base) throw new Error('train(): a base model was given for a job spec without `base`');
-  const errors: FieldError[] = [];
-  if (spec.base && !base)
-    errors.push({ path: 'base', message: 'the job names a base model, but none was loaded' });
-  if (data.train.size === 0)
-    errors.push({ path: 'datasetId', message: 'the training split has no examples' });
-  const baseDesc = base ? describeModel(base) : undefined;
-  const expected = baseDesc
-    ? baseDesc.inputShape.slice(1)
-    : data.kind === 'image'
-      ? (({ size, channels }) => [size[0], size[1], channels])(
-          resolveImageInput(spec.input, undefined, data.inputShape),
-        )
-      : data.inputShape;
-  const fits =
-    expected.length === data.inputShape.length &&
-    expected.every((d, i) => d === null || d === data.inputShape[i]);
-  if (!fits && !errors.some((e) => e.path === 'base' || e.path.startsWith('input'))) {
-    errors.push({
-      path: 'input',
-      message: `examples have shape [${data.inputShape.join(', ')}], the model takes [${expected.map((d) => d ?? '?').join(', ')}]`,
-    });
-  }
-  if (errors.length) {
-    throw new ValidationError(`the job spec does not fit ${base ? 'the base model or ' : ''}the dataset`, {
-      errors,
-    });
-  }
 }

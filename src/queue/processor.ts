@@ -70,6 +70,7 @@ const handlers: { [N in JobName]: Handler<N> } = {
       payload: job.data,
       backend: backend.name,
       ...(config.TRAIN_MEMORY_BUDGET_BYTES ? { memoryBudgetBytes: config.TRAIN_MEMORY_BUDGET_BYTES } : {}),
+      evaluationMaxCost: config.EVALUATION_MAX_COST,
       ...(signal ? { signal } : {}),
       report: (p) => job.updateProgress(p as never),
       log,

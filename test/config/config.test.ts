@@ -9,6 +9,7 @@ describe('configuration', () => {
     expect(c.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(c.HOST).toBe('127.0.0.1');
     expect(c.API_KEYS).toEqual([]);
+    expect(c.EVALUATION_MAX_COST).toBe(15);
   });
 
   it('binds to all interfaces once API keys are set, unless HOST says otherwise', () => {
@@ -20,13 +21,19 @@ describe('configuration', () => {
   it('fails fast naming every bad variable', () => {
     let err: unknown;
     try {
-      loadConfig({ PORT: 'eighty', ROLE: 'boss', REDIS_URL: 'not a url', WORKER_CONCURRENCY: '0' });
+      loadConfig({
+        PORT: 'eighty',
+        ROLE: 'boss',
+        REDIS_URL: 'not a url',
+        WORKER_CONCURRENCY: '0',
+        EVALUATION_MAX_COST: '0.5',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const vars = (err as ConfigError).issues.map((i) => i.variable).sort();
-    expect(vars).toEqual(['PORT', 'REDIS_URL', 'ROLE', 'WORKER_CONCURRENCY']);
+    expect(vars).toEqual(['EVALUATION_MAX_COST', 'PORT', 'REDIS_URL', 'ROLE', 'WORKER_CONCURRENCY']);
     expect((err as ConfigError).message).toMatch(/PORT: /);
   });
 

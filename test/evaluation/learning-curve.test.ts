@@ -70,7 +70,7 @@ describe('forecastFromCurve', () => {
   });
 
   it('covers the true accuracy at twice the data on noisy power-law curves at a reasonable rate', () => {
-    // Measured over 100 curves each: 0.96 at 16 examples per class, 0.99 at 50 (bench/evaluation-stats.ts).
+    // Measured over 100 curves each: 0.96 at 16 examples per class, 0.99 at 50 (npm run bench:evaluation).
     for (const perClass of [16, 50]) {
       let hit = 0;
       let falseFlat = 0;

@@ -226,3 +226,53 @@ describe('evaluation of trained models', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('the evaluation budget (EVALUATION_MAX_COST)', () => {
+  let ctx: TestContext;
+  const api = () => request(ctx.app.server);
+
+  beforeAll(async () => {
+    // A 5-fold CV of a job without a frozen base costs 6 fits (5 folds and the refit).
+    ctx = await buildTestApp({ JOB_ATTEMPTS: '1', EVALUATION_MAX_COST: '4' });
+    ctx.startWorker();
+  });
+  afterAll(() => ctx.close());
+
+  const evaluationOf = async (spec: Record<string, unknown>) => {
+    const job = await api().post('/v1/jobs').send(spec);
+    expect(job.status, JSON.stringify(job.body)).toBe(202);
+    const done = await waitFor(
+      async () => {
+        const j = (await api().get(`/v1/jobs/${job.body.id}`)).body;
+        return ['completed', 'failed'].includes(j.state) ? j : undefined;
+      },
+      240_000,
+      100,
+    );
+    expect(done.error).toBeUndefined();
+    return (await api().get(`/v1/models/${done.modelId}`)).body.evaluation;
+  };
+
+  it('falls back to holdout over the configured budget, saying so; a spec budget overrides it', async () => {
+    const upload = await api()
+      .post('/v1/datasets')
+      .attach('file', Buffer.from(csv(60, 4)), 'budget.csv');
+    expect(upload.status).toBe(201);
+    const datasetId = upload.body.id as string;
+
+    const over = await evaluationOf({ datasetId, ...tabularHead });
+    expect(over).toMatchObject({ method: 'holdout', folds: 1, examples: 12 });
+    const skipped = over.warnings.find((w: { code: string }) => w.code === 'cross-validation-skipped');
+    expect(skipped?.message).toMatch(/about 6 fits, over the budget of 4 \(the EVALUATION_MAX_COST setting/);
+    expect(skipped?.message).toMatch(/held-out validation split instead/);
+
+    // The spec's own budget wins: enough for the folds, not for the learning curve.
+    const within = await evaluationOf({ datasetId, ...tabularHead, evaluation: { maxCost: 6 } });
+    expect(within).toMatchObject({ method: 'cross-validation', folds: 5, examples: 60 });
+    const codes = within.warnings.map((w: { code: string }) => w.code);
+    expect(codes).not.toContain('cross-validation-skipped');
+    const curve = within.warnings.find((w: { code: string }) => w.code === 'learning-curve-skipped');
+    expect(curve?.message).toMatch(/over the budget of 6 \(evaluation\.maxCost\)/);
+    expect(within.learningCurve).toBeUndefined();
+  }, 300_000);
+});

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type JobSpecInput, parseJobSpec } from '../../src/contracts/job-spec.js';
@@ -10,6 +13,7 @@ import {
 } from '../../src/ml/cross-validate.js';
 import type { TrainingData } from '../../src/ml/example-source.js';
 import { train } from '../../src/ml/trainer.js';
+import { featureStats, TabularExampleSource } from '../../src/datasets/tabular/tabular-source.js';
 import { initWasmBackend } from '../../src/ml/wasm-kernels/index.js';
 import { mnistData } from '../helpers/mnist.js';
 import { maxAbsDiff, seededCnn } from '../helpers/ml-models.js';
@@ -118,6 +122,63 @@ describe('cross-validation folds and refit', () => {
     // The flatten features (first phase) and the pool1 features (fine-tune) once each.
     expect(p.shared.passes).toBe(2);
     expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
+  it("trains and scores each fold on inputs preprocessed with its own training rows' statistics", async () => {
+    // 40 rows of 2 features, the class in the sign of the first; the held-out fold's second
+    // feature is in the thousands, so statistics over every row would be the fold's, not the rest's.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cv-tabular-'));
+    try {
+      const n = 40;
+      const x = new Float32Array(n * 2);
+      const targets = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        targets[i] = i % 2;
+        x[2 * i] = (i % 2 ? 1 : -1) + ((i * 7) % 10) / 20;
+        x[2 * i + 1] = i >= 30 ? 1000 + i : ((i * 3) % 10) / 10;
+      }
+      const file = path.join(dir, 'features.f32');
+      await writeFile(file, new Uint8Array(x.buffer));
+      const rows = Array.from({ length: n }, (_, i) => i);
+      const stats = await featureStats(file, rows, 2);
+      const all = new TabularExampleSource(file, rows, targets, 2, stats.mean, stats.std, 'classification');
+      const data: TrainingData = {
+        kind: 'tabular',
+        task: 'classification',
+        classes: ['a', 'b'],
+        inputShape: [2],
+        train: all,
+      };
+      const tabular = parseJobSpec({
+        datasetId: DS,
+        head: [{ type: 'dense', units: 4 }],
+        compile: { learningRate: 0.05 },
+        fit: { epochs: 3, batchSize: 8 },
+        seed: 3,
+      });
+      const held = rows.slice(30);
+      const trainRows = rows.slice(0, 30);
+      const [fold] = await runFolds(
+        { spec: tabular, data, shared: sharedFeaturesFor(data) },
+        { heldOut: [held], stage: 'fold' },
+      );
+      const alone = async (source: TabularExampleSource) => {
+        const r = await train({
+          spec: tabular,
+          data: { ...data, train: source.subset(trainRows), validation: source.subset(held) },
+          collectOutputs: true,
+        });
+        r.model.dispose();
+        return r.outputs?.values ?? new Float32Array();
+      };
+      const own = await alone(await all.fitPreprocessing(trainRows));
+      const leaky = await alone(all);
+      expect(maxAbsDiff(fold?.outputs.values ?? [], own)).toBeLessThan(1e-5);
+      // The same fold with the whole table's statistics predicts otherwise: the check can fail.
+      expect(maxAbsDiff(fold?.outputs.values ?? [], leaky)).toBeGreaterThan(1e-2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('refits without early stopping, for the given epochs of each phase', () => {

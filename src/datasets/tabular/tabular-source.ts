@@ -39,6 +39,24 @@ export class TabularExampleSource implements DatasetExampleSource {
     );
   }
 
+  /** The same rows, standardised with the mean and std of the rows at `indices` (a fold's training part). */
+  async fitPreprocessing(indices: readonly number[]): Promise<TabularExampleSource> {
+    const { mean, std } = await featureStats(
+      this.featuresFile,
+      indices.map((i) => this.rows[i] as number),
+      this.nFeatures,
+    );
+    return new TabularExampleSource(
+      this.featuresFile,
+      this.rows,
+      this.targets,
+      this.nFeatures,
+      mean,
+      std,
+      this.task,
+    );
+  }
+
   get size(): number {
     return this.rows.length;
   }

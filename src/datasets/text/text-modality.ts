@@ -105,6 +105,55 @@ class KeyedSource extends MemorySource implements DatasetExampleSource {
   }
 }
 
+/**
+ * Word ids of texts, which keeps the texts so that a cross-validation fold can learn its own
+ * vocabulary from its training part: a word seen only in the held-out fold is then
+ * out-of-vocabulary there, as a new word is for the returned model. The padded length stays
+ * the job's (the model's input shape; it carries no label).
+ */
+class WordIdSource extends KeyedSource {
+  constructor(
+    features: Float32Array,
+    labels: number[],
+    keys: readonly string[],
+    private readonly texts: readonly string[],
+    private readonly words: { maxVocabulary: number; maxLength: number },
+  ) {
+    super(features, labels, [words.maxLength], keys);
+  }
+
+  static of(
+    texts: readonly string[],
+    labels: number[],
+    keys: readonly string[],
+    vocabulary: string[],
+    words: { maxVocabulary: number; maxLength: number },
+  ): WordIdSource {
+    const lookup = vocabularyIndex(vocabulary);
+    const out = new Float32Array(texts.length * words.maxLength);
+    texts.forEach((t, r) => out.set(wordIds(t, lookup, words.maxLength), r * words.maxLength));
+    return new WordIdSource(out, labels, keys, texts, words);
+  }
+
+  override subset(indices: readonly number[]): WordIdSource {
+    return new WordIdSource(
+      this.pick(indices),
+      indices.map((i) => this.labels[i] as number),
+      indices.map((i) => this.keys[i] as string),
+      indices.map((i) => this.texts[i] as string),
+      this.words,
+    );
+  }
+
+  fitPreprocessing(indices: readonly number[]): Promise<WordIdSource> {
+    const vocabulary = buildVocabulary(
+      indices.map((i) => this.texts[i] as string),
+      this.words.maxVocabulary,
+    );
+    return Promise.resolve(WordIdSource.of(this.texts, [...this.labels], this.keys, vocabulary, this.words));
+  }
+}
+
 async function openText(
   store: Store,
   manifest: TextDatasetManifest,
@@ -128,7 +177,8 @@ async function openText(
     ...(opts.allExamples ? { allExamples: true } : {}),
   });
 
-  let rows: (ids: number[]) => Promise<Float32Array>;
+  /** The source of the examples `ids` (indices into the index). */
+  let sourceOf: (ids: number[]) => KeyedSource;
   let shape: number[];
   let preprocessing: OpenedTrainingData['preprocessing'];
   const files: Record<string, string> = {};
@@ -159,13 +209,18 @@ async function openText(
       await writeEmbeddings(cacheFile, embeddings);
     }
     const at = new Map(needed.map((i, k) => [i, k]));
-    rows = async (ids) => {
+    sourceOf = (ids) => {
       const out = new Float32Array(ids.length * dim);
       ids.forEach((i, r) => {
         const k = at.get(i) as number;
         out.set(embeddings.subarray(k * dim, (k + 1) * dim), r * dim);
       });
-      return out;
+      return new KeyedSource(
+        out,
+        ids.map((i) => index.labels[i] as number),
+        [dim],
+        ids.map((i) => index.refs[i] as string),
+      );
     };
     shape = [dim];
     preprocessing = { kind: 'text', text: { tokenizer: 'sentence-encoder', encoder: spec.encoder } };
@@ -174,15 +229,17 @@ async function openText(
       train.map((i) => index.texts[i] as string),
       spec.maxVocabulary,
     );
-    const lookup = vocabularyIndex(vocabulary);
     const lengths = train.map((i) => words(index.texts[i] as string).length).sort((a, b) => a - b);
     const p95 = lengths[Math.min(lengths.length - 1, Math.floor(lengths.length * 0.95))] ?? 1;
     const maxLength = Math.max(1, Math.min(spec.maxLength, p95));
-    rows = async (ids) => {
-      const out = new Float32Array(ids.length * maxLength);
-      ids.forEach((i, r) => out.set(wordIds(index.texts[i] as string, lookup, maxLength), r * maxLength));
-      return out;
-    };
+    sourceOf = (ids) =>
+      WordIdSource.of(
+        ids.map((i) => index.texts[i] as string),
+        ids.map((i) => index.labels[i] as number),
+        ids.map((i) => index.refs[i] as string),
+        vocabulary,
+        { maxVocabulary: spec.maxVocabulary, maxLength },
+      );
     shape = [maxLength];
     files[WORD_VOCAB_FILE] = JSON.stringify(vocabulary);
     preprocessing = {
@@ -196,20 +253,8 @@ async function openText(
       },
     };
   }
-  const source = async (ids: number[]): Promise<KeyedSource | undefined> =>
-    ids.length > 0
-      ? new KeyedSource(
-          await rows(ids),
-          ids.map((i) => index.labels[i] as number),
-          shape,
-          ids.map((i) => index.refs[i] as string),
-        )
-      : undefined;
-  const [trainSource, validationSource, testSource] = await Promise.all([
-    source(train),
-    source(validation),
-    source(test),
-  ]);
+  const source = (ids: number[]): KeyedSource | undefined => (ids.length > 0 ? sourceOf(ids) : undefined);
+  const [trainSource, validationSource, testSource] = [source(train), source(validation), source(test)];
   return {
     manifest,
     preprocessing,
