@@ -11,7 +11,7 @@ import { buildTestApp, type TestContext } from '../helpers/app.js';
  * The README's walkthroughs, run as written: every ```sh block of its "Using it" section (the
  * image run, text, the advisor), read from README.md, in one bash session (later blocks use
  * the variables of earlier ones, as a reader's terminal would), from a folder that has the
- * repository's samples/, against the service listening on a free port with its own DATA_DIR
+ * repository's samples/ and docs/, against the service listening on a free port with its own DATA_DIR
  * and queue prefix. Only `API` is set beforehand (the README reads it with a default).
  *
  * curl reads a .curlrc made here: --fail-with-body, so an answer of 400 or more stops the block
@@ -146,6 +146,7 @@ describe('the README walkthroughs, run as written', () => {
     origin = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
     dir = await mkdtemp(path.join(os.tmpdir(), 'readme-'));
     await symlink(path.join(ROOT, 'samples'), path.join(dir, 'samples'));
+    await symlink(path.join(ROOT, 'docs'), path.join(dir, 'docs'));
     await writeFile(
       path.join(dir, '.curlrc'),
       'fail-with-body\nshow-error\nwrite-out = "\\n%{stderr}%{http_code} %{method} %{url_effective}\\n"\n',
@@ -158,11 +159,12 @@ describe('the README walkthroughs, run as written', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('finds the four walkthroughs', () => {
+  it('finds the five walkthroughs', () => {
     expect(blocks.map((b) => b.heading)).toEqual([
       '## Using it',
       '### Text',
       '### Evaluation: how good is the model, and how sure is that figure?',
+      '### Is this one of my classes?',
       '### Which base, and where to cut? Ask the advisor',
     ]);
     // Only the API's address may differ from a reader's: the README reads it with a default.
@@ -264,8 +266,26 @@ describe('the README walkthroughs, run as written', () => {
     expect((page!['items'] as Array<{ fold: number }>).length).toBe(5);
   }, 360_000);
 
+  it('unknown: every prediction of the digits model says how novel its input is', async () => {
+    const { stdout, stderr } = await shell.run(blocks[3]!.code, 120_000);
+    const requests = requestsIn(stderr, origin);
+    expect(requests.filter((r) => r.status >= 400)).toEqual([]);
+    const predictions = jsonLines(stdout).map(
+      (a) => (a['predictions'] as Array<{ label: string; novelty: number; unknown: boolean }>)[0]!,
+    );
+    expect(predictions).toHaveLength(2);
+    for (const p of predictions) {
+      expect(['3', '7', '9']).toContain(p.label);
+      expect(typeof p.novelty).toBe('number');
+      expect(typeof p.unknown).toBe('boolean');
+    }
+    // A screenshot of the dashboard is further from the digits than a digit is.
+    expect(predictions[1]!.novelty).toBeGreaterThan(predictions[0]!.novelty);
+    expect(predictions.map((p) => p.unknown)).toEqual([false, true]);
+  }, 180_000);
+
   it('advisor: ranks encoders for the mails and recommends a spec', async () => {
-    const { stdout, stderr } = await shell.run(blocks[3]!.code, 300_000);
+    const { stdout, stderr } = await shell.run(blocks[4]!.code, 300_000);
     const requests = requestsIn(stderr, origin);
     expect(requests.filter((r) => r.status >= 400)).toEqual([]);
     const run = jsonLines(stdout).find((a) => String(a['id']).startsWith('adv'));
