@@ -366,18 +366,64 @@ async function advisorSection(): Promise<BenchSection> {
         ];
       }),
     ],
-    notes: r.draws.flatMap((d) => [
-      `${d.perClass} per class, draw ${d.draw}: pick ${d.pick}, best on held-out digits ${d.best}. ` +
-        d.rows
-          .map(
-            (row) =>
-              `${row.base} @ ${row.cutAt}: probe ${pct(row.advisorAccuracy)} (${pct(row.low)} to ${pct(row.high)}), LogME ${row.logME.toFixed(3)}, k-NN ${pct(row.knnAccuracy)}, held-out ${pct(row.heldOutAccuracy)}, ${row.msPerExample} ms/example`,
-          )
-          .join('; ') +
-        '.',
-      `Recommendation: ${d.recommendation.reason}${d.recommendation.alternative ? ` ${d.recommendation.alternative.reason}.` : ''}`,
-    ]),
+    notes: [
+      ...advisorVerdict(r),
+      ...r.draws.flatMap((d) => [
+        `${d.perClass} per class, draw ${d.draw}: pick ${d.pick}, best on held-out digits ${d.best}. ` +
+          d.rows
+            .map(
+              (row) =>
+                `${row.base} @ ${row.cutAt}: probe ${pct(row.advisorAccuracy)} (${pct(row.low)} to ${pct(row.high)}), LogME ${row.logME.toFixed(3)}, k-NN ${pct(row.knnAccuracy)}, held-out ${pct(row.heldOutAccuracy)}, ${row.msPerExample} ms/example`,
+            )
+            .join('; ') +
+          '.',
+        `Recommendation: ${d.recommendation.reason}${d.recommendation.alternative ? ` ${d.recommendation.alternative.reason}.` : ''}`,
+      ]),
+    ],
   };
+}
+
+/**
+ * The issue's targets checked on the run (mean regret <= 0.02 and mean tau >= 0.6 at 16 per
+ * class), which single score ranked best, how far apart the candidates were on held-out data
+ * against the uncertainty of one held-out accuracy, and the time against training every candidate.
+ */
+function advisorVerdict(r: AdvisorBench): string[] {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const at16 = r.draws.filter((d) => d.perClass === 16);
+  const out: string[] = [];
+  if (at16.length > 0) {
+    const regret = mean(at16.map((d) => d.regret.advisor));
+    const tau = mean(at16.map((d) => d.tau.advisor));
+    const met = regret <= 0.02 && tau >= 0.6;
+    out.push(
+      `Targets at 16 per class (mean regret <= 0.02, mean tau >= 0.6, ${at16.length} draws): ${met ? 'met' : 'not met'} by the advisor's ranking (regret ${regret.toFixed(3)}, tau ${tau.toFixed(2)}).`,
+    );
+  }
+  const overall = METHODS.map((m) => ({
+    m,
+    regret: mean(r.draws.map((d) => d.regret[m])),
+    tau: mean(r.draws.map((d) => d.tau[m])),
+  }));
+  const byTau = [...overall].sort((a, b) => b.tau - a.tau);
+  out.push(
+    `Over all ${r.draws.length} draws, mean regret / tau: ${overall.map((o) => `${o.m} ${o.regret.toFixed(3)} / ${o.tau.toFixed(2)}`).join('; ')}. Highest mean tau: ${byTau[0]!.m}.`,
+  );
+  const spread = mean(
+    r.draws.map((d) => {
+      const held = d.rows.map((row) => row.heldOutAccuracy);
+      return Math.max(...held) - Math.min(...held);
+    }),
+  );
+  const half = 1.96 * Math.sqrt(0.16 / r.heldOutExamples);
+  out.push(
+    `The candidates' held-out accuracies span ${(spread * 100).toFixed(1)} points on average (best minus worst within a draw); one held-out accuracy near 80% is itself uncertain by about ±${(half * 100).toFixed(1)} points on ${r.heldOutExamples} digits, so the held-out order, and the tau against it, is partly noise.`,
+  );
+  const ratio = mean(r.draws.map((d) => d.advisorMs / d.trainAllMs));
+  out.push(
+    `Advisor time against training every candidate (fits only, held-out scoring not counted): ${ratio.toFixed(2)}x on average.`,
+  );
+  return out;
 }
 
 async function ingestSection(): Promise<BenchSection> {
