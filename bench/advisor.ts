@@ -11,24 +11,19 @@
  * between that order and the held-out order; and the advisor's time against training every
  * candidate.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import * as tf from '@tensorflow/tfjs';
-import { pino, type Logger } from 'pino';
+import { pino } from 'pino';
+import { trainAndScore, type DrawContext, type HeldOutFeatures } from './advisor-truth.js';
 import { runAdvisorJob } from '../src/advisor/run-advisor-job.js';
 import { BaseModelService } from '../src/base-models/base-model-service.js';
-import { loadBaseModel } from '../src/base-models/base-ref.js';
 import { loadConfig } from '../src/config/env.js';
 import type { AdvisorResult } from '../src/contracts/advisor.js';
-import { parseJobSpec } from '../src/contracts/job-spec.js';
 import type { UploadPart } from '../src/contracts/upload-part.js';
 import { DatasetService } from '../src/datasets/dataset-service.js';
-import { openTrainingData } from '../src/datasets/training-data.js';
-import { resolveJob } from '../src/jobs/job-context.js';
 import { selectBackend } from '../src/ml/backend.js';
-import { train } from '../src/ml/trainer.js';
 import { FsStore } from '../src/storage/fs-store.js';
 import { mnistZip } from '../test/helpers/mnist-zip.js';
 
@@ -71,6 +66,8 @@ export interface AdvisorDraw {
 
 export interface AdvisorBench {
   backend: string;
+  plan: string;
+  cutsPerBase: number;
   heldOutExamples: number;
   draws: AdvisorDraw[];
 }
@@ -119,16 +116,33 @@ function oldOrder(entries: AdvisorResult['ranking']): number[] {
   return out;
 }
 
+/**
+ * What to run, as `size:draws` pairs in order (BENCH_ADVISOR_PLAN). The default is the quick
+ * plan, about 20 minutes on 2 shared cores: two draws at 16 per class (the issue's target size)
+ * first, then one at 8 and one at 50.
+ */
+export const DEFAULT_PLAN = '16:2,8:1,50:1';
+
+export function parsePlan(text: string): Array<{ perClass: number; draws: number }> {
+  return text.split(',').map((part) => {
+    const [size, draws] = part.split(':').map((v) => Number(v.trim()));
+    if (!Number.isInteger(size) || size! < 2 || !Number.isInteger(draws ?? 1) || (draws ?? 1) < 1) {
+      throw new Error(`BENCH_ADVISOR_PLAN: '${part}' is not size:draws (e.g. 16:2)`);
+    }
+    return { perClass: size!, draws: draws ?? 1 };
+  });
+}
+
 export async function benchAdvisor(opts: {
   log: (line: string) => void;
-  sizes?: number[];
-  draws?: number;
+  plan?: string;
   heldOutPerClass?: number;
+  cutsPerBase?: number;
 }): Promise<AdvisorBench> {
-  const sizes =
-    opts.sizes ?? (process.env['BENCH_ADVISOR_SIZES'] ?? '16').split(',').map((v) => Number(v.trim()));
-  const drawCount = opts.draws ?? Number(process.env['BENCH_ADVISOR_DRAWS'] ?? 1);
-  const heldPerClass = opts.heldOutPerClass ?? Number(process.env['BENCH_ADVISOR_HELD_OUT'] ?? 20);
+  const plan = parsePlan(opts.plan ?? process.env['BENCH_ADVISOR_PLAN'] ?? DEFAULT_PLAN);
+  const heldPerClass = opts.heldOutPerClass ?? Number(process.env['BENCH_ADVISOR_HELD_OUT'] ?? 30);
+  const cutsPerBase = opts.cutsPerBase ?? Number(process.env['BENCH_ADVISOR_CUTS'] ?? 3);
+  const saveTo = process.env['BENCH_ADVISOR_JSON'] ?? path.join(os.tmpdir(), 'bench-advisor.json');
   const backend = await selectBackend('auto');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-advisor-'));
   try {
@@ -152,7 +166,8 @@ export async function benchAdvisor(opts: {
     }
     const log = pino({ level: 'silent' });
     const draws: AdvisorDraw[] = [];
-    for (const perClass of sizes) {
+    const heldFeatures = new Map<string, HeldOutFeatures>();
+    for (const { perClass, draws: drawCount } of plan) {
       for (let draw = 0; draw < drawCount; draw++) {
         // Disjoint digits per draw, all before the held-out ones (from 2000 on).
         const trainSet = await datasets.create(
@@ -168,28 +183,42 @@ export async function benchAdvisor(opts: {
             heldOutId: heldOut.id,
             perClass,
             draw,
+            cutsPerBase,
+            heldFeatures,
+            allCuts: new Map(),
             say: opts.log,
           }),
+        );
+        const d = draws[draws.length - 1]!;
+        // Saved after every draw, so a run cut short can still be rendered (BENCH_ADVISOR_FROM).
+        await writeFile(
+          saveTo,
+          JSON.stringify({
+            backend: backend.name,
+            plan:
+              plan.map((p) => `${p.perClass}:${p.draws}`).join(', ') + ` (saved after ${draws.length} draws)`,
+            cutsPerBase,
+            heldOutExamples: heldOut.examples,
+            draws,
+          } satisfies AdvisorBench),
+        );
+        opts.log(
+          `advisor: ${perClass} per class, draw ${draw}: ` +
+            METHODS.map((m) => `${m} regret ${d.regret[m].toFixed(3)} tau ${d.tau[m].toFixed(2)}`).join('; '),
         );
         await datasets.remove(trainSet.id);
       }
     }
-    return { backend: backend.name, heldOutExamples: heldOut.examples, draws };
+    return {
+      backend: backend.name,
+      plan: plan.map((p) => `${p.perClass}:${p.draws}`).join(', '),
+      cutsPerBase,
+      heldOutExamples: heldOut.examples,
+      draws,
+    };
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-interface DrawContext {
-  store: FsStore;
-  log: Logger;
-  backend: string;
-  baseIds: string[];
-  trainId: string;
-  heldOutId: string;
-  perClass: number;
-  draw: number;
-  say: (line: string) => void;
 }
 
 async function benchDraw(c: DrawContext): Promise<AdvisorDraw> {
@@ -201,18 +230,23 @@ async function benchDraw(c: DrawContext): Promise<AdvisorDraw> {
     payload: {
       datasetId: c.trainId,
       candidates: c.baseIds.map((id) => ({ base: { baseModelId: id } })),
-      cutsPerBase: 3,
+      cutsPerBase: c.cutsPerBase,
       maxExamples: 1000,
       seed: 1 + c.draw,
     },
     backend: c.backend,
-    report: () => undefined,
+    report: phaseLogger(c.say, t0),
     log: c.log,
   });
   const advisorMs = performance.now() - t0;
   c.say(`advisor: ${(advisorMs / 1000).toFixed(1)} s, ${advice.ranking.length} candidates`);
+  c.allCuts.clear();
+  for (const e of advice.ranking) {
+    const key = JSON.stringify(e.spec.base);
+    c.allCuts.set(key, [...(c.allCuts.get(key) ?? []), e.cutAt]);
+  }
   const measured: Array<{ heldOut: number; trainMs: number }> = [];
-  for (const e of advice.ranking) measured.push(await trainAndScore(c, e));
+  for (const [i, e] of advice.ranking.entries()) measured.push(await trainAndScore(c, e, i === 0));
   const held = measured.map((m) => m.heldOut);
   const best = Math.max(...held);
   const n = advice.ranking.length;
@@ -265,46 +299,13 @@ async function benchDraw(c: DrawContext): Promise<AdvisorDraw> {
   };
 }
 
-/** Trains a candidate's ready spec on the training digits and scores it on the held-out ones. */
-async function trainAndScore(
-  c: DrawContext,
-  e: AdvisorResult['ranking'][number],
-): Promise<{ heldOut: number; trainMs: number }> {
-  const { store } = c;
-  const t = performance.now();
-  const spec = parseJobSpec({ ...e.spec, datasetId: c.trainId });
-  const resolved = await resolveJob(store, spec);
-  if (!resolved.ok)
-    throw new Error(`spec of ${e.cutAt} does not resolve: ${JSON.stringify(resolved.errors)}`);
-  const image = resolved.context.image!;
-  const { data } = await openTrainingData(store, c.trainId, {
-    image,
-    validationSplit: spec.fit.validationSplit,
-    seed: spec.seed ?? 0,
-  });
-  const result = await train({
-    spec: resolved.context.spec,
-    data,
-    base: await loadBaseModel(store, spec.base!),
-    pixelRange: image.scale,
-  });
-  const trainMs = performance.now() - t;
-  try {
-    const held = await openTrainingData(store, c.heldOutId, { image, validationSplit: 0, seed: 0 });
-    let correct = 0;
-    for await (const batch of held.data.train.batches(16, { shuffle: false, seed: 0, epoch: 0 })) {
-      const hits = tf.tidy(() =>
-        (result.model.predict(batch.xs) as tf.Tensor).argMax(-1).equal(batch.ys.toInt()).sum(),
-      );
-      correct += (await hits.data())[0] as number;
-      tf.dispose([hits, batch.xs, batch.ys]);
-    }
-    const acc = correct / held.data.train.size;
-    c.say(
-      `${e.baseName} @ ${e.cutAt}: advisor ${(e.accuracy * 100).toFixed(1)}% (${(e.accuracyInterval.low * 100).toFixed(0)} to ${(e.accuracyInterval.high * 100).toFixed(0)}), LogME ${e.logME.toFixed(3)}, k-NN ${(e.knnAccuracy * 100).toFixed(0)}%, held-out ${(acc * 100).toFixed(1)}%, trained in ${(trainMs / 1000).toFixed(1)} s`,
-    );
-    return { heldOut: acc, trainMs };
-  } finally {
-    result.model.dispose();
-  }
+/** Logs each change of the advisor's phase with the seconds since it started (where the time goes). */
+function phaseLogger(say: (line: string) => void, t0: number) {
+  let last = '';
+  return (p: { phase: string; base?: string }): void => {
+    const key = `${p.phase} ${p.base ?? ''}`.trim();
+    if (key === last) return;
+    last = key;
+    say(`  ${((performance.now() - t0) / 1000).toFixed(1)} s: ${key}`);
+  };
 }

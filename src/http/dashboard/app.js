@@ -3,6 +3,7 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiKey, onUnauthorized } from './api.js';
 import { html } from './ui.js';
+import { AdvisorView } from './views/advisor.js';
 import { BaseModelsView, LayersView } from './views/base-models.js';
 import { DatasetView, DatasetsView } from './views/datasets.js';
 import { JobView, JobsView } from './views/jobs.js';
@@ -37,6 +38,11 @@ function view({ parts, query }) {
       return id ? html`<${JobView} id=${id} />` : html`<${JobsView} />`;
     case 'models':
       return id ? html`<${ModelView} id=${id} />` : html`<${ModelsView} />`;
+    case 'advisor':
+      return id
+        ? html`<${AdvisorView} id=${id} />`
+        : html`<h1>Advisor</h1>
+            <p>Ask the advisor from a dataset's page. <a href="#/datasets">Go to datasets</a>.</p>`;
     default:
       return html`<h1>Not found</h1>
         <p>No page here. <a href="#/datasets">Go to datasets</a>.</p>`;

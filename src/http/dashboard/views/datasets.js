@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, upload } from '../api.js';
+import { AskAdvisor } from './advisor.js';
 import {
   ApiImage,
   Bars,
@@ -273,6 +274,7 @@ export function DatasetView({ id }) {
         }
       </section>
     </div>
+    ${d.task === 'classification' && (d.kind === 'image' || d.kind === 'text') && html`<${AskAdvisor} datasetId=${d.id} />`}
     ${
       d.warnings.length > 0 &&
       html`<section class="card" aria-labelledby="warnings-title">

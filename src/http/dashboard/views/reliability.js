@@ -4,7 +4,7 @@ const range = (iv) => (iv ? `${fmt.num(iv.low)} to ${fmt.num(iv.high)}` : '');
 
 const W = 320;
 const H = 240;
-const PAD = { left: 40, right: 10, top: 10, bottom: 34 };
+const PAD = { left: 52, right: 10, top: 10, bottom: 34 };
 
 /**
  * Reliability diagram of the out-of-fold predictions: per bin of the top score, how often the

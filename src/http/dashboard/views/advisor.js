@@ -1,0 +1,277 @@
+// The backbone advisor: asked from a dataset page, watched through its event stream, answered
+// with the candidates on a chart (probe accuracy with its interval against cost per example),
+// the recommendation in words and a button that starts the recommended job.
+import { useEffect, useState } from 'preact/hooks';
+import { api, sse } from '../api.js';
+import { ErrorNote, Loading, StateBadge, fmt, html, navigate, useLoad } from '../ui.js';
+
+const DONE = new Set(['completed', 'failed', 'cancelled']);
+
+/** The card on a dataset page: which registered bases to compare (none ticked: the defaults). */
+export function AskAdvisor({ datasetId }) {
+  const bases = useLoad(() => api('/v1/base-models?limit=100'), []);
+  const [picked, setPicked] = useState(() => new Set());
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState();
+  const ask = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const body = { datasetId };
+      if (picked.size > 0) body.candidates = [...picked].map((id) => ({ base: { baseModelId: id } }));
+      const run = await api('/v1/advisor', { method: 'POST', json: body });
+      navigate(`#/advisor/${run.id}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  const items = bases.data?.items ?? [];
+  return html`<section class="card" aria-labelledby="advisor-title" data-testid="ask-advisor">
+    <h2 id="advisor-title">Which base model?</h2>
+    <p class="muted small">
+      The advisor probes each base at a few cut points on this dataset (frozen features, repeated
+      cross-validation) and ranks them; it takes a few seconds per base on small data.
+    </p>
+    ${
+      items.length > 0 &&
+      html`<fieldset class="field">
+        <legend>Bases to compare (none ticked: every registered and offline catalog base)</legend>
+        ${items.map(
+          (m) => html`<label class="check">
+            <input
+              type="checkbox"
+              checked=${picked.has(m.id)}
+              onChange=${(e) => {
+                const next = new Set(picked);
+                if (e.currentTarget.checked) next.add(m.id);
+                else next.delete(m.id);
+                setPicked(next);
+              }}
+            />
+            ${m.name}
+          </label>`,
+        )}
+      </fieldset>`
+    }
+    <${ErrorNote} error=${error} />
+    <button type="button" class="button primary" disabled=${busy} onClick=${ask}>
+      ${busy ? 'Starting…' : 'Ask the advisor'}
+    </button>
+  </section>`;
+}
+
+/** The run as it goes: the view from GET, then every event of the stream. */
+function useAdvisorRun(id) {
+  const [run, setRun] = useState();
+  const [error, setError] = useState();
+  const [reconnect, setReconnect] = useState(0);
+  useEffect(() => {
+    const abort = new AbortController();
+    let timer;
+    (async () => {
+      try {
+        setRun(await api(`/v1/advisor/${id}`, { signal: abort.signal }));
+        for await (const m of sse(`/v1/advisor/${id}/events`, abort.signal)) {
+          if (m.event === 'progress' || m.event === 'end') setRun(m.data);
+          if (m.event === 'end') return;
+        }
+        if (!abort.signal.aborted) timer = setTimeout(() => setReconnect((n) => n + 1), 2000);
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        if (err.status === 404 || err.status === 401) setError(err);
+        else timer = setTimeout(() => setReconnect((n) => n + 1), 2000);
+      }
+    })();
+    return () => {
+      abort.abort();
+      clearTimeout(timer);
+    };
+  }, [id, reconnect]);
+  return { run, error };
+}
+
+function progressText(p) {
+  if (!p) return 'waiting for a worker';
+  const parts = [p.phase];
+  if (p.base) parts.push(p.base);
+  if (typeof p.bases === 'number') parts.push(`base ${Math.min(p.basesDone + 1, p.bases)} of ${p.bases}`);
+  if (typeof p.examples === 'number')
+    parts.push(`${fmt.int(p.examplesDone)} of ${fmt.int(p.examples)} examples`);
+  return parts.join(' · ');
+}
+
+async function startJob(spec, datasetId, setError, setBusy) {
+  setBusy(true);
+  try {
+    const job = await api('/v1/jobs', { method: 'POST', json: { ...spec, datasetId } });
+    navigate(`#/jobs/${job.id}`);
+  } catch (err) {
+    setError(err);
+    setBusy(false);
+  }
+}
+
+export function AdvisorView({ id }) {
+  const { run, error } = useAdvisorRun(id);
+  const [startError, setStartError] = useState();
+  const [busy, setBusy] = useState(false);
+  if (error)
+    return html`<h1>Advisor</h1>
+      <${ErrorNote} error=${error} />`;
+  if (!run) return html`<${Loading} />`;
+  const rec = run.recommendation;
+  const ranking = run.ranking ?? [];
+  return html`<nav aria-label="Breadcrumb" class="crumbs">
+      <a href="#/datasets">Datasets</a> / <a href=${`#/datasets/${run.datasetId}`}>${run.datasetId}</a> / advisor
+    </nav>
+    <h1>Advisor <${StateBadge} state=${run.state} /></h1>
+    ${
+      !DONE.has(run.state) &&
+      html`<p class="note" role="status" data-testid="advisor-progress">${progressText(run.progress)}</p>`
+    }
+    ${run.error && html`<div class="note error" role="alert">${run.error}</div>`}
+    ${
+      rec &&
+      html`<section class="card" aria-labelledby="rec-title" data-testid="advisor-recommendation">
+        <h2 id="rec-title">Recommendation</h2>
+        <p>${rec.reason}</p>
+        ${rec.alternative && html`<p class="muted">${rec.alternative.reason}</p>`}
+        <${ErrorNote} error=${startError} />
+        ${
+          rec.spec &&
+          html`<button
+            type="button"
+            class="button primary"
+            disabled=${busy}
+            onClick=${() => startJob(rec.spec, run.datasetId, setStartError, setBusy)}
+          >
+            ${busy ? 'Starting…' : 'Train the recommended model'}
+          </button>`
+        }
+      </section>`
+    }
+    ${
+      ranking.length > 0 &&
+      html`<section class="card" aria-labelledby="cands-title">
+        <h2 id="cands-title">Candidates</h2>
+        <p class="muted small">
+          Probe accuracy on ${fmt.int(run.examples)} examples (${run.repeats}×${run.folds}-fold, every
+          candidate on the same folds), with its 95% interval, against the cost of one example's forward pass.
+        </p>
+        <${CandidateChart} ranking=${ranking} />
+        <${CandidateTable} ranking=${ranking} />
+      </section>`
+    }
+    ${
+      run.warnings?.length > 0 &&
+      html`<ul class="note warnings">
+        ${run.warnings.map((w) => html`<li>${w}</li>`)}
+      </ul>`
+    }`;
+}
+
+function CandidateTable({ ranking }) {
+  const pct0 = (x) => `${Math.round(x * 100)}%`;
+  return html`<table data-testid="advisor-candidates">
+    <thead>
+      <tr>
+        <th>rank</th>
+        <th>base @ cut</th>
+        <th class="num">probe accuracy (95%)</th>
+        <th class="num">vs pick</th>
+        <th class="num">LogME</th>
+        <th class="num">k-NN</th>
+        <th class="num">ms / example</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${ranking.map(
+        (e) => html`<tr>
+          <td>${e.rank}</td>
+          <td>${e.baseName ?? '?'} @ <code>${e.cutAt}</code></td>
+          <td class="num">${pct0(e.accuracy)} (${pct0(e.accuracyInterval.low)} to ${pct0(e.accuracyInterval.high)})</td>
+          <td class="num">
+            ${
+              e.differenceToPick
+                ? `${e.differenceToPick.mean >= 0 ? '+' : ''}${Math.round(e.differenceToPick.mean * 100)} (${Math.round(e.differenceToPick.low * 100)} to ${Math.round(e.differenceToPick.high * 100)})${e.differenceToPick.tied ? ', tied' : ''}`
+                : '–'
+            }
+          </td>
+          <td class="num">${fmt.num(e.logME, 3)}</td>
+          <td class="num">${pct0(e.knnAccuracy)}</td>
+          <td class="num">${ms(e.msPerExample)}</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+const W = 560;
+const H = 260;
+const PAD = { left: 48, right: 24, top: 24, bottom: 40 };
+
+/** Milliseconds with two significant digits (0.043, 1.2, 310). */
+const ms = (v) => (typeof v === 'number' && v > 0 ? String(Number(v.toPrecision(2))) : '–');
+
+/** Accuracy (with its interval) against cost per example on a log axis; the pick is filled. */
+export function CandidateChart({ ranking }) {
+  const costs = ranking.map((e) => Math.max(e.msPerExample, 0.01));
+  const lo = Math.log10(Math.min(...costs)) - 0.15;
+  const hi = Math.log10(Math.max(...costs)) + 0.15;
+  const x = (ms) =>
+    PAD.left + ((Math.log10(Math.max(ms, 0.01)) - lo) / (hi - lo)) * (W - PAD.left - PAD.right);
+  const yMin = Math.max(0, Math.floor(Math.min(...ranking.map((e) => e.accuracyInterval.low)) * 10) / 10);
+  const y = (a) => PAD.top + ((1 - a) / (1 - yMin || 1)) * (H - PAD.top - PAD.bottom);
+  const yTicks = [];
+  for (let t = yMin; t <= 1.0001; t += (1 - yMin) / 4) yTicks.push(t);
+  const xTicks = [];
+  for (let p = Math.ceil(lo); p <= Math.floor(hi); p++) xTicks.push(10 ** p);
+  if (xTicks.length < 2)
+    xTicks.push(...[Math.min(...costs), Math.max(...costs)].map((v) => Number(v.toPrecision(2))));
+  return html`<figure class="chart advisor-chart" data-testid="advisor-chart" data-points=${ranking.length}>
+    <svg
+      viewBox=${`0 0 ${W} ${H}`}
+      role="img"
+      aria-label=${`Candidates: ${ranking.map((e) => `${e.baseName} at ${e.cutAt} ${Math.round(e.accuracy * 100)}% at ${ms(e.msPerExample)} ms`).join('; ')}`}
+    >
+      ${yTicks.map(
+        (t) => html`<g>
+          <line class="grid" x1=${PAD.left} x2=${W - PAD.right} y1=${y(t)} y2=${y(t)} />
+          <text class="tick" x=${PAD.left - 6} y=${y(t) + 4} text-anchor="end">${Math.round(t * 100)}%</text>
+        </g>`,
+      )}
+      ${xTicks.map(
+        (t) => html`<text class="tick" x=${x(t)} y=${H - PAD.bottom + 16} text-anchor="middle">${t}</text>`,
+      )}
+      <text class="axis-label" x=${(W + PAD.left) / 2} y=${H - 4} text-anchor="middle">
+        ms per example (log scale)
+      </text>
+      ${ranking.map(
+        (e) => html`<g class="candidate" data-testid="advisor-point">
+          <title>
+            ${`#${e.rank} ${e.baseName} @ ${e.cutAt}: ${Math.round(e.accuracy * 100)}% (${Math.round(e.accuracyInterval.low * 100)} to ${Math.round(e.accuracyInterval.high * 100)}), ${ms(e.msPerExample)} ms per example`}
+          </title>
+          <line
+            class="adv-range"
+            x1=${x(e.msPerExample)}
+            x2=${x(e.msPerExample)}
+            y1=${y(e.accuracyInterval.low)}
+            y2=${y(e.accuracyInterval.high)}
+          />
+          <circle
+            class=${e.rank === 1 ? 'adv-pick' : 'adv-point'}
+            cx=${x(e.msPerExample)}
+            cy=${y(e.accuracy)}
+            r="5"
+          />
+          <text class="tick" x=${x(e.msPerExample) + 8} y=${y(e.accuracy) - 6}>${e.rank}</text>
+        </g>`,
+      )}
+    </svg>
+    <figcaption class="muted small">
+      Each point is a candidate (its rank beside it; the pick filled); the vertical line is the 95% interval of its
+      accuracy.
+    </figcaption>
+  </figure>`;
+}

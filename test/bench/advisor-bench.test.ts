@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { kendallTau, parsePlan } from '../../bench/advisor.js';
+
+describe('advisor bench statistics', () => {
+  it("Kendall's tau-b: 1 for the same order, -1 reversed, and the tie correction", () => {
+    expect(kendallTau([1, 2, 3, 4], [10, 20, 30, 40])).toBe(1);
+    expect(kendallTau([1, 2, 3, 4], [40, 30, 20, 10])).toBe(-1);
+    // One tie in the first list: 2 concordant pairs, 0 discordant; n0 = 3 pairs, 1 tied in a,
+    // 0 in b: tau-b = (2 - 0) / sqrt((3 - 1) * (3 - 0)).
+    expect(kendallTau([1, 1, 2], [1, 2, 3])).toBeCloseTo(2 / Math.sqrt(6), 12);
+    // One swap among four: 5 concordant, 1 discordant of 6 pairs.
+    expect(kendallTau([1, 2, 3, 4], [1, 3, 2, 4])).toBeCloseTo(4 / 6, 12);
+  });
+
+  it('reads a plan of size:draws pairs and names a bad one', () => {
+    expect(parsePlan('16:2,8:1, 50')).toEqual([
+      { perClass: 16, draws: 2 },
+      { perClass: 8, draws: 1 },
+      { perClass: 50, draws: 1 },
+    ]);
+    expect(() => parsePlan('16:0')).toThrow(/'16:0' is not size:draws/);
+    expect(() => parsePlan('x:2')).toThrow(/size:draws/);
+  });
+});
