@@ -189,7 +189,12 @@ export function recommend(ranked: readonly Ranked[], plan: FoldPlan): Recommenda
     alternative: speedAlternative(ranked),
     reason:
       `${nameOf(pick)} probes best: ${pct(pick.accuracy)} (${pct(i.low)} to ${pct(i.high)}, ${pick.examples} ` +
-      `examples, ${plan.folds.length}x${plan.k}-fold), chance ${pct(pick.chance)}, ${pick.msPerExample.toFixed(1)} ms ` +
+      `examples, ${plan.folds.length}x${plan.k}-fold), chance ${pct(pick.chance)}, ${msText(pick.msPerExample)} ms ` +
       `per example${lead}; ${why}.`,
   };
+}
+
+/** Milliseconds with two significant digits, so a cheap base never reads "0.0 ms". */
+function msText(ms: number): string {
+  return ms >= 10 ? ms.toFixed(0) : ms.toPrecision(2);
 }

@@ -83,6 +83,15 @@ describe('advisor ranking on paired evidence', () => {
       /^Big at slow is \d+ points better \(\d+ to \d+\) and 8x slower per example; Small at fast if speed matters$/,
     );
     expect(advice.reason).toMatch(/80 examples, 3x10-fold/);
+    expect(advice.reason).toMatch(/, 40 ms per example/);
+  });
+
+  it('gives a cheap base its cost in two significant digits, never "0.0 ms"', () => {
+    const ranked = rank(
+      [entry('tiny', outcomes(0.9, 6), 0.012), entry('other', outcomes(0.5, 7), 0.5)],
+      plan,
+    );
+    expect(recommend(ranked, plan).reason).toMatch(/, 0\.012 ms per example/);
   });
 
   it('is deterministic: the same entries in any order give the same ranking', () => {
