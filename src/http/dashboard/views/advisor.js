@@ -1,8 +1,9 @@
 // The backbone advisor: asked from a dataset page, watched through its event stream, answered
 // with the candidates on a chart (probe accuracy with its interval against cost per example),
 // the recommendation in words and a button that starts the recommended job.
-import { useEffect, useState } from 'preact/hooks';
-import { api, sse } from '../api.js';
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { useLiveRecord } from '../live.js';
 import { ErrorNote, Loading, StateBadge, fmt, html, navigate, useLoad } from '../ui.js';
 
 const DONE = new Set(['completed', 'failed', 'cancelled']);
@@ -63,32 +64,8 @@ export function AskAdvisor({ datasetId }) {
 
 /** The run as it goes: the view from GET, then every event of the stream. */
 function useAdvisorRun(id) {
-  const [run, setRun] = useState();
-  const [error, setError] = useState();
-  const [reconnect, setReconnect] = useState(0);
-  useEffect(() => {
-    const abort = new AbortController();
-    let timer;
-    (async () => {
-      try {
-        setRun(await api(`/v1/advisor/${id}`, { signal: abort.signal }));
-        for await (const m of sse(`/v1/advisor/${id}/events`, abort.signal)) {
-          if (m.event === 'progress' || m.event === 'end') setRun(m.data);
-          if (m.event === 'end') return;
-        }
-        if (!abort.signal.aborted) timer = setTimeout(() => setReconnect((n) => n + 1), 2000);
-      } catch (err) {
-        if (abort.signal.aborted) return;
-        if (err.status === 404 || err.status === 401) setError(err);
-        else timer = setTimeout(() => setReconnect((n) => n + 1), 2000);
-      }
-    })();
-    return () => {
-      abort.abort();
-      clearTimeout(timer);
-    };
-  }, [id, reconnect]);
-  return { run, error };
+  const { record, error } = useLiveRecord(`/v1/advisor/${id}`, { readFirst: true });
+  return { run: record, error };
 }
 
 function progressText(p) {

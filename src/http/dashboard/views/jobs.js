@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, sse } from '../api.js';
+import { api } from '../api.js';
 import { Curves } from '../charts.js';
+import { useLiveRecord } from '../live.js';
 import { ErrorNote, Loading, StateBadge, fmt, html, useLoad } from '../ui.js';
 
 const LIVE = ['queued', 'running'];
@@ -86,38 +87,10 @@ export function JobsView() {
     </section>`;
 }
 
-/** Follows a job over SSE (fetch-streamed, so the key goes along); polls if the stream breaks. */
+/** Follows a job over SSE (fetch-streamed, so the key goes along); opens it again if it breaks. */
 function useLiveJob(id) {
-  const [job, setJob] = useState();
-  const [error, setError] = useState();
-  const [events, setEvents] = useState(0);
-  const [reconnect, setReconnect] = useState(0);
-  useEffect(() => {
-    const abort = new AbortController();
-    let timer;
-    (async () => {
-      try {
-        for await (const m of sse(`/v1/jobs/${id}/events`, abort.signal)) {
-          if (m.event === 'progress' || m.event === 'end') {
-            setJob(m.data);
-            setEvents((n) => n + 1);
-          }
-          if (m.event === 'end') return;
-        }
-        // Closed without an end event: the stream was interrupted; look again shortly.
-        if (!abort.signal.aborted) timer = setTimeout(() => setReconnect((n) => n + 1), 2000);
-      } catch (err) {
-        if (abort.signal.aborted) return;
-        if (err.status === 404 || err.status === 401) setError(err);
-        else timer = setTimeout(() => setReconnect((n) => n + 1), 2000);
-      }
-    })();
-    return () => {
-      abort.abort();
-      clearTimeout(timer);
-    };
-  }, [id, reconnect]);
-  return { job, setJob, error, events };
+  const { record, setRecord, error, events } = useLiveRecord(`/v1/jobs/${id}`);
+  return { job: record, setJob: setRecord, error, events };
 }
 
 /**
