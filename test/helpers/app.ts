@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import request from 'supertest';
+import { expect } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { startWorker, type WorkerHandle } from '../../src/queue/worker.js';
@@ -100,4 +102,30 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Posts a job spec and waits for the job to end: the 202, then an end without an error. Returns
+ * the job's final view and its model's.
+ */
+export async function trainToEnd(
+  ctx: TestContext,
+  spec: Record<string, unknown>,
+  timeoutMs = 240_000,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field in tests
+): Promise<{ job: any; model: any }> {
+  const api = () => request(ctx.app.server);
+  const job = await api().post('/v1/jobs').send(spec);
+  expect(job.status, JSON.stringify(job.body)).toBe(202);
+  const done = await waitFor(
+    async () => {
+      const j = (await api().get(`/v1/jobs/${job.body.id}`)).body;
+      return ['completed', 'failed'].includes(j.state) ? j : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+  expect(done.error).toBeUndefined();
+  const model = (await api().get(`/v1/models/${done.modelId}`)).body;
+  return { job: done, model };
 }

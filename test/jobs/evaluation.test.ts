@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { buildTestApp, trainToEnd, type TestContext } from '../helpers/app.js';
 import { mnistPng, mnistZip } from '../helpers/mnist-zip.js';
 import { textCsv, zipOf } from '../helpers/text-fixtures.js';
 
@@ -68,21 +68,7 @@ describe('evaluation of trained models', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body.id as string;
   };
-  const trainModel = async (spec: Record<string, unknown>) => {
-    const job = await api().post('/v1/jobs').send(spec);
-    expect(job.status, JSON.stringify(job.body)).toBe(202);
-    const done = await waitFor(
-      async () => {
-        const j = (await api().get(`/v1/jobs/${job.body.id}`)).body;
-        return ['completed', 'failed'].includes(j.state) ? j : undefined;
-      },
-      240_000,
-      100,
-    );
-    expect(done.error).toBeUndefined();
-    const model = (await api().get(`/v1/models/${done.modelId}`)).body;
-    return { job: done, model };
-  };
+  const trainModel = (spec: Record<string, unknown>) => trainToEnd(ctx, spec);
   type Page = { total: number; items: Array<Record<string, unknown>>; [field: string]: unknown };
   const allPredictions = async (modelId: string): Promise<Page> => {
     const items: Page['items'] = [];
@@ -238,20 +224,8 @@ describe('the evaluation budget (EVALUATION_MAX_COST)', () => {
   });
   afterAll(() => ctx.close());
 
-  const evaluationOf = async (spec: Record<string, unknown>) => {
-    const job = await api().post('/v1/jobs').send(spec);
-    expect(job.status, JSON.stringify(job.body)).toBe(202);
-    const done = await waitFor(
-      async () => {
-        const j = (await api().get(`/v1/jobs/${job.body.id}`)).body;
-        return ['completed', 'failed'].includes(j.state) ? j : undefined;
-      },
-      240_000,
-      100,
-    );
-    expect(done.error).toBeUndefined();
-    return (await api().get(`/v1/models/${done.modelId}`)).body.evaluation;
-  };
+  const evaluationOf = async (spec: Record<string, unknown>) =>
+    (await trainToEnd(ctx, spec)).model.evaluation;
 
   it('falls back to holdout over the configured budget, saying so; a spec budget overrides it', async () => {
     const upload = await api()

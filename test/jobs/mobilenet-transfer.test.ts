@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { buildTestApp, trainToEnd, waitFor, type TestContext } from '../helpers/app.js';
 import { classZip } from '../helpers/dataset-fixtures.js';
 import { nsfwjsFolder } from '../helpers/base-model-fixtures.js';
 
@@ -132,7 +132,7 @@ describe('transfer from a real MobileNetV2', () => {
     expect(spec).toMatchObject({ fit: { batchSize: 8 }, cutAt: 'flatten_1', freeze: 'all' });
     expect(spec).not.toHaveProperty('evaluation');
     spec.fit.epochs = 1;
-    const walkthrough = await trainToEnd(spec);
+    const walkthrough = await firstAttempt(spec);
     expect(walkthrough.history.map((h: { phase: string }) => h.phase)).toEqual(['train']);
     const model = (await request(ctx.app.server).get(`/v1/models/${walkthrough.modelId}`)).body;
     expect(model.evaluation).toMatchObject({ method: 'cross-validation', folds: 5, examples: 42 });
@@ -148,7 +148,7 @@ describe('transfer from a real MobileNetV2', () => {
       augment: { rotateDegrees: 10 },
     });
     fineTune.fineTune.epochs = 1;
-    const done = await trainToEnd(fineTune);
+    const done = await firstAttempt(fineTune);
     expect(done.history.map((h: { phase: string }) => h.phase)).toEqual(['train', 'fineTune']);
     const predicted = await request(ctx.app.server)
       .post(`/v1/models/${spec.modelName as string}/predict`)
@@ -157,21 +157,11 @@ describe('transfer from a real MobileNetV2', () => {
   }, 300_000);
 
   /** Posts a job and waits for it: completed at the first attempt, and the only one. */
-  async function trainToEnd(spec: Record<string, unknown>) {
-    const job = await request(ctx.app.server).post('/v1/jobs').send(spec);
-    expect(job.status, JSON.stringify(job.body)).toBe(202);
-    const done = await waitFor(
-      async () => {
-        const j = (await request(ctx.app.server).get(`/v1/jobs/${job.body.id}`)).body;
-        return ['completed', 'failed'].includes(j.state) ? j : undefined;
-      },
-      240_000,
-      250,
-    );
-    expect(done.error).toBeUndefined();
-    expect(done.state).toBe('completed');
-    expect(done.attempts).toBe(1);
-    expect(done.failure).toBeUndefined();
-    return done;
+  async function firstAttempt(spec: Record<string, unknown>) {
+    const { job } = await trainToEnd(ctx, spec);
+    expect(job.state).toBe('completed');
+    expect(job.attempts).toBe(1);
+    expect(job.failure).toBeUndefined();
+    return job;
   }
 });

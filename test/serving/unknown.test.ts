@@ -3,7 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auroc } from '../../src/evaluation/novelty.js';
-import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { buildTestApp, trainToEnd, waitFor, type TestContext } from '../helpers/app.js';
 import { mnistPng, mnistZip } from '../helpers/mnist-zip.js';
 
 /**
@@ -46,20 +46,7 @@ describe('calibrated scores and unknown answers', () => {
       .post('/v1/datasets')
       .attach('file', await mnistZip(KNOWN, PER_DIGIT), 'digits.zip');
     expect(up.status, JSON.stringify(up.body)).toBe(201);
-    const job = await api()
-      .post('/v1/jobs')
-      .send({ datasetId: up.body.id, ...spec });
-    expect(job.status, JSON.stringify(job.body)).toBe(202);
-    const done = await waitFor(
-      async () => {
-        const j = (await api().get(`/v1/jobs/${job.body.id}`)).body;
-        return ['completed', 'failed'].includes(j.state) ? j : undefined;
-      },
-      240_000,
-      100,
-    );
-    expect(done.error).toBeUndefined();
-    model = (await api().get(`/v1/models/${done.modelId}`)).body;
+    ({ model } = await trainToEnd(ctx, { datasetId: up.body.id, ...spec }));
   }, 300_000);
   afterAll(() => ctx?.close());
 
@@ -144,31 +131,22 @@ describe('calibrated scores and unknown answers', () => {
       .post('/v1/datasets')
       .attach('file', Buffer.from(lines.join('\n') + '\n'), 't.csv');
     expect(up.status, JSON.stringify(up.body)).toBe(201);
-    const job = await api()
-      .post('/v1/jobs')
-      .send({
+    const { model: tab } = await trainToEnd(
+      ctx,
+      {
         datasetId: up.body.id,
         head: [{ type: 'dense', units: 8, activation: 'relu' }],
         compile: { learningRate: 0.05 },
         fit: { epochs: 8, batchSize: 16, validationSplit: 0.3 },
         evaluation: { method: 'holdout', acceptRate: 0.9 },
         seed: 2,
-      });
-    expect(job.status, JSON.stringify(job.body)).toBe(202);
-    const done = await waitFor(
-      async () => {
-        const j = (await api().get(`/v1/jobs/${job.body.id}`)).body;
-        return ['completed', 'failed'].includes(j.state) ? j : undefined;
       },
       120_000,
-      100,
     );
-    expect(done.error).toBeUndefined();
-    const tab = (await api().get(`/v1/models/${done.modelId}`)).body;
     expect(tab.evaluation.unknown).toMatchObject({ method: 'knn', acceptRate: 0.9, examples: 18 });
     expect(tab.evaluation.calibration.examples).toBe(18);
     const r = await api()
-      .post(`/v1/models/${done.modelId}/predict`)
+      .post(`/v1/models/${tab.id}/predict`)
       .send({
         instances: [
           [-1, 1, -1],
