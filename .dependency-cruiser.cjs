@@ -82,6 +82,34 @@ module.exports = {
       },
     },
     {
+      name: 'client-is-standalone',
+      severity: 'error',
+      comment:
+        'src/client/ is what the package exports to other programs: it speaks HTTP through its generated ' +
+        'types and imports nothing else from src/; src/cli/ is built on it alone.',
+      from: { path: '^src/(client|cli)/' },
+      to: { path: '^src/', pathNot: '^src/(client|cli)/' },
+    },
+    {
+      name: 'only-the-cli-uses-the-client',
+      severity: 'error',
+      comment: 'The service itself never calls its own API through the client.',
+      from: { path: '^src/', pathNot: '^src/(client|cli)/' },
+      to: { path: '^src/(client|cli)/' },
+    },
+    {
+      name: 'audit-scoring-is-pure',
+      severity: 'error',
+      comment:
+        'src/audits/scoring/ scores features and probabilities: it imports only itself, contracts, lib and ' +
+        'evaluation, and no TF.js, HTTP, Redis, object store or file system, so it tests on simulations.',
+      from: { path: '^src/audits/scoring/' },
+      to: {
+        path: '^src/|(^|/)node_modules/(@tensorflow(-models)?|fastify|@fastify|bullmq|ioredis|@aws-sdk)/|^(node:)?(fs|fs/promises|net|http|https|child_process|worker_threads)$',
+        pathNot: '^src/(audits/scoring|evaluation|contracts|lib)/',
+      },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import that does not resolve would escape every rule above.',

@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The slow fault suite has its own config and command: npm run test:faults.
+    exclude: ['test/faults/**', 'node_modules/**'],
     environment: 'node',
     pool: 'forks',
     testTimeout: 60_000,

@@ -102,12 +102,12 @@ export interface PredictBenchResult {
   rows: PredictBenchRow[];
 }
 
-const SIZE = 32;
-const LABELS = Array.from({ length: 10 }, (_, i) => `class_${i}`);
+export const SIZE = 32;
+export const LABELS = Array.from({ length: 10 }, (_, i) => `class_${i}`);
 const require = createRequire(import.meta.url);
 
 /** Three conv blocks, global pooling, softmax over 10 classes. */
-function cnn(filters: number): tf.LayersModel {
+export function cnn(filters: number): tf.LayersModel {
   return tf.sequential({
     layers: [
       tf.layers.conv2d({
@@ -132,7 +132,7 @@ export const MODELS = [
   { name: 'light-cnn', filters: 8, label: 'CNN 8-16-32 filters' },
 ];
 
-async function noiseImages(n: number, format: 'png' | 'jpeg'): Promise<Buffer[]> {
+export async function noiseImages(n: number, format: 'png' | 'jpeg'): Promise<Buffer[]> {
   return Promise.all(
     Array.from({ length: n }, (_, k) => {
       const raw = Buffer.alloc(SIZE * SIZE * 3);
@@ -207,7 +207,7 @@ async function rawPredict(
   };
 }
 
-async function serve(
+export async function serve(
   env: Record<string, string>,
   dataDir: string,
   logLevel: string,
@@ -228,7 +228,7 @@ async function serve(
 }
 
 /** Runs autocannon in a child process (bench/predict-load.ts) and returns its JSON result. */
-function load(req: LoadRequest): Promise<LoadResult> {
+export function load(req: LoadRequest): Promise<LoadResult> {
   const file = fileURLToPath(new URL('./predict-load.ts', import.meta.url));
   const child = fork(file, [], {
     execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href],

@@ -26,7 +26,13 @@ export interface StorageBenchRow {
   trainMs: number;
   coldPredictMs: number;
   warmPredictMs: number;
+  /** Mean of WARM_REQUESTS warm predicts by the model's name (each resolves the newest version). */
+  warmByNameMs: number;
+  /** Requests the object store received per warm predict (by id and by name together). */
+  storeRequestsPerWarmPredict: number;
 }
+
+const WARM_REQUESTS = 20;
 
 export interface StorageBenchResult {
   rows: StorageBenchRow[];
@@ -35,6 +41,7 @@ export interface StorageBenchResult {
 }
 
 const FEATURES = 16;
+const MODEL_NAME = 'bench-points';
 const ROWS = 600;
 
 function csv(): string {
@@ -89,6 +96,14 @@ export async function benchStorage(
     directory: path.join(root, 's3rver'),
     configureBuckets: [{ name: 'bench' }],
   });
+  // Count the server's requests: a warm predict should send none.
+  let s3Requests = 0;
+  (
+    s3 as unknown as { middleware: Array<(ctx: unknown, next: () => Promise<void>) => unknown> }
+  ).middleware.unshift((_ctx, next) => {
+    s3Requests++;
+    return next();
+  });
   const { port } = await s3.run();
   // The SDK's credential chain reads the process environment (the worker's trainers inherit it).
   process.env['AWS_ACCESS_KEY_ID'] = 'S3RVER';
@@ -134,7 +149,7 @@ export async function benchStorage(
             const post = await api.app.inject({
               method: 'POST',
               url: '/v1/jobs',
-              payload: { datasetId, ...SPEC },
+              payload: { datasetId, modelName: MODEL_NAME, ...SPEC },
             });
             const jobId = post.json<{ id: string }>().id;
             for (;;) {
@@ -155,6 +170,8 @@ export async function benchStorage(
         const body = { instances: [Array.from({ length: FEATURES }, () => 0.5)] };
         const cold: number[] = [];
         const warm: number[] = [];
+        const warmByName: number[] = [];
+        const perWarm: number[] = [];
         for (let t = 0; t < trials; t++) {
           const fresh = await instance(env(`${store}-api-cold-${t}`));
           try {
@@ -162,17 +179,38 @@ export async function benchStorage(
               fresh.app.inject({ method: 'POST', url: `/v1/models/${modelId}/predict`, payload: body });
             const [first, coldMs] = await timed(predict);
             if (first.statusCode !== 200) throw new Error(`predict: ${first.statusCode} ${first.body}`);
-            const [, warmMs] = await timed(predict);
+            const byName = () =>
+              fresh.app.inject({ method: 'POST', url: `/v1/models/${MODEL_NAME}/predict`, payload: body });
+            await byName();
+            const requestsBefore = s3Requests;
+            const [, warmMs] = await timed(async () => {
+              for (let i = 0; i < WARM_REQUESTS; i++) await predict();
+            });
+            const [, nameMs] = await timed(async () => {
+              for (let i = 0; i < WARM_REQUESTS; i++) await byName();
+            });
+            perWarm.push((s3Requests - requestsBefore) / (2 * WARM_REQUESTS));
             cold.push(coldMs);
-            warm.push(warmMs);
-            log(`${store}: predict cold ${Math.round(coldMs)} ms, warm ${warmMs.toFixed(1)} ms`);
+            warm.push(warmMs / WARM_REQUESTS);
+            warmByName.push(nameMs / WARM_REQUESTS);
+            log(
+              `${store}: predict cold ${Math.round(coldMs)} ms, warm ${(warmMs / WARM_REQUESTS).toFixed(1)} ms by id, ` +
+                `${(nameMs / WARM_REQUESTS).toFixed(1)} ms by name`,
+            );
           } finally {
             await fresh.app.close();
             await fresh.runtime.close();
           }
         }
         const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-        rows.push({ store, trainMs: mean(jobMs), coldPredictMs: mean(cold), warmPredictMs: mean(warm) });
+        rows.push({
+          store,
+          trainMs: mean(jobMs),
+          coldPredictMs: mean(cold),
+          warmPredictMs: mean(warm),
+          warmByNameMs: mean(warmByName),
+          storeRequestsPerWarmPredict: store === 's3' ? mean(perWarm) : 0,
+        });
       } finally {
         await worker.close(10_000);
         await api.app.close();

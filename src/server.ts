@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { fileURLToPath } from 'node:url';
-import { FsStore } from './storage/fs-store.js';
 import { buildApp } from './http/app.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { ensureRedis, RedisUnavailableError, type EmbeddedRedis } from './queue/embedded-redis.js';
 import { checkTrainer, startWorker, type WorkerHandle } from './queue/worker.js';
 import { createAppDeps, type OwnedAppDeps } from './http/app-deps.js';
+import { sweepLocalStaging } from './queue/open-store.js';
 
 /**
  * The process entry: `ROLE=all` (default) runs the API and one worker in one command;
@@ -28,7 +27,9 @@ async function main(): Promise<void> {
 
   let embedded: EmbeddedRedis | undefined;
   try {
-    embedded = await ensureRedis(config.REDIS_URL, config.DATA_DIR, logger, config.EMBEDDED_REDIS);
+    // A cluster is never started here: its nodes are the deployment's (REDIS_CLUSTER_NODES).
+    if (config.REDIS_CLUSTER_NODES) logger.info({ nodes: config.REDIS_CLUSTER_NODES }, 'using Redis Cluster');
+    else embedded = await ensureRedis(config.REDIS_URL, config.DATA_DIR, logger, config.EMBEDDED_REDIS);
   } catch (err) {
     if (err instanceof RedisUnavailableError) {
       logger.fatal(err.message);
@@ -76,10 +77,7 @@ async function main(): Promise<void> {
     if (config.ROLE === 'worker') {
       // Staging debris of trainer processes killed mid-write on this machine (an API sweeps
       // the bucket's uncommitted objects).
-      const local = config.STORAGE_URL?.startsWith('file://')
-        ? fileURLToPath(config.STORAGE_URL)
-        : config.DATA_DIR;
-      await new FsStore(local).init(config.STORAGE_SWEEP_GRACE_MS);
+      await sweepLocalStaging(config);
     }
     worker = startWorker(config, logger, config.QUEUE_PREFIX, process.env);
   }

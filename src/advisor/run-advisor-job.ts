@@ -7,7 +7,7 @@ import { parseJobSpec } from '../contracts/job-spec.js';
 import { readManifest, TEXTS_FILE, type TextIndex } from '../datasets/dataset-manifest.js';
 import { openTrainingData } from '../datasets/training-data.js';
 import { resolveJob } from '../jobs/job-context.js';
-import { PermanentJobError, jobFailure } from '../jobs/run-training-job.js';
+import { PermanentJobError, jobFailure } from '../jobs/retry-policy.js';
 import { liveTensors } from '../ml/backend.js';
 import { findLayer } from '../ml/layer-refs.js';
 import { loadSentenceEncoder } from '../ml/sentence-encoder.js';

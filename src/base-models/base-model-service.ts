@@ -41,6 +41,7 @@ import { assertSafeId, newId } from '../lib/ids.js';
 import { assertHttpUrl, displayUrl, type SafeGetOptions } from '../lib/safe-http.js';
 import type { Dim, LayerInfo, LayersSummary } from '../ml/layers.js';
 import type { ResourceRef } from '../queue/queues.js';
+import { storing } from '../storage/free-space.js';
 import type { Page, Store } from '../storage/store.js';
 
 /**
@@ -343,7 +344,14 @@ export class BaseModelService {
     return new DirectorySource(files.get(jsonName) as string, shards, 'the upload');
   }
 
-  async registerUpload(parts: AsyncIterable<UploadPart>): Promise<BaseModelMeta> {
+  registerUpload(
+    parts: AsyncIterable<UploadPart>,
+    opts: { bytesNeeded?: number } = {},
+  ): Promise<BaseModelMeta> {
+    return storing('the base model upload', this.deps.store.root, () => this.receiveUpload(parts), opts);
+  }
+
+  private async receiveUpload(parts: AsyncIterable<UploadPart>): Promise<BaseModelMeta> {
     const scratch = await this.deps.store.stagingDir('base-model-upload');
     try {
       const { files, fields } = await this.receive(parts, scratch);
@@ -360,7 +368,11 @@ export class BaseModelService {
     }
   }
 
-  async registerUrl(input: { url: string } & RegisterOptions): Promise<BaseModelMeta> {
+  registerUrl(input: { url: string } & RegisterOptions): Promise<BaseModelMeta> {
+    return storing('the base model', this.deps.store.root, () => this.fetchUrl(input));
+  }
+
+  private async fetchUrl(input: { url: string } & RegisterOptions): Promise<BaseModelMeta> {
     const url = assertHttpUrl(input.url, 'body.url');
     const opts = this.fetchOptions('body.url', this.deps.config.ALLOW_PRIVATE_URLS);
     const segments = url.pathname.split('/').filter(Boolean);
@@ -409,7 +421,11 @@ export class BaseModelService {
     ];
   }
 
-  async registerCatalog(input: { catalog: string; name?: string | undefined }): Promise<BaseModelMeta> {
+  registerCatalog(input: { catalog: string; name?: string | undefined }): Promise<BaseModelMeta> {
+    return storing('the base model', this.deps.store.root, () => this.fromCatalog(input));
+  }
+
+  private async fromCatalog(input: { catalog: string; name?: string | undefined }): Promise<BaseModelMeta> {
     const encoder = findEncoderCatalogEntry(input.catalog);
     if (encoder) return this.registerEncoder(encoder, input.name);
     const entry = findCatalogEntry(input.catalog);

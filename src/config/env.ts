@@ -52,7 +52,44 @@ export const envSchema = z.object({
     .int()
     .min(0)
     .default(6 * 60 * 60 * 1000),
+  /**
+   * Free space on DATA_DIR below which /readyz says `degraded`, a warning is logged (once per
+   * crossing) and `data_dir_low_space` is 1: under DISK_MIN_FREE_BYTES or under
+   * DISK_MIN_FREE_PERCENT of the volume, whichever comes first (0 turns a rule off).
+   */
+  DISK_MIN_FREE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 * 1024 * 1024),
+  DISK_MIN_FREE_PERCENT: z.coerce.number().min(0).max(100).default(5),
+  /**
+   * Longest a process trusts what it learned about the models present (ids, names, versions).
+   * Every publish and delete changes a stamp that lookups read (file://: the folder's mtime;
+   * s3://: a counter in Redis), so changes are seen at once; this bounds a change whose stamp was
+   * lost (Redis down when it was bumped). A warm predict sends no request to S3 either way.
+   */
+  MODEL_FRESHNESS_TTL_MS: z.coerce.number().int().min(0).default(2_000),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Cluster: comma-separated host:port of some of its nodes (`10.0.0.1:7000,10.0.0.2:7000`).
+   * When set, every connection is a cluster client and REDIS_URL is not used; QUEUE_PREFIX must
+   * be in hash-tag form (`{tls}`).
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'each node as host:port'))
+        .min(1, 'at least one host:port'),
+    )
+    .optional(),
   /** Start a private redis-server under DATA_DIR when nothing answers on REDIS_URL (role all/worker). */
   EMBEDDED_REDIS: boolish.default(true),
   /**
@@ -184,12 +221,16 @@ export const envSchema = z.object({
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   /**
    * Test-only fault injection in the trainer process: `wasm-abort` exhausts the engine's memory
-   * (a real wasm abort) before training, `exit` ends the process; `<fault>:<modelName>` limits it
+   * (a real wasm abort) before training, `exit` ends the process, `signal` kills it with SIGKILL
+   * (as the kernel's OOM killer does); `<fault>:<modelName>` limits it
    * to jobs whose spec has that modelName. Unset in any real deployment.
    */
   TRAINER_FAULT: z
     .string()
-    .regex(/^(wasm-abort|exit)(:[A-Za-z0-9._-]+)?$/, 'must be wasm-abort or exit, optionally :<modelName>')
+    .regex(
+      /^(wasm-abort|exit|signal)(:[A-Za-z0-9._-]+)?$/,
+      'must be wasm-abort, exit or signal, optionally :<modelName>',
+    )
     .optional(),
 });
 
@@ -224,6 +265,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.METRICS_REQUIRE_KEY && e.API_KEYS.length === 0) {
     throw new ConfigError([
       { variable: 'METRICS_REQUIRE_KEY', message: 'needs API_KEYS: without keys there is no key to require' },
+    ]);
+  }
+  if (e.REDIS_CLUSTER_NODES && !/^\{.+\}$/.test(e.QUEUE_PREFIX)) {
+    throw new ConfigError([
+      {
+        variable: 'QUEUE_PREFIX',
+        message: `on Redis Cluster (REDIS_CLUSTER_NODES) it must be in hash-tag form, e.g. {${e.QUEUE_PREFIX}}, so all of a queue's keys hash to one slot`,
+      },
     ]);
   }
   return { ...e, HOST: e.HOST ?? (e.API_KEYS.length > 0 ? '0.0.0.0' : '127.0.0.1') };

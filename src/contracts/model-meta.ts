@@ -76,6 +76,8 @@ export interface ModelMeta {
   lineage: {
     jobId?: string;
     datasetId?: string;
+    /** The trained dataset is a version of this one (its manifest lists the changes). */
+    datasetParentId?: string | null;
     base?: { baseModelId: string } | { modelId: string } | null;
     spec?: unknown;
   };

@@ -22,3 +22,12 @@ export const modelNameSchema = z.string().superRefine((name, ctx) => {
   const problem = modelNameProblem(name);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+/** An alias of a model name (`emoji@production`): lowercase, never a number (`emoji@3` is a version). */
+export const ALIAS_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+export function aliasProblem(alias: string): string | undefined {
+  return ALIAS_PATTERN.test(alias)
+    ? undefined
+    : 'must be 1-32 lowercase letters, digits or "-", starting with a letter';
+}

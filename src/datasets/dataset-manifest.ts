@@ -1,3 +1,4 @@
+import type { DatasetParent } from '../contracts/audit.js';
 import type { Task } from '../contracts/task.js';
 import { assertSafeId } from '../lib/ids.js';
 import type { Store } from '../storage/store.js';
@@ -100,6 +101,11 @@ interface ManifestCommon {
   warnings: DatasetWarning[];
   /** Files or rows left out, and why (the list is capped; `count` is the full number). */
   skipped: { count: number; files: SkippedFile[] };
+  /**
+   * A version (POST /v1/datasets/{id}/versions): the dataset it was made from and the changes.
+   * A version holds its own copy of every example, so it outlives its parent.
+   */
+  parent?: DatasetParent;
 }
 
 export interface ImageDatasetManifest extends ManifestCommon {

@@ -7,7 +7,9 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { userNameSchema } from '../contracts/user-names.js';
 import type { UploadPart } from '../contracts/upload-part.js';
+import type { VersionRequest } from '../contracts/audit.js';
 import { ingestUpload } from './ingest.js';
+import { createVersion } from './versions.js';
 import type { DatasetFields, UploadedFile } from './modality.js';
 import {
   EXAMPLES_DIR,
@@ -31,6 +33,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js'
 import { assertSafeId } from '../lib/ids.js';
 import type { QueueService } from '../queue/queue-service.js';
 import { ByteCounter } from '../lib/byte-counter.js';
+import { storing } from '../storage/free-space.js';
 import type { Page, Store } from '../storage/store.js';
 
 export interface ImageExampleView {
@@ -91,7 +94,15 @@ export class DatasetService {
     },
   ) {}
 
-  async create(parts: AsyncIterable<UploadPart>): Promise<DatasetManifest> {
+  /**
+   * Stores an uploaded dataset. A volume that fills up on the way is a 507 error naming the
+   * upload, with `bytesNeeded` (the request's size, when known) and the bytes left free.
+   */
+  create(parts: AsyncIterable<UploadPart>, opts: { bytesNeeded?: number } = {}): Promise<DatasetManifest> {
+    return storing('the dataset upload', this.deps.store.root, () => this.receive(parts), opts);
+  }
+
+  private async receive(parts: AsyncIterable<UploadPart>): Promise<DatasetManifest> {
     const staging = await this.deps.store.stagingDir('upload');
     try {
       let upload: UploadedFile | undefined;
@@ -223,6 +234,15 @@ export class DatasetService {
     const s = await stat(file).catch(() => undefined);
     if (!s) throw new NotFoundError(`example '${exampleId}' not found in dataset '${id}'`);
     return { path: file, contentType: IMAGE_CONTENT_TYPES[record.format], bytes: s.size };
+  }
+
+  /**
+   * A new dataset from this one with examples left out or relabelled (see versions.ts); under
+   * the dataset's lock, so a concurrent delete happens wholly before (404) or after.
+   */
+  async createVersion(id: string, req: VersionRequest): Promise<DatasetManifest> {
+    assertSafeId(id, 'id');
+    return this.deps.queues.exclusive({ datasetId: id }, () => createVersion(this.deps.store, id, req));
   }
 
   async remove(id: string): Promise<void> {

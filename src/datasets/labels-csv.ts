@@ -103,11 +103,17 @@ export async function* csvRecords(input: Readable): AsyncGenerator<{ record: str
   const parser = input.pipe(
     parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
   );
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: string[];
-    info: { lines: number };
-  }>) {
-    yield { record, line: info.lines };
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
+      yield { record, line: info.lines };
+    }
+  } finally {
+    // pipe() does not pass on the parser's end: a reader that stops early (the header probe)
+    // would leave the file open, and a deleted upload's space held, until garbage collection.
+    input.destroy();
   }
 }
 

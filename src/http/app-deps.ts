@@ -18,7 +18,7 @@ export interface OwnedAppDeps extends AppDeps {
 }
 
 export async function createAppDeps(config: Config, logger: Logger): Promise<OwnedAppDeps> {
-  const redis: RedisClient = createRedis(config.REDIS_URL, 'producer');
+  const redis: RedisClient = createRedis(config, 'producer');
   const storage = openStore(config, redis);
   const store = storage.store;
   await store.init(config.STORAGE_SWEEP_GRACE_MS);
@@ -32,7 +32,7 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<Own
   redis.on('ready', () => (lastError = ''));
   const queues = new QueueService(redis, {
     prefix: config.QUEUE_PREFIX,
-    redisUrl: config.REDIS_URL,
+    redis: config,
     attempts: config.JOB_ATTEMPTS,
     backoffMs: config.JOB_BACKOFF_MS,
   });

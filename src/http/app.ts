@@ -26,12 +26,26 @@ import { BaseModelService } from '../base-models/base-model-service.js';
 import modelRoutes from './routes/models.js';
 import jobRoutes from './routes/jobs.js';
 import advisorRoutes from './routes/advisor.js';
+import oipRoutes from './routes/oip.js';
+import { OipService } from '../oip/oip-service.js';
+import { packageVersion } from './openapi-schemas.js';
+import batchPredictionRoutes from './routes/batch-predictions.js';
+import { BatchService } from '../batch/batch-service.js';
+import auditRoutes from './routes/audits.js';
+import promotionRoutes from './routes/promotion.js';
+import captureRoutes from './routes/capture.js';
+import { CaptureService } from '../capture/capture-service.js';
+import { CaptureStore } from '../capture/capture-store.js';
+import { ReviewService } from '../capture/review-service.js';
+import { PromotionService } from '../promotion/promotion-service.js';
+import { AuditService } from '../audits/audit-service.js';
 import { AdvisorService } from '../advisor/advisor-service.js';
 import { catalogEntries, encoderCatalogEntries } from '../base-models/catalog.js';
 import { JobService } from '../jobs/job-service.js';
 import { resolveJob } from '../jobs/job-context.js';
 import { SummaryCache } from '../base-models/base-ref.js';
 import { HealthService } from './health-service.js';
+import { DiskMonitor } from '../storage/disk-monitor.js';
 import { ModelService } from '../models/model-service.js';
 import { PredictionService } from '../serving/prediction-service.js';
 import type { Store } from '../storage/store.js';
@@ -42,6 +56,8 @@ declare module 'fastify' {
     registeredRoutes: Array<{ method: string; url: string; hidden: boolean }>;
     /** Prediction serving; `stats()` reads the inference workers' tensor counts. */
     predictions: PredictionService;
+    /** Prediction capture; `settle()` waits for its writes in flight (tests). */
+    capture: CaptureService;
   }
 }
 
@@ -57,13 +73,25 @@ export interface AppDeps {
   logger?: Logger;
 }
 
+/** How often DATA_DIR's free space is checked in the background (for the crossing warning). */
+const DISK_CHECK_MS = 30_000;
+
 /** Builds the HTTP app. Never listens: only src/server.ts does. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger(deps.config.LOG_LEVEL);
   const app = createFastify(deps.config, logger);
   const uploads = uploadLimits(deps.config);
-  await registerPlugins(app, deps, uploads);
-  await registerFeatures(app, deps, uploads, logger);
+  const disk = new DiskMonitor({
+    dir: deps.store.root,
+    minFreeBytes: deps.config.DISK_MIN_FREE_BYTES,
+    minFreePercent: deps.config.DISK_MIN_FREE_PERCENT,
+    log: logger,
+  });
+  // A crossing of the floor is logged even when nobody asks /readyz.
+  const stopDiskWatch = disk.watch(DISK_CHECK_MS);
+  app.addHook('onClose', async () => stopDiskWatch());
+  await registerPlugins(app, deps, uploads, disk);
+  await registerFeatures(app, deps, uploads, logger, disk);
   return app;
 }
 
@@ -98,9 +126,14 @@ function createFastify(config: Config, logger: Logger): FastifyInstance {
 }
 
 /** Cross-cutting plugins, in order: errors first, so every later failure becomes a problem. */
-async function registerPlugins(app: FastifyInstance, deps: AppDeps, uploads: Uploads): Promise<void> {
+async function registerPlugins(
+  app: FastifyInstance,
+  deps: AppDeps,
+  uploads: Uploads,
+  disk: DiskMonitor,
+): Promise<void> {
   const { config } = deps;
-  await app.register(errorHandler);
+  await app.register(errorHandler, { dataDir: deps.store.root });
   await app.register(securityHeaders);
   await app.register(jsonBodyPlugin, {
     maxDepth: config.MAX_JSON_DEPTH,
@@ -109,6 +142,7 @@ async function registerPlugins(app: FastifyInstance, deps: AppDeps, uploads: Upl
   await app.register(metricsPlugin, {
     jobCounts: () => deps.queues.counts(),
     trainerStats: () => deps.queues.trainerStats(),
+    disk: () => disk.check(),
   });
   await app.register(corsPlugin, { origins: config.CORS_ORIGINS });
   await app.register(authPlugin, {
@@ -131,6 +165,7 @@ async function registerFeatures(
   deps: AppDeps,
   uploads: Uploads,
   logger: Logger,
+  disk: DiskMonitor,
 ): Promise<void> {
   const { config } = deps;
   const health = new HealthService({
@@ -138,6 +173,7 @@ async function registerFeatures(
     store: deps.store,
     queues: deps.queues,
     backend: deps.backend,
+    disk,
   });
   await app.register(healthRoutes, { health });
 
@@ -146,7 +182,7 @@ async function registerFeatures(
     queues: deps.queues,
     limits: { maxEntries: config.MAX_ARCHIVE_ENTRIES, maxBytes: config.MAX_ARCHIVE_BYTES },
   });
-  await app.register(datasetRoutes, { datasets, uploads: uploads.datasets });
+  await app.register(datasetRoutes, { datasets, uploads: uploads.datasets, dataDir: deps.store.root });
   const baseModels = new BaseModelService({
     store: deps.store,
     queues: deps.queues,
@@ -154,21 +190,49 @@ async function registerFeatures(
     backend: deps.backend,
     logger: app.log,
   });
-  await app.register(baseModelRoutes, { baseModels, uploads: uploads.baseModels });
+  await app.register(baseModelRoutes, {
+    baseModels,
+    uploads: uploads.baseModels,
+    dataDir: deps.store.root,
+  });
   await app.register(modelLayerRoutes, { baseModels });
-  const registry = new ModelRegistry(deps.store);
+  const registry = new ModelRegistry(deps.store, { freshnessTtlMs: config.MODEL_FRESHNESS_TTL_MS });
+  const captureStore = new CaptureStore(deps.store);
+  const capture = new CaptureService({ store: captureStore, log: logger.child({ component: 'capture' }) });
+  app.decorate('capture', capture);
   const predictions = new PredictionService({
     registry,
     config,
     backend: deps.backend,
     metricsRegistry: app.metrics.registry,
     logger,
+    onPredicted: (meta, input, out) => capture.offer(meta, input, out),
   });
   // Inference workers start on the first prediction and stop with the app.
   app.addHook('onClose', () => predictions.close());
-  const models = new ModelService({ registry, queues: deps.queues, predictions });
+  const models = new ModelService({
+    registry,
+    queues: deps.queues,
+    predictions,
+    onDeleted: (id) => captureStore.forget(id),
+  });
   app.decorate('predictions', predictions);
   await app.register(modelRoutes, { models, predictions, config, uploads: uploads.predict });
+  await app.register(captureRoutes, {
+    review: new ReviewService({ registry, store: captureStore, capture }),
+  });
+  const oip = new OipService({
+    registry,
+    predictions,
+    ready: async () => (await health.readiness()).ready,
+    backendUp: () =>
+      deps.backend().then(
+        () => true,
+        () => false,
+      ),
+    server: { name: 'transfer-learning-service', version: packageVersion() },
+  });
+  await app.register(oipRoutes, { oip, config });
 
   const summaries = new SummaryCache();
   const jobs = new JobService({
@@ -194,6 +258,26 @@ async function registerFeatures(
     registerCatalog: (name) => baseModels.registerCatalog({ catalog: name }),
   });
   await app.register(advisorRoutes, { advisor });
+
+  const batches = new BatchService({
+    store: deps.store,
+    jobs,
+    queues: deps.queues,
+    registry,
+    archiveLimits: { maxEntries: config.MAX_ARCHIVE_ENTRIES, maxBytes: config.MAX_ARCHIVE_BYTES },
+  });
+  await app.register(batchPredictionRoutes, { batches, uploads: uploads.datasets });
+  const audits = new AuditService({
+    store: deps.store,
+    jobs,
+    queues: deps.queues,
+    listBases: async () => (await baseModels.list(10_000, 0)).items,
+    offlineCatalog: () => catalogEntries().filter((e) => e.packaged),
+    offlineEncoders: () => encoderCatalogEntries(),
+    registerCatalog: (name) => baseModels.registerCatalog({ catalog: name }),
+  });
+  await app.register(auditRoutes, { audits });
+  await app.register(promotionRoutes, { promotion: new PromotionService({ registry }) });
 }
 
 type Uploads = ReturnType<typeof uploadLimits>;

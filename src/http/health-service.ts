@@ -1,6 +1,7 @@
 import type { BackendInfo } from '../ml/backend.js';
 import type { QueueService } from '../queue/queue-service.js';
 import { ping, type RedisClient } from '../queue/redis.js';
+import type { DiskMonitor, DiskReport } from '../storage/disk-monitor.js';
 import type { Store } from '../storage/store.js';
 
 export interface Check {
@@ -10,6 +11,10 @@ export interface Check {
 
 export interface Readiness {
   ready: boolean;
+  /** Ready, but DATA_DIR's free space is below its floor (writes may soon fail with 507). */
+  degraded: boolean;
+  /** Free and used space on DATA_DIR; absent when it could not be read. */
+  disk?: DiskReport;
   checks: Record<string, Check>;
   backend?: Pick<BackendInfo, 'name' | 'package' | 'version' | 'gpu'>;
 }
@@ -21,6 +26,7 @@ export class HealthService {
       store: Store;
       queues: QueueService;
       backend: () => Promise<BackendInfo>;
+      disk: DiskMonitor;
     },
   ) {}
 
@@ -31,13 +37,14 @@ export class HealthService {
    */
   async readiness(opts: { deep?: boolean } = {}): Promise<Readiness> {
     const checks: Record<string, Check> = {};
-    const [redisOk, writable, backend] = await Promise.all([
+    const [redisOk, writable, backend, disk] = await Promise.all([
       ping(this.deps.redis),
       this.deps.store.isWritable(),
       this.deps.backend().then(
         (b) => ({ ok: true as const, b }),
         (err: unknown) => ({ ok: false as const, err }),
       ),
+      this.deps.disk.check().catch(() => undefined),
     ]);
     checks['redis'] = redisOk ? { ok: true } : { ok: false, detail: 'Redis does not answer PING' };
     checks['dataDir'] = writable
@@ -49,13 +56,21 @@ export class HealthService {
 
     if (opts.deep && redisOk) checks['worker'] = await this.roundTrip();
 
+    // Low free space degrades readiness without failing it: predictions and reads still work.
     const ready = Object.values(checks).every((c) => c.ok);
-    const out: Readiness = { ready, checks };
+    checks['disk'] = diskCheck(disk);
+    const out: Readiness = { ready, degraded: disk?.low ?? false, checks };
+    if (disk) out.disk = disk;
     if (backend.ok) {
       const { name, package: pkg, version, gpu } = backend.b;
       out.backend = { name, package: pkg, version, gpu };
     }
     return out;
+  }
+
+  /** The free-space check alone (the /metrics gauges read it too). */
+  disk(): Promise<DiskReport> {
+    return this.deps.disk.check();
   }
 
   private async roundTrip(timeoutMs = 30_000): Promise<Check> {
@@ -80,4 +95,18 @@ export class HealthService {
       return { ok: false, detail: err instanceof Error ? err.message : 'queue failed' };
     }
   }
+}
+
+const MIB = 1024 * 1024;
+
+function diskCheck(disk: DiskReport | undefined): Check {
+  if (!disk) return { ok: false, detail: 'the free space of DATA_DIR could not be read' };
+  const free = `${(disk.freeBytes / MIB).toFixed(1)} MiB free of ${(disk.totalBytes / MIB).toFixed(1)} MiB (${disk.freePercent.toFixed(1)}%)`;
+  if (!disk.low) return { ok: true, detail: free };
+  return {
+    ok: false,
+    detail:
+      `${free}, below the floor of DISK_MIN_FREE_BYTES=${disk.minFreeBytes} or DISK_MIN_FREE_PERCENT=${disk.minFreePercent}: ` +
+      'free space or enlarge the volume',
+  };
 }

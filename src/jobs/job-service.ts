@@ -16,7 +16,12 @@ import type { JobName, JobPayloads, TrainJobProgress, TrainJobResult } from '../
  */
 
 /** Job names whose jobs the API shows, with the noun its messages use. */
-export const WATCHED_JOBS = { train: 'job', advise: 'advisor run' } as const;
+export const WATCHED_JOBS = {
+  train: 'job',
+  advise: 'advisor run',
+  batch: 'batch prediction',
+  audit: 'audit',
+} as const;
 export type WatchedJobName = keyof typeof WATCHED_JOBS & JobName;
 
 /** Any job, before a feature shapes its view: raw progress, result and payload. */
@@ -144,6 +149,15 @@ export class JobService {
     limit: number;
     offset: number;
   }): Promise<{ items: JobView[]; total: number; limit: number; offset: number }> {
+    const page = await this.listRecords('train', opts);
+    return { ...page, items: page.items.map(trainView) };
+  }
+
+  /** Jobs of one watched name, cancelled ones included, newest first. */
+  async listRecords(
+    name: WatchedJobName,
+    opts: { state?: JobState; limit: number; offset: number },
+  ): Promise<{ items: JobRecord[]; total: number; limit: number; offset: number }> {
     const jobs = await this.deps.queues.jobs([
       'waiting',
       'prioritized',
@@ -153,14 +167,12 @@ export class JobService {
       'completed',
       'failed',
     ]);
-    const views = await Promise.all(
-      jobs.filter((j) => j?.name === 'train').map(async (j) => trainView(await this.view(j))),
-    );
+    const views = await Promise.all(jobs.filter((j) => j?.name === name).map((j) => this.view(j)));
     const tombs = (await this.deps.queues.cancelledRecords())
       .map((s) => JSON.parse(s) as Tombstone)
-      .filter((t) => (t.name ?? 'train') === 'train');
+      .filter((t) => (t.name ?? 'train') === name);
     const seen = new Set(views.map((v) => v.id));
-    for (const t of tombs) if (!seen.has(t.id)) views.push(trainView(this.tombstoneView(t)));
+    for (const t of tombs) if (!seen.has(t.id)) views.push(this.tombstoneView(t));
     const filtered = (opts.state ? views.filter((v) => v.state === opts.state) : views).sort((a, b) =>
       a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
     );
@@ -170,6 +182,18 @@ export class JobService {
       limit: opts.limit,
       offset: opts.offset,
     };
+  }
+
+  /** Removes a finished job's record (and its cancellation record); 409 while it is queued or running. */
+  async removeRecord(id: string, name: WatchedJobName): Promise<JobRecord> {
+    const current = await this.record(id, name);
+    if (!FINAL.includes(current.state)) {
+      throw new ConflictError(`${WATCHED_JOBS[name]} '${id}' is ${current.state}; cancel it first`);
+    }
+    const job = await this.deps.queues.get(id);
+    if (job) await removeOnceReleased(job, `${WATCHED_JOBS[name]} '${id}'`);
+    await this.deps.queues.forgetCancelled(id);
+    return current;
   }
 
   /**
@@ -361,4 +385,30 @@ function trainView(r: JobRecord): JobView {
   const result = r.result as TrainJobResult | undefined;
   if (r.state === 'completed' && result?.modelId) out.modelId = result.modelId;
   return out;
+}
+
+/** How long a delete waits for a cancelled job's worker to let go of it before answering 409. */
+const RELEASE_WAIT_MS = 3_000;
+
+/**
+ * A cancelled job shows as cancelled at once, but the worker that ran it holds its lock until
+ * the trainer process has stopped (a forward pass ends, or the grace period's SIGKILL): BullMQ
+ * refuses to remove a locked job. The delete waits a little for that, then says to try again.
+ */
+async function removeOnceReleased(job: TypedJob, what: string): Promise<void> {
+  const deadline = Date.now() + RELEASE_WAIT_MS;
+  for (;;) {
+    try {
+      await job.remove();
+      return;
+    } catch (err) {
+      if (!(err instanceof Error) || !/locked by another worker/.test(err.message)) throw err;
+      if (Date.now() >= deadline) {
+        throw new ConflictError(`${what} is still stopping; try again in a few seconds`, {
+          extra: { retryAfter: 5 },
+        });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }

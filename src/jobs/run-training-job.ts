@@ -1,45 +1,20 @@
 import type { Logger } from 'pino';
-import { ConflictError, isRequestError } from '../lib/errors.js';
+import { ConflictError } from '../lib/errors.js';
 import { derivedId } from '../lib/ids.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { OOF_JSON, saveTrainedModel } from '../models/registry.js';
 import { liveTensors } from '../ml/backend.js';
-import { CancelledError } from '../ml/cancellation.js';
 import type { TrainProgress as TrainerProgress } from '../contracts/progress.js';
-import { engineFailure } from '../ml/engine-errors.js';
 import type { TrainJobProgress, TrainJobResult, TrainPayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
 import { crossValidatedJob } from './cross-validation.js';
 import { resolveJob } from './job-context.js';
 import { singleFitJob, type TrainedJob } from './trained-job.js';
+import { PermanentJobError, jobFailure } from './retry-policy.js';
 import { buildTrainingPlan, type TrainingPlan } from './training-plan.js';
 import type { JobSpec } from '../contracts/job-spec.js';
 
-/**
- * A job that would fail the same way on every attempt (bad spec or data, cancelled): the queue
- * records it as failed without retrying (src/queue/processor.ts).
- */
-export class PermanentJobError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PermanentJobError';
-  }
-}
-
-/**
- * The error a failed job is recorded with. Only what a retry could cure is retried (a crash, a
- * store that did not answer); bad spec or data, running out of memory, divergence and
- * cancellation fail at the first attempt (PermanentJobError), with a message a user can act
- * on: engine messages such as `Aborted()` never reach the job view.
- */
-export function jobFailure(err: unknown, backend: string): Error {
-  if (err instanceof PermanentJobError) return err;
-  if (err instanceof CancelledError) return new PermanentJobError('cancelled by request');
-  if (isRequestError(err)) return new PermanentJobError(err.message);
-  const engine = engineFailure(err, backend);
-  if (engine) return new PermanentJobError(engine.message);
-  return err instanceof Error ? err : new Error(String(err));
-}
+export { PermanentJobError, jobFailure } from './retry-policy.js';
 
 export interface RunTrainingJobOptions {
   store: Store;
@@ -181,7 +156,13 @@ async function saveJobModel(
       preprocessing: plan.preprocessing,
       evaluation: trained.evaluation,
       history: trained.history,
-      lineage: { jobId: opts.jobId, datasetId: spec.datasetId, base: spec.base ?? null, spec },
+      lineage: {
+        jobId: opts.jobId,
+        datasetId: spec.datasetId,
+        datasetParentId: plan.datasetParentId ?? null,
+        base: spec.base ?? null,
+        spec,
+      },
       backend: opts.backend,
       durationMs,
     },

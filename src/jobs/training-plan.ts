@@ -29,6 +29,8 @@ export interface TrainingPlan {
   memoryBudgetBytes?: number;
   signal?: AbortSignal;
   onProgress: ProgressFn;
+  /** The dataset the trained one is a version of (POST /v1/datasets/{id}/versions), if any. */
+  datasetParentId?: string | null;
 }
 
 export async function buildTrainingPlan(
@@ -75,5 +77,6 @@ export async function buildTrainingPlan(
     ...(o.memoryBudgetBytes ? { memoryBudgetBytes: o.memoryBudgetBytes } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     onProgress: o.onProgress,
+    datasetParentId: opened.manifest.parent?.datasetId ?? null,
   };
 }

@@ -47,6 +47,12 @@ export class UnsupportedMediaTypeError extends AppError {}
 /** Well-formed input that cannot be used (an unusable model, data that does not train). */
 export class UnprocessableError extends AppError {}
 
+/**
+ * The store has no room for what was to be written (a full volume, a quota): `extra.bytesFree`
+ * and, when known, `extra.bytesNeeded`. Nothing partial is left behind.
+ */
+export class InsufficientStorageError extends AppError {}
+
 /** Over a rate limit; `extra.retryAfter` in seconds. */
 export class TooManyRequestsError extends AppError {}
 
@@ -73,7 +79,8 @@ export function isRequestError(err: unknown): err is AppError {
     !(
       err instanceof ServiceUnavailableError ||
       err instanceof NotReadyError ||
-      err instanceof BadGatewayError
+      err instanceof BadGatewayError ||
+      err instanceof InsufficientStorageError
     )
   );
 }
@@ -97,6 +104,7 @@ const APP_ERRORS: Record<
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   UnprocessableError,
+  InsufficientStorageError,
   TooManyRequestsError,
   ServiceUnavailableError,
   NotReadyError,

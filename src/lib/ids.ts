@@ -15,6 +15,10 @@ export const ID_PREFIXES = {
   job: 'job',
   example: 'ex',
   advice: 'adv',
+  batch: 'bp',
+  batchInput: 'bin',
+  audit: 'aud',
+  capture: 'cap',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -6,10 +6,17 @@
  * the router's own answer.
  */
 
-const API_PREFIX = '/v1';
+const API_PREFIXES = ['/v1', '/v2'];
+
+/** The Open Inference Protocol's health probes stay open, like /healthz and /readyz. */
+const OPEN_PATHS = new Set(['/v2/health/live', '/v2/health/ready']);
+
+function under(prefix: string, path: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
 
 function underApi(path: string): boolean {
-  return path === API_PREFIX || path.startsWith(`${API_PREFIX}/`);
+  return API_PREFIXES.some((p) => under(p, path)) && !OPEN_PATHS.has(path);
 }
 
 /**
@@ -43,9 +50,20 @@ export function normalisedPath(rawUrl: string): string {
   return `/${segments.join('/')}`.toLowerCase();
 }
 
-/** True when the request is for the `/v1` API: authenticated and rate limited. */
-export function isApiRequest(request: { url: string; routeOptions: { url?: string | undefined } }): boolean {
+type RoutedRequest = { url: string; routeOptions: { url?: string | undefined } };
+
+/** True when the request is for the `/v1` or `/v2` API: authenticated and rate limited. */
+export function isApiRequest(request: RoutedRequest): boolean {
   const route = request.routeOptions.url;
   if (route !== undefined) return underApi(route);
   return underApi(normalisedPath(request.url));
+}
+
+/**
+ * True when the request is for the Open Inference Protocol (`/v2`), whose errors are
+ * `{ "error": "..." }` rather than problem documents.
+ */
+export function isOipRequest(request: RoutedRequest): boolean {
+  const route = request.routeOptions.url;
+  return under('/v2', route ?? normalisedPath(request.url));
 }

@@ -78,77 +78,44 @@ export class ZipArchive {
   ) {}
 
   static async open(file: string, limits: ArchiveLimits): Promise<ZipArchive> {
-    let zip: yauzl.ZipFile;
+    const zip = await openZip(file);
     try {
-      zip = await yauzl.openPromise(file, {
-        lazyEntries: true,
-        autoClose: false,
-        validateEntrySizes: true,
-        decodeStrings: true,
-        strictFileNames: false,
-      });
-    } catch (err) {
-      throw new ValidationError(`the file is not a readable zip archive: ${message(err)}`, {
-        errors: [{ path: 'file', message: 'not a readable zip archive' }],
-      });
-    }
-    try {
-      if (zip.entryCount > limits.maxEntries) {
-        throw new PayloadTooLargeError(
-          `the archive has ${zip.entryCount} entries; the limit is ${limits.maxEntries} (MAX_ARCHIVE_ENTRIES)`,
-        );
-      }
+      const check = entryChecker(zip, limits);
       const entries: ArchiveEntry[] = [];
-      let total = 0;
-      let declared = 0;
       for await (const raw of iterateEntries(zip)) {
-        total++;
-        if (total > limits.maxEntries) {
-          throw new PayloadTooLargeError(
-            `the archive has more than ${limits.maxEntries} entries (MAX_ARCHIVE_ENTRIES)`,
-          );
-        }
-        const name = raw.fileName;
-        const type = (raw.externalFileAttributes >>> 16) & 0xffff & S_IFMT;
-        if (type === S_IFLNK) {
-          throw unsafe(name, 'is a symbolic link; archives holding links are refused');
-        }
-        if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) {
-          throw unsafe(name, 'is not a regular file or folder');
-        }
-        declared += raw.uncompressedSize;
-        if (declared > limits.maxBytes) {
-          throw new PayloadTooLargeError(
-            `the archive expands to more than ${limits.maxBytes} bytes (MAX_ARCHIVE_BYTES)`,
-          );
-        }
-        if (name.endsWith('/') || type === S_IFDIR) continue;
-        const path = normalise(name);
-        if (path === '') continue;
-        // A name that would display differently from what it is (control or bidi characters) is
-        // skipped, and shown back with those characters written out (contracts/user-names.ts).
-        const nameProblem = nameCharacterProblem(path);
-        const entry: ArchiveEntry = {
-          path: nameProblem ? visibleName(path) : path,
-          declaredBytes: raw.uncompressedSize,
-          raw,
-        };
-        if (nameProblem) entry.unreadable = `its name ${nameProblem}`;
-        else if (raw.isEncrypted()) entry.unreadable = 'encrypted';
-        else if (!raw.canDecodeFileData()) {
-          entry.unreadable = `unsupported compression method ${raw.compressionMethod}`;
-        }
-        entries.push(entry);
+        const entry = check.next(raw);
+        if (entry) entries.push(entry);
       }
-      if (total === 0) {
-        throw new ValidationError('the archive is empty', {
-          errors: [{ path: 'file', message: 'the archive has no entries' }],
-        });
-      }
-      return new ZipArchive(zip, entries, total, limits);
+      check.end();
+      return new ZipArchive(zip, entries, check.total, limits);
     } catch (err) {
       zip.close();
       throw err;
+    }
+  }
+
+  /**
+   * The file entries one at a time, checked as `open` checks them, none kept: for an archive read
+   * once front to back, whose entry records would otherwise stay in memory (about 1 KB each, so
+   * 100 MB for 100,000 entries). `read()` streams the entry's bytes, counted against the limits;
+   * call it, if at all, before asking for the next entry. A check that fails throws mid-way, so
+   * callers that must refuse a bad archive whole check it with `open` first.
+   */
+  static async *each(
+    file: string,
+    limits: ArchiveLimits,
+  ): AsyncGenerator<{ entry: ArchiveEntry; read(): Promise<Readable> }> {
+    const zip = await openZip(file);
+    const archive = new ZipArchive(zip, [], zip.entryCount, limits);
+    try {
+      const check = entryChecker(zip, limits);
+      for await (const raw of iterateEntries(zip)) {
+        const entry = check.next(raw);
+        if (entry) yield { entry, read: () => archive.stream(entry) };
+      }
+      check.end();
+    } finally {
+      zip.close();
     }
   }
 
@@ -221,6 +188,86 @@ export class ZipArchive {
     if (err instanceof Error) return err;
     return new Error(msg);
   }
+}
+
+async function openZip(file: string): Promise<yauzl.ZipFile> {
+  try {
+    return await yauzl.openPromise(file, {
+      lazyEntries: true,
+      autoClose: false,
+      validateEntrySizes: true,
+      decodeStrings: true,
+      strictFileNames: false,
+    });
+  } catch (err) {
+    throw new ValidationError(`the file is not a readable zip archive: ${message(err)}`, {
+      errors: [{ path: 'file', message: 'not a readable zip archive' }],
+    });
+  }
+}
+
+/**
+ * The checks of every entry record, in archive order: `next` returns the file entry (undefined
+ * for a folder) or throws for an unsafe one or one past the limits; `end` throws for an empty
+ * archive. `total` counts every record, folders included.
+ */
+function entryChecker(zip: yauzl.ZipFile, limits: ArchiveLimits) {
+  if (zip.entryCount > limits.maxEntries) {
+    throw new PayloadTooLargeError(
+      `the archive has ${zip.entryCount} entries; the limit is ${limits.maxEntries} (MAX_ARCHIVE_ENTRIES)`,
+    );
+  }
+  let declared = 0;
+  const state = {
+    total: 0,
+    next(raw: yauzl.Entry): ArchiveEntry | undefined {
+      state.total++;
+      if (state.total > limits.maxEntries) {
+        throw new PayloadTooLargeError(
+          `the archive has more than ${limits.maxEntries} entries (MAX_ARCHIVE_ENTRIES)`,
+        );
+      }
+      const name = raw.fileName;
+      const type = (raw.externalFileAttributes >>> 16) & 0xffff & S_IFMT;
+      if (type === S_IFLNK) {
+        throw unsafe(name, 'is a symbolic link; archives holding links are refused');
+      }
+      if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) {
+        throw unsafe(name, 'is not a regular file or folder');
+      }
+      declared += raw.uncompressedSize;
+      if (declared > limits.maxBytes) {
+        throw new PayloadTooLargeError(
+          `the archive expands to more than ${limits.maxBytes} bytes (MAX_ARCHIVE_BYTES)`,
+        );
+      }
+      if (name.endsWith('/') || type === S_IFDIR) return undefined;
+      const path = normalise(name);
+      if (path === '') return undefined;
+      // A name that would display differently from what it is (control or bidi characters) is
+      // skipped, and shown back with those characters written out (contracts/user-names.ts).
+      const nameProblem = nameCharacterProblem(path);
+      const entry: ArchiveEntry = {
+        path: nameProblem ? visibleName(path) : path,
+        declaredBytes: raw.uncompressedSize,
+        raw,
+      };
+      if (nameProblem) entry.unreadable = `its name ${nameProblem}`;
+      else if (raw.isEncrypted()) entry.unreadable = 'encrypted';
+      else if (!raw.canDecodeFileData()) {
+        entry.unreadable = `unsupported compression method ${raw.compressionMethod}`;
+      }
+      return entry;
+    },
+    end(): void {
+      if (state.total === 0) {
+        throw new ValidationError('the archive is empty', {
+          errors: [{ path: 'file', message: 'the archive has no entries' }],
+        });
+      }
+    },
+  };
+  return state;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface ProbeResult {
   accuracies: number[];
   /** Per example, 1 when the fold's probe that never saw it got it right (out-of-fold). */
   correct: Uint8Array;
+  /** Per example, the out-of-fold class probabilities: `labels.length` x `classes`. */
+  probabilities: Float32Array;
 }
 
 /** Held-out accuracy of each fold and the out-of-fold correctness of every example. */
@@ -38,6 +40,7 @@ export async function crossValidateSoftmax(input: ProbeInput): Promise<ProbeResu
   const l2 = input.l2 ?? 1e-3;
   const accuracies: number[] = [];
   const correct = new Uint8Array(labels.length);
+  const probabilities = new Float32Array(labels.length * classes);
   const all = tf.tensor2d(input.values, [labels.length, dim]);
   const y = tf.tensor1d(labels as number[], 'int32');
   try {
@@ -78,9 +81,14 @@ export async function crossValidateSoftmax(input: ProbeInput): Promise<ProbeResu
             throwIfAborted(input.signal);
           }
         }
-        const right = tf.tidy(() => xTest.matMul(w).add(b).argMax(1).equal(yTest));
+        const [right, probs] = tf.tidy(() => {
+          const logits = xTest.matMul(w).add(b);
+          return [logits.argMax(1).equal(yTest), tf.softmax(logits)];
+        });
         const hits = await right.data();
-        right.dispose();
+        const p = (await probs.data()) as Float32Array;
+        tf.dispose([right, probs]);
+        testIdx.forEach((i, j) => probabilities.set(p.subarray(j * classes, (j + 1) * classes), i * classes));
         let n = 0;
         testIdx.forEach((i, j) => {
           correct[i] = hits[j] ? 1 : 0;
@@ -95,5 +103,5 @@ export async function crossValidateSoftmax(input: ProbeInput): Promise<ProbeResu
   } finally {
     tf.dispose([all, y]);
   }
-  return { accuracies, correct };
+  return { accuracies, correct, probabilities };
 }

@@ -168,6 +168,7 @@ export const outOfFoldPageSchema = z.object({
 const lineageSchema = z.object({
   jobId: z.string().optional(),
   datasetId: z.string().optional(),
+  datasetParentId: z.string().nullable().optional(),
   base: z
     .union([z.object({ baseModelId: z.string() }), z.object({ modelId: z.string() })])
     .nullable()

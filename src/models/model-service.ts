@@ -12,7 +12,7 @@ import { detail, summarize, type ModelDetail, type ModelSummary } from './model-
 import type { QueueService } from '../queue/queue-service.js';
 import { isNotFound, type Page } from '../storage/store.js';
 import type { PredictionService } from '../serving/prediction-service.js';
-import { textDownload } from './text-download.js';
+import { bundleFiles } from './download/bundle.js';
 
 /** Beside model.json in a download: what a client needs to feed the model and read its output. */
 export const DOWNLOAD_METADATA = 'metadata.json';
@@ -38,6 +38,8 @@ export class ModelService {
       registry: ModelRegistry;
       queues: Pick<QueueService, 'isInUse' | 'exclusive'>;
       predictions: Pick<PredictionService, 'evict'>;
+      /** Told after a model is deleted: what else held its data (its captured inputs) goes too. */
+      onDeleted?: (modelId: string) => Promise<void>;
     },
   ) {}
 
@@ -99,6 +101,7 @@ export class ModelService {
       await this.deps.registry.remove(ref.id);
     });
     this.deps.predictions.evict(ref.id);
+    await this.deps.onDeleted?.(ref.id);
   }
 
   /**
@@ -135,12 +138,12 @@ export class ModelService {
     const zip = new ZipFile();
     zip.addBuffer(modelJson, MODEL_JSON);
     for (const s of shards) zip.addReadStream(s.fh.createReadStream(), s.name, { size: s.size });
-    const text = await textDownload(meta, dir);
-    for (const [name, content] of Object.entries(text?.files ?? {})) zip.addBuffer(content, name);
+    const bundle = await bundleFiles(meta, dir);
+    for (const [name, content] of Object.entries(bundle.files)) zip.addBuffer(content, name);
     const rule = meta.evaluation?.task === 'classification' ? meta.evaluation.unknown : undefined;
     if (rule) zip.addBuffer(await readFile(path.join(dir, rule.reference.file)), rule.reference.file);
     zip.addBuffer(
-      Buffer.from(JSON.stringify({ ...downloadMetadata(meta), ...text?.metadata }, null, 2)),
+      Buffer.from(JSON.stringify({ ...downloadMetadata(meta), ...bundle.metadata }, null, 2)),
       DOWNLOAD_METADATA,
     );
     zip.end();

@@ -8,6 +8,7 @@ import type { Collection, Page, Store } from '../storage/store.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { assertModelName, parseModelRef } from './names.js';
 import { ModelVersions, type PublishedVersion } from './versions.js';
+import { ModelAliases } from './aliases.js';
 
 export const META_JSON = 'meta.json';
 /** Beside a trained model: its out-of-fold predictions (OutOfFoldFile), what its evaluation rests on. */
@@ -35,12 +36,17 @@ export interface ListModelsQuery {
 }
 
 /**
- * What lookups learned while the `models/` folder stayed unchanged. Every publish and every
- * delete, by any process, renames an entry in or out of that folder and so changes its mtime,
- * which empties this view: one stat per lookup instead of a readdir, a read and two stats.
+ * What lookups learned while the `models/` collection stayed unchanged. Every publish and every
+ * delete, by any process, changes the collection's stamp (file://: it renames an entry in or out
+ * of the folder, which changes its mtime; s3://: it bumps a counter in Redis), which empties this
+ * view: one stat (or one Redis GET) per lookup instead of a readdir, a read and two stats (or a
+ * HEAD, a LIST and GETs to the bucket).
  */
 interface View {
+  /** The store's change stamp when the view was made; -1 on stores without one (s3://). */
   mtimeMs: number;
+  /** Without a change stamp, the view is trusted until then (MODEL_FRESHNESS_TTL_MS). */
+  expiresAt: number;
   /** Ids seen present. */
   present: Set<string>;
   /** `name` or `name@version` -> resolution (undefined: no such version). */
@@ -61,13 +67,25 @@ const RACY_MS = 100;
 export class ModelRegistry {
   readonly models: Collection;
   readonly versions: ModelVersions;
+  readonly aliases: ModelAliases;
   private readonly metas = new LRUCache<string, ModelMeta>({ max: 2_000 });
   private view: View | undefined;
   private pendingStat: Promise<number> | undefined;
 
-  constructor(readonly store: Store) {
+  /**
+   * `freshnessTtlMs`: how long lookups learned (ids present, names and versions) are trusted at
+   * most. On s3:// the change stamp is a counter in Redis that every publish and delete bumps, so
+   * a change is seen at once and the TTL only bounds a change whose bump was lost (Redis down);
+   * without the counter it is the only bound. 0: without a stamp, ask on every lookup (a HEAD per
+   * predict). This registry's own publishes and deletes clear it at once.
+   */
+  constructor(
+    readonly store: Store,
+    private readonly opts: { freshnessTtlMs?: number } = {},
+  ) {
     this.models = store.collection('models');
     this.versions = new ModelVersions(store, this.models);
+    this.aliases = new ModelAliases(store);
   }
 
   async get(id: string): Promise<ModelMeta> {
@@ -89,9 +107,23 @@ export class ModelRegistry {
 
   private async currentView(): Promise<View> {
     const mtimeMs = await this.modelsMtime();
-    if (mtimeMs >= 0 && this.view?.mtimeMs === mtimeMs) return this.view;
-    const view: View = { mtimeMs, present: new Set(), names: new Map() };
-    if (mtimeMs >= 0 && Date.now() - mtimeMs > RACY_MS) this.view = view;
+    const now = Date.now();
+    if (mtimeMs < 0) {
+      // No change stamp (s3://): a view lives for the freshness TTL.
+      const ttl = this.opts.freshnessTtlMs ?? 0;
+      if (this.view && this.view.mtimeMs < 0 && now < this.view.expiresAt) return this.view;
+      const view: View = { mtimeMs, expiresAt: now + ttl, present: new Set(), names: new Map() };
+      this.view = ttl > 0 ? view : undefined;
+      return view;
+    }
+    // A stamp (the folder's mtime on file://, the shared change counter on s3://) vouches for
+    // the view; the TTL, when set, bounds how long a change whose stamp was lost stays unseen.
+    if (this.view?.mtimeMs === mtimeMs && now < this.view.expiresAt) return this.view;
+    const ttl = this.opts.freshnessTtlMs ?? 0;
+    const expiresAt = ttl > 0 ? now + ttl : Infinity;
+    const view: View = { mtimeMs, expiresAt, present: new Set(), names: new Map() };
+    // (A counter is never within RACY_MS of now: only an mtime can be racy.)
+    if (now - mtimeMs > RACY_MS) this.view = view;
     return view;
   }
 
@@ -118,6 +150,22 @@ export class ModelRegistry {
       }
       return this.get(ref.id);
     }
+    if (version !== undefined && (ref.kind === 'alias' || ref.version !== undefined)) {
+      throw new ValidationError("'version' and a version or alias after '@' can't both be given", {
+        errors: [{ path: 'query.version', message: 'give one of them' }],
+      });
+    }
+    if (ref.kind === 'alias') {
+      const pointed = await this.aliases.current(ref.name, ref.alias);
+      if (pointed === undefined) {
+        throw new NotFoundError(
+          `model '${ref.name}' has no alias '${ref.alias}'; set it with PUT /v1/models/${ref.name}/aliases/${ref.alias}`,
+        );
+      }
+      version = pointed;
+    } else if (ref.version !== undefined) {
+      version = ref.version;
+    }
     const view = await this.currentView();
     const key = version === undefined ? ref.name : `${ref.name}@${version}`;
     let found: PublishedVersion | undefined;
@@ -129,6 +177,11 @@ export class ModelRegistry {
       if (found) view.present.add(found.id);
     }
     if (!found) {
+      if (ref.kind === 'alias') {
+        throw new NotFoundError(
+          `alias '${ref.alias}' of model '${ref.name}' points at version ${version}, which was deleted; move it with PUT /v1/models/${ref.name}/aliases/${ref.alias}`,
+        );
+      }
       throw new NotFoundError(
         version === undefined
           ? `model '${ref.name}' not found`
@@ -181,6 +234,10 @@ export class ModelRegistry {
           sizeBytes: bytes,
         };
         await writeFile(path.join(dir, META_JSON), JSON.stringify(meta, null, 2));
+        return meta;
+      })
+      .then((meta) => {
+        this.view = undefined; // a new model or version: lookups start afresh
         return meta;
       })
       .catch(async (err: unknown) => {

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from 'pino';
 
 /**
@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 export const aliveKey = (prefix: string, workerId: string): string => `${prefix}:worker-alive:${workerId}`;
 
 export interface AliveOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   workerId: string;
   /** How long the key outlives its last refresh: a worker silent this long counts as gone. */
@@ -53,7 +53,7 @@ function lockHolder(token: string): string {
   return token.slice(0, token.lastIndexOf(':'));
 }
 
-async function isLost(redis: Redis, queue: Queue, prefix: string, jobId: string): Promise<boolean> {
+async function isLost(redis: RedisClient, queue: Queue, prefix: string, jobId: string): Promise<boolean> {
   const token = await redis.get(`${queue.toKey(jobId)}:lock`);
   if (!token) return true;
   return (await redis.exists(aliveKey(prefix, lockHolder(token)))) === 0;
@@ -62,7 +62,7 @@ async function isLost(redis: Redis, queue: Queue, prefix: string, jobId: string)
 /** Fails every active job whose worker is gone (see above); the ids of those it failed. */
 export async function recoverLostAttempts(
   queue: Queue,
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   log: Logger,
 ): Promise<string[]> {

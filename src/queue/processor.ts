@@ -1,8 +1,11 @@
 import type { SandboxedJob } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { loadConfig } from '../config/env.js';
-import { PermanentJobError, jobFailure, runTrainingJob } from '../jobs/run-training-job.js';
+import { classifyFailure, jobFailure } from '../jobs/retry-policy.js';
+import { runTrainingJob } from '../jobs/run-training-job.js';
 import { runAdvisorJob } from '../advisor/run-advisor-job.js';
+import { runBatchInProcess } from '../batch/batch-process.js';
+import { runAuditJob } from '../audits/run-audit-job.js';
 import { createLogger } from '../lib/logger.js';
 import { selectBackend } from '../ml/backend.js';
 import { exhaustMemory } from '../ml/fault.js';
@@ -99,11 +102,51 @@ const handlers: { [N in JobName]: Handler<N> } = {
       })
       .finally(() => storage.close());
   },
+
+  async batch(job, signal) {
+    const backend = await selectBackend(config.TFJS_BACKEND);
+    const log = logger.child({ jobId: job.id, backend: backend.name });
+    log.info({ attempt: job.attemptsMade + 1, input: job.data.input.kind }, 'batch prediction started');
+    const storage = openStore(config);
+    return runBatchInProcess({
+      config,
+      store: storage.store,
+      backend,
+      payload: job.data,
+      ...(signal ? { signal } : {}),
+      report: (p) => job.updateProgress(p as never),
+      log,
+    })
+      .catch((err: unknown) => {
+        throw unrecoverable(err);
+      })
+      .finally(() => storage.close());
+  },
+
+  async audit(job, signal) {
+    const backend = await selectBackend(config.TFJS_BACKEND);
+    const log = logger.child({ jobId: job.id, backend: backend.name });
+    log.info({ datasetId: job.data.datasetId }, 'audit started');
+    const storage = openStore(config);
+    return runAuditJob({
+      store: storage.store,
+      payload: job.data,
+      backend: backend.name,
+      ...(signal ? { signal } : {}),
+      report: (p) => job.updateProgress(p as never),
+      log,
+    })
+      .catch((err: unknown) => {
+        throw unrecoverable(err);
+      })
+      .finally(() => storage.close());
+  },
 };
 
-/** What jobs/ marks permanent is, to BullMQ, an UnrecoverableError: failed without retry. */
+/** What the retry policy (jobs/retry-policy.ts) does not retry is, to BullMQ, an UnrecoverableError. */
 function unrecoverable(err: unknown): unknown {
-  return err instanceof PermanentJobError ? new UnrecoverableError(err.message) : err;
+  const verdict = classifyFailure(err);
+  return verdict.retry ? err : new UnrecoverableError(verdict.message);
 }
 
 /** TRAINER_FAULT (tests only): breaks this process the way a real job can. */
@@ -111,6 +154,7 @@ function injectFault(modelName: string | undefined): void {
   const [fault, target] = (config.TRAINER_FAULT ?? '').split(':');
   if (!fault || (target !== undefined && target !== modelName)) return;
   if (fault === 'exit') process.exit(70);
+  if (fault === 'signal') process.kill(process.pid, 'SIGKILL');
   if (fault === 'wasm-abort') exhaustMemory();
 }
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, QueueEvents, type JobsOptions, type Job, type JobType } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { ConflictError, ServiceUnavailableError } from '../lib/errors.js';
 import {
   HEALTH_QUEUE,
@@ -14,13 +13,14 @@ import {
   type TrainPayload,
   trainerStatsKey,
   type AdvisePayload,
+  type BatchPayload,
 } from './queues.js';
-import { createRedis } from './redis.js';
+import { createRedis, type RedisClient, type RedisTarget } from './redis.js';
 
 export interface QueueServiceOptions {
   prefix: string;
   /** For the blocking connection that job events need (opened on first use). */
-  redisUrl: string;
+  redis: RedisTarget;
   attempts: number;
   backoffMs: number;
 }
@@ -40,7 +40,7 @@ export class QueueService {
   private events: QueueEvents | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly opts: QueueServiceOptions,
   ) {
     // The version check (an INFO at start-up) is left to the workers: on this fail-fast
@@ -124,6 +124,10 @@ export class QueueService {
     await guard(() => this.redis.hset(cancelledKey(this.opts.prefix), jobId, record));
   }
 
+  async forgetCancelled(jobId: string): Promise<void> {
+    await guard(() => this.redis.hdel(cancelledKey(this.opts.prefix), jobId));
+  }
+
   async cancelledRecord(jobId: string): Promise<string | undefined> {
     return guard(async () => (await this.redis.hget(cancelledKey(this.opts.prefix), jobId)) ?? undefined);
   }
@@ -154,7 +158,7 @@ export class QueueService {
   private async queueEvents(): Promise<QueueEvents> {
     if (!this.events) {
       this.events = new QueueEvents(TRAINING_QUEUE, {
-        connection: createRedis(this.opts.redisUrl, 'blocking'),
+        connection: createRedis(this.opts.redis, 'blocking'),
         prefix: this.opts.prefix,
       });
       this.events.on('error', () => undefined);
@@ -182,8 +186,17 @@ export class QueueService {
         'waiting-children',
       ]);
       return jobs.some((job) => {
-        const data = job?.data as (Partial<TrainPayload> & Partial<AdvisePayload>) | undefined;
+        const data = job?.data as
+          (Partial<TrainPayload> & Partial<AdvisePayload> & Partial<BatchPayload>) | undefined;
         if (!data) return false;
+        // A batch prediction uses its model, and its dataset when it scores one.
+        if (job.name === 'batch') {
+          const input = data.input as { datasetId?: string } | undefined;
+          return (
+            (ref.modelId !== undefined && data.modelId === ref.modelId) ||
+            (ref.datasetId !== undefined && input?.datasetId === ref.datasetId)
+          );
+        }
         // A training job uses one base; an advisor job every candidate's.
         const bases = [data.base, ...(data.candidates ?? []).map((c) => c.base)].map(
           (b) => (b ?? {}) as { baseModelId?: string; modelId?: string },
@@ -291,9 +304,12 @@ export function isRedisConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return (
     err.name === 'MaxRetriesPerRequestError' ||
-    /^(Stream isn't writeable and enableOfflineQueue options is false|Connection is closed\.?)$/.test(
+    err.name === 'ClusterAllFailedError' ||
+    /^(Stream isn't writeable and enableOfflineQueue options is false|Cluster isn't ready and enableOfflineQueue options is false|Connection is closed\.?)$/.test(
       err.message,
-    )
+    ) ||
+    // Redis Cluster while no master serves a slot (a failover under way).
+    /^CLUSTERDOWN /.test(err.message)
   );
 }
 
@@ -301,8 +317,10 @@ export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const msg = err.message;
   return (
-    /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|ETIMEDOUT|max retries per request|Reached the max retries|connect/i.test(
+    /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|ETIMEDOUT|max retries per request|Reached the max retries|connect|^CLUSTERDOWN |Failed to refresh slots cache/i.test(
       msg,
-    ) || err.name === 'MaxRetriesPerRequestError'
+    ) ||
+    err.name === 'MaxRetriesPerRequestError' ||
+    err.name === 'ClusterAllFailedError'
   );
 }

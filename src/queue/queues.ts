@@ -1,4 +1,6 @@
 import type { AdvisorCandidate, AdvisorResult } from '../contracts/advisor.js';
+import type { AuditResult } from '../contracts/audit.js';
+import type { LayerRef } from '../contracts/job-spec.js';
 import type { JobSpec } from '../contracts/job-spec.js';
 import type { EpochLog } from '../contracts/model-meta.js';
 import type { EvaluationStage } from '../contracts/progress.js';
@@ -89,11 +91,69 @@ export interface AdvisePayload {
   seed: number;
 }
 
+/** Where a batch prediction's inputs are: its uploaded file (batch-inputs/<id>/) or a dataset. */
+export type BatchInput =
+  | {
+      kind: 'upload';
+      format: 'zip' | 'jsonl' | 'csv';
+      /** The batch-inputs entry and its file. */
+      inputId: string;
+      file: string;
+      /** The name the user uploaded it under. */
+      filename: string;
+      bytes: number;
+    }
+  | { kind: 'dataset'; datasetId: string };
+
+/** A batch prediction: every input of `input` scored by one model, results published at the end. */
+export interface BatchPayload {
+  batchId: string;
+  /** The model's id, resolved from an id or name (and version) when the batch was created. */
+  modelId: string;
+  topK: number;
+  input: BatchInput;
+}
+
+/** What `job.progress` holds for a batch prediction. */
+export interface BatchProgress {
+  phase: 'scoring' | 'publishing' | 'done';
+  /** Inputs scored (or found unreadable) so far, of `total` when known. */
+  processed: number;
+  total?: number;
+  errors: number;
+  inputsPerSec?: number;
+}
+
+export interface BatchResult {
+  batchId: string;
+  total: number;
+  succeeded: number;
+  errors: number;
+  /** Seconds from the first input read to the last line written, and inputs per second over them. */
+  scoringSeconds: number;
+  inputsPerSec: number;
+  /** High-water mark of the resident memory of the process that scored them (its inference worker included). */
+  peakRssBytes: number;
+  /** Files of the results entry (batch-results/<batchId>/). */
+  files: { jsonl: string; csv: string };
+}
+
+/** A dataset audit; the base (none for tables) is resolved by the API before queueing. */
+export interface AuditPayload {
+  datasetId: string;
+  base?: { baseModelId: string } | { modelId: string };
+  cutAt?: LayerRef;
+  nearDuplicateThreshold: number;
+  seed: number;
+}
+
 export interface JobPayloads {
   echo: EchoPayload;
   probe: ProbePayload;
   train: TrainPayload;
   advise: AdvisePayload;
+  batch: BatchPayload;
+  audit: AuditPayload;
 }
 
 /** Resources a queued or running job holds: deleting them answers 409 meanwhile. */
@@ -108,6 +168,8 @@ export interface JobResults {
   probe: ProbeResult;
   train: TrainJobResult;
   advise: AdvisorResult;
+  batch: BatchResult;
+  audit: AuditResult;
 }
 
 export type JobName = keyof JobPayloads;

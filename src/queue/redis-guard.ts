@@ -1,4 +1,4 @@
-import type { ExclusiveGuard } from '../storage/store.js';
+import type { ChangeCounter, ExclusiveGuard } from '../storage/store.js';
 import type { RedisClient } from './redis.js';
 
 /**
@@ -6,7 +6,7 @@ import type { RedisClient } from './redis.js';
  * themselves (s3rver ignores `If-None-Match: *` on PUT). Every process of a deployment shares
  * this Redis, so a claim here is race-free across machines.
  */
-export class RedisGuard implements ExclusiveGuard {
+export class RedisGuard implements ExclusiveGuard, ChangeCounter {
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
@@ -23,5 +23,14 @@ export class RedisGuard implements ExclusiveGuard {
 
   async release(key: string): Promise<void> {
     await this.redis.del(`${this.prefix}:claims:${key}`);
+  }
+
+  /** The change count of `scope` (a store URL and collection); 0 before the first change. */
+  async read(scope: string): Promise<number> {
+    return Number((await this.redis.get(`${this.prefix}:changes:${scope}`)) ?? 0);
+  }
+
+  async bump(scope: string): Promise<void> {
+    await this.redis.incr(`${this.prefix}:changes:${scope}`);
   }
 }

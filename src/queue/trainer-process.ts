@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UnrecoverableError, type Job } from 'bullmq';
+import { TrainerCrashError, classifyFailure } from '../jobs/retry-policy.js';
 
 /**
  * Every job runs in a fresh child process, started for it and ended after it, whatever the
@@ -110,12 +111,10 @@ export function runInFreshProcess(
         reject(new UnrecoverableError('cancelled by request'));
         return;
       }
-      // A crash (native abort, out-of-memory kill): the job may well succeed on a retry.
-      reject(
-        new Error(
-          `the trainer process stopped without finishing the job (${sig ? `signal ${sig}` : `exit code ${code}`})`,
-        ),
-      );
+      // A crash (native abort, out-of-memory kill): the retry policy says whether to retry.
+      const crash = new TrainerCrashError({ signal: sig, code });
+      const verdict = classifyFailure(crash);
+      reject(verdict.retry ? crash : new UnrecoverableError(verdict.message));
     });
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { configToEnv, type Config } from '../config/env.js';
+import { sweepLocalStaging } from './open-store.js';
 import { createRedis } from './redis.js';
 import {
   HEALTH_QUEUE,
@@ -14,6 +15,7 @@ import {
 } from './queues.js';
 import { keepAlive, recoverLostAttempts } from './lost-attempts.js';
 import { runInFreshProcess } from './trainer-process.js';
+import { DiskMonitor } from '../storage/disk-monitor.js';
 
 /** A worker silent this long (no alive-key refresh) counts as gone; its jobs' attempts as lost. */
 const ALIVE_TTL_MS = 5_000;
@@ -41,8 +43,8 @@ export function startWorker(
   prefix: string,
   parentEnv: Readonly<Record<string, string | undefined>>,
 ): WorkerHandle {
-  const connection = createRedis(config.REDIS_URL, 'blocking');
-  const subscriber = createRedis(config.REDIS_URL, 'blocking');
+  const connection = createRedis(config, 'blocking');
+  const subscriber = createRedis(config, 'blocking');
   const log = logger.child({ component: 'worker' });
   const env = { ...parentEnv, ...configToEnv(config), QUEUE_PREFIX: prefix };
   const children = new Set<ChildProcess>();
@@ -52,7 +54,11 @@ export function startWorker(
   const count = (field: 'started' | 'crashed'): void =>
     void connection.hincrby(stats, field, 1).catch(() => undefined);
   const onExit = (crashed: boolean): void => {
-    if (crashed) count('crashed');
+    if (!crashed) return;
+    count('crashed');
+    // A trainer killed mid-save leaves its staging folder behind; nobody else would remove it
+    // before this machine's next start.
+    sweepLocalStaging(config).catch((err: unknown) => log.warn({ err }, 'could not sweep staging debris'));
   };
   const run = (job: Job, signal: AbortSignal | undefined) => {
     count('started');
@@ -77,7 +83,7 @@ export function startWorker(
     Math.min(ALIVE_TTL_MS, config.JOB_LOCK_MS),
   );
   // Deep-readiness probes, one at a time, beside (never behind) the training jobs.
-  const healthConnection = createRedis(config.REDIS_URL, 'blocking');
+  const healthConnection = createRedis(config, 'blocking');
   const healthWorker = new Worker(HEALTH_QUEUE, (job, _token, signal) => run(job, signal), {
     connection: healthConnection,
     prefix,
@@ -116,6 +122,15 @@ export function startWorker(
 
   log.info({ concurrency: config.WORKER_CONCURRENCY, prefix }, 'worker started');
 
+  // The worker's DATA_DIR (the store on file://, staging and the cache on s3://): a crossing of
+  // the free-space floor is logged here too, for workers on machines of their own.
+  const stopDiskWatch = new DiskMonitor({
+    dir: config.DATA_DIR,
+    minFreeBytes: config.DISK_MIN_FREE_BYTES,
+    minFreePercent: config.DISK_MIN_FREE_PERCENT,
+    log,
+  }).watch(30_000);
+
   // Liveness for a process without a port: rewritten only while the event loop turns and Redis
   // answers, so a hung or disconnected worker's file goes stale.
   const heartbeatFile = config.WORKER_HEARTBEAT_FILE;
@@ -138,6 +153,7 @@ export function startWorker(
     worker,
     async close(timeoutMs = config.SHUTDOWN_TIMEOUT_MS) {
       if (heartbeat) clearInterval(heartbeat);
+      stopDiskWatch();
       const graceful = worker.close();
       const timedOut = await Promise.race([
         graceful.then(() => false),

@@ -94,6 +94,8 @@ export class PredictionService {
       backend: () => Promise<BackendInfo>;
       metricsRegistry: Registry;
       logger: Logger;
+      /** Told each answered predict (prediction capture); must return at once. */
+      onPredicted?: (meta: ModelMeta, input: PredictInput, predictions: Prediction[]) => void;
     },
   ) {
     this.metrics = new ServingMetrics(
@@ -113,20 +115,30 @@ export class PredictionService {
       maxImageBytes: config.PREDICT_MAX_IMAGE_BYTES,
       maxRequestPixels: config.PREDICT_MAX_REQUEST_PIXELS,
     });
+    const outputs = await this.forwardRows(meta, rows);
+    const topK = req.topK ?? DEFAULT_TOP_K;
+    const predictions = outputs.map((row) => formatRow(meta, row, topK, rules));
+    this.metrics.instances.inc(rows.length);
+    end();
+    this.deps.onPredicted?.(meta, req.input, predictions);
+    return {
+      model: { id: meta.id, name: meta.name ?? null, version: meta.version ?? null },
+      predictions,
+    };
+  }
+
+  /**
+   * The model's raw output rows for instances already turned into rows (`toRows`): through the
+   * model's batcher and inference workers, the one forward pass of predict (batch predictions
+   * use it too). Rows of concurrent callers share batches.
+   */
+  async forwardRows(meta: ModelMeta, rows: InstanceRow[]): Promise<Float32Array[]> {
     let batcher = this.batchers.get(meta.id);
     if (!batcher) {
       const dir = await this.deps.registry.models.local(meta.id);
       batcher = this.batcherFor(meta, dir, await this.textTarget(meta, dir));
     }
-    const outputs = await batcher.submit(rows);
-    const topK = req.topK ?? DEFAULT_TOP_K;
-    const predictions = outputs.map((row) => formatRow(meta, row, topK, rules));
-    this.metrics.instances.inc(rows.length);
-    end();
-    return {
-      model: { id: meta.id, name: meta.name ?? null, version: meta.version ?? null },
-      predictions,
-    };
+    return batcher.submit(rows);
   }
 
   /** Drops a model from its worker (deleted); running batches finish first. */

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/env.js';
 import { FsStore } from './fs-store.js';
 import { S3Store } from './s3-store.js';
-import type { ExclusiveGuard, Store } from './store.js';
+import type { ChangeCounter, ExclusiveGuard, Store } from './store.js';
 
 export type StorageConfig = Pick<
   Config,
@@ -13,9 +13,9 @@ export type StorageConfig = Pick<
  * The store STORAGE_URL names: file:///path (unset: DATA_DIR) or s3://bucket/prefix. S3
  * credentials come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
  * AWS_PROFILE, web identity, container or instance roles), never from our config, so they
- * never reach a log line. `guard` serialises creates on servers without conditional writes.
+ * never reach a log line. `guard` serialises creates on servers without conditional writes; `changes` counts publishes and deletes (the change stamp of s3://).
  */
-export function createStore(config: StorageConfig, guard?: ExclusiveGuard): Store {
+export function createStore(config: StorageConfig, guard?: ExclusiveGuard, changes?: ChangeCounter): Store {
   const url = config.STORAGE_URL;
   if (url === undefined) return new FsStore(config.DATA_DIR);
   if (url.startsWith('file://')) return new FsStore(fileURLToPath(url));
@@ -27,6 +27,7 @@ export function createStore(config: StorageConfig, guard?: ExclusiveGuard): Stor
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     cacheMaxBytes: config.LOCAL_CACHE_MAX_BYTES,
     ...(guard ? { guard } : {}),
+    ...(changes ? { changes } : {}),
   });
 }
 

@@ -4,8 +4,9 @@ import { access, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } f
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConflictError, NotFoundError } from '../lib/errors.js';
+import { ConflictError, NotFoundError, isAppError } from '../lib/errors.js';
 import { assertSafeId } from '../lib/ids.js';
+import { noSpaceError, isNoSpace } from './free-space.js';
 import { markerPath } from './marker-key.js';
 import {
   COLLECTIONS,
@@ -229,7 +230,7 @@ export class FsCollection implements Collection {
       return result;
     } catch (err) {
       await rm(staging, { recursive: true, force: true });
-      throw err;
+      throw await orNoSpace(err, `the ${singular(this.name)} '${id}'`, this.store.root);
     }
   }
 
@@ -247,14 +248,19 @@ export class FsCollection implements Collection {
     if (!(await this.exists(id))) throw new NotFoundError(`${singular(this.name)} '${id}' not found`);
     const target = this.pathOf(id, file);
     const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-    const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(JSON.stringify(value, null, 2));
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(JSON.stringify(value, null, 2));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, target);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw await orNoSpace(err, `${file} of ${singular(this.name)} '${id}'`, this.store.root);
     }
-    await rename(tmp, target);
   }
 
   /** Ids of complete entries, newest first (ids that fail validation are ignored). */
@@ -323,6 +329,19 @@ export class FsCollection implements Collection {
   }
 }
 
+/** `err`, or the 507 error naming `what` when it means the volume is full. */
+export async function orNoSpace(err: unknown, what: string, dir: string): Promise<unknown> {
+  return isNoSpace(err) && !isAppError(err) ? noSpaceError(what, dir, { cause: err }) : err;
+}
+
 export function singular(name: CollectionName): string {
-  return name === 'datasets' ? 'dataset' : name === 'models' ? 'model' : 'base model';
+  const names: Record<CollectionName, string> = {
+    datasets: 'dataset',
+    models: 'model',
+    'base-models': 'base model',
+    'batch-inputs': 'batch upload',
+    'batch-results': 'batch result',
+    captures: 'captured input',
+  };
+  return names[name];
 }

@@ -15,12 +15,13 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { ConflictError, NotFoundError } from '../lib/errors.js';
 import { assertSafeId } from '../lib/ids.js';
-import { FsStore, singular } from './fs-store.js';
+import { FsStore, orNoSpace, singular } from './fs-store.js';
 import { LocalCache } from './local-cache.js';
 import { markerPath } from './marker-key.js';
 import {
   COLLECTIONS,
   type Collection,
+  type ChangeCounter,
   type CollectionName,
   type ExclusiveGuard,
   type Page,
@@ -58,6 +59,8 @@ export interface S3StoreOptions {
   forcePathStyle?: boolean;
   cacheMaxBytes: number;
   guard?: ExclusiveGuard;
+  /** Counts publishes and deletes per collection across processes: the collections' change stamp. */
+  changes?: ChangeCounter;
   /** Credentials for tests; otherwise the SDK's default chain (env, profile, IMDS, ...). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -121,6 +124,7 @@ export class S3Store implements Store {
   readonly prefix: string;
   readonly cache: LocalCache;
   readonly guard: ExclusiveGuard | undefined;
+  readonly changes: ChangeCounter | undefined;
   private readonly local: FsStore;
 
   constructor(opts: S3StoreOptions) {
@@ -131,6 +135,7 @@ export class S3Store implements Store {
     this.local = new FsStore(opts.dataDir);
     this.root = this.local.root;
     this.guard = opts.guard;
+    this.changes = opts.changes;
     this.client = new S3Client({
       region: opts.region,
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
@@ -398,9 +403,24 @@ class S3Collection implements Collection {
     }
   }
 
-  /** Listing is cheap to repeat but has no stamp: callers must not cache lookups. */
+  /**
+   * The shared change counter (Redis) when there is one: bumped after every commit and delete,
+   * before the call returns, so a lookup that starts after a change sees a new stamp. -1 without
+   * one, or when it does not answer (callers then must not cache lookups for long).
+   */
   changeStamp(): Promise<number> {
-    return Promise.resolve(-1);
+    const changes = this.store.changes;
+    if (!changes) return Promise.resolve(-1);
+    return changes.read(this.scope()).catch(() => -1);
+  }
+
+  private scope(): string {
+    return `${this.store.url}/${this.name}`;
+  }
+
+  /** Tells every process that this collection changed (a lost bump is bounded by their TTLs). */
+  private async changed(): Promise<void> {
+    await this.store.changes?.bump(this.scope()).catch(() => undefined);
   }
 
   exists(id: string): Promise<boolean> {
@@ -430,6 +450,7 @@ class S3Collection implements Collection {
       );
       if (!won) throw taken();
       this.commits.set(id, doc);
+      await this.changed();
       // The staged folder is exactly the committed entry: keep it as the local copy.
       const bytes = files.reduce((n, f) => n + f.bytes, 0);
       await this.store.cache.put(this.name, id, staging, bytes).catch(() => undefined);
@@ -437,7 +458,7 @@ class S3Collection implements Collection {
     } catch (err) {
       await rm(staging, { recursive: true, force: true });
       await this.store.deleteKeys(uploaded).catch(() => undefined); // else the sweep will
-      throw err;
+      throw await orNoSpace(err, `the ${singular(this.name)} '${id}'`, this.store.root);
     }
   }
 
@@ -456,13 +477,17 @@ class S3Collection implements Collection {
     const doc = await this.commit(id);
     if (!doc) throw this.notFound(id);
     const body = JSON.stringify(value, null, 2);
-    await this.store.client.send(
-      new PutObjectCommand({
-        Bucket: this.store.bucket,
-        Key: this.objectKey(id, doc.attempt, file),
-        Body: body,
-      }),
-    );
+    await this.store.client
+      .send(
+        new PutObjectCommand({
+          Bucket: this.store.bucket,
+          Key: this.objectKey(id, doc.attempt, file),
+          Body: body,
+        }),
+      )
+      .catch(async (err: unknown) => {
+        throw await orNoSpace(err, `${file} of ${singular(this.name)} '${id}'`, this.store.root);
+      });
     await this.store.cache.drop(this.name, id);
   }
 
@@ -511,6 +536,7 @@ class S3Collection implements Collection {
     if (!(await this.store.head(key))) throw this.notFound(id);
     await this.store.client.send(new DeleteObjectCommand({ Bucket: this.store.bucket, Key: key }));
     this.commits.delete(id);
+    await this.changed();
     await this.store.cache.drop(this.name, id);
     const objects = await this.store.listAll(this.store.key(this.name, id) + '/');
     await this.store.deleteKeys(objects.map((o) => o.Key as string));

@@ -5,11 +5,20 @@
  *   datasets/<id>/      manifest.json + examples
  *   base-models/<id>/   model.json + shards + meta.json
  *   models/<id>/        model.json + shards + meta.json
+ *   batch-inputs/<id>/  one uploaded file to score (a zip, JSONL or CSV) + meta.json
+ *   batch-results/<id>/ results.jsonl + results.csv + summary.json of a batch prediction
  *
  * Every write is atomic: readers see a complete entry or none.
  */
 
-export const COLLECTIONS = ['datasets', 'base-models', 'models'] as const;
+export const COLLECTIONS = [
+  'datasets',
+  'base-models',
+  'models',
+  'batch-inputs',
+  'batch-results',
+  'captures',
+] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
 export interface Page<T> {
@@ -27,6 +36,16 @@ export interface ExclusiveGuard {
   /** True when this caller now holds `key` (for `ttlMs`, or for good when omitted). */
   claim(key: string, ttlMs?: number): Promise<boolean>;
   release(key: string): Promise<void>;
+}
+
+/**
+ * A counter per collection that every publish and delete bumps, shared by every process (Redis,
+ * implemented in src/queue): the change stamp of stores that have no cheap one of their own
+ * (s3://), so lookups can be cached until something changes instead of asking the bucket.
+ */
+export interface ChangeCounter {
+  read(scope: string): Promise<number>;
+  bump(scope: string): Promise<void>;
 }
 
 export interface Store {

@@ -228,6 +228,13 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(await page.getByTestId('lineage').innerText()).toMatch(/ds_[0-9a-z]+/);
     const download = page.getByRole('link', { name: /Download/ });
     expect(await download.getAttribute('href')).toMatch(/^\/v1\/models\/m_[0-9a-z]+\/download$/);
+    // How a client app calls it, the Open Inference Protocol's infer URL included.
+    expect(await page.getByTestId('oip-infer-url').innerText()).toMatch(
+      /^POST http:\/\/[^/]+\/v2\/models\/colour-picker\/versions\/1\/infer$/,
+    );
+    expect(await page.getByTestId('cli-predict').innerText()).toMatch(
+      /^tlearn --api http:\/\/[^/]+ predict colour-picker image\.png more-images\/$/,
+    );
 
     // Predict from a file chosen in the file input.
     await page.setInputFiles('#predict-file', { name: 'red.png', mimeType: 'image/png', buffer: redPng });

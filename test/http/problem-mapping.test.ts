@@ -1,5 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { domainProblem } from '../../src/http/plugins/error-handler.js';
+import errorHandler, { domainProblem } from '../../src/http/plugins/error-handler.js';
 import * as errors from '../../src/lib/errors.js';
 
 describe('domain errors become problems in the error handler', () => {
@@ -30,5 +33,28 @@ describe('domain errors become problems in the error handler', () => {
     expect(domainProblem(new FeatureOwnError('x'))?.status).toBe(503);
     expect(errors.isRequestError(new errors.ConflictError('x'))).toBe(true);
     expect(errors.isRequestError(new errors.ServiceUnavailableError('x'))).toBe(false);
+    expect(domainProblem(new errors.InsufficientStorageError('x'))).toMatchObject({
+      status: 507,
+      type: 'insufficient-storage',
+    });
+    expect(errors.isRequestError(new errors.InsufficientStorageError('x'))).toBe(false);
+  });
+
+  it('answers 507, not 500, for a write that ran out of room where no service named it', async () => {
+    const app = Fastify({ logger: false });
+    await app.register(errorHandler, { dataDir: os.tmpdir() });
+    // /dev/full refuses every write with a real ENOSPC.
+    app.post('/v1/things', async () => writeFile('/dev/full', 'x'));
+    const res = await app.inject({ method: 'POST', url: '/v1/things?token=secret' });
+    await app.close();
+    expect(res.statusCode).toBe(507);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    const body = res.json();
+    expect(body).toMatchObject({ type: 'urn:transfer-learning:problem:insufficient-storage', status: 507 });
+    expect(body.detail).toMatch(
+      /^the data of POST \/v1\/things could not be stored: the volume of DATA_DIR is full/,
+    );
+    expect(body.detail).not.toMatch(/secret|ENOSPC/);
+    expect(body.bytesFree).toEqual(expect.any(Number));
   });
 });

@@ -57,7 +57,14 @@ const planted: Record<string, string> = {
   'src/evaluation/uses-store.ts': "import { store } from '../storage/store.js';\nexport const n = store;\n",
   'src/evaluation/uses-fs.ts': "import { readFile } from 'node:fs/promises';\nexport const o = readFile;\n",
   'src/evaluation/uses-lib.ts': "import { util } from '../lib/util.js';\nexport const p = util;\n",
+  'src/audits/scoring/uses-store.ts':
+    "import { store } from '../../storage/store.js';\nexport const q = store;\n",
+  'src/audits/scoring/uses-evaluation.ts':
+    "import { util } from '../../lib/util.js';\nexport const r = util;\n",
   'src/storage/store.ts': 'export const store = 1;\n',
+  'src/client/uses-lib.ts': "import { util } from '../lib/util.js';\nexport const q = util;\n",
+  'src/client/client.ts': 'export const client = 1;\n',
+  'src/models/uses-client.ts': "import { client } from '../client/client.js';\nexport const r = client;\n",
   'src/storage/unresolved.ts': "import { nothing } from './missing.js';\nexport const l = nothing;\n",
   'tsconfig.json': JSON.stringify({
     compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true },
@@ -101,6 +108,9 @@ describe('architecture lint (dependency-cruiser)', () => {
       'src/evaluation/uses-fs.ts',
       'src/evaluation/uses-store.ts',
     ]);
+    expect(by('client-is-standalone')).toEqual(['src/client/uses-lib.ts']);
+    expect(by('only-the-cli-uses-the-client')).toEqual(['src/models/uses-client.ts']);
+    expect(by('audit-scoring-is-pure')).toEqual(['src/audits/scoring/uses-store.ts']);
     expect(by('no-circular').length).toBeGreaterThan(0);
     expect(by('no-circular').every((from) => /^src\/datasets\/cycle-[ab]\.ts$/.test(from))).toBe(true);
   });

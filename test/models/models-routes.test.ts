@@ -1,16 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
 import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { unzip } from '../helpers/unzip.js';
+import { expectSameAsServed, runDownloadedPredict, unzip } from '../helpers/unzip.js';
+import { jpeg, png } from '../helpers/dataset-fixtures.js';
 import {
   IMAGE_LABELS,
   imageClassifier,
   imageMeta,
   saveModel,
+  solidPng,
   tabularClassifier,
   tabularMeta,
+  tabularRegressor,
 } from '../helpers/serving-fixtures.js';
 
 describe('/v1/models', () => {
@@ -128,7 +132,13 @@ describe('/v1/models', () => {
     expect(res.headers['content-type']).toBe('application/zip');
     expect(res.headers['content-disposition']).toContain(`${imageM.id}.zip`);
     const files = await unzip(res.rawPayload);
-    expect([...files.keys()].sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    expect([...files.keys()].sort()).toEqual([
+      'README.md',
+      'metadata.json',
+      'model.json',
+      'predict.mjs',
+      'weights.bin',
+    ]);
 
     const metadata = JSON.parse(files.get('metadata.json')!.toString());
     expect(metadata).toMatchObject({
@@ -155,6 +165,66 @@ describe('/v1/models', () => {
     const named = await ctx.app.inject({ url: '/v1/models/iris/download?version=2' });
     expect(named.headers['content-disposition']).toContain('iris-v2.zip');
   });
+
+  it('ships a predict.mjs that answers as the service does: image, tabular, regression', async () => {
+    const predict = async (id: string, instances: unknown[]) => {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: `/v1/models/${id}/predict`,
+        payload: { instances, topK: 3 },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().predictions;
+    };
+    const download = async (id: string) =>
+      (await ctx.app.inject({ url: `/v1/models/${id}/download` })).rawPayload;
+
+    // Images of other sizes and formats: the script resizes and decodes as the service does.
+    const images = {
+      'red.png': await solidPng([240, 20, 30], 20),
+      'blue.jpg': await jpeg(11, 5, [10, 30, 220]),
+      'green.png': await png(8, 8, [20, 200, 40]),
+      // Wide and uneven: stretching and cropping it give different pixels.
+      'wide.png': await sharp({ create: { width: 20, height: 8, channels: 3, background: '#e01010' } })
+        .composite([{ input: await png(8, 8, [10, 30, 220]), left: 12, top: 0 }])
+        .png()
+        .toBuffer(),
+    };
+    // Untrained: its scores are far from 0 and 1, so any difference in the pixels shows in them.
+    const raw = await imageClassifier(false);
+    const rawM = await saveModel(ctx.runtime.store, raw, imageMeta(), 'colours');
+    raw.dispose();
+    const outside = await runDownloadedPredict(await download(rawM.id), Object.keys(images), images);
+    const served = await predict(
+      rawM.id,
+      Object.values(images).map((b) => ({ b64: b.toString('base64') })),
+    );
+    expectSameAsServed(outside, served, IMAGE_LABELS);
+    const readme = (await unzip(await download(imageM.id))).get('README.md')!.toString();
+    expect(readme).toMatch(/sharp@\d/);
+    expect(readme).toContain('8x8');
+
+    // Rows by name and by position, standardised with the training split's statistics.
+    const rows = [{ a: 1, b: 2, c: 3, d: 4 }, [3, -1, 3.5, 0], { d: 9, c: 0, b: 1, a: -2 }];
+    const iris = tabulars[2]!.id;
+    const tab = await runDownloadedPredict(
+      await download(iris),
+      rows.map((r) => JSON.stringify(r)),
+    );
+    expectSameAsServed(tab, await predict(iris, rows), ['x', 'y', 'z']);
+
+    const reg = tabularRegressor();
+    const price = await saveModel(ctx.runtime.store, reg, tabularMeta('regression'), 'price');
+    reg.dispose();
+    const values = await runDownloadedPredict(
+      await download(price.id),
+      rows.map((r) => JSON.stringify(r)),
+    );
+    const servedValues = (await predict(price.id, rows)) as Array<{ value: number }>;
+    values.forEach((v, i) =>
+      expect((v as unknown as { value: number }).value).toBeCloseTo(servedValues[i]!.value, 4),
+    );
+  }, 120_000);
 
   it('refuses to delete a model a queued job fine-tunes from (409), deletes it after', async () => {
     const target = tabulars[0]!;

@@ -9,7 +9,7 @@ import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /**
  * The README's walkthroughs, run as written: every ```sh block of its "Using it" section (the
- * image run, text, the advisor), read from README.md, in one bash session (later blocks use
+ * image run, text, the advisor, the Open Inference Protocol), read from README.md, in one bash session (later blocks use
  * the variables of earlier ones, as a reader's terminal would), from a folder that has the
  * repository's samples/ and docs/, against the service listening on a free port with its own DATA_DIR
  * and queue prefix. Only `API` is set beforehand (the README reads it with a default).
@@ -22,6 +22,8 @@ import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECTION = '## Using it';
+/** The same walkthrough with the CLI (`tlearn`), run in the same session after the others. */
+const CLI_SECTION = '## Command line';
 
 interface Block {
   /** The nearest heading above the block. */
@@ -137,9 +139,12 @@ describe('the README walkthroughs, run as written', () => {
   let dir: string;
   let shell: Shell;
   let blocks: Block[];
+  let cliBlocks: Block[];
 
   beforeAll(async () => {
-    blocks = shellBlocks(await readFile(path.join(ROOT, 'README.md'), 'utf8'), SECTION);
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    blocks = shellBlocks(readme, SECTION);
+    cliBlocks = shellBlocks(readme, CLI_SECTION);
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
     ctx.startWorker();
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
@@ -147,6 +152,7 @@ describe('the README walkthroughs, run as written', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'readme-'));
     await symlink(path.join(ROOT, 'samples'), path.join(dir, 'samples'));
     await symlink(path.join(ROOT, 'docs'), path.join(dir, 'docs'));
+    await symlink(path.join(ROOT, 'bin'), path.join(dir, 'bin'));
     await writeFile(
       path.join(dir, '.curlrc'),
       'fail-with-body\nshow-error\nwrite-out = "\\n%{stderr}%{http_code} %{method} %{url_effective}\\n"\n',
@@ -159,13 +165,17 @@ describe('the README walkthroughs, run as written', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('finds the five walkthroughs', () => {
+  it('finds the nine walkthroughs', () => {
     expect(blocks.map((b) => b.heading)).toEqual([
       '## Using it',
       '### Text',
       '### Evaluation: how good is the model, and how sure is that figure?',
       '### Is this one of my classes?',
       '### Which base, and where to cut? Ask the advisor',
+      '### Check your data before you train',
+      '### Open Inference Protocol (KServe v2)',
+      '### Scoring many inputs at once',
+      '### Aliases, comparison and promotion',
     ]);
     // Only the API's address may differ from a reader's: the README reads it with a default.
     expect(blocks[0]!.code).toMatch(/^API=\$\{API:-http:\/\/127\.0\.0\.1:3000\}$/m);
@@ -292,4 +302,114 @@ describe('the README walkthroughs, run as written', () => {
     expect(run, stdout.slice(0, 2000)).toMatchObject({ state: 'completed' });
     expect((run!['ranking'] as unknown[]).length).toBeGreaterThanOrEqual(1);
   }, 360_000);
+
+  it('audit: audits the mails and fixes the findings in a version with one request', async () => {
+    // API and field come from the first block; defined again, so this block also runs alone.
+    const prelude = blocks[0]!.code.split('\n').filter((l) => /^(API=|field\(\))/.test(l));
+    await shell.run(prelude.join('\n'), 10_000);
+    const { stdout, stderr } = await shell.run(blocks[5]!.code, 300_000);
+    const requests = requestsIn(stderr, origin);
+    expect(requests.filter((r) => r.status >= 400)).toEqual([]);
+    expect(
+      hasAll(requests, [
+        [202, 'POST', /^\/v1\/datasets\/ds_\w+\/audits$/],
+        [200, 'GET', /^\/v1\/audits\/aud_\w+\/events$/],
+        [201, 'POST', /^\/v1\/datasets\/ds_\w+\/versions$/],
+      ]),
+    ).toEqual([]);
+    const version = jsonLines(stdout).find((a) => String(a['id']).startsWith('ds_'));
+    expect(version!['parent']).toMatchObject({ auditId: expect.stringMatching(/^aud_/) });
+  }, 360_000);
+
+  it('open inference protocol: the digits model answers a KServe v2 infer as the README shows', async () => {
+    const { stdout, stderr } = await shell.run(blocks[6]!.code, 120_000);
+    const requests = requestsIn(stderr, origin);
+    expect(requests.filter((r) => r.status >= 400)).toEqual([]);
+    expect(
+      hasAll(requests, [
+        [200, 'GET', /^\/v2\/health\/ready$/],
+        [200, 'GET', /^\/v2$/],
+        [200, 'GET', /^\/v2\/models\/digits$/],
+        [200, 'POST', /^\/v2\/models\/digits\/versions\/1\/infer$/],
+      ]),
+    ).toEqual([]);
+    const answers = jsonLines(stdout);
+    expect(answers[0]).toEqual({ ready: true, live: true });
+    const inferred = answers.find((a) => a['model_name'] === 'digits');
+    expect(inferred).toMatchObject({ model_version: '1', id: 'req-1' });
+    const outputs = inferred!['outputs'] as Array<{ name: string; shape: number[]; data: unknown[] }>;
+    expect(outputs.map((o) => [o.name, o.shape])).toEqual([
+      ['probabilities', [1, 3]],
+      ['label', [1]],
+      ['novelty', [1]],
+      ['unknown', [1]],
+    ]);
+    expect(['3', '7', '9']).toContain(outputs[1]!.data[0]);
+  }, 180_000);
+
+  it('batch: scores the sample digits with the digits model as one job and downloads the CSV', async () => {
+    const { stdout, stderr } = await shell.run(blocks[7]!.code, 300_000);
+    const requests = requestsIn(stderr, origin);
+    expect(requests.filter((r) => r.status >= 400)).toEqual([]);
+    expect(
+      hasAll(requests, [
+        [202, 'POST', /^\/v1\/batch-predictions$/],
+        [200, 'GET', /^\/v1\/batch-predictions\/bp_\w+\/events$/],
+        [200, 'GET', /^\/v1\/batch-predictions\/bp_\w+\/results$/],
+      ]),
+    ).toEqual([]);
+    const batch = jsonLines(stdout).find((a) => String(a['id']).startsWith('bp_'));
+    expect(batch).toMatchObject({ state: 'completed', counts: { total: 60, succeeded: 60, errors: 0 } });
+    const csv = (await readFile(path.join(dir, 'scores.csv'), 'utf8')).trim().split('\n');
+    expect(csv[0]).toBe('id,label,score,topK,novelty,unknown,value,error');
+    expect(csv).toHaveLength(61);
+    expect(stdout).toContain('id,label,score,topK,novelty,unknown,value,error');
+  }, 360_000);
+
+  it('aliases: puts digits behind production, trains version 2, compares and decides', async () => {
+    const { stdout, stderr } = await shell.run(blocks[8]!.code, 300_000);
+    const requests = requestsIn(stderr, origin);
+    expect(requests.filter((r) => r.status >= 400)).toEqual([]);
+    expect(
+      hasAll(requests, [
+        [200, 'PUT', /^\/v1\/models\/digits\/aliases\/production$/],
+        [200, 'POST', /^\/v1\/models\/digits@production\/predict$/],
+        [200, 'POST', /^\/v1\/models\/compare$/],
+        [200, 'POST', /^\/v1\/models\/digits\/promote$/],
+        [200, 'GET', /^\/v1\/models\/digits\/aliases$/],
+      ]),
+    ).toEqual([]);
+    const answers = jsonLines(stdout);
+    const predicted = answers.find((a) => Array.isArray(a['predictions']));
+    expect(predicted!['model']).toMatchObject({ name: 'digits', version: 1 });
+    const compared = answers.find((a) => a['verdict'] !== undefined);
+    expect(compared).toMatchObject({ examples: 60, a: { version: 1 }, b: { version: 2 } });
+    const decided = answers.find((a) => a['promoted'] !== undefined)!;
+    expect(decided).toMatchObject({ alias: 'production', version: 2, policy: 'not-worse' });
+    const aliases = answers.find((a) => Array.isArray(a['aliases']))!;
+    const production = (aliases['aliases'] as Array<Record<string, unknown>>)[0];
+    expect(production).toMatchObject({ alias: 'production', version: decided['promoted'] ? 2 : 1 });
+  }, 360_000);
+
+  it('command line: the images walkthrough with tlearn, from upload to download', async () => {
+    expect(cliBlocks).toHaveLength(1);
+    const { stdout, stderr } = await shell.run(cliBlocks[0]!.code, 420_000);
+    // The dataset as `datasets get` shows it, and the base's top layers.
+    expect(stdout).toMatch(/^ds_\w+ {2}digits-cli {2}image, 60 examples$/m);
+    expect(stdout).toContain('classes: 3 (20), 7 (20), 9 (20)');
+    expect(stdout).toMatch(/│ flatten_1 +│/);
+    // The job was followed to its end, one line per epoch on stderr (no terminal here).
+    expect(stderr).toMatch(/^job job_\w+ (queued|running)$/m);
+    expect(stderr).toMatch(/^ {2}epoch 1 train: loss \d/m);
+    // The model with its figure, its interval and the examples it rests on.
+    expect(stdout).toMatch(/^accuracy \d\.\d\d \(\d\.\d\d to \d\.\d\d, 60 examples\) by cross-validation$/m);
+    // The table and the JSON of the sample 7's prediction.
+    expect(stdout).toMatch(/│ samples\/digit-7\.png │ [379] +│ \d\.\d\d/);
+    const answer = jsonLines(stdout).find((a) => Array.isArray(a['predictions']));
+    const [first] = answer!['predictions'] as Array<{ input: string; label: string; topK: unknown[] }>;
+    expect(first).toMatchObject({ input: 'samples/digit-7.png', topK: expect.any(Array) });
+    expect(['3', '7', '9']).toContain(first!.label);
+    const zip = await readFile(path.join(dir, 'digits-cli.zip'));
+    expect(zip.subarray(0, 2).toString()).toBe('PK');
+  }, 480_000);
 });

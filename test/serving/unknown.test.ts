@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auroc } from '../../src/evaluation/novelty.js';
 import { buildTestApp, trainToEnd, waitFor, type TestContext } from '../helpers/app.js';
 import { mnistPng, mnistZip } from '../helpers/mnist-zip.js';
+import { expectSameAsServed, runDownloadedPredict } from '../helpers/unzip.js';
 
 /**
  * Calibrated scores and the "unknown" answer through the API: a classifier of MNIST digits 0-2
@@ -119,6 +120,17 @@ describe('calibrated scores and unknown answers', () => {
     expect(badForm.body.errors[0].path).toBe('acceptRate');
   });
 
+  it("ships a predict.mjs that applies the model's temperature and unknown rule as the service does", async () => {
+    const inputs: Record<string, Buffer> = {};
+    for (const d of [0, 1, 2, 5, 7, 8]) inputs[`digit-${d}.png`] = await mnistPng(d, 500 + d);
+    const zip = (await ctx.app.inject({ url: `/v1/models/${model['id']}/download` })).rawPayload;
+    const outside = await runDownloadedPredict(zip, Object.keys(inputs), inputs);
+    const served = await predict(model['id'], Object.values(inputs), { topK: KNOWN.length });
+    expect(served.status, JSON.stringify(served.body)).toBe(200);
+    expect(model['evaluation'].calibration.temperature).not.toBe(1);
+    expectSameAsServed(outside, served.body.predictions, model['labels']);
+  });
+
   it('answers novelty for a tabular classifier too, larger far from its rows', async () => {
     // Two clusters in 3 features, held out on request (holdout jobs fit the rules on the holdout).
     const lines = ['a,b,c,label'];
@@ -157,6 +169,10 @@ describe('calibrated scores and unknown answers', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const [near1, near2, far] = r.body.predictions as Array<{ novelty: number; unknown: boolean }>;
     expect(far!.novelty).toBeGreaterThan(Math.max(near1!.novelty, near2!.novelty));
+    const rows = ['[-1, 1, -1]', '{"a": 1, "b": -1, "c": 1}', '[40, 40, -40]'];
+    const zip = (await ctx.app.inject({ url: `/v1/models/${tab.id}/download` })).rawPayload;
+    const outside = await runDownloadedPredict(zip, rows);
+    expectSameAsServed(outside, r.body.predictions, tab.labels);
   }, 180_000);
 
   it('still serves a model saved before calibration and novelty: never unknown, no novelty', async () => {

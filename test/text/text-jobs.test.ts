@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { sentence, textCsv } from '../helpers/text-fixtures.js';
-import { unzip } from '../helpers/unzip.js';
+import { expectSameAsServed, runDownloadedPredict, unzip } from '../helpers/unzip.js';
 
 describe('text jobs', () => {
   let ctx: TestContext;
@@ -179,50 +177,25 @@ describe('text jobs', () => {
         which === 'transfer' ? /@energetic-ai\/model-embeddings-en@0\.2\.0/ : /vocab\.json/,
       );
 
-      // Unpacked inside the repository so the script resolves TF.js and the encoder packages.
-      const dir = path.resolve('.tmp', `download-${id}`);
-      await mkdir(dir, { recursive: true });
-      try {
-        for (const [name, content] of files) await writeFile(path.join(dir, name), content);
-        const texts = [sentence('sports', 50), sentence('cooking', 51), 'the ball went in'];
-        const { stdout } = await promisify(execFile)('node', ['predict.mjs', ...texts], {
-          cwd: dir,
-          timeout: 120_000,
+      const texts = [sentence('sports', 50), sentence('cooking', 51), 'the ball went in'];
+      const outside = await runDownloadedPredict(res.rawPayload, texts);
+      const served = await api().post(`/v1/models/${id}/predict`).send({ instances: texts, topK: 2 });
+      expect(served.status).toBe(200);
+      // The same calibrated scores, novelty and unknown answer as the service. The scratch model
+      // trained with no validation split: no held-out predictions, so no calibration or rule.
+      const model = (await api().get(`/v1/models/${id}`)).body;
+      const scoring = JSON.parse(files.get('metadata.json')!.toString()).scoring;
+      expect(files.has('novelty.bin')).toBe(which === 'transfer');
+      if (which === 'transfer') {
+        expect(scoring).toMatchObject({
+          temperature: model.evaluation.calibration.temperature,
+          unknown: { threshold: model.evaluation.unknown.threshold },
         });
-        const outside = stdout
-          .trim()
-          .split('\n')
-          .map(
-            (l) => JSON.parse(l) as { label: string; scores: number[]; novelty: number; unknown: boolean },
-          );
-        const served = await api().post(`/v1/models/${id}/predict`).send({ instances: texts, topK: 2 });
-        expect(served.status).toBe(200);
-        // The same calibrated scores, novelty and unknown answer as the service. The scratch model
-        // trained with no validation split: no held-out predictions, so no calibration or rule.
-        const model = (await api().get(`/v1/models/${id}`)).body;
-        const scoring = JSON.parse(files.get('metadata.json')!.toString()).scoring;
-        expect(files.has('novelty.bin')).toBe(which === 'transfer');
-        if (which === 'transfer') {
-          expect(scoring).toMatchObject({
-            temperature: model.evaluation.calibration.temperature,
-            unknown: { threshold: model.evaluation.unknown.threshold },
-          });
-        } else {
-          expect(scoring).toEqual({ temperature: 1 });
-          expect(model.notes).toEqual([expect.stringContaining('no held-out predictions')]);
-        }
-        type Served = { label: string; score: number; novelty: number; unknown: boolean };
-        served.body.predictions.forEach((p: Served, i: number) => {
-          expect(outside[i]!.label).toBe(p.label);
-          expect(Math.max(...outside[i]!.scores)).toBeCloseTo(p.score, 4);
-          // sqrt(2 - 2 cos) near 0 turns float32 rounding of cos (6e-8) into about 3e-4.
-          if (p.novelty === undefined) expect(outside[i]).not.toHaveProperty('novelty');
-          else expect(Math.abs(outside[i]!.novelty - p.novelty)).toBeLessThan(2e-3);
-          expect(outside[i]!.unknown).toBe(p.unknown);
-        });
-      } finally {
-        await rm(dir, { recursive: true, force: true });
+      } else {
+        expect(scoring).toEqual({ temperature: 1 });
+        expect(model.notes).toEqual([expect.stringContaining('no held-out predictions')]);
       }
+      expectSameAsServed(outside, served.body.predictions);
     },
     180_000,
   );

@@ -4,11 +4,15 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiKey, onUnauthorized } from './api.js';
 import { html } from './ui.js';
 import { AdvisorView } from './views/advisor.js';
+import { AuditView } from './views/audit.js';
 import { BaseModelsView, LayersView } from './views/base-models.js';
+import { BatchView, BatchesView } from './views/batch.js';
 import { DatasetView, DatasetsView } from './views/datasets.js';
 import { JobView, JobsView } from './views/jobs.js';
 import { ModelView, ModelsView } from './views/models.js';
+import { ReviewView } from './views/review.js';
 import { NewJobView } from './views/new-job.js';
+import { StorageBanner } from './storage-banner.js';
 
 function parseHash() {
   const raw = location.hash.replace(/^#/, '') || '/datasets';
@@ -37,12 +41,20 @@ function view({ parts, query }) {
       if (id === 'new') return html`<${NewJobView} query=${query} />`;
       return id ? html`<${JobView} id=${id} />` : html`<${JobsView} />`;
     case 'models':
+      if (id && parts[2] === 'review') return html`<${ReviewView} id=${id} />`;
       return id ? html`<${ModelView} id=${id} />` : html`<${ModelsView} />`;
+    case 'batch-predictions':
+      return id ? html`<${BatchView} id=${id} />` : html`<${BatchesView} />`;
     case 'advisor':
       return id
         ? html`<${AdvisorView} id=${id} />`
         : html`<h1>Advisor</h1>
             <p>Ask the advisor from a dataset's page. <a href="#/datasets">Go to datasets</a>.</p>`;
+    case 'audits':
+      return id
+        ? html`<${AuditView} id=${id} />`
+        : html`<h1>Audits</h1>
+            <p>Audit a dataset from its page. <a href="#/datasets">Go to datasets</a>.</p>`;
     default:
       return html`<h1>Not found</h1>
         <p>No page here. <a href="#/datasets">Go to datasets</a>.</p>`;
@@ -55,6 +67,7 @@ const NAV = [
   ['jobs/new', 'New job'],
   ['jobs', 'Jobs'],
   ['models', 'Models'],
+  ['batch-predictions', 'Batch predictions'],
 ];
 
 function KeyPrompt({ message, onKey }) {
@@ -165,6 +178,7 @@ function App() {
       }
     </header>
     <main id="main" ref=${main} tabindex="-1">
+      <${StorageBanner} route=${route.parts.join('/')} />
       ${
         auth.needed
           ? html`<${KeyPrompt}

@@ -6,7 +6,7 @@ import { UnauthorizedError } from '../../lib/errors.js';
 import { isApiRequest } from '../../lib/request-path.js';
 
 /**
- * Bearer API keys for every /v1 route when API_KEYS is set. Keys are compared as SHA-256
+ * Bearer API keys for every /v1 and /v2 route when API_KEYS is set. Keys are compared as SHA-256
  * digests with timingSafeEqual, so neither the key nor its length leaks through timing.
  * Health, metrics and docs stay open for probes and scrapers; an open route may still ask a key
  * for some requests (route config `requireApiKey`), and `closedRoutes` (METRICS_REQUIRE_KEY:

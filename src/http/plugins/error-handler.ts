@@ -7,6 +7,7 @@ import type { AppError } from '../../lib/errors.js';
 import {
   BadGatewayError,
   ConflictError,
+  InsufficientStorageError,
   NotFoundError,
   NotReadyError,
   PayloadTooLargeError,
@@ -20,6 +21,9 @@ import {
   type FieldError,
 } from '../../lib/errors.js';
 import { isRedisConnectionError } from '../../queue/queue-service.js';
+import { isOipRequest } from '../../lib/request-path.js';
+import { isNoSpace, noSpaceError } from '../../storage/free-space.js';
+import { isStoreUnavailable } from '../../storage/store-errors.js';
 
 /**
  * The single place where failures become RFC 9457 problem documents. Services throw typed
@@ -46,6 +50,14 @@ function pathOnly(url: string): string {
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  // The Open Inference Protocol's error object (`$inference_error_response` and its siblings):
+  // the same status and headers, the detail as its one field.
+  if (isOipRequest(reply.request)) {
+    return reply
+      .status(problem.status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send({ error: problem.detail });
+  }
   const type = /^[a-z][a-z0-9+.-]*:/i.test(problem.type) ? problem.type : TYPE_BASE + problem.type;
   return reply
     .status(problem.status)
@@ -69,6 +81,7 @@ const DOMAIN_PROBLEMS = new Map<
     { status: 415, type: 'unsupported-media-type', title: 'Unsupported media type' },
   ],
   [UnprocessableError, { status: 422, type: 'unprocessable', title: 'Unprocessable content' }],
+  [InsufficientStorageError, { status: 507, type: 'insufficient-storage', title: 'Insufficient storage' }],
   [TooManyRequestsError, { status: 429, type: 'too-many-requests', title: 'Too many requests' }],
   [BadGatewayError, { status: 502, type: 'bad-gateway', title: 'Upstream failure' }],
   [ServiceUnavailableError, { status: 503, type: 'service-unavailable', title: 'Service unavailable' }],
@@ -196,16 +209,27 @@ function fieldPath(context: string | undefined, instancePath: string): string {
   return rest ? `${root}.${rest}` : root;
 }
 
+export interface ErrorHandlerOptions {
+  /** DATA_DIR: a write that ran out of room there, unmapped by the service, still answers 507. */
+  dataDir?: string;
+}
+
 export default fp(
-  async function errorHandler(app: FastifyInstance) {
-    app.setErrorHandler((error: FastifyError, request, reply) => {
+  async function errorHandler(app: FastifyInstance, opts: ErrorHandlerOptions) {
+    app.setErrorHandler(async (caught: FastifyError, request, reply) => {
+      // A full volume or quota that no service named: 507 for the request's data, never a 500.
+      const error =
+        !isAppError(caught) && opts.dataDir !== undefined && isNoSpace(caught)
+          ? ((await noSpaceError(`the data of ${request.method} ${pathOnly(request.url)}`, opts.dataDir, {
+              cause: caught,
+            })) as unknown as FastifyError)
+          : caught;
       const mapped = isAppError(error) ? domainProblem(error) : undefined;
       if (isAppError(error) && mapped) {
-        if (mapped.status >= 500) request.log.error({ err: error }, error.message);
-        if (mapped.status === 429 || mapped.status === 503) {
-          const retry = error.extra?.['retryAfter'];
-          if (typeof retry === 'number') reply.header('retry-after', String(retry));
-        }
+        if (mapped.status === 507) request.log.warn({ err: error }, error.message);
+        else if (mapped.status >= 500) request.log.error({ err: error }, error.message);
+        const retry = error.extra?.['retryAfter'];
+        if (typeof retry === 'number') reply.header('retry-after', String(retry));
         return sendProblem(reply, {
           ...mapped,
           detail: error.message,
@@ -223,6 +247,19 @@ export default fp(
           title: 'Service unavailable',
           status: 503,
           detail: REDIS_DOWN_DETAIL,
+          retryAfter: REDIS_RETRY_AFTER_S,
+        });
+      }
+
+      // The object store (s3://) unreachable or failing on its side: 503, try again; never a 500.
+      if (isStoreUnavailable(error)) {
+        request.log.warn({ err: error }, 'object store unavailable');
+        reply.header('retry-after', String(REDIS_RETRY_AFTER_S));
+        return sendProblem(reply, {
+          type: 'service-unavailable',
+          title: 'Service unavailable',
+          status: 503,
+          detail: 'The object store does not answer; try again shortly',
           retryAfter: REDIS_RETRY_AFTER_S,
         });
       }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DiskReport } from '../../storage/disk-monitor.js';
 
 /**
  * Prometheus metrics on a registry owned by this app instance (tests build many apps in one
@@ -19,6 +20,8 @@ export interface MetricsOptions {
   jobCounts?: () => Promise<Record<string, number>>;
   /** Trainer processes started and crashed over every worker, read at scrape time. */
   trainerStats?: () => Promise<{ started: number; crashed: number }>;
+  /** Free space on DATA_DIR (src/storage/disk-monitor.ts), read at scrape time. */
+  disk?: () => Promise<DiskReport>;
 }
 
 export default fp(
@@ -98,6 +101,8 @@ export default fp(
       }
     }
 
+    if (opts.disk) registerDiskGauges(registry, opts.disk);
+
     app.decorate('metrics', { registry });
 
     app.addHook('onResponse', async (request, reply) => {
@@ -114,3 +119,41 @@ export default fp(
   },
   { name: 'metrics' },
 );
+
+/**
+ * DATA_DIR's free, used and total bytes and whether free space is below its floor. One scrape
+ * reads the volume once (the gauges share the reading of the same scrape).
+ */
+function registerDiskGauges(registry: Registry, disk: () => Promise<DiskReport>): void {
+  let pending: Promise<DiskReport | undefined> | undefined;
+  const read = (): Promise<DiskReport | undefined> => {
+    pending ??= disk()
+      .catch(() => undefined)
+      .finally(() => setImmediate(() => (pending = undefined)));
+    return pending;
+  };
+  for (const [name, help, pick] of [
+    ['data_dir_free_bytes', 'Bytes free on the volume of DATA_DIR (for unprivileged writers)', 'freeBytes'],
+    ['data_dir_used_bytes', 'Bytes used on the volume of DATA_DIR', 'usedBytes'],
+    ['data_dir_total_bytes', 'Size of the volume of DATA_DIR in bytes', 'totalBytes'],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const d = await read();
+        if (d) this.set(d[pick]);
+      },
+    });
+  }
+  new Gauge({
+    name: 'data_dir_low_space',
+    help: '1 when free space on DATA_DIR is below DISK_MIN_FREE_BYTES or DISK_MIN_FREE_PERCENT',
+    registers: [registry],
+    async collect() {
+      const d = await read();
+      if (d) this.set(d.low ? 1 : 0);
+    },
+  });
+}

@@ -15,7 +15,7 @@ export interface RateLimitOptions {
 }
 
 /**
- * Per-caller rate limit on /v1 routes: keyed by the API key's id (set by the auth plugin) or the
+ * Per-caller rate limit on /v1 and /v2 routes: keyed by the API key's id (set by the auth plugin) or the
  * client IP, one budget across all routes. Over the limit: 429 problem+json with Retry-After.
  * Counters live in Redis; if Redis fails the request is let through (availability over strictness).
  * Must be registered after the auth plugin and before the routes it covers.

@@ -5,6 +5,7 @@ import { userNameSchema } from '../../contracts/user-names.js';
 import { imagePreprocessingSchema } from '../../contracts/preprocessing.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { BaseModelService } from '../../base-models/base-model-service.js';
+import { declaredBytes, refuseWithoutRoom } from '../upload-room.js';
 import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
 
 const dim = z.number().int().nullable();
@@ -117,18 +118,25 @@ const pageQuery = z.object({
 
 export default async function baseModelRoutes(
   app: FastifyInstance,
-  opts: { baseModels: BaseModelService; uploads: UploadLimits },
+  opts: { baseModels: BaseModelService; uploads: UploadLimits; dataDir: string },
 ) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const svc = opts.baseModels;
 
   r.post(
     '/v1/base-models',
-    { schema: { body: registerBodySchema.nullish(), response: { 201: baseModelSchema } } },
+    {
+      schema: { body: registerBodySchema.nullish(), response: { 201: baseModelSchema } },
+      onRequest: refuseWithoutRoom('the base model upload', opts.dataDir),
+    },
     async (request, reply) => {
       let meta;
       if (request.isMultipart()) {
-        meta = await svc.registerUpload(uploadParts(request, opts.uploads));
+        const bytesNeeded = declaredBytes(request);
+        meta = await svc.registerUpload(
+          uploadParts(request, opts.uploads),
+          bytesNeeded === undefined ? {} : { bytesNeeded },
+        );
       } else if (request.body?.url !== undefined) {
         meta = await svc.registerUrl({
           url: request.body.url,

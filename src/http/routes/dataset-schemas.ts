@@ -27,6 +27,15 @@ const common = {
     count: z.number().int(),
     files: z.array(z.object({ path: z.string(), reason: z.string() })),
   }),
+  /** Versions only: the dataset it was made from and the changes. */
+  parent: z
+    .object({
+      datasetId: z.string(),
+      excluded: z.array(z.string()),
+      relabelled: z.array(z.object({ exampleId: z.string(), from: z.string(), to: z.string() })),
+      auditId: z.string().optional(),
+    })
+    .optional(),
 };
 
 export const datasetSchema = z.discriminatedUnion('kind', [

@@ -2,8 +2,10 @@ import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { versionRequestSchema } from '../../contracts/audit.js';
 import type { DatasetService } from '../../datasets/dataset-service.js';
 import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
+import { declaredBytes, refuseWithoutRoom } from '../upload-room.js';
 import {
   datasetParams,
   datasetSchema,
@@ -18,16 +20,23 @@ import {
 
 export default async function datasetRoutes(
   app: FastifyInstance,
-  opts: { datasets: DatasetService; uploads: UploadLimits },
+  opts: { datasets: DatasetService; uploads: UploadLimits; dataDir: string },
 ) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { datasets } = opts;
 
   r.post(
     '/v1/datasets',
-    { schema: { tags: ['datasets'], response: { 201: datasetSchema } } },
+    {
+      schema: { tags: ['datasets'], response: { 201: datasetSchema } },
+      onRequest: refuseWithoutRoom('the dataset upload', opts.dataDir),
+    },
     async (request, reply) => {
-      const manifest = await datasets.create(uploadParts(request, opts.uploads));
+      const bytesNeeded = declaredBytes(request);
+      const manifest = await datasets.create(
+        uploadParts(request, opts.uploads),
+        bytesNeeded === undefined ? {} : { bytesNeeded },
+      );
       return reply.status(201).header('location', `/v1/datasets/${manifest.id}`).send(manifest);
     },
   );
@@ -68,6 +77,22 @@ export default async function datasetRoutes(
         .header('cache-control', 'private, max-age=86400, immutable')
         .header('x-content-type-options', 'nosniff')
         .send(createReadStream(file.path));
+    },
+  );
+
+  r.post(
+    '/v1/datasets/:id/versions',
+    {
+      schema: {
+        tags: ['datasets'],
+        params: datasetParams,
+        body: versionRequestSchema,
+        response: { 201: datasetSchema },
+      },
+    },
+    async (request, reply) => {
+      const manifest = await datasets.createVersion(request.params.id, request.body);
+      return reply.status(201).header('location', `/v1/datasets/${manifest.id}`).send(manifest);
     },
   );
 

@@ -6,6 +6,17 @@ import type { HealthService } from '../health-service.js';
 
 const checkSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
 
+/** Free space on DATA_DIR; `low` (below DISK_MIN_FREE_BYTES or DISK_MIN_FREE_PERCENT) makes the status `degraded`. */
+const diskSchema = z.object({
+  freeBytes: z.number(),
+  usedBytes: z.number(),
+  totalBytes: z.number(),
+  freePercent: z.number(),
+  minFreeBytes: z.number(),
+  minFreePercent: z.number(),
+  low: z.boolean(),
+});
+
 export default async function healthRoutes(app: FastifyInstance, opts: { health: HealthService }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -21,8 +32,9 @@ export default async function healthRoutes(app: FastifyInstance, opts: { health:
         querystring: z.object({ deep: z.enum(['true', 'false']).optional() }),
         response: {
           200: z.object({
-            status: z.literal('ready'),
+            status: z.enum(['ready', 'degraded']),
             checks: z.record(z.string(), checkSchema),
+            disk: diskSchema.optional(),
             backend: z
               .object({ name: z.string(), package: z.string(), version: z.string(), gpu: z.boolean() })
               .optional(),
@@ -41,7 +53,12 @@ export default async function healthRoutes(app: FastifyInstance, opts: { health:
           extra: { checks: report.checks },
         });
       }
-      return { status: 'ready' as const, checks: report.checks, backend: report.backend };
+      return {
+        status: report.degraded ? ('degraded' as const) : ('ready' as const),
+        checks: report.checks,
+        disk: report.disk,
+        backend: report.backend,
+      };
     },
   );
 }

@@ -179,7 +179,7 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
 const SEVERITY = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: 100 };
 
 /** A route's level only ever quiets it: LOG_LEVEL=error must not let its warnings through. */
-function moreSevere(a: Config['LOG_LEVEL'], b: Config['LOG_LEVEL']): Config['LOG_LEVEL'] {
+export function moreSevere(a: Config['LOG_LEVEL'], b: Config['LOG_LEVEL']): Config['LOG_LEVEL'] {
   return SEVERITY[a] >= SEVERITY[b] ? a : b;
 }
 

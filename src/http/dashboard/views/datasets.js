@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, upload } from '../api.js';
 import { AskAdvisor } from './advisor.js';
+import { AskAudit } from './audit.js';
 import {
   ApiImage,
   Bars,
@@ -275,6 +276,14 @@ export function DatasetView({ id }) {
       </section>
     </div>
     ${d.task === 'classification' && (d.kind === 'image' || d.kind === 'text') && html`<${AskAdvisor} datasetId=${d.id} />`}
+    ${d.task === 'classification' && html`<${AskAudit} datasetId=${d.id} />`}
+    ${
+      d.parent &&
+      html`<p class="note small" data-testid="dataset-parent">
+        A version of <a href=${`#/datasets/${d.parent.datasetId}`}>${d.parent.datasetId}</a>:
+        ${d.parent.excluded.length} example(s) excluded, ${d.parent.relabelled.length} relabelled.
+      </p>`
+    }
     ${
       d.warnings.length > 0 &&
       html`<section class="card" aria-labelledby="warnings-title">

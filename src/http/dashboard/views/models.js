@@ -12,6 +12,9 @@ import {
   rangeText,
 } from './evaluation.js';
 import { ReliabilityDiagram } from './reliability.js';
+import { CallIt } from './call-it.js';
+import { Promotion } from './promotion.js';
+import { CapturePanel } from './review.js';
 
 export function ModelsView() {
   const list = useLoad(() => api('/v1/models?limit=100'), []);
@@ -370,7 +373,10 @@ export function ModelView({ id }) {
       </section>
       <${PredictPanel} model=${model} />
     </div>
+    <${CallIt} model=${model} />
     ${ev?.task === 'classification' && html`<${ClassificationDetails} ev=${ev} labels=${model.labels} />`}
+    ${model.name && model.task === 'classification' && html`<${Promotion} model=${model} />`}
+    ${model.task === 'classification' && html`<${CapturePanel} model=${model} />`}
     <section class="card" aria-labelledby="model-curves-title">
       <h2 id="model-curves-title">Training curves</h2>
       <${Curves} history=${model.history} testid="model-curves" />
@@ -385,6 +391,10 @@ export function ModelView({ id }) {
         <dt>Dataset</dt>
         <dd>
           ${model.lineage.datasetId ? html`<a href=${`#/datasets/${model.lineage.datasetId}`}><code>${model.lineage.datasetId}</code></a>` : '–'}
+          ${
+            model.lineage.datasetParentId &&
+            html` (a version of <a href=${`#/datasets/${model.lineage.datasetParentId}`}><code>${model.lineage.datasetParentId}</code></a>)`
+          }
         </dd>
         <dt>Base</dt>
         <dd>${baseLink(model.lineage.base)}</dd>

@@ -1,0 +1,241 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DatasetParent, VersionRequest } from '../contracts/audit.js';
+import { ValidationError, type FieldError } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
+import type { Store } from '../storage/store.js';
+import { canonicalClasses } from './class-names.js';
+import {
+  EXAMPLES_DIR,
+  FEATURES_FILE,
+  INDEX_FILE,
+  MANIFEST_FILE,
+  TARGETS_FILE,
+  TEXTS_FILE,
+  readImageIndex,
+  readManifest,
+  type ClassSummary,
+  type DatasetManifest,
+  type ImageIndex,
+  type SplitName,
+  type TextIndex,
+} from './dataset-manifest.js';
+import { classWarnings, sizeStats, splitWarnings } from './dataset-warnings.js';
+
+/**
+ * Dataset versions: a new dataset made from a stored one with examples left out or given other
+ * labels. The parent is only read. The version holds its own copy of every example it keeps
+ * (policy: a version never depends on its parent's files), so deleting the parent later is
+ * allowed and leaves the version whole; the version's manifest records the parent's id and the
+ * exact changes. Example ids carry over: an image keeps its id, a text its source (`line <n>`
+ * or its path); a table's rows are renumbered (`row-<n>` counts the version's own rows).
+ */
+
+/** One example of the parent, whatever the modality. */
+interface Example {
+  key: string;
+  /** Class name (classification) or '' (regression). */
+  label: string;
+  split: SplitName;
+}
+
+const MAX_ERRORS = 20;
+
+export async function createVersion(
+  store: Store,
+  parentId: string,
+  req: VersionRequest,
+): Promise<DatasetManifest> {
+  const parent = await readManifest(store, parentId);
+  const examples = await examplesOf(store, parent);
+  const plan = planChanges(parent, examples, req);
+  const id = newId('dataset');
+  const record: DatasetParent = {
+    datasetId: parent.id,
+    excluded: plan.excluded,
+    relabelled: plan.relabelled,
+    ...(req.auditId ? { auditId: req.auditId } : {}),
+  };
+  const kept = plan.kept;
+  const classNames = parent.task === 'classification' ? [...new Set(kept.map((k) => k.label))].sort() : [];
+  const classIndex = new Map(classNames.map((n, i) => [n, i]));
+  const classes: ClassSummary[] = classNames.map((name) => ({
+    name,
+    count: 0,
+    splits: { train: 0, validation: 0, test: 0 },
+  }));
+  const counts: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+  for (const k of kept) {
+    counts[k.example.split] += 1;
+    const c = classes[classIndex.get(k.label) ?? -1];
+    if (c) {
+      c.count += 1;
+      c.splits[k.example.split] += 1;
+    }
+  }
+  const changes = JSON.stringify(record);
+  const common = {
+    id,
+    name: req.name ?? `${parent.name} (version)`.slice(0, 200),
+    createdAt: new Date().toISOString(),
+    contentHash: `sha256:${createHash('sha256').update(parent.contentHash).update(changes).digest('hex')}`,
+    classes,
+    examples: kept.length,
+    split: { provided: parent.split.provided, counts },
+    warnings: [...classWarnings(classes), ...(parent.split.provided ? splitWarnings(classes, counts) : [])],
+    skipped: { count: 0, files: [] },
+    parent: record,
+  };
+  const from = (file: string) => store.collection('datasets').local(parent.id, file);
+  return store.collection('datasets').create(id, async (dir) => {
+    let manifest: DatasetManifest;
+    if (parent.kind === 'image') {
+      const { examples: records } = await readImageIndex(store, parent.id);
+      const src = await from(EXAMPLES_DIR);
+      await mkdir(path.join(dir, EXAMPLES_DIR));
+      const index: ImageIndex = { examples: [] };
+      for (const k of kept) {
+        const r = records[k.at]!;
+        await copyFile(path.join(src, r.file), path.join(dir, EXAMPLES_DIR, r.file));
+        index.examples.push({ ...r, label: classIndex.get(k.label) as number });
+      }
+      await writeFile(path.join(dir, INDEX_FILE), JSON.stringify(index));
+      const formats: Record<string, number> = {};
+      for (const r of index.examples) formats[r.format] = (formats[r.format] ?? 0) + 1;
+      manifest = {
+        ...parent,
+        ...common,
+        exampleShape: {
+          width: sizeStats(index.examples.map((r) => r.width)),
+          height: sizeStats(index.examples.map((r) => r.height)),
+          channels: sizeStats(index.examples.map((r) => r.channels)),
+        },
+        formats,
+      };
+    } else if (parent.kind === 'text') {
+      const index = await store.collection('datasets').readJson<TextIndex>(parent.id, TEXTS_FILE);
+      const out: TextIndex = { texts: [], labels: [], refs: [], splits: [] };
+      for (const k of kept) {
+        out.texts.push(index.texts[k.at] as string);
+        out.labels.push(classIndex.get(k.label) as number);
+        out.refs.push(index.refs[k.at] as string);
+        out.splits.push(index.splits[k.at] as SplitName);
+      }
+      await writeFile(path.join(dir, TEXTS_FILE), JSON.stringify(out));
+      // The length statistics stay the parent's: a version only drops or relabels texts.
+      manifest = { ...parent, ...common };
+    } else {
+      const width = parent.features.length;
+      const x = floats(await readFile(await from(FEATURES_FILE)));
+      const y = floats(await readFile(await from(TARGETS_FILE)));
+      const nx = new Float32Array(kept.length * width);
+      const ny = new Float32Array(kept.length);
+      kept.forEach((k, i) => {
+        nx.set(x.subarray(k.at * width, (k.at + 1) * width), i * width);
+        ny[i] = parent.task === 'classification' ? (classIndex.get(k.label) as number) : (y[k.at] as number);
+      });
+      await writeFile(path.join(dir, FEATURES_FILE), Buffer.from(nx.buffer));
+      await writeFile(path.join(dir, TARGETS_FILE), Buffer.from(ny.buffer));
+      manifest = { ...parent, ...common };
+      if (parent.task === 'regression' && ny.length > 0) {
+        const t = Array.from(ny);
+        manifest.target = {
+          min: Math.min(...t),
+          max: Math.max(...t),
+          mean: t.reduce((s, v) => s + v, 0) / t.length,
+        };
+      }
+    }
+    await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+    return manifest;
+  });
+}
+
+interface Plan {
+  kept: Array<{ at: number; example: Example; label: string }>;
+  excluded: string[];
+  relabelled: DatasetParent['relabelled'];
+}
+
+/** Checks every named example and label; a 400 names each one that is wrong. */
+function planChanges(parent: DatasetManifest, examples: Example[], req: VersionRequest): Plan {
+  const at = new Map(examples.map((e, i) => [e.key, i]));
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  const check = (key: string, field: string): boolean => {
+    if (!at.has(key)) {
+      errors.push({ path: field, message: `no example '${key}' in dataset '${parent.id}'` });
+      return false;
+    }
+    if (seen.has(key)) {
+      errors.push({ path: field, message: `example '${key}' is named twice` });
+      return false;
+    }
+    seen.add(key);
+    return true;
+  };
+  req.exclude.forEach((key, i) => check(key, `body.exclude.${i}`));
+  if (req.relabel.length > 0 && parent.task !== 'classification') {
+    errors.push({ path: 'body.relabel', message: 'a regression dataset has no labels to change' });
+  }
+  const labels = canonicalClasses(
+    req.relabel.map((r) => r.label),
+    'body.relabel',
+  );
+  const relabelled: DatasetParent['relabelled'] = [];
+  const newLabel = new Map<string, string>();
+  req.relabel.forEach((r, i) => {
+    if (!check(r.exampleId, `body.relabel.${i}.exampleId`)) return;
+    const from = examples[at.get(r.exampleId) as number]!.label;
+    const to = labels.get(r.label) as string;
+    newLabel.set(r.exampleId, to);
+    relabelled.push({ exampleId: r.exampleId, from, to });
+  });
+  if (errors.length > 0) {
+    const shown = errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`);
+    throw new ValidationError(
+      `${shown.join('; ')}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`,
+      {
+        errors: errors.slice(0, MAX_ERRORS),
+      },
+    );
+  }
+  const excluded = new Set(req.exclude);
+  const kept = examples.flatMap((example, i) =>
+    excluded.has(example.key) ? [] : [{ at: i, example, label: newLabel.get(example.key) ?? example.label }],
+  );
+  if (kept.length === 0) {
+    throw new ValidationError('the version would have no examples left', {
+      errors: [{ path: 'body.exclude', message: 'excludes every example' }],
+    });
+  }
+  return { kept, excluded: [...req.exclude], relabelled };
+}
+
+/** Every example of a stored dataset in its stored order, with the key versions and audits use. */
+export async function examplesOf(store: Store, manifest: DatasetManifest): Promise<Example[]> {
+  const name = (label: number): string => manifest.classes[label]?.name ?? '';
+  if (manifest.kind === 'image') {
+    const { examples } = await readImageIndex(store, manifest.id);
+    return examples.map((r) => ({ key: r.id, label: name(r.label), split: r.split }));
+  }
+  if (manifest.kind === 'text') {
+    const index = await store.collection('datasets').readJson<TextIndex>(manifest.id, TEXTS_FILE);
+    return index.refs.map((ref, i) => ({
+      key: ref,
+      label: name(index.labels[i] as number),
+      split: index.splits[i] as SplitName,
+    }));
+  }
+  const y = floats(await readFile(await store.collection('datasets').local(manifest.id, TARGETS_FILE)));
+  return Array.from(y, (v, i) => ({
+    key: `row-${i + 1}`,
+    label: manifest.task === 'classification' ? name(v) : '',
+    split: 'train' as const,
+  }));
+}
+
+function floats(raw: Buffer): Float32Array {
+  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+}

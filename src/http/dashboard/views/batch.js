@@ -1,0 +1,255 @@
+// Batch predictions: the list with a form to start one, and a batch's page followed live.
+import { useEffect, useState } from 'preact/hooks';
+import { api, apiBlob, apiKey, upload } from '../api.js';
+import { useLiveRecord } from '../live.js';
+import { DropZone, ErrorNote, Loading, StateBadge, fmt, html, navigate, useLoad } from '../ui.js';
+
+const LIVE = ['queued', 'running'];
+
+function inputText(b) {
+  return b.input.kind === 'dataset'
+    ? `dataset ${b.input.datasetId}`
+    : `${b.input.filename} (${b.input.format})`;
+}
+
+function progressText(b) {
+  if (b.counts) return `${fmt.int(b.counts.total)} scored, ${fmt.int(b.counts.errors)} unreadable`;
+  const p = b.progress;
+  if (!p) return b.state === 'queued' ? 'waiting for a worker' : '';
+  return `${fmt.int(p.processed)} of ${fmt.int(p.total)}`;
+}
+
+/** Model, optional top-K, and the file: posted as multipart with an upload progress bar. */
+function NewBatch() {
+  const models = useLoad(() => api('/v1/models?limit=100'), []);
+  const [modelId, setModelId] = useState('');
+  const [topK, setTopK] = useState('3');
+  const [file, setFile] = useState();
+  const [sent, setSent] = useState();
+  const [error, setError] = useState();
+  const start = async (e) => {
+    e.preventDefault();
+    setError(undefined);
+    const form = new FormData();
+    form.append('modelId', modelId);
+    form.append('topK', topK);
+    form.append('file', file);
+    try {
+      setSent(0);
+      const batch = await upload('/v1/batch-predictions', form, setSent);
+      navigate(`#/batch-predictions/${batch.id}`);
+    } catch (err) {
+      setError(err);
+      setSent(undefined);
+    }
+  };
+  return html`<section class="card" aria-labelledby="new-batch-title">
+    <h2 id="new-batch-title">Score a file</h2>
+    <p class="muted">
+      A zip of images (or .txt files), a JSONL of instances, or a CSV with a <code>text</code> column or the model's
+      feature columns. Each input gets one line of results; an input that can't be read gets an error line.
+    </p>
+    <form onSubmit=${start}>
+      <div class="field">
+        <label for="batch-model">Model</label>
+        <select id="batch-model" required value=${modelId} onChange=${(e) => setModelId(e.currentTarget.value)}>
+          <option value="">Choose a model</option>
+          ${(models.data?.items ?? []).map(
+            (m) => html`<option value=${m.id}>${m.name ? `${m.name} v${m.version}` : m.id}</option>`,
+          )}
+        </select>
+      </div>
+      <div class="field">
+        <label for="batch-topk">Top-K</label>
+        <input id="batch-topk" type="number" min="1" max="1000" value=${topK} onInput=${(e) => setTopK(e.currentTarget.value)} />
+      </div>
+      <${DropZone}
+        id="batch-file"
+        label="Inputs (zip, JSONL or CSV)"
+        accept=".zip,.jsonl,.ndjson,.csv"
+        onFiles=${(files) => setFile(files[0])}
+        disabled=${sent !== undefined}
+      />
+      ${file && html`<p class="small">${file.name}, ${fmt.bytes(file.size)}</p>`}
+      ${sent !== undefined && html`<progress max="1" value=${sent}>${Math.round(sent * 100)} %</progress>`}
+      <${ErrorNote} error=${error} />
+      <button type="submit" class="primary" disabled=${!file || !modelId || sent !== undefined}>Start</button>
+    </form>
+  </section>`;
+}
+
+export function BatchesView() {
+  const list = useLoad(() => api('/v1/batch-predictions?limit=100'), []);
+  const anyLive = list.data?.items.some((b) => LIVE.includes(b.state));
+  useEffect(() => {
+    if (!anyLive) return undefined;
+    const t = setInterval(list.reload, 3000);
+    return () => clearInterval(t);
+  }, [anyLive, list.reload]);
+  return html`<h1>Batch predictions</h1>
+    <${NewBatch} />
+    <section class="card" aria-labelledby="batches-title">
+      <h2 id="batches-title">All batch predictions</h2>
+      ${list.loading && !list.data && html`<${Loading} />`}
+      <${ErrorNote} error=${list.error} />
+      ${
+        list.data &&
+        (list.data.items.length === 0
+          ? html`<p class="muted">No batch predictions yet.</p>`
+          : html`<div class="table-wrap">
+              <table data-testid="batches-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Batch</th>
+                    <th scope="col">State</th>
+                    <th scope="col">Model</th>
+                    <th scope="col">Input</th>
+                    <th scope="col">Progress</th>
+                    <th scope="col">Created</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${list.data.items.map(
+                    (b) =>
+                      html`<tr>
+                        <td><a href=${`#/batch-predictions/${b.id}`}><code>${b.id}</code></a></td>
+                        <td><${StateBadge} state=${b.state} /></td>
+                        <td><a href=${`#/models/${b.modelId}`}><code>${b.modelId}</code></a></td>
+                        <td>${inputText(b)}</td>
+                        <td>${progressText(b)}</td>
+                        <td>${fmt.date(b.createdAt)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`)
+      }
+    </section>`;
+}
+
+/** A results file: a plain link, or with an API key a fetch saved as a blob (a link can't send the key). */
+function ResultLink({ href, filename, label }) {
+  const [error, setError] = useState();
+  return html`<a
+      class="button"
+      href=${href}
+      download=${filename}
+      data-testid=${`download-${filename.split('.').pop()}`}
+      onClick=${async (e) => {
+        if (!apiKey.get()) return;
+        e.preventDefault();
+        try {
+          const url = URL.createObjectURL(await apiBlob(href));
+          const a = document.createElement('a');
+          a.href = url;
+          a.download = filename;
+          a.click();
+          setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        } catch (err) {
+          setError(err);
+        }
+      }}
+      >${label}</a
+    >${error && html`<${ErrorNote} error=${error} />`}`;
+}
+
+export function BatchView({ id }) {
+  const { record: batch, setRecord, error, events } = useLiveRecord(`/v1/batch-predictions/${id}`);
+  const [actionError, setActionError] = useState();
+  if (error)
+    return html`<h1>Batch prediction</h1>
+      <${ErrorNote} error=${error} />`;
+  if (!batch)
+    return html`<h1>Batch prediction <code>${id}</code></h1>
+      <${Loading} what="Connecting" />`;
+  const p = batch.progress ?? {};
+  const live = LIVE.includes(batch.state);
+  const fraction = p.total ? Math.min(1, p.processed / p.total) : 0;
+  const act = async (fn) => {
+    setActionError(undefined);
+    try {
+      await fn();
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+  const took =
+    batch.startedAt && batch.finishedAt
+      ? Date.parse(batch.finishedAt) - Date.parse(batch.startedAt)
+      : undefined;
+  return html`<nav aria-label="Breadcrumb" class="crumbs">
+      <a href="#/batch-predictions">Batch predictions</a> / ${id}
+    </nav>
+    <h1>Batch prediction <code>${id}</code> <${StateBadge} state=${batch.state} /></h1>
+    <div class="actions">
+      ${
+        live &&
+        html`<button
+          type="button"
+          class="danger"
+          onClick=${() => act(async () => setRecord(await api(`/v1/batch-predictions/${id}/cancel`, { method: 'POST' })))}
+        >
+          Cancel
+        </button>`
+      }
+      ${
+        batch.results &&
+        html`<${ResultLink} href=${batch.results.csv} filename=${`${id}.csv`} label="Download CSV" />
+          <${ResultLink} href=${batch.results.jsonl} filename=${`${id}.jsonl`} label="Download JSONL" />`
+      }
+      ${
+        !live &&
+        html`<button
+          type="button"
+          onClick=${() =>
+            act(async () => {
+              await api(`/v1/batch-predictions/${id}`, { method: 'DELETE' });
+              navigate('#/batch-predictions');
+            })}
+        >
+          Delete
+        </button>`
+      }
+    </div>
+    <${ErrorNote} error=${actionError} />
+    ${batch.error && html`<div class="note error" role="alert"><strong>Failed:</strong> ${batch.error}</div>`}
+    ${
+      batch.failure?.retried &&
+      html`<p class="note">Attempt ${batch.failure.attempt} crashed and was retried: ${batch.failure.reason}</p>`
+    }
+    <section
+      class="card"
+      aria-labelledby="batch-status-title"
+      data-testid="batch-status"
+      data-state=${batch.state}
+      data-sse-events=${events}
+    >
+      <h2 id="batch-status-title">Status</h2>
+      <dl class="facts">
+        <dt>Model</dt>
+        <dd><a href=${`#/models/${batch.modelId}`}><code>${batch.modelId}</code></a> (top ${batch.topK})</dd>
+        <dt>Input</dt>
+        <dd>${inputText(batch)}${batch.input.bytes ? `, ${fmt.bytes(batch.input.bytes)}` : ''}</dd>
+        <dt>Scored</dt>
+        <dd data-testid="batch-processed">${fmt.int(p.processed)} of ${fmt.int(p.total)}</dd>
+        <dt>Unreadable inputs</dt>
+        <dd>${fmt.int(p.errors)}</dd>
+        <dt>Speed</dt>
+        <dd>${(batch.run?.inputsPerSec ?? p.inputsPerSec) ? `${Math.round(batch.run?.inputsPerSec ?? p.inputsPerSec)} inputs/s` : '–'}</dd>
+        ${
+          batch.run &&
+          html`<dt>Peak memory</dt>
+            <dd>${fmt.bytes(batch.run.peakRssBytes)} (the scoring process)</dd>`
+        }
+        <dt>Started</dt>
+        <dd>${fmt.date(batch.startedAt)}</dd>
+        <dt>Took</dt>
+        <dd>${fmt.duration(took)}</dd>
+      </dl>
+      ${
+        live &&
+        html`<label class="block" for="batch-progress">Progress</label>
+          <progress id="batch-progress" max="1" value=${fraction}>${Math.round(fraction * 100)} %</progress>`
+      }
+    </section>`;
+}

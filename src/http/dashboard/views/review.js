@@ -1,0 +1,164 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, apiBlob } from '../api.js';
+import { ApiImage, ErrorNote, Loading, fmt, html, useLoad } from '../ui.js';
+
+/**
+ * Capture settings on a model's page: on/off, rate and bound, what is held, and the way to the
+ * review queue (README "Learning from production inputs").
+ */
+export function CapturePanel({ model }) {
+  const view = useLoad(() => api(`/v1/models/${model.id}/capture`), [model.id]);
+  const [rate, setRate] = useState('');
+  const [maxItems, setMaxItems] = useState('');
+  const [error, setError] = useState();
+  const current = view.data;
+  const save = async (on) => {
+    setError(undefined);
+    try {
+      const r = on ? Number(rate || current?.capture.rate || 0.1) : 0;
+      const m = Number(maxItems || current?.capture.maxItems || 1000);
+      await api(`/v1/models/${model.id}`, { method: 'PATCH', json: { capture: { rate: r, maxItems: m } } });
+      view.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  if (!current) return html`<section class="card"><${Loading} /></section>`;
+  const on = current.capture.rate > 0;
+  return html`<section class="card" aria-labelledby="capture-title" data-testid="capture-panel">
+    <h2 id="capture-title">Learning from production inputs</h2>
+    <p class="muted">
+      Off by default. When on, a share of the inputs sent to predict is kept with the answer, to label
+      the ones worth it. Captured inputs stay in this service's store and can be deleted at any time.
+    </p>
+    <p data-testid="capture-state">
+      ${
+        on
+          ? `Capturing ${fmt.pct(current.capture.rate)} of predicted inputs, at most ${fmt.int(current.capture.maxItems)} unreviewed.`
+          : 'Capture is off.'
+      }
+      ${' '}${fmt.int(current.items)} held (${fmt.int(current.reviewed)} reviewed, ${fmt.bytes(current.bytes)}).
+    </p>
+    <div class="row">
+      <label>Rate <input size="5" placeholder=${String(current.capture.rate || 0.1)} value=${rate} onInput=${(e) => setRate(e.currentTarget.value)} /></label>
+      <label>Keep at most <input size="6" placeholder=${String(current.capture.maxItems)} value=${maxItems} onInput=${(e) => setMaxItems(e.currentTarget.value)} /></label>
+      <button type="button" class="primary" onClick=${() => save(true)}>${on ? 'Update' : 'Turn capture on'}</button>
+      ${on && html`<button type="button" onClick=${() => save(false)}>Turn off</button>`}
+      <a class="button" href=${`#/models/${model.id}/review`}>Review queue</a>
+    </div>
+    <${ErrorNote} error=${error} />
+  </section>`;
+}
+
+/** The captured input: a thumbnail for an image, the JSON instance otherwise. */
+function CapturedInput({ modelId, item }) {
+  const src = `/v1/models/${modelId}/review/${item.id}/input`;
+  const [text, setText] = useState();
+  const [image, setImage] = useState(false);
+  useEffect(() => {
+    let live = true;
+    apiBlob(src).then(
+      async (blob) => {
+        if (!live) return;
+        if (blob.type.startsWith('image/')) setImage(true);
+        else setText(await blob.text());
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [src]);
+  if (image) return html`<${ApiImage} src=${src} alt=${`captured input ${item.id}`} />`;
+  return html`<code class="captured-text">${text ?? '…'}</code>`;
+}
+
+const REASON = {
+  novel: 'unlike the training data',
+  uncertain: 'the model hesitates',
+  confident: 'the model is sure',
+  repeat: 'repeats another item',
+};
+
+/** Number keys label the selected card, 0 says none of these, x discards, arrows move. */
+function useReviewKeys({ items, selected, setSelected, labels, decide }) {
+  useEffect(() => {
+    const onKey = (e) => {
+      if (e.target instanceof HTMLInputElement || e.metaKey || e.ctrlKey || e.altKey) return;
+      const item = items[selected];
+      if (e.key === 'ArrowRight' || e.key === 'ArrowDown')
+        setSelected((s) => Math.min(s + 1, items.length - 1));
+      else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') setSelected((s) => Math.max(s - 1, 0));
+      else if (!item) return;
+      else if (/^[1-9]$/.test(e.key) && labels[Number(e.key) - 1] !== undefined) {
+        void decide(item, { label: labels[Number(e.key) - 1] }, labels[Number(e.key) - 1]);
+      } else if (e.key === '0') void decide(item, { unknown: true }, 'none of these');
+      else if (e.key === 'x' || e.key === 'Delete') void decide(item, { discard: true }, 'discarded');
+      else return;
+      e.preventDefault();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [items, selected, labels]);
+}
+
+/**
+ * The review queue: most valuable first, labelled from the keyboard as labelling tools do. The
+ * selected card takes 1..9 for the model's classes, 0 for "none of these", x to discard, and the
+ * arrow keys to move.
+ */
+export function ReviewView({ id }) {
+  const model = useLoad(() => api(`/v1/models/${id}`), [id]);
+  const queue = useLoad(() => api(`/v1/models/${id}/review?limit=60`), [id]);
+  const [selected, setSelected] = useState(0);
+  const [done, setDone] = useState({});
+  const [error, setError] = useState();
+  const items = (queue.data?.items ?? []).filter((i) => !done[i.id]);
+  const labels = model.data?.labels ?? [];
+
+  const decide = async (item, body, what) => {
+    setError(undefined);
+    try {
+      await api(`/v1/models/${id}/review/${item.id}`, { method: 'POST', json: body });
+      setDone((d) => ({ ...d, [item.id]: what }));
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  useReviewKeys({ items, selected, setSelected, labels, decide });
+
+  if ((model.loading && !model.data) || (queue.loading && !queue.data)) return html`<${Loading} />`;
+  if (model.error || queue.error)
+    return html`<h1>Review</h1><${ErrorNote} error=${model.error ?? queue.error} />`;
+  const m = model.data;
+  const title = m.name ? `${m.name} v${m.version}` : m.id;
+  const reviewed = Object.keys(done).length;
+  return html`<nav aria-label="Breadcrumb" class="crumbs">
+      <a href="#/models">Models</a> / <a href=${`#/models/${id}`}>${title}</a> / Review
+    </nav>
+    <h1>Review queue</h1>
+    <p class="muted" data-testid="review-help">
+      Keys: ${labels.slice(0, 9).map((l, i) => html`<kbd>${i + 1}</kbd> ${l}${' '}`)}
+      <kbd>0</kbd>${' none of these, '}<kbd>x</kbd>${` discard, arrows to move. ${fmt.int(queue.data.total)} waiting, most valuable first; ${reviewed} reviewed here.`}
+    </p>
+    <${ErrorNote} error=${error} />
+    ${
+      items.length === 0
+        ? html`<p data-testid="review-empty">Nothing to review. Turn capture on from the model's page, then send predictions.</p>`
+        : html`<ul class="review-grid" data-testid="review-grid">
+          ${items.map(
+            (item, i) => html`<li
+              class=${i === Math.min(selected, items.length - 1) ? 'review-card selected' : 'review-card'}
+              data-testid="review-item"
+              data-id=${item.id}
+              onClick=${() => setSelected(i)}
+            >
+              <${CapturedInput} modelId=${id} item=${item} />
+              <span><strong>${item.suggestedLabel}</strong> ${fmt.pct(item.score)}</span>
+              <span class="small muted">${REASON[item.reason]}${item.novelty === null ? '' : `, novelty ${fmt.num(item.novelty, 2)}`}</span>
+            </li>`,
+          )}
+        </ul>`
+    }`;
+}
