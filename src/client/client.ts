@@ -28,6 +28,8 @@ export type Comparison = Schemas['Comparison'];
 export type Promotion = Schemas['Promotion'];
 export type PromotionRequest = Partial<Schemas['PromotionRequest']>;
 export type AliasList = Schemas['AliasList'];
+export type Retrain = Schemas['Retrain'];
+export type RetrainRequest = Partial<Schemas['RetrainRequest']>;
 
 export interface BatchUpload {
   /** A zip of images (or .txt files), a JSONL of instances, or a CSV. */
@@ -185,6 +187,17 @@ export function createClient(options: ClientOptions) {
           body: req as Schemas['PromotionRequest'],
         }),
       ) as Promotion,
+    /**
+     * The next version from the model's labelled review items: a new dataset version and a job
+     * (warm-started from the model unless `coldStart`); follow `job.id` like any job.
+     */
+    retrain: async (id: string, req: RetrainRequest = {}) =>
+      unwrap(
+        await api.POST('/v1/models/{id}/retrain', {
+          params: { path: { id } },
+          body: req as Schemas['RetrainRequest'],
+        }),
+      ) as Retrain,
     /** The model as a zip of TF.js files. */
     download: async (id: string): Promise<Uint8Array> => {
       const res = await fetchFn(`${baseUrl}/v1/models/${encodeURIComponent(id)}/download`, { headers });

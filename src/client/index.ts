@@ -29,6 +29,8 @@ export type {
   PredictResponse,
   Promotion,
   PromotionRequest,
+  Retrain,
+  RetrainRequest,
   VersionRequest,
 } from './client.js';
 export type { FollowOptions } from './follow.js';

@@ -588,6 +588,38 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/models/{id}/retrain': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A model id (`m_` + 16 characters), a model name (its newest version, or `version`), `name@3` (a version) or `name@production` (an alias) */
+        id: components['parameters']['ModelIdOrName'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Train the next version on the model's dataset plus its labelled review items
+     * @description The model's labelled review items (POST /v1/models/{id}/review/{itemId} with a label) become a new
+     *     version of its dataset, each with its provenance (`parent.added`); inputs that cannot be examples of
+     *     the dataset's kind (a pixel array sent to an image model) are left out and listed in
+     *     `dataset.skipped`. A job then trains the model's own recipe (its stored spec, with `spec`'s
+     *     top-level fields replacing the model's) on that version, warm-started from the model (the layers it
+     *     trains take the model's weights; `coldStart: true` starts them fresh), and publishes the next
+     *     version of the model's name. Follow it at the `Location` like any job; its evaluation carries a
+     *     `warm-start` warning saying which layers started from the model. Items reviewed as "not one of the
+     *     classes" stay in the review store (`unknown` counts them). 422 when nothing is labelled yet, or the
+     *     model's dataset is gone; 400 names each bad field of `spec`.
+     */
+    post: operations['retrainModel'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/models/{id}/download': {
     parameters: {
       query?: {
@@ -1336,6 +1368,16 @@ export interface components {
           to: string;
         }[];
         auditId?: string;
+        /** @description Examples added from a model's review queue (POST /v1/models/{id}/retrain): the captured input's id, the label given, the model that was sent it, and when. */
+        added?: {
+          exampleId: string;
+          label: string;
+          modelId: string;
+          /** Format: date-time */
+          capturedAt: string;
+          /** Format: date-time */
+          reviewedAt: string;
+        }[];
       };
       features?: string[];
       target?: {
@@ -1779,7 +1821,8 @@ export interface components {
         | 'overfitting'
         | 'cross-validation-skipped'
         | 'learning-curve-skipped'
-        | 'few-examples-per-fold';
+        | 'few-examples-per-fold'
+        | 'warm-start';
       message: string;
     }[];
     OutOfFoldPage: {
@@ -2431,6 +2474,10 @@ export interface components {
         acceptRate?: number;
       };
       modelName?: string;
+      /** @description start the layers this job trains from a trained model's weights, where name and shape match (the head of the model a retrain continues) */
+      warmStart?: {
+        modelId: string;
+      };
     };
     /** @description Which dataset to advise on, and optionally which bases and cuts to probe. */
     AdvisorRequest: {
@@ -3041,6 +3088,58 @@ export interface components {
           /** @constant */
           discard: true;
         };
+    /** @description what a retrain changes of the model recipe; {} retrains it as it was */
+    RetrainRequest: {
+      /** @description top-level job spec fields that replace the model's own (fit, compile, evaluation, seed, ...) */
+      spec?: {
+        [key: string]: unknown;
+      };
+      /**
+       * @description train the new version from the base instead of starting from this model's weights
+       * @default false
+       */
+      coldStart?: boolean;
+    };
+    /** @description The dataset version the labelled review items made, and the job that trains on it. */
+    Retrain: {
+      job: {
+        id: string;
+        /** @enum {string} */
+        state: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+        createdAt: string;
+        startedAt?: string;
+        finishedAt?: string;
+        attempts: number;
+        failure?: {
+          attempt: number;
+          maxAttempts: number;
+          retried: boolean;
+          reason: string;
+        };
+        progress?: {
+          [key: string]: unknown;
+        };
+        history: {
+          [key: string]: unknown;
+        }[];
+        error?: string;
+        modelId?: string;
+        spec: {
+          [key: string]: unknown;
+        };
+      };
+      dataset: {
+        id: string;
+        parentId: string;
+        examples: number;
+        added: number;
+        skipped: {
+          exampleId: string;
+          reason: string;
+        }[];
+      };
+      unknown: number;
+    };
   };
   responses: {
     /** @description A dependency is failing; `errors` names which */
@@ -3155,7 +3254,7 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description The models can't be compared, there is nothing to promote, or the model is not a classifier (capture, review); `detail` says why */
+    /** @description The models can't be compared, there is nothing to promote, the model is not a classifier (capture, review), or there is nothing labelled to retrain on; `detail` says why */
     UnprocessableComparison: {
       headers: {
         [name: string]: unknown;
@@ -4247,6 +4346,38 @@ export interface operations {
         content: {
           'image/*': string;
           'application/json': unknown;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      422: components['responses']['UnprocessableComparison'];
+    };
+  };
+  retrainModel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A model id (`m_` + 16 characters), a model name (its newest version, or `version`), `name@3` (a version) or `name@production` (an alias) */
+        id: components['parameters']['ModelIdOrName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['RetrainRequest'];
+      };
+    };
+    responses: {
+      /** @description The new dataset version and the queued job */
+      202: {
+        headers: {
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Retrain'];
         };
       };
       400: components['responses']['BadRequest'];

@@ -151,4 +151,15 @@ export interface DatasetParent {
   excluded: string[];
   relabelled: Array<{ exampleId: string; from: string; to: string }>;
   auditId?: string;
+  /**
+   * Examples added from a model's review queue (POST /v1/models/{id}/retrain): the captured
+   * input's id, the label a person gave it, the model that was sent it, and when.
+   */
+  added?: Array<{
+    exampleId: string;
+    label: string;
+    modelId: string;
+    capturedAt: string;
+    reviewedAt: string;
+  }>;
 }

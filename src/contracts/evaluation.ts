@@ -96,7 +96,8 @@ export interface EvaluationWarning {
     | 'overfitting'
     | 'cross-validation-skipped'
     | 'learning-curve-skipped'
-    | 'few-examples-per-fold';
+    | 'few-examples-per-fold'
+    | 'warm-start';
   message: string;
 }
 

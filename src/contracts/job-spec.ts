@@ -346,6 +346,17 @@ export const jobSpecSchema = z
       .describe('how the job estimates its figures (README "Evaluation")'),
     /** The one model-name rule, the one the save step applies, so a job never trains to fail at the end. */
     modelName: modelNameSchema.optional(),
+    /**
+     * Start the trained layers (head, architecture, base layers trained from the first epoch) from
+     * a trained model's weights, layer by layer where name and shape match (README "Retrain").
+     */
+    warmStart: z
+      .strictObject({ modelId: id })
+      .optional()
+      .describe(
+        "start the layers this job trains from a trained model's weights, where name and shape match " +
+          '(the head of the model a retrain continues)',
+      ),
   })
   .superRefine((spec, ctx) => {
     const issue = (path: (string | number)[], message: string) =>

@@ -10,6 +10,7 @@ import type { UploadPart } from '../contracts/upload-part.js';
 import type { VersionRequest } from '../contracts/audit.js';
 import { ingestUpload } from './ingest.js';
 import { createVersion } from './versions.js';
+import { prepareAdditions, type Additions, type AddedExample } from './version-additions.js';
 import type { DatasetFields, UploadedFile } from './modality.js';
 import {
   EXAMPLES_DIR,
@@ -29,7 +30,7 @@ import {
 } from './dataset-manifest.js';
 import { readRows } from './tabular/tabular-source.js';
 import type { ArchiveLimits } from '../lib/zip-archive.js';
-import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../lib/errors.js';
 import { assertSafeId } from '../lib/ids.js';
 import type { QueueService } from '../queue/queue-service.js';
 import { ByteCounter } from '../lib/byte-counter.js';
@@ -243,6 +244,39 @@ export class DatasetService {
   async createVersion(id: string, req: VersionRequest): Promise<DatasetManifest> {
     assertSafeId(id, 'id');
     return this.deps.queues.exclusive({ datasetId: id }, () => createVersion(this.deps.store, id, req));
+  }
+
+  /**
+   * A version of the dataset with examples added (labelled production inputs, see
+   * version-additions.ts), under the dataset's lock like any version; those that cannot be
+   * examples of the dataset's kind are left out and returned with the reason.
+   */
+  async addExamples(
+    id: string,
+    added: readonly AddedExample[],
+    name: string,
+  ): Promise<{ manifest: DatasetManifest; skipped: Additions['skipped'] }> {
+    assertSafeId(id, 'id');
+    return this.deps.queues.exclusive({ datasetId: id }, async () => {
+      const parent = await readManifest(this.deps.store, id);
+      const additions = await prepareAdditions(parent, added);
+      if (additions.items.length === 0) {
+        throw new UnprocessableError(
+          `none of the ${added.length} labelled input(s) can be an example of dataset '${id}': ` +
+            additions.skipped
+              .slice(0, 3)
+              .map((s) => `${s.exampleId}: ${s.reason}`)
+              .join('; '),
+        );
+      }
+      const manifest = await createVersion(
+        this.deps.store,
+        id,
+        { exclude: [], relabel: [], name },
+        additions,
+      );
+      return { manifest, skipped: additions.skipped };
+    });
   }
 
   async remove(id: string): Promise<void> {

@@ -22,6 +22,7 @@ import {
   type TextIndex,
 } from './dataset-manifest.js';
 import { classWarnings, sizeStats, splitWarnings } from './dataset-warnings.js';
+import type { Additions } from './version-additions.js';
 
 /**
  * Dataset versions: a new dataset made from a stored one with examples left out or given other
@@ -29,7 +30,8 @@ import { classWarnings, sizeStats, splitWarnings } from './dataset-warnings.js';
  * (policy: a version never depends on its parent's files), so deleting the parent later is
  * allowed and leaves the version whole; the version's manifest records the parent's id and the
  * exact changes. Example ids carry over: an image keeps its id, a text its source (`line <n>`
- * or its path); a table's rows are renumbered (`row-<n>` counts the version's own rows).
+ * or its path); a table's rows are renumbered (`row-<n>` counts the version's own rows), so
+ * only a version that leaves no row out keeps its parent's row ids (added rows come after them).
  */
 
 /** One example of the parent, whatever the modality. */
@@ -46,19 +48,35 @@ export async function createVersion(
   store: Store,
   parentId: string,
   req: VersionRequest,
+  additions: Additions = { items: [], skipped: [] },
 ): Promise<DatasetManifest> {
   const parent = await readManifest(store, parentId);
   const examples = await examplesOf(store, parent);
   const plan = planChanges(parent, examples, req);
   const id = newId('dataset');
+  const added = additions.items;
   const record: DatasetParent = {
     datasetId: parent.id,
     excluded: plan.excluded,
     relabelled: plan.relabelled,
     ...(req.auditId ? { auditId: req.auditId } : {}),
+    ...(added.length > 0
+      ? {
+          added: added.map(({ example: e }) => ({
+            exampleId: e.id,
+            label: e.label,
+            modelId: e.modelId,
+            capturedAt: e.capturedAt,
+            reviewedAt: e.reviewedAt,
+          })),
+        }
+      : {}),
   };
   const kept = plan.kept;
-  const classNames = parent.task === 'classification' ? [...new Set(kept.map((k) => k.label))].sort() : [];
+  const classNames =
+    parent.task === 'classification'
+      ? [...new Set([...kept.map((k) => k.label), ...added.map((a) => a.example.label)])].sort()
+      : [];
   const classIndex = new Map(classNames.map((n, i) => [n, i]));
   const classes: ClassSummary[] = classNames.map((name) => ({
     name,
@@ -66,22 +84,24 @@ export async function createVersion(
     splits: { train: 0, validation: 0, test: 0 },
   }));
   const counts: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
-  for (const k of kept) {
-    counts[k.example.split] += 1;
-    const c = classes[classIndex.get(k.label) ?? -1];
+  const count = (label: string, split: SplitName) => {
+    counts[split] += 1;
+    const c = classes[classIndex.get(label) ?? -1];
     if (c) {
       c.count += 1;
-      c.splits[k.example.split] += 1;
+      c.splits[split] += 1;
     }
-  }
-  const changes = JSON.stringify(record);
+  };
+  for (const k of kept) count(k.label, k.example.split);
+  for (const a of added) count(a.example.label, 'train');
+  const changes = JSON.stringify({ record, data: added.map((a) => a.example.data.toString('base64')) });
   const common = {
     id,
     name: req.name ?? `${parent.name} (version)`.slice(0, 200),
     createdAt: new Date().toISOString(),
     contentHash: `sha256:${createHash('sha256').update(parent.contentHash).update(changes).digest('hex')}`,
     classes,
-    examples: kept.length,
+    examples: kept.length + added.length,
     split: { provided: parent.split.provided, counts },
     warnings: [...classWarnings(classes), ...(parent.split.provided ? splitWarnings(classes, counts) : [])],
     skipped: { count: 0, files: [] },
@@ -99,6 +119,11 @@ export async function createVersion(
         const r = records[k.at]!;
         await copyFile(path.join(src, r.file), path.join(dir, EXAMPLES_DIR, r.file));
         index.examples.push({ ...r, label: classIndex.get(k.label) as number });
+      }
+      for (const a of added) {
+        if (a.kind !== 'image') continue;
+        await writeFile(path.join(dir, EXAMPLES_DIR, a.record.file), a.example.data);
+        index.examples.push({ ...a.record, label: classIndex.get(a.example.label) as number });
       }
       await writeFile(path.join(dir, INDEX_FILE), JSON.stringify(index));
       const formats: Record<string, number> = {};
@@ -122,18 +147,34 @@ export async function createVersion(
         out.refs.push(index.refs[k.at] as string);
         out.splits.push(index.splits[k.at] as SplitName);
       }
+      for (const a of added) {
+        if (a.kind !== 'text') continue;
+        out.texts.push(a.text);
+        out.labels.push(classIndex.get(a.example.label) as number);
+        out.refs.push(a.example.id);
+        out.splits.push('train');
+      }
       await writeFile(path.join(dir, TEXTS_FILE), JSON.stringify(out));
-      // The length statistics stay the parent's: a version only drops or relabels texts.
+      // The length statistics stay the parent's (added texts longer than its longest are cut).
       manifest = { ...parent, ...common };
     } else {
       const width = parent.features.length;
       const x = floats(await readFile(await from(FEATURES_FILE)));
       const y = floats(await readFile(await from(TARGETS_FILE)));
-      const nx = new Float32Array(kept.length * width);
-      const ny = new Float32Array(kept.length);
+      const rows = added.flatMap((a) => (a.kind === 'tabular' ? [a] : []));
+      const nx = new Float32Array((kept.length + rows.length) * width);
+      const ny = new Float32Array(kept.length + rows.length);
       kept.forEach((k, i) => {
         nx.set(x.subarray(k.at * width, (k.at + 1) * width), i * width);
         ny[i] = parent.task === 'classification' ? (classIndex.get(k.label) as number) : (y[k.at] as number);
+      });
+      rows.forEach((a, j) => {
+        const i = kept.length + j;
+        nx.set(a.row, i * width);
+        ny[i] =
+          parent.task === 'classification'
+            ? (classIndex.get(a.example.label) as number)
+            : Number(a.example.label);
       });
       await writeFile(path.join(dir, FEATURES_FILE), Buffer.from(nx.buffer));
       await writeFile(path.join(dir, TARGETS_FILE), Buffer.from(ny.buffer));

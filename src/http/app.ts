@@ -20,6 +20,7 @@ import type { RedisClient } from '../queue/redis.js';
 import datasetRoutes from './routes/datasets.js';
 import healthRoutes from './routes/health.js';
 import { DatasetService } from '../datasets/dataset-service.js';
+import { readManifest } from '../datasets/dataset-manifest.js';
 import baseModelRoutes from './routes/base-models.js';
 import modelLayerRoutes from './routes/model-layers.js';
 import { BaseModelService } from '../base-models/base-model-service.js';
@@ -34,6 +35,8 @@ import { BatchService } from '../batch/batch-service.js';
 import auditRoutes from './routes/audits.js';
 import promotionRoutes from './routes/promotion.js';
 import captureRoutes from './routes/capture.js';
+import retrainRoutes from './routes/retrain.js';
+import { RetrainService } from '../capture/retrain-service.js';
 import { CaptureService } from '../capture/capture-service.js';
 import { CaptureStore } from '../capture/capture-store.js';
 import { ReviewService } from '../capture/review-service.js';
@@ -247,6 +250,9 @@ async function registerFeatures(
   });
   app.addHook('onClose', () => jobs.close());
   await app.register(jobRoutes, { jobs });
+  await app.register(retrainRoutes, {
+    retrain: new RetrainService({ registry, captures: captureStore, datasets, jobs }),
+  });
 
   const advisor = new AdvisorService({
     store: deps.store,
@@ -277,7 +283,9 @@ async function registerFeatures(
     registerCatalog: (name) => baseModels.registerCatalog({ catalog: name }),
   });
   await app.register(auditRoutes, { audits });
-  await app.register(promotionRoutes, { promotion: new PromotionService({ registry }) });
+  const datasetParent = async (id: string) =>
+    (await readManifest(deps.store, id).catch(() => undefined))?.parent;
+  await app.register(promotionRoutes, { promotion: new PromotionService({ registry, datasetParent }) });
 }
 
 type Uploads = ReturnType<typeof uploadLimits>;

@@ -19,6 +19,7 @@ import {
   reviewBodySchema,
   reviewEntrySchema,
 } from './routes/capture.js';
+import { retrainBodySchema, retrainResultSchema } from './routes/retrain.js';
 
 /** Schemas in openapi.yaml that are generated from the zod schemas the routes validate with. */
 export function generatedSchemas(): Record<string, unknown> {
@@ -92,6 +93,14 @@ export function generatedSchemas(): Record<string, unknown> {
       description:
         'A label (one of the model classes), "not one of the classes" (unknown), or discard (deleted).',
       ...json(reviewBodySchema, 'input'),
+    },
+    RetrainRequest: {
+      description: "What a retrain changes of the model's recipe; {} retrains it as it was, warm-started.",
+      ...json(retrainBodySchema, 'input'),
+    },
+    Retrain: {
+      description: 'The dataset version the labelled review items made, and the job that trains on it.',
+      ...json(retrainResultSchema, 'output'),
     },
     JobSpec: {
       description: 'A training job (see the README for the recipe it automates).',

@@ -18,7 +18,13 @@ import { estimate } from './estimate.js';
 import { CURVE_FRACTIONS } from './evaluation-choice.js';
 import { outOfFoldFile, toPredictions } from './out-of-fold.js';
 import { noveltyAgainst, referenceSample } from './score-rules.js';
-import { addScoreRules, finalReference, type TrainedJob, withWarnings } from './trained-job.js';
+import {
+  addScoreRules,
+  finalReference,
+  type TrainedJob,
+  warmStartWarnings,
+  withWarnings,
+} from './trained-job.js';
 import type { TrainingPlan } from './training-plan.js';
 
 /**
@@ -49,20 +55,24 @@ export async function crossValidatedJob(plan: TrainingPlan): Promise<TrainedJob>
     const curve = choice.learningCurve
       ? await learningCurve(cv, data.train.keys, strata, seed, choice.folds)
       : undefined;
-    const r = await refit(cv, {
-      train: refitEpochs(
-        outcomes.map((o) => o.bestEpochs.train),
-        spec.fit.epochs,
-      ),
-      ...(spec.fineTune
-        ? {
-            fineTune: refitEpochs(
-              outcomes.map((o) => o.bestEpochs.fineTune ?? spec.fineTune?.epochs ?? 1),
-              spec.fineTune.epochs,
-            ),
-          }
-        : {}),
-    });
+    const r = await refit(
+      cv,
+      {
+        train: refitEpochs(
+          outcomes.map((o) => o.bestEpochs.train),
+          spec.fit.epochs,
+        ),
+        ...(spec.fineTune
+          ? {
+              fineTune: refitEpochs(
+                outcomes.map((o) => o.bestEpochs.fineTune ?? spec.fineTune?.epochs ?? 1),
+                spec.fineTune.epochs,
+              ),
+            }
+          : {}),
+      },
+      plan.warmStart,
+    );
     try {
       const oof = outOfFoldFile(
         { method: 'cross-validation', folds: choice.folds, classes: data.classes, task: data.task },
@@ -90,7 +100,11 @@ export async function crossValidatedJob(plan: TrainingPlan): Promise<TrainedJob>
       return {
         model: r.model,
         history: r.history,
-        evaluation: withWarnings(ev, [...choice.warnings, ...(curve?.warnings ?? [])]),
+        evaluation: withWarnings(ev, [
+          ...choice.warnings,
+          ...(curve?.warnings ?? []),
+          ...warmStartWarnings(plan, r.warmStart),
+        ]),
         oof,
         files,
         log: {

@@ -3,6 +3,8 @@ import { readManifest, type DatasetManifest } from '../datasets/dataset-manifest
 import type { ImagePreprocessing } from '../contracts/preprocessing.js';
 import { NotFoundError, type FieldError } from '../lib/errors.js';
 import type { Store } from '../storage/store.js';
+import type { ModelMeta } from '../contracts/model-meta.js';
+import { META_JSON } from '../models/registry.js';
 import type { BaseTopology, DatasetDescription } from '../contracts/model-topology.js';
 import { resolveImageInput } from '../ml/layer-refs.js';
 import { chooseEvaluation, type EvaluationChoice } from './evaluation-choice.js';
@@ -59,6 +61,7 @@ export async function resolveJob(store: Store, spec: JobSpec, o: ResolveOptions 
       return undefined;
     });
   }
+  if (spec.warmStart) errors.push(...(await checkWarmStart(store, spec.warmStart.modelId, manifest)));
   if (!manifest || errors.length > 0) return { ok: false, errors };
 
   const effective: JobSpec =
@@ -190,4 +193,22 @@ function checkTextJob(spec: JobSpec, manifest: DatasetManifest, base: StoredBase
     if (spec.augment) err('augment', 'image augmentation does not apply to a text dataset');
   }
   return errors;
+}
+
+/** spec.warmStart names a trained model of the same task (its layers are matched when training). */
+async function checkWarmStart(
+  store: Store,
+  modelId: string,
+  manifest: DatasetManifest | undefined,
+): Promise<FieldError[]> {
+  const path = 'warmStart.modelId';
+  const models = store.collection('models');
+  if (!(await models.exists(modelId))) return [{ path, message: `model '${modelId}' not found` }];
+  const meta = await models.readJson<Pick<ModelMeta, 'task'>>(modelId, META_JSON);
+  if (manifest && meta.task !== manifest.task) {
+    return [
+      { path, message: `model '${modelId}' is a ${meta.task} model; the dataset is for ${manifest.task}` },
+    ];
+  }
+  return [];
 }

@@ -96,10 +96,13 @@ export class JobService {
     // Under the locks of what the job uses, so a concurrent delete of its dataset or base
     // either happens before the check (404/400 here) or sees the queued job (409 there).
     const base = spec.base as { baseModelId?: string; modelId?: string } | undefined;
+    // One model lock per job: a job whose base is a trained model and that warm-starts from
+    // another locks the base (its warm start is checked again by the worker).
+    const modelId = base?.modelId ?? spec.warmStart?.modelId;
     const uses = {
       datasetId: spec.datasetId,
       ...(base?.baseModelId ? { baseModelId: base.baseModelId } : {}),
-      ...(base?.modelId ? { modelId: base.modelId } : {}),
+      ...(modelId ? { modelId } : {}),
     };
     return this.deps.queues.exclusive(uses, () => this.validateAndQueue(spec));
   }

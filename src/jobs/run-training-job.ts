@@ -78,6 +78,7 @@ export async function runTrainingJob(opts: RunTrainingJobOptions): Promise<Train
           : await singleFitJob(plan);
     } finally {
       plan.base?.dispose();
+      plan.warmStart?.dispose();
     }
     await opts.report({ phase: 'saving', throughput: progress.throughput(), history: trained.history });
     const meta = await saveJobModel(opts, modelId, plan, trained, Date.now() - started);

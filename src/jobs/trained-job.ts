@@ -1,4 +1,5 @@
 import type { EvaluationWarning, OutOfFoldFile } from '../contracts/evaluation.js';
+import type { WarmStartReport } from '../ml/warm-start.js';
 import type { Evaluation } from '../contracts/model-meta.js';
 import { DEFAULT_ACCEPT_RATE } from '../evaluation/index.js';
 import type { ExampleOutputs } from '../ml/evaluate.js';
@@ -57,6 +58,7 @@ export async function singleFitJob(plan: TrainingPlan): Promise<TrainedJob> {
     ...(plan.pixelRange ? { pixelRange: plan.pixelRange } : {}),
     ...(plan.memoryBudgetBytes ? { memoryBudgetBytes: plan.memoryBudgetBytes } : {}),
     ...(onTest && data.test ? { evaluateOn: data.test } : {}),
+    ...(plan.warmStart ? { warmStart: plan.warmStart } : {}),
     collectOutputs: true,
     referenceFeatures: data.task === 'classification',
   });
@@ -77,7 +79,7 @@ export async function singleFitJob(plan: TrainingPlan): Promise<TrainedJob> {
     return {
       model: r.model,
       history: r.history,
-      evaluation: withWarnings(ev, choice.warnings),
+      evaluation: withWarnings(ev, [...choice.warnings, ...warmStartWarnings(plan, r.warmStart)]),
       oof,
       files,
       log: {
@@ -112,6 +114,34 @@ export function addScoreRules(
   if (!rule || !reference) return {};
   ev.unknown = rule;
   return { [NOVELTY_BIN]: referenceBytes(reference) };
+}
+
+/**
+ * What the job's warm start did, for its evaluation's warnings: which layers took the previous
+ * model's weights, and what that means for the figures (folds never start from it: it trained
+ * on their held-out examples; a holdout may have been among its training examples).
+ */
+export function warmStartWarnings(
+  plan: TrainingPlan,
+  report: WarmStartReport | undefined,
+): EvaluationWarning[] {
+  const from = plan.spec.warmStart?.modelId;
+  if (!from) return [];
+  if (plan.warmStartRefused) {
+    return [{ code: 'warm-start', message: `not started from model '${from}': ${plan.warmStartRefused}` }];
+  }
+  const copied = report?.copied ?? [];
+  const skipped = (report?.skipped ?? []).map((s) => `${s.layer} (${s.reason})`);
+  const what =
+    copied.length > 0
+      ? `started from model '${from}': ${copied.length} layer(s) took its weights (${copied.join(', ')})` +
+        (skipped.length > 0 ? `; started fresh: ${skipped.join('; ')}` : '')
+      : `model '${from}' has no layer this job could start from (${skipped.join('; ') || 'nothing trained'}); trained from a fresh start`;
+  const figures =
+    plan.evaluation.method === 'cross-validation'
+      ? "the folds trained from a fresh start (the model it started from saw their held-out examples), so the figures are the recipe's"
+      : 'the model it started from may have trained on some of the evaluated examples, so the figures may be optimistic';
+  return [{ code: 'warm-start', message: `${what}. ${figures}` }];
 }
 
 /** The reference of a model trained on every example (the refit), when it gave features. */

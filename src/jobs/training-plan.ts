@@ -31,6 +31,10 @@ export interface TrainingPlan {
   onProgress: ProgressFn;
   /** The dataset the trained one is a version of (POST /v1/datasets/{id}/versions), if any. */
   datasetParentId?: string | null;
+  /** spec.warmStart's model, loaded; owned by whoever runs the plan (runTrainingJob disposes it). */
+  warmStart?: LayersModel;
+  /** Why spec.warmStart is not used, when it is not (a words model's vocabulary is its data's). */
+  warmStartRefused?: string;
 }
 
 export async function buildTrainingPlan(
@@ -66,6 +70,19 @@ export async function buildTrainingPlan(
   // A sentence encoder stays outside the trained model: the job trains the head on its embeddings.
   const trainSpec = encoding ? headOnly(spec) : spec;
   const base = trainSpec.base ? await loadBaseModel(store, trainSpec.base) : undefined;
+  // Word ids come from a vocabulary learned from this dataset: the previous model's embedding
+  // would read different words under the same ids.
+  const warmStartRefused =
+    spec.warmStart && ctx.text?.tokenizer === 'words'
+      ? 'a words model learns its vocabulary from its dataset, so its layers started from the base instead'
+      : undefined;
+  const warmStart =
+    spec.warmStart && !warmStartRefused
+      ? await loadBaseModel(store, { modelId: spec.warmStart.modelId }).catch((err: unknown) => {
+          base?.dispose();
+          throw err;
+        })
+      : undefined;
   return {
     spec: trainSpec,
     evaluation,
@@ -78,5 +95,7 @@ export async function buildTrainingPlan(
     ...(o.signal ? { signal: o.signal } : {}),
     onProgress: o.onProgress,
     datasetParentId: opened.manifest.parent?.datasetId ?? null,
+    ...(warmStart ? { warmStart } : {}),
+    ...(warmStartRefused ? { warmStartRefused } : {}),
   };
 }

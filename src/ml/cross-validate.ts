@@ -173,6 +173,7 @@ export function refitSpec(spec: JobSpec, epochs: { train: number; fineTune?: num
 export async function refit(
   plan: CrossValidationPlan,
   epochs: { train: number; fineTune?: number },
+  warmStart?: tf.LayersModel,
 ): Promise<TrainResult> {
   const all = Array.from({ length: plan.data.train.size }, (_, i) => i);
   const spec = refitSpec(plan.spec, epochs);
@@ -183,5 +184,6 @@ export async function refit(
     ...opts,
     ...(base ? { base } : {}),
     referenceFeatures: plan.data.task === 'classification',
+    ...(warmStart ? { warmStart } : {}),
   });
 }

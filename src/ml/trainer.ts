@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { JobSpec } from '../contracts/job-spec.js';
 import type { EpochLog, Evaluation } from '../contracts/model-meta.js';
+import { warmStartLayers, type WarmStartReport } from './warm-start.js';
 import { applyFreeze, buildModel, disposeBase, frozenEnd, unfreezeFrom } from './build-model.js';
 import type { EarlyStoppingOutcome } from './callbacks.js';
 import { findLayer } from './layer-refs.js';
@@ -84,6 +85,8 @@ export interface TrainOptions {
    * reference. Costs one inference pass over the training data when the evaluation is elsewhere.
    */
   referenceFeatures?: boolean;
+  /** A trained model whose weights the trained layers start from (not consumed; see warm-start.ts). */
+  warmStart?: tf.LayersModel;
 }
 
 export interface TrainResult {
@@ -107,6 +110,8 @@ export interface TrainResult {
   seed: number;
   earlyStopping: Partial<Record<'train' | 'fineTune', EarlyStoppingOutcome>>;
   warnings: string[];
+  /** With `warmStart`: which layers took its weights. */
+  warmStart?: WarmStartReport;
 }
 
 interface PhasePlan {
@@ -145,6 +150,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     model = built.model;
     const end = frozenEnd(spec, built.baseLayers);
     applyFreeze(model, built.baseLayers, end);
+    const warm = opts.warmStart ? warmStartLayers(model, opts.warmStart) : undefined;
 
     const hasValidation = !!data.validation && data.validation.size > 0;
     const run: Run = {
@@ -185,6 +191,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       seed,
       earlyStopping: run.early,
       warnings: run.settings.warnings,
+      ...(warm ? { warmStart: warm } : {}),
     };
   } catch (err) {
     if (model) model.dispose();

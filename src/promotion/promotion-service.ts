@@ -1,3 +1,4 @@
+import type { DatasetParent } from '../contracts/audit.js';
 import type { OutOfFoldFile } from '../contracts/evaluation.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { NotFoundError, UnprocessableError, ValidationError } from '../lib/errors.js';
@@ -50,7 +51,13 @@ const DEFAULT_MARGIN: Record<PromotionPolicy, number> = { manual: 0, 'not-worse'
 const ref = (m: ModelMeta): ModelRefView => ({ id: m.id, name: m.name ?? null, version: m.version ?? null });
 
 export class PromotionService {
-  constructor(private readonly deps: { registry: ModelRegistry }) {}
+  constructor(
+    private readonly deps: {
+      registry: ModelRegistry;
+      /** What a dataset version records of its making (undefined: not a version, or gone). */
+      datasetParent?: (datasetId: string) => Promise<DatasetParent | undefined>;
+    },
+  ) {}
 
   async aliases(
     name: string,
@@ -158,7 +165,7 @@ export class PromotionService {
     b: ModelMeta,
     fields: { a: string; b: string },
   ): Promise<ComparisonView> {
-    assertSameExamples(a, b);
+    await this.assertSameExamples(a, b);
     const [fa, fb] = [await this.outOfFold(a, fields.a), await this.outOfFold(b, fields.b)];
     const result = compareOutOfFold(fa, fb);
     if (!result) {
@@ -171,6 +178,34 @@ export class PromotionService {
         ? 'out-of-fold predictions of both models on the examples both were cross-validated on'
         : 'held-out predictions of both models on the examples both were evaluated on';
     return { ...result, a: { ...ref(a), ...result.a }, b: { ...ref(b), ...result.b }, basis };
+  }
+
+  /**
+   * Example ids name the same example only within one dataset, or between a dataset and a
+   * version made from it: always for images and texts, and for a table when the version left no
+   * row out (rows after an excluded one are renumbered; added rows come after the parent's).
+   */
+  private async assertSameExamples(a: ModelMeta, b: ModelMeta): Promise<void> {
+    const da = a.lineage.datasetId;
+    const db = b.lineage.datasetId;
+    if (da !== undefined && da === db) return;
+    const child =
+      da !== undefined && b.lineage.datasetParentId === da
+        ? db
+        : a.lineage.datasetParentId === db
+          ? da
+          : undefined;
+    const related = da !== undefined && db !== undefined && child !== undefined;
+    if (related && a.preprocessing.kind !== 'tabular') return;
+    if (related) {
+      const parent = await this.deps.datasetParent?.(child);
+      if (parent && parent.excluded.length === 0) return;
+    }
+    throw new UnprocessableError(
+      related
+        ? `models '${a.id}' and '${b.id}' were trained on a table and a version of it that left rows out, so its rows are renumbered: compare versions trained on the same dataset`
+        : `models '${a.id}' and '${b.id}' were not evaluated on any common example (datasets ${da ?? 'unknown'} and ${db ?? 'unknown'}): compare versions trained on the same dataset, or on one derived from it`,
+    );
   }
 
   private async outOfFold(meta: ModelMeta, field: string): Promise<OutOfFoldFile> {
@@ -190,26 +225,6 @@ export class PromotionService {
       );
     });
   }
-}
-
-/**
- * Example ids name the same example only within one dataset, or between a dataset and a version
- * made from it for images and texts (a version renumbers a table's rows).
- */
-function assertSameExamples(a: ModelMeta, b: ModelMeta): void {
-  const da = a.lineage.datasetId;
-  const db = b.lineage.datasetId;
-  if (da !== undefined && da === db) return;
-  const related =
-    da !== undefined &&
-    db !== undefined &&
-    (a.lineage.datasetParentId === db || b.lineage.datasetParentId === da);
-  if (related && a.preprocessing.kind !== 'tabular') return;
-  throw new UnprocessableError(
-    related
-      ? `models '${a.id}' and '${b.id}' were trained on a table and a version of it, whose rows are renumbered: compare versions trained on the same dataset`
-      : `models '${a.id}' and '${b.id}' were not evaluated on any common example (datasets ${da ?? 'unknown'} and ${db ?? 'unknown'}): compare versions trained on the same dataset, or on one derived from it`,
-  );
 }
 
 function decide(

@@ -197,8 +197,9 @@ export class QueueService {
             (ref.datasetId !== undefined && input?.datasetId === ref.datasetId)
           );
         }
-        // A training job uses one base; an advisor job every candidate's.
-        const bases = [data.base, ...(data.candidates ?? []).map((c) => c.base)].map(
+        // A training job uses one base (and the model it warm-starts from); an advisor job every candidate's.
+        const warm = data.spec?.warmStart ? { modelId: data.spec.warmStart.modelId } : undefined;
+        const bases = [data.base, warm, ...(data.candidates ?? []).map((c) => c.base)].map(
           (b) => (b ?? {}) as { baseModelId?: string; modelId?: string },
         );
         return (

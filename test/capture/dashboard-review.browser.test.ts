@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, trainToEnd, type TestContext } from '../helpers/app.js';
+import { buildTestApp, trainToEnd, waitFor, type TestContext } from '../helpers/app.js';
 import {
   foreignRequests,
   hasChromium,
@@ -89,6 +89,19 @@ describe.skipIf(skip)('dashboard review queue in Chromium', () => {
     expect(left).toEqual([ids[3]]);
     const view = (await api.get('/v1/models/churn/capture')).body;
     expect(view).toMatchObject({ items: 3, reviewed: 2 });
+
+    // Retrain from the one labelled item: the job's page opens, and the job publishes v2.
+    const card = page.getByTestId('retrain-card');
+    await card.getByText('2 item(s) reviewed.').waitFor();
+    await card.getByRole('button', { name: 'Retrain from the labelled items' }).click();
+    await page.waitForURL(/#\/jobs\/job_/);
+    const jobId = page.url().split('#/jobs/')[1]!;
+    const job = await waitFor(async () => {
+      const j = (await api.get(`/v1/jobs/${jobId}`)).body;
+      return ['completed', 'failed'].includes(j.state) ? j : undefined;
+    }, 240_000);
+    expect(job.error).toBeUndefined();
+    expect((await api.get(`/v1/models/${job.modelId}`)).body).toMatchObject({ name: 'churn', version: 2 });
 
     expect(pageErrors).toEqual([]);
     expect(consoleErrors).toEqual([]);

@@ -311,6 +311,37 @@ describe('tlearn against a running service', () => {
     expect(original['examples']).toBe(25);
   }, 360_000);
 
+  it('retrains the model from its labelled review items and follows the job', async () => {
+    const service = (method: string, route: string, body?: unknown) =>
+      fetch(`${api}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    expect((await service('PATCH', `/v1/models/${modelId}`, { capture: { rate: 1 } })).status).toBe(200);
+    const none = await cli(['models', 'retrain', modelId]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no labelled review items yet/);
+    expect((await cli(['predict', modelId, 'new/red-13.png', 'new/blue-13.png'])).code).toBe(0);
+    await ctx.app.capture.settle();
+    const queue = (await (await service('GET', `/v1/models/${modelId}/review`)).json()) as {
+      items: Array<{ id: string }>;
+    };
+    expect(queue.items).toHaveLength(2);
+    for (const item of queue.items) {
+      const input = Buffer.from(
+        await (await service('GET', `/v1/models/${modelId}/review/${item.id}/input`)).arrayBuffer(),
+      );
+      // The red test image has a red channel near 250, the blue one near 25.
+      const label = input.equals(await readFile(path.join(dir, 'new', 'red-13.png'))) ? 'red' : 'blue';
+      expect((await service('POST', `/v1/models/${modelId}/review/${item.id}`, { label })).status).toBe(200);
+    }
+    const run = await cli(['models', 'retrain', modelId, '--spec', '{"fit":{"epochs":1,"batchSize":4}}']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/dataset ds_\w+: 26 examples, 2 added from the review queue/);
+    expect(run.stdout).toMatch(/^job job_\w+ completed: model m_\w+$/m);
+  });
+
   it('deletes the dataset', async () => {
     const del = await cli(['datasets', 'delete', datasetId]);
     expect(del.code, del.stderr).toBe(0);

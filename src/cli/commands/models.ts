@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Client, Comparison, ModelMeta } from '../../client/index.js';
 import { int, show, type CliContext } from '../context.js';
 import { figure, table } from '../format.js';
+import { followJob } from './jobs.js';
 
 interface Evaluation {
   accuracy?: number;
@@ -109,6 +110,35 @@ export function modelCommands(program: Command, ctx: CliContext): void {
             p.reason,
           ].join('\n'),
         );
+      },
+    );
+
+  group
+    .command('retrain <idOrName>')
+    .description(
+      "train the next version on the model's dataset plus its labelled review items, from the model",
+    )
+    .option(
+      '--spec <json>',
+      "top-level job spec fields that replace the model's, as JSON",
+      (s) => JSON.parse(s) as unknown,
+    )
+    .option('--cold-start', "start the trained layers fresh instead of from the model's weights")
+    .option('--no-follow', 'answer the queued job at once')
+    .action(
+      async (id: string, o: { spec?: Record<string, unknown>; coldStart?: boolean; follow: boolean }) => {
+        const r = await ctx.client().models.retrain(id, {
+          ...(o.spec ? { spec: o.spec } : {}),
+          ...(o.coldStart ? { coldStart: true } : {}),
+        });
+        const d = r.dataset;
+        ctx.note(
+          `dataset ${d.id}: ${d.examples} examples, ${d.added} added from the review queue` +
+            (d.skipped.length ? `, ${d.skipped.length} left out (${d.skipped[0]?.reason})` : ''),
+        );
+        if (!o.follow) return show(ctx, r, () => `job ${r.job.id} ${r.job.state}`);
+        const job = await followJob(ctx, r.job.id);
+        show(ctx, job, (j) => `job ${j.id} completed: model ${j.modelId}`);
       },
     );
 

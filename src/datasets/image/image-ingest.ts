@@ -194,10 +194,11 @@ async function plan(
   return { planned, skipped, layout: 'labels-csv' };
 }
 
-type ImageInfo = { format: ImageFormat; width: number; height: number; channels: number } | { error: string };
+export type ImageInfo =
+  { format: ImageFormat; width: number; height: number; channels: number } | { error: string };
 
 /** Reads the header and decodes the pixels once, with the same strictness training uses. */
-async function inspectImage(file: string): Promise<ImageInfo> {
+export async function inspectImage(file: string | Buffer): Promise<ImageInfo> {
   const opts = { failOn: 'error' as const, limitInputPixels: MAX_INPUT_PIXELS, animated: false };
   try {
     const meta = await sharp(file, opts).metadata();

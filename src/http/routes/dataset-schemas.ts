@@ -34,6 +34,20 @@ const common = {
       excluded: z.array(z.string()),
       relabelled: z.array(z.object({ exampleId: z.string(), from: z.string(), to: z.string() })),
       auditId: z.string().optional(),
+      added: z
+        .array(
+          z.object({
+            exampleId: z.string(),
+            label: z.string(),
+            modelId: z.string(),
+            capturedAt: z.string(),
+            reviewedAt: z.string(),
+          }),
+        )
+        .optional()
+        .describe(
+          "examples added from a model's review queue (POST /v1/models/{id}/retrain), with provenance",
+        ),
     })
     .optional(),
 };

@@ -9,7 +9,7 @@ import { streamJobEvents } from '../sse.js';
 const params = z.object({ id: z.string().regex(ID_PATTERN, 'not a valid job id') });
 const jobStates = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);
 
-const jobView = z.object({
+export const jobView = z.object({
   id: z.string(),
   state: jobStates,
   createdAt: z.string(),

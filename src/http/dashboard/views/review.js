@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiBlob } from '../api.js';
-import { ApiImage, ErrorNote, Loading, fmt, html, useLoad } from '../ui.js';
+import { ApiImage, ErrorNote, Loading, fmt, html, navigate, useLoad } from '../ui.js';
 
 /**
  * Capture settings on a model's page: on/off, rate and bound, what is held, and the way to the
@@ -103,6 +103,40 @@ function useReviewKeys({ items, selected, setSelected, labels, decide }) {
 }
 
 /**
+ * The loop's last step (README "Retrain"): the labelled items join a new version of the model's
+ * dataset and the next version trains on it, starting from this model; then the job's page.
+ */
+function RetrainCard({ id, reviewedHere }) {
+  const view = useLoad(() => api(`/v1/models/${id}/capture`), [id, reviewedHere]);
+  const [error, setError] = useState();
+  const [busy, setBusy] = useState(false);
+  const reviewed = view.data?.reviewed ?? 0;
+  const retrain = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await api(`/v1/models/${id}/retrain`, { method: 'POST', json: {} });
+      navigate(`#/jobs/${r.job.id}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return html`<section class="card" aria-labelledby="retrain-title" data-testid="retrain-card">
+    <h2 id="retrain-title">Retrain</h2>
+    <p class="muted">
+      ${fmt.int(reviewed)} item(s) reviewed. The labelled ones join a new version of the model's dataset, and
+      the next version of the model trains on it with the same recipe, starting from this model. Compare the
+      two and promote the better one from the model's page.
+    </p>
+    <button type="button" class="primary" disabled=${busy || reviewed === 0} onClick=${retrain}>
+      ${busy ? 'Starting…' : 'Retrain from the labelled items'}
+    </button>
+    <${ErrorNote} error=${error} />
+  </section>`;
+}
+
+/**
  * The review queue: most valuable first, labelled from the keyboard as labelling tools do. The
  * selected card takes 1..9 for the model's classes, 0 for "none of these", x to discard, and the
  * arrow keys to move.
@@ -160,5 +194,6 @@ export function ReviewView({ id }) {
             </li>`,
           )}
         </ul>`
-    }`;
+    }
+    <${RetrainCard} id=${id} reviewedHere=${reviewed} />`;
 }
