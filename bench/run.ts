@@ -4,7 +4,7 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                        # everything (several minutes on 2 cores)
- *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor | ingest | unknown | evaluation | oip | client | batch | audit | light-predict | capture
+ *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor | ingest | unknown | evaluation | oip | client | batch | audit | light-predict | capture | active-learning
  *   BENCH_ONLY=predict npm run bench     # the same, from the environment
  *   npm run bench:text                   # the text sections only
  *   npm run bench:advisor                # the advisor's section only
@@ -37,6 +37,7 @@ import { batchSection } from './batch-section.js';
 import { auditSections } from './audit.js';
 import { lightPredictSection } from './light-predict.js';
 import { captureSection } from './capture.js';
+import { activeLearningSection } from './active-learning.js';
 
 const ALL = [
   'wasm',
@@ -56,6 +57,7 @@ const ALL = [
   'audit',
   'light-predict',
   'capture',
+  'active-learning',
 ];
 const onlyArg = process.argv.indexOf('--only');
 const selected = onlyArg >= 0 ? process.argv[onlyArg + 1] : process.env['BENCH_ONLY'];
@@ -556,6 +558,10 @@ if (only.has('light-predict')) {
 if (only.has('capture')) {
   console.log('prediction capture: predict with capture off and on ...');
   sections.push(await captureSection(log));
+}
+if (only.has('active-learning')) {
+  console.log('active learning: the review queue against random choice, on MNIST ...');
+  sections.push(await activeLearningSection(log));
 }
 if (only.has('client')) {
   console.log('typed client and CLI vs plain fetch ...');
