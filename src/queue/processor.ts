@@ -66,82 +66,83 @@ const handlers: { [N in JobName]: Handler<N> } = {
     } catch (err) {
       throw unrecoverable(jobFailure(err, backend.name));
     }
-    const storage = openStore(config);
-    return runTrainingJob({
-      store: storage.store,
-      jobId: job.id!,
-      payload: job.data,
-      backend: backend.name,
-      ...(config.TRAIN_MEMORY_BUDGET_BYTES ? { memoryBudgetBytes: config.TRAIN_MEMORY_BUDGET_BYTES } : {}),
-      evaluationMaxCost: config.EVALUATION_MAX_COST,
-      ...(signal ? { signal } : {}),
-      report: (p) => job.updateProgress(p as never),
-      log,
-    })
-      .catch((err: unknown) => {
-        throw unrecoverable(err);
-      })
-      .finally(() => storage.close());
+    return onStore((store) =>
+      runTrainingJob({
+        store,
+        jobId: job.id!,
+        payload: job.data,
+        backend: backend.name,
+        ...(config.TRAIN_MEMORY_BUDGET_BYTES ? { memoryBudgetBytes: config.TRAIN_MEMORY_BUDGET_BYTES } : {}),
+        evaluationMaxCost: config.EVALUATION_MAX_COST,
+        ...(signal ? { signal } : {}),
+        report: (p) => job.updateProgress(p as never),
+        log,
+      }),
+    );
   },
 
   async advise(job, signal) {
     const backend = await selectBackend(config.TFJS_BACKEND);
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ candidates: job.data.candidates.length }, 'advisor run started');
-    const storage = openStore(config);
-    return runAdvisorJob({
-      store: storage.store,
-      payload: job.data,
-      backend: backend.name,
-      ...(signal ? { signal } : {}),
-      report: (p) => job.updateProgress(p as never),
-      log,
-    })
-      .catch((err: unknown) => {
-        throw unrecoverable(err);
-      })
-      .finally(() => storage.close());
+    return onStore((store) =>
+      runAdvisorJob({
+        store,
+        payload: job.data,
+        backend: backend.name,
+        ...(signal ? { signal } : {}),
+        report: (p) => job.updateProgress(p as never),
+        log,
+      }),
+    );
   },
 
   async batch(job, signal) {
     const backend = await selectBackend(config.TFJS_BACKEND);
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ attempt: job.attemptsMade + 1, input: job.data.input.kind }, 'batch prediction started');
-    const storage = openStore(config);
-    return runBatchInProcess({
-      config,
-      store: storage.store,
-      backend,
-      payload: job.data,
-      ...(signal ? { signal } : {}),
-      report: (p) => job.updateProgress(p as never),
-      log,
-    })
-      .catch((err: unknown) => {
-        throw unrecoverable(err);
-      })
-      .finally(() => storage.close());
+    return onStore((store) =>
+      runBatchInProcess({
+        config,
+        store,
+        backend,
+        payload: job.data,
+        ...(signal ? { signal } : {}),
+        report: (p) => job.updateProgress(p as never),
+        log,
+      }),
+    );
   },
 
   async audit(job, signal) {
     const backend = await selectBackend(config.TFJS_BACKEND);
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ datasetId: job.data.datasetId }, 'audit started');
-    const storage = openStore(config);
-    return runAuditJob({
-      store: storage.store,
-      payload: job.data,
-      backend: backend.name,
-      ...(signal ? { signal } : {}),
-      report: (p) => job.updateProgress(p as never),
-      log,
-    })
-      .catch((err: unknown) => {
-        throw unrecoverable(err);
-      })
-      .finally(() => storage.close());
+    return onStore((store) =>
+      runAuditJob({
+        store,
+        payload: job.data,
+        backend: backend.name,
+        ...(signal ? { signal } : {}),
+        report: (p) => job.updateProgress(p as never),
+        log,
+      }),
+    );
   },
 };
+
+/**
+ * Runs a job against a store opened for it and closed after it, whatever the outcome; what the
+ * retry policy does not retry fails as an UnrecoverableError.
+ */
+function onStore<T>(run: (store: ReturnType<typeof openStore>['store']) => Promise<T>): Promise<T> {
+  const storage = openStore(config);
+  return run(storage.store)
+    .catch((err: unknown) => {
+      throw unrecoverable(err);
+    })
+    .finally(() => storage.close());
+}
 
 /** What the retry policy (jobs/retry-policy.ts) does not retry is, to BullMQ, an UnrecoverableError. */
 function unrecoverable(err: unknown): unknown {
