@@ -21,13 +21,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
-import { destination, pino } from 'pino';
-import { loadConfig } from '../src/config/env.js';
-import { createAppDeps } from '../src/http/app-deps.js';
-import { buildApp } from '../src/http/app.js';
-import { loggerOptions } from '../src/lib/logger.js';
 import { startWorker } from '../src/queue/worker.js';
-import { mnistTable, type MnistTable } from '../test/helpers/mnist-table.js';
+import { mnistTable, tableCsv, type MnistTable } from '../test/helpers/mnist-table.js';
+import { serve } from './predict.js';
 import type { BenchSection } from './report.js';
 
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -70,18 +66,10 @@ interface Draw {
   random: number[];
 }
 
-function csvOf(table: MnistTable, rows: number[]): Buffer {
-  const width = table.rows[0]!.length;
-  const header = [...Array.from({ length: width }, (_, i) => `p${i}`), 'label'].join(',');
-  return Buffer.from(
-    [header, ...rows.map((i) => `${table.rows[i]!.join(',')},${table.labels[i]}`)].join('\n') + '\n',
-  );
-}
-
 function merge(a: MnistTable, b: MnistTable, picked: number[]): MnistTable {
   const rows = [...a.rows, ...picked.map((i) => b.rows[i]!)];
   const labels = [...a.labels, ...picked.map((i) => b.labels[i]!)];
-  return { rows, labels, csv: Buffer.alloc(0) };
+  return { rows, labels, csv: tableCsv(rows, labels) };
 }
 
 async function predictAll(ctx: TestContext, model: string, table: MnistTable): Promise<Json[]> {
@@ -100,10 +88,7 @@ const accuracy = (predictions: Json[], table: MnistTable) =>
   predictions.filter((p, i) => p.label === table.labels[i]).length / table.rows.length;
 
 async function trainOn(ctx: TestContext, table: MnistTable, seed: number, warmStart?: string): Promise<Json> {
-  const rows = table.rows.map((_, i) => i);
-  const up = await request(ctx.app.server)
-    .post('/v1/datasets')
-    .attach('file', csvOf(table, rows), 'digits.csv');
+  const up = await request(ctx.app.server).post('/v1/datasets').attach('file', table.csv, 'digits.csv');
   if (up.status !== 201) throw new Error(`upload: ${up.status} ${JSON.stringify(up.body)}`);
   const { model } = await trainToEnd(ctx, {
     datasetId: up.body.id,
@@ -165,17 +150,14 @@ function meanInterval(xs: number[]): { mean: number; low: number; high: number }
 
 export async function activeLearningSection(log: (l: string) => void, draws = 3): Promise<BenchSection> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-active-'));
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    QUEUE_PREFIX: `bench-active-${process.pid}`,
-    ...(process.env['REDIS_URL'] ? { REDIS_URL: process.env['REDIS_URL'] } : {}),
-  });
-  const logger = pino(loggerOptions('warn'), destination({ dest: '/dev/null', sync: false }));
-  const runtime = await createAppDeps(config, logger);
-  const app = await buildApp(runtime);
-  await app.ready();
+  const { app, runtime, config, logger } = await serve(
+    {
+      QUEUE_PREFIX: `bench-active-${process.pid}`,
+      ...(process.env['REDIS_URL'] ? { REDIS_URL: process.env['REDIS_URL'] } : {}),
+    },
+    dataDir,
+    'warn',
+  );
   const worker = startWorker(config, logger, config.QUEUE_PREFIX, process.env);
   const ctx: TestContext = { app };
   try {

@@ -15,18 +15,14 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { destination, pino } from 'pino';
 import sharp from 'sharp';
 import yazl from 'yazl';
-import { createAppDeps } from '../src/http/app-deps.js';
-import { buildApp } from '../src/http/app.js';
-import { loadConfig } from '../src/config/env.js';
-import { loggerOptions } from '../src/lib/logger.js';
 import { selectBackend } from '../src/ml/backend.js';
 import { forward } from '../src/ml/inference.js';
 import { loadModelFromDir } from '../src/ml/model-io.js';
 import { saveTrainedModel } from '../src/models/registry.js';
 import { startWorker } from '../src/queue/worker.js';
+import { serve } from './predict.js';
 
 const SIZE = 32;
 const LABELS = Array.from({ length: 10 }, (_, i) => `class_${i}`);
@@ -107,19 +103,16 @@ export async function benchBatch(
   const sizes = opts.sizes ?? [2_500, 10_000];
   const filters = opts.filters ?? 32;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-batch-'));
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    QUEUE_PREFIX: `bench-batch-${process.pid}`,
-    JOB_ATTEMPTS: '1',
-    ...(process.env['REDIS_URL'] ? { REDIS_URL: process.env['REDIS_URL'] } : {}),
-  });
-  const logger = pino(loggerOptions('warn'), destination({ dest: '/dev/null', sync: false }));
-  const runtime = await createAppDeps(config, logger);
+  const { app, runtime, url, config, logger } = await serve(
+    {
+      QUEUE_PREFIX: `bench-batch-${process.pid}`,
+      JOB_ATTEMPTS: '1',
+      ...(process.env['REDIS_URL'] ? { REDIS_URL: process.env['REDIS_URL'] } : {}),
+    },
+    dataDir,
+    'warn',
+  );
   const backend = await selectBackend(config.TFJS_BACKEND);
-  const app = await buildApp(runtime);
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const worker = startWorker(config, logger, config.QUEUE_PREFIX, process.env);
   try {
     const model = cnn(filters);

@@ -33,10 +33,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { FastifyInstance } from 'fastify';
-import { destination, pino } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 import sharp from 'sharp';
 import { buildApp } from '../src/http/app.js';
-import { loadConfig } from '../src/config/env.js';
+import { loadConfig, type Config } from '../src/config/env.js';
 import { loggerOptions } from '../src/lib/logger.js';
 import { selectBackend } from '../src/ml/backend.js';
 import { loadModelFromDir } from '../src/ml/model-io.js';
@@ -211,7 +211,7 @@ export async function serve(
   env: Record<string, string>,
   dataDir: string,
   logLevel: string,
-): Promise<{ app: FastifyInstance; runtime: OwnedAppDeps; url: string }> {
+): Promise<{ app: FastifyInstance; runtime: OwnedAppDeps; url: string; config: Config; logger: Logger }> {
   const config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: logLevel,
@@ -224,7 +224,7 @@ export async function serve(
   const runtime = await createAppDeps(config, logger);
   const app = await buildApp(runtime);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, runtime, url };
+  return { app, runtime, url, config, logger };
 }
 
 /** Runs autocannon in a child process (bench/predict-load.ts) and returns its JSON result. */

@@ -31,7 +31,11 @@ export function mnistTable(digits: number[], perDigit: number, offset: number): 
     rows.push(row);
   }
   const names = labels.map((l) => `d${digits[l]}`);
-  const header = [...Array.from({ length: SIDE * SIDE }, (_, i) => `p${i}`), 'label'].join(',');
-  const csv = Buffer.from([header, ...rows.map((r, i) => `${r.join(',')},${names[i]}`)].join('\n') + '\n');
-  return { rows, labels: names, csv };
+  return { rows, labels: names, csv: tableCsv(rows, names) };
+}
+
+/** The CSV a user would upload: p0..pN feature columns, then the label. */
+export function tableCsv(rows: readonly number[][], labels: readonly string[]): Buffer {
+  const header = [...Array.from({ length: rows[0]?.length ?? 0 }, (_, i) => `p${i}`), 'label'].join(',');
+  return Buffer.from([header, ...rows.map((r, i) => `${r.join(',')},${labels[i]}`)].join('\n') + '\n');
 }
