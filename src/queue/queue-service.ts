@@ -309,8 +309,9 @@ export function isRedisConnectionError(err: unknown): boolean {
     /^(Stream isn't writeable and enableOfflineQueue options is false|Cluster isn't ready and enableOfflineQueue options is false|Connection is closed\.?)$/.test(
       err.message,
     ) ||
-    // Redis Cluster while no master serves a slot (a failover under way).
-    /^CLUSTERDOWN /.test(err.message)
+    // Redis Cluster while no master serves a slot (a failover under way), and ioredis giving up
+    // on its retries of that (maxRedirections: at its 300 ms CLUSTERDOWN delay, about 5 s).
+    /^CLUSTERDOWN |^Too many Cluster redirections\. /.test(err.message)
   );
 }
 
@@ -318,7 +319,7 @@ export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const msg = err.message;
   return (
-    /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|ETIMEDOUT|max retries per request|Reached the max retries|connect|^CLUSTERDOWN |Failed to refresh slots cache/i.test(
+    /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|ETIMEDOUT|max retries per request|Reached the max retries|connect|^CLUSTERDOWN |^Too many Cluster redirections\. |Failed to refresh slots cache/i.test(
       msg,
     ) ||
     err.name === 'MaxRetriesPerRequestError' ||

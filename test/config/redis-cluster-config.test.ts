@@ -70,4 +70,13 @@ describe('REDIS_CLUSTER_NODES', () => {
       c.disconnect();
     }
   });
+
+  it('takes ioredis giving up on a failover (too many redirections) for an outage, as CLUSTERDOWN is', () => {
+    const gaveUp = new Error(
+      'Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down',
+    );
+    expect(isRedisConnectionError(gaveUp)).toBe(true);
+    expect(isRedisUnavailable(gaveUp)).toBe(true);
+    expect(isRedisConnectionError(new Error('Too many requests'))).toBe(false);
+  });
 });
