@@ -6,6 +6,7 @@ import { QueueService } from '../queue/queue-service.js';
 import { createRedis, type RedisClient } from '../queue/redis.js';
 import { openStore } from '../queue/open-store.js';
 import { closeStore } from '../storage/create-store.js';
+import { isStoreUnavailable } from '../storage/store-errors.js';
 
 /**
  * The long-lived collaborators of an API process, built from config. server.ts and the tests
@@ -21,7 +22,12 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<Own
   const redis: RedisClient = createRedis(config, 'producer');
   const storage = openStore(config, redis);
   const store = storage.store;
-  await store.init(config.STORAGE_SWEEP_GRACE_MS);
+  // An object store that is down or failing at start only delays the sweep of dead writers'
+  // objects to a later start; /readyz reports the store until it answers again.
+  await store.init(config.STORAGE_SWEEP_GRACE_MS).catch((err: unknown) => {
+    if (!isStoreUnavailable(err)) throw err;
+    logger.warn({ err, storage: store.url }, 'object store failing at start: unlisted objects not swept');
+  });
   logger.info({ storage: store.url, dataDir: store.root }, 'store ready');
   // Connection errors are reported per request (503) and by /readyz; don't crash or spam.
   let lastError = '';
