@@ -1,5 +1,5 @@
 /** The worker-thread side of inspect-thread.ts: one inspection, then the parent ends the thread. */
-import { answerOnce } from '../lib/source-thread.js';
+import { answerOnce } from '../lib/source-module.js';
 import type { InspectJob } from './inspect-thread.js';
 import { inspectModelDir } from './inspect-model-dir.js';
 import type { LayersSummary } from './layers.js';

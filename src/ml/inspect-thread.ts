@@ -1,4 +1,4 @@
-import { runInModuleThread } from '../lib/source-thread.js';
+import { runInModuleThread, siblingModule } from '../lib/source-module.js';
 import type { LayersSummary } from './layers.js';
 import type { EncoderSummary } from './sentence-encoder.js';
 
@@ -10,10 +10,7 @@ import type { EncoderSummary } from './sentence-encoder.js';
 
 export type InspectJob = { kind: 'layers'; dir: string } | { kind: 'encoder'; dir: string };
 
-const entry = new URL(
-  import.meta.url.endsWith('.ts') ? './inspect-thread-main.ts' : './inspect-thread-main.js',
-  import.meta.url,
-);
+const entry = siblingModule(import.meta.url, 'inspect-thread-main');
 
 /** inspectModelDir, in a worker thread. */
 export function inspectModelDirInThread(dir: string): Promise<LayersSummary> {

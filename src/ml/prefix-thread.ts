@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { startModuleThread } from '../lib/source-thread.js';
+import { siblingModule, startModuleThread } from '../lib/source-module.js';
 
 /**
  * The frozen prefix on a second core. The wasm backend runs one thread under Node, so during an
@@ -53,12 +53,7 @@ export class PrefixThread {
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
     );
-    const worker = startModuleThread(
-      new URL(
-        import.meta.url.endsWith('.ts') ? './prefix-thread-main.ts' : './prefix-thread-main.js',
-        import.meta.url,
-      ),
-    );
+    const worker = startModuleThread(siblingModule(import.meta.url, 'prefix-thread-main'));
     worker.unref();
     try {
       await new Promise<void>((resolve, reject) => {

@@ -1,8 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { TrainerCrashError, classifyFailure } from '../jobs/retry-policy.js';
+import { forkModule, siblingModule } from '../lib/source-module.js';
 
 /**
  * Every job runs in a fresh child process, started for it and ended after it, whatever the
@@ -41,15 +40,8 @@ export interface TrainerProcessOptions {
   onExit?: (crashed: boolean) => void;
 }
 
-export function childEntry(): { file: string; execArgv: string[] } {
-  const self = fileURLToPath(import.meta.url);
-  const isTs = self.endsWith('.ts');
-  const file = fileURLToPath(new URL(isTs ? './trainer-child.ts' : './trainer-child.js', import.meta.url));
-  if (!isTs) return { file, execArgv: [] };
-  // Running from source (tsx, vitest): the child needs the same TypeScript loader.
-  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { file, execArgv: ['--import', tsxLoader] };
-}
+/** The child's module: trainer-child.ts from sources, .js after a build (see lib/source-module.ts). */
+const childEntry = siblingModule(import.meta.url, 'trainer-child');
 
 /** Runs one job in a fresh child process and resolves with its result. */
 export function runInFreshProcess(
@@ -57,9 +49,8 @@ export function runInFreshProcess(
   signal: AbortSignal | undefined,
   opts: TrainerProcessOptions,
 ): Promise<unknown> {
-  const { file, execArgv } = childEntry();
   const grace = opts.exitGraceMs ?? 10_000;
-  const child = fork(file, [], { execArgv, env: opts.env, stdio: 'inherit', serialization: 'json' });
+  const child = forkModule(childEntry, { env: opts.env, stdio: 'inherit', serialization: 'json' });
   const live = opts.children ?? new Set<ChildProcess>();
   live.add(child);
   let answered = false;

@@ -1,9 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
+import { forkModule, siblingModule, startModuleThread } from '../lib/source-module.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 export type WorkerKind = 'thread' | 'process';
@@ -20,47 +16,15 @@ export interface WorkerEndpoint {
   ref(busy: boolean): void;
 }
 
-const require = createRequire(import.meta.url);
-
-/**
- * When this module runs from TypeScript sources (tsx, vitest) the worker must be able to load
- * .ts too. A child process takes tsx's loader through `--import`, as the BullMQ sandbox does
- * (src/queue/worker.ts). A worker thread does not apply `--import` hooks on Node 20, so the
- * thread starts from a two-line bootstrap that registers tsx's ESM API in the thread itself.
- */
-function entry(): { file: string; fromSource: boolean } {
-  const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
-  const file = fileURLToPath(
-    new URL(fromSource ? './inference-worker.ts' : './inference-worker.js', import.meta.url),
-  );
-  return { file, fromSource };
-}
-
-/** tsx's `./esm/api` export, resolved through its package.json exports (vitest has no import.meta.resolve). */
-function tsxEsmApi(): string {
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
-    exports: Record<string, { import?: string | { default: string } }>;
-  };
-  const target = pkg.exports['./esm/api']?.import;
-  const rel = typeof target === 'string' ? target : target?.default;
-  if (!rel) throw new Error('tsx does not export ./esm/api');
-  return pathToFileURL(path.join(path.dirname(pkgPath), rel)).href;
-}
+/** The worker's module: inference-worker.ts from sources, .js after a build (see lib/source-module.ts). */
+const entry = siblingModule(import.meta.url, 'inference-worker');
 
 export function spawnWorker(kind: WorkerKind): WorkerEndpoint {
   return kind === 'thread' ? spawnThread() : spawnProcess();
 }
 
 function spawnThread(): WorkerEndpoint {
-  const { file, fromSource } = entry();
-  const worker = fromSource
-    ? new Worker(
-        `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register();` +
-          ` return import(${JSON.stringify(pathToFileURL(file).href)}); });`,
-        { eval: true },
-      )
-    : new Worker(file);
+  const worker = startModuleThread(entry);
   // Idle workers must not keep a finished process (a test run, a CLI) alive.
   worker.unref();
   return {
@@ -82,10 +46,7 @@ function spawnThread(): WorkerEndpoint {
 }
 
 function spawnProcess(): WorkerEndpoint {
-  const { file, fromSource } = entry();
-  const execArgv = fromSource ? ['--import', pathToFileURL(require.resolve('tsx')).href] : [];
-  const child: ChildProcess = fork(file, [], {
-    execArgv,
+  const child: ChildProcess = forkModule(entry, {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { answerOnce } from '../../lib/source-thread.js';
+import { answerOnce } from '../../lib/source-module.js';
 import { TEXTS_FILE } from '../dataset-manifest.js';
 import { ingestTextTable, ingestTextZip, type TextIngestResult } from './text-ingest.js';
 import type { TextIngestJob } from './text-ingest-thread.js';

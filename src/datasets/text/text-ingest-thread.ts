@@ -1,4 +1,4 @@
-import { runInModuleThread } from '../../lib/source-thread.js';
+import { runInModuleThread, siblingModule } from '../../lib/source-module.js';
 import type { ArchiveLimits } from '../../lib/zip-archive.js';
 import type { TextIngestOptions, TextIngestResult } from './text-ingest.js';
 
@@ -14,10 +14,7 @@ export type TextIngestJob =
   | { kind: 'table'; file: string; dir: string; format: 'csv' | 'jsonl'; opts: TextIngestOptions }
   | { kind: 'zip'; file: string; dir: string; limits: ArchiveLimits };
 
-const entry = new URL(
-  import.meta.url.endsWith('.ts') ? './text-ingest-main.ts' : './text-ingest-main.js',
-  import.meta.url,
-);
+const entry = siblingModule(import.meta.url, 'text-ingest-main');
 
 /** Runs `job` in a fresh worker thread; resolves with the summary once the index file is written. */
 export function ingestTextInThread(job: TextIngestJob): Promise<TextIngestResult> {

@@ -1,3 +1,4 @@
+import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -20,10 +21,19 @@ function tsxEsmApi(): string {
 }
 
 /**
- * A worker thread running `entry` (a module URL ending in .ts when the caller runs from sources
- * under tsx or vitest, .js after a build). A worker thread does not apply `--import` hooks on
- * Node 20, so from sources the thread starts from a bootstrap that registers tsx's ESM API in the
- * thread itself (as src/serving/worker-endpoint.ts does for the inference threads).
+ * The one way this service starts its own modules in another thread or process, from sources
+ * (tsx, vitest: the module is a .ts file) or from a build (.js).
+ */
+
+/** `./<name>.ts` beside the module at `from` (its import.meta.url) when that runs from sources, else `./<name>.js`. */
+export function siblingModule(from: string, name: string): URL {
+  return new URL(`./${name}${from.endsWith('.ts') ? '.ts' : '.js'}`, from);
+}
+
+/**
+ * A worker thread running `entry`. A worker thread does not apply `--import` hooks on Node 20,
+ * so from sources the thread starts from a bootstrap that registers tsx's ESM API in the thread
+ * itself.
  */
 export function startModuleThread(entry: URL): Worker {
   const file = fileURLToPath(entry);
@@ -33,6 +43,13 @@ export function startModuleThread(entry: URL): Worker {
       ` return import(${JSON.stringify(pathToFileURL(file).href)}); });`,
     { eval: true },
   );
+}
+
+/** A child process running `entry`; from sources it takes tsx's loader through `--import`. */
+export function forkModule(entry: URL, options: ForkOptions = {}): ChildProcess {
+  const file = fileURLToPath(entry);
+  const loader = file.endsWith('.ts') ? ['--import', pathToFileURL(require.resolve('tsx')).href] : [];
+  return fork(file, [], { ...options, execArgv: [...loader, ...(options.execArgv ?? [])] });
 }
 
 /** What a one-job thread (answerOnce) posts back. */
