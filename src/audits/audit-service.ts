@@ -27,7 +27,7 @@ export interface AuditView extends Partial<Omit<AuditResult, 'datasetId'>> {
   startedAt?: string;
   finishedAt?: string;
   datasetId: string;
-  base: AuditPayload['base'] | null;
+  base: NonNullable<AuditPayload['base']> | null;
   progress?: AuditProgress;
   error?: string;
 }

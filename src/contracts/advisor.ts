@@ -110,13 +110,14 @@ export interface AdvisorResult {
   durationMs: number;
 }
 
-/** What `job.progress` holds for an advisor job. */
-export interface AdvisorProgress {
-  phase: 'loading' | 'features' | 'probing' | 'ranking';
-  base?: string;
+/** What `job.progress` holds for an advisor job (the API's schema of it too). */
+export const advisorProgressSchema = z.object({
+  phase: z.enum(['loading', 'features', 'probing', 'ranking']),
+  base: z.string().optional(),
   /** Bases done, of all. */
-  basesDone?: number;
-  bases?: number;
-  examplesDone?: number;
-  examples?: number;
-}
+  basesDone: z.number().optional(),
+  bases: z.number().optional(),
+  examplesDone: z.number().optional(),
+  examples: z.number().optional(),
+});
+export type AdvisorProgress = z.infer<typeof advisorProgressSchema>;

@@ -116,11 +116,12 @@ export interface AuditResult {
   durationMs: number;
 }
 
-export interface AuditProgress {
-  phase: 'loading' | 'features' | 'probing' | 'neighbours' | 'scoring';
-  examplesDone?: number;
-  examples?: number;
-}
+export const auditProgressSchema = z.object({
+  phase: z.enum(['loading', 'features', 'probing', 'neighbours', 'scoring']),
+  examplesDone: z.number().optional(),
+  examples: z.number().optional(),
+});
+export type AuditProgress = z.infer<typeof auditProgressSchema>;
 
 /** A new dataset made from an existing one: examples left out or given another label. */
 export const versionRequestSchema = z

@@ -2,7 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AdvisorService } from '../../advisor/advisor-service.js';
-import { advisorCandidateSchema, advisorRequestSchema } from '../../contracts/advisor.js';
+import {
+  advisorCandidateSchema,
+  advisorProgressSchema,
+  advisorRequestSchema,
+} from '../../contracts/advisor.js';
 import { ID_PATTERN } from '../../contracts/id-pattern.js';
 import { streamJobEvents } from '../sse.js';
 
@@ -54,7 +58,7 @@ export const advisorView = z.object({
   finishedAt: z.string().optional(),
   datasetId: z.string(),
   candidates: z.array(advisorCandidateSchema),
-  progress: z.record(z.string(), z.unknown()).optional(),
+  progress: advisorProgressSchema.optional(),
   error: z.string().optional(),
   examples: z.number().optional(),
   classes: z.array(z.string()).optional(),
@@ -83,23 +87,20 @@ export default async function advisorRoutes(app: FastifyInstance, opts: { adviso
     { schema: { body: advisorRequestSchema, response: { 202: advisorView } } },
     async (request, reply) => {
       const run = await advisor.create(request.body);
-      return reply
-        .status(202)
-        .header('location', `/v1/advisor/${run.id}`)
-        .send(run as never);
+      return reply.status(202).header('location', `/v1/advisor/${run.id}`).send(run);
     },
   );
 
   r.get(
     '/v1/advisor/:id',
     { schema: { params, response: { 200: advisorView } } },
-    async (request) => (await advisor.get(request.params.id)) as never,
+    async (request) => await advisor.get(request.params.id),
   );
 
   r.post(
     '/v1/advisor/:id/cancel',
     { schema: { params, response: { 200: advisorView } } },
-    async (request) => (await advisor.cancel(request.params.id)) as never,
+    async (request) => await advisor.cancel(request.params.id),
   );
 
   r.get('/v1/advisor/:id/events', { schema: { params } }, async (request, reply) => {

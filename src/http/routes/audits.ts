@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuditService } from '../../audits/audit-service.js';
-import { auditRequestSchema } from '../../contracts/audit.js';
+import { auditProgressSchema, auditRequestSchema } from '../../contracts/audit.js';
 import { ID_PATTERN } from '../../contracts/id-pattern.js';
 import { streamJobEvents } from '../sse.js';
 
@@ -40,7 +40,7 @@ export const auditView = z.object({
   finishedAt: z.string().optional(),
   datasetId: z.string(),
   base: baseRef.nullable(),
-  progress: z.record(z.string(), z.unknown()).optional(),
+  progress: auditProgressSchema.optional(),
   error: z.string().optional(),
   modality: z.enum(['image', 'text', 'tabular']).optional(),
   features: z.object({ base: baseRef.nullable(), cutAt: z.string().nullable(), dim: z.number() }).optional(),
@@ -97,23 +97,20 @@ export default async function auditRoutes(app: FastifyInstance, opts: { audits: 
     { schema: { params: datasetParams, body: auditRequestSchema, response: { 202: auditView } } },
     async (request, reply) => {
       const audit = await audits.create(request.params.id, request.body);
-      return reply
-        .status(202)
-        .header('location', `/v1/audits/${audit.id}`)
-        .send(audit as never);
+      return reply.status(202).header('location', `/v1/audits/${audit.id}`).send(audit);
     },
   );
 
   r.get(
     '/v1/audits/:id',
     { schema: { params, response: { 200: auditView } } },
-    async (request) => (await audits.get(request.params.id)) as never,
+    async (request) => await audits.get(request.params.id),
   );
 
   r.post(
     '/v1/audits/:id/cancel',
     { schema: { params, response: { 200: auditView } } },
-    async (request) => (await audits.cancel(request.params.id)) as never,
+    async (request) => await audits.cancel(request.params.id),
   );
 
   r.get('/v1/audits/:id/events', { schema: { params } }, async (request, reply) => {

@@ -86,10 +86,7 @@ export default async function batchPredictionRoutes(
         }
         batch = await batches.create(request.body);
       }
-      return reply
-        .status(202)
-        .header('location', `/v1/batch-predictions/${batch.id}`)
-        .send(batch as never);
+      return reply.status(202).header('location', `/v1/batch-predictions/${batch.id}`).send(batch);
     },
   );
 
@@ -112,13 +109,13 @@ export default async function batchPredictionRoutes(
         },
       },
     },
-    async (request) => (await batches.list(request.query)) as never,
+    async (request) => await batches.list(request.query),
   );
 
   r.get(
     '/v1/batch-predictions/:id',
     { schema: { params, response: { 200: batchView } } },
-    async (request) => (await batches.get(request.params.id)) as never,
+    async (request) => await batches.get(request.params.id),
   );
 
   r.delete('/v1/batch-predictions/:id', { schema: { params } }, async (request, reply) => {
@@ -129,7 +126,7 @@ export default async function batchPredictionRoutes(
   r.post(
     '/v1/batch-predictions/:id/cancel',
     { schema: { params, response: { 200: batchView } } },
-    async (request) => (await batches.cancel(request.params.id)) as never,
+    async (request) => await batches.cancel(request.params.id),
   );
 
   r.get(

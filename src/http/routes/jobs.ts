@@ -35,10 +35,7 @@ export default async function jobRoutes(app: FastifyInstance, opts: { jobs: JobS
     { schema: { body: jobSpecSchema, response: { 202: jobView } } },
     async (request, reply) => {
       const job = await jobs.create(request.body);
-      return reply
-        .status(202)
-        .header('location', `/v1/jobs/${job.id}`)
-        .send(job as never);
+      return reply.status(202).header('location', `/v1/jobs/${job.id}`).send(job);
     },
   );
 
@@ -61,19 +58,19 @@ export default async function jobRoutes(app: FastifyInstance, opts: { jobs: JobS
         },
       },
     },
-    async (request) => (await jobs.list(request.query)) as never,
+    async (request) => await jobs.list(request.query),
   );
 
   r.get(
     '/v1/jobs/:id',
     { schema: { params, response: { 200: jobView } } },
-    async (request) => (await jobs.get(request.params.id)) as never,
+    async (request) => await jobs.get(request.params.id),
   );
 
   r.post(
     '/v1/jobs/:id/cancel',
     { schema: { params, response: { 200: jobView } } },
-    async (request) => (await jobs.cancel(request.params.id)) as never,
+    async (request) => await jobs.cancel(request.params.id),
   );
 
   r.get('/v1/jobs/:id/events', { schema: { params } }, async (request, reply) => {

@@ -41,10 +41,7 @@ export default async function retrainRoutes(app: FastifyInstance, opts: { retrai
     { schema: { params, body: retrainBodySchema.optional(), response: { 202: retrainResultSchema } } },
     async (request, reply) => {
       const out = await opts.retrain.retrain(request.params.id, request.body ?? {});
-      return reply
-        .status(202)
-        .header('location', `/v1/jobs/${out.job.id}`)
-        .send(out as never);
+      return reply.status(202).header('location', `/v1/jobs/${out.job.id}`).send(out);
     },
   );
 }
