@@ -4,7 +4,7 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                        # everything (several minutes on 2 cores)
- *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor | ingest | unknown | evaluation | oip | client | batch | audit | light-predict | capture | active-learning
+ *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor | ingest | unknown | unknown-emoji | evaluation | oip | client | batch | audit | light-predict | capture | active-learning
  *   BENCH_ONLY=predict npm run bench     # the same, from the environment
  *   npm run bench:text                   # the text sections only
  *   npm run bench:advisor                # the advisor's section only
@@ -32,6 +32,7 @@ import { benchWasmTraining } from './wasm-training.js';
 import { benchText, textSections } from './text.js';
 import { benchIngestLatency } from './ingest-latency.js';
 import { benchUnknown, unknownSections } from './unknown.js';
+import { benchUnknownEmoji, unknownEmojiSection } from './unknown-emoji.js';
 import { evaluationSections } from './evaluation.js';
 import { batchSection } from './batch-section.js';
 import { auditSections } from './audit.js';
@@ -50,6 +51,7 @@ const ALL = [
   'advisor',
   'ingest',
   'unknown',
+  'unknown-emoji',
   'evaluation',
   'oip',
   'client',
@@ -588,6 +590,11 @@ if (only.has('unknown')) {
   console.log('calibration and unknown answers, novelty cost ...');
   await initWasmBackend();
   sections.push(...unknownSections(await benchUnknown({ log })));
+}
+if (only.has('unknown-emoji')) {
+  console.log('calibration and unknown answers on emoji images and names ...');
+  await initWasmBackend();
+  sections.push(unknownEmojiSection(await benchUnknownEmoji({ log })));
 }
 if (only.has('evaluation')) {
   console.log(

@@ -17,21 +17,8 @@
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { parseJobSpec } from '../src/contracts/job-spec.js';
-import type { OutOfFoldFile } from '../src/contracts/evaluation.js';
-import { calibrate, expectedCalibrationError } from '../src/evaluation/calibration.js';
-import { fitMahalanobis, mahalanobisScores } from '../src/evaluation/mahalanobis.js';
 import { MAX_REFERENCES, auroc, knnDistances, normalizeRows } from '../src/evaluation/novelty.js';
-import { stratifiedFolds } from '../src/evaluation/folds.js';
-import { refitEpochs } from '../src/evaluation/epochs.js';
-import { outOfFoldFile, toPredictions } from '../src/jobs/out-of-fold.js';
-import {
-  calibrationOf,
-  noveltyAgainst,
-  referenceSample,
-  unknownRule,
-  type Reference,
-} from '../src/jobs/score-rules.js';
-import { refit, runFolds, sharedFeaturesFor, type CrossValidationPlan } from '../src/ml/cross-validate.js';
+import type { Reference } from '../src/jobs/score-rules.js';
 import { evaluate, outputsCollector, type ExampleOutputs } from '../src/ml/evaluate.js';
 import type { TrainingData } from '../src/ml/example-source.js';
 import { forward, forwardWithNovelty, noveltyScorer } from '../src/ml/inference.js';
@@ -42,6 +29,7 @@ import { train } from '../src/ml/trainer.js';
 import { initWasmBackend } from '../src/ml/wasm-kernels/index.js';
 import type { BenchSection } from './report.js';
 import { CUT_AT, digitSource, trainSourceModel } from './transfer-mnist.js';
+import { calibrationDraw, drawLine, meanOfDraws, type DrawResult } from './unknown-draw.js';
 
 const KNOWN = [0, 1, 2, 3, 4];
 const UNSEEN = [5, 6, 7, 8, 9];
@@ -68,22 +56,9 @@ const spec = parseJobSpec({
   seed: 1,
 });
 
-export interface UnknownRow {
+export interface UnknownRow extends DrawResult {
   examplesPerClass: number;
   draws: number;
-  accuracy: number;
-  temperature: number;
-  eceBefore: number;
-  eceAfter: number;
-  oofEceBefore: number;
-  oofEceAfter: number;
-  aurocKnn: number;
-  aurocMahalanobis: number;
-  aurocMaxSoftmax: number;
-  knownAccepted: number;
-  unseenUnknown: number;
-  testKnown: number;
-  testUnseen: number;
 }
 
 export interface ThroughputRow {
@@ -114,93 +89,17 @@ function data(train: MemorySource): TrainingData {
   };
 }
 
-/** Probabilities and features of every example of `source` through `model`. */
-async function outputsOf(model: tf.LayersModel, source: MemorySource): Promise<ExampleOutputs> {
-  const c = outputsCollector();
-  await evaluate(model, source.batches(64, { shuffle: false, seed: 0, epoch: 0 }), {
-    task: 'classification',
-    classes: KNOWN.map(String),
-    loss: lossFunction('sparseCategoricalCrossentropy', KNOWN.length),
-    features: true,
-    onOutputs: c.onOutputs,
-  });
-  return c.result();
-}
-
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-interface Draw extends Omit<UnknownRow, 'examplesPerClass' | 'draws'> {
-  model: tf.LayersModel;
-  reference: Reference;
-}
-
-async function oneDraw(perClass: number, draw: number): Promise<Draw> {
-  const train = digitSource(KNOWN, perClass, draw * perClass);
-  const keys = train.labels.map((_, i) => `ex-${i}`);
-  const cv: CrossValidationPlan = { spec, data: data(train), shared: sharedFeaturesFor(data(train)) };
-  const foldOf = stratifiedFolds(train.labels, FOLDS, draw);
-  const heldOut = Array.from({ length: FOLDS }, (_, f) => foldOf.flatMap((g, i) => (g === f ? [i] : [])));
-  const outcomes = await runFolds(cv, { heldOut, stage: 'fold' });
-  const oof: OutOfFoldFile = outOfFoldFile(
-    { method: 'cross-validation', folds: FOLDS, classes: KNOWN.map(String), task: 'classification' },
-    outcomes.map((o) => {
-      const ref = o.reference ? referenceSample(o.reference, draw) : undefined;
-      return toPredictions(
-        'classification',
-        keys,
-        o.heldOut,
-        o.outputs,
-        o.fold,
-        noveltyAgainst(o.outputs, ref),
-      );
-    }),
-  );
-  const r = await refit(cv, {
-    train: refitEpochs(
-      outcomes.map((o) => o.bestEpochs.train),
-      spec.fit.epochs,
-    ),
+function oneDraw(perClass: number, draw: number) {
+  return calibrationDraw({
+    spec,
+    data: data(digitSource(KNOWN, perClass, draw * perClass)),
+    known: digitSource(KNOWN, TEST_PER_DIGIT, TEST_OFFSET),
+    unseen: digitSource(UNSEEN, TEST_PER_DIGIT, TEST_OFFSET),
+    folds: FOLDS,
+    seed: draw,
   });
-  const reference = referenceSample(r.reference as ExampleOutputs, draw) as Reference;
-  const calibration = calibrationOf(oof, draw)!;
-  const rule = unknownRule(oof, reference, 0.95)!;
-
-  const known = await outputsOf(r.model, digitSource(KNOWN, TEST_PER_DIGIT, TEST_OFFSET));
-  const unseen = await outputsOf(r.model, digitSource(UNSEEN, TEST_PER_DIGIT, TEST_OFFSET));
-  const rows = (o: ExampleOutputs) =>
-    o.labels.map((label, i) => ({ p: Array.from(o.values.subarray(i * o.width, (i + 1) * o.width)), label }));
-  const conf = (ps: ReturnType<typeof rows>, t: number) =>
-    ps.map(({ p, label }) => {
-      const q = calibrate(p, t);
-      const top = Math.max(...q);
-      return { confidence: top, correct: q.indexOf(top) === label };
-    });
-  const knownRows = rows(known);
-  const nKnown = noveltyAgainst(known, reference) as number[];
-  const nUnseen = noveltyAgainst(unseen, reference) as number[];
-  const trainOut = r.reference as ExampleOutputs;
-  const maha = fitMahalanobis(trainOut.features!.values, trainOut.labels, trainOut.features!.dims);
-  const msp = (o: ExampleOutputs) => rows(o).map(({ p }) => 1 - Math.max(...p));
-  return {
-    model: r.model,
-    reference,
-    accuracy: mean(conf(knownRows, 1).map((c) => (c.correct ? 1 : 0))),
-    temperature: calibration.temperature,
-    eceBefore: expectedCalibrationError(conf(knownRows, 1)),
-    eceAfter: expectedCalibrationError(conf(knownRows, calibration.temperature)),
-    oofEceBefore: calibration.eceUncalibrated,
-    oofEceAfter: calibration.ece,
-    aurocKnn: auroc(nUnseen, nKnown),
-    aurocMahalanobis: auroc(
-      mahalanobisScores(maha, unseen.features!.values),
-      mahalanobisScores(maha, known.features!.values),
-    ),
-    aurocMaxSoftmax: auroc(msp(unseen), msp(known)),
-    knownAccepted: mean(nKnown.map((n) => (n <= rule.threshold ? 1 : 0))),
-    unseenUnknown: mean(nUnseen.map((n) => (n > rule.threshold ? 1 : 0))),
-    testKnown: nKnown.length,
-    testUnseen: nUnseen.length,
-  };
 }
 
 /** Rows per second of the worker's forward pass, novelty off and on, on the same model. */
@@ -325,36 +224,14 @@ function randomReference(count: number, dims: number): Reference {
 export async function benchUnknown(o: { log: (line: string) => void }): Promise<UnknownBench> {
   const rows: UnknownRow[] = [];
   for (const perClass of SIZES) {
-    const draws: Draw[] = [];
+    const draws: DrawResult[] = [];
     for (let d = 0; d < DRAWS; d++) {
       const r = await oneDraw(perClass, d);
-      o.log(
-        `${perClass}/class draw ${d}: acc ${r.accuracy.toFixed(3)} T ${r.temperature.toFixed(2)} ` +
-          `ECE ${r.eceBefore.toFixed(3)} -> ${r.eceAfter.toFixed(3)} AUROC knn ${r.aurocKnn.toFixed(3)} ` +
-          `maha ${r.aurocMahalanobis.toFixed(3)} msp ${r.aurocMaxSoftmax.toFixed(3)} ` +
-          `accepted ${r.knownAccepted.toFixed(3)} unseen unknown ${r.unseenUnknown.toFixed(3)}`,
-      );
+      o.log(drawLine(`${perClass}/class draw ${d}`, r));
       r.model.dispose();
       draws.push(r);
     }
-    const avg = (k: keyof Draw) => mean(draws.map((r) => r[k] as number));
-    rows.push({
-      examplesPerClass: perClass,
-      draws: DRAWS,
-      accuracy: avg('accuracy'),
-      temperature: avg('temperature'),
-      eceBefore: avg('eceBefore'),
-      eceAfter: avg('eceAfter'),
-      oofEceBefore: avg('oofEceBefore'),
-      oofEceAfter: avg('oofEceAfter'),
-      aurocKnn: avg('aurocKnn'),
-      aurocMahalanobis: avg('aurocMahalanobis'),
-      aurocMaxSoftmax: avg('aurocMaxSoftmax'),
-      knownAccepted: avg('knownAccepted'),
-      unseenUnknown: avg('unseenUnknown'),
-      testKnown: draws[0]!.testKnown,
-      testUnseen: draws[0]!.testUnseen,
-    });
+    rows.push({ examplesPerClass: perClass, draws: DRAWS, ...meanOfDraws(draws) });
   }
   return {
     rows,
