@@ -9,7 +9,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { JobSpec } from '../src/contracts/job-spec.js';
 import type { OutOfFoldFile } from '../src/contracts/evaluation.js';
-import { calibrate, expectedCalibrationError } from '../src/evaluation/calibration.js';
+import { calibrate, eceFloor, expectedCalibrationError } from '../src/evaluation/calibration.js';
 import { fitMahalanobis, mahalanobisScores } from '../src/evaluation/mahalanobis.js';
 import { auroc } from '../src/evaluation/novelty.js';
 import { stratifiedFolds } from '../src/evaluation/folds.js';
@@ -46,6 +46,8 @@ export interface DrawResult {
   temperature: number;
   eceBefore: number;
   eceAfter: number;
+  /** The ECE a perfectly calibrated model shows on the calibrated confidences (eceFloor). */
+  eceFloor: number;
   oofEceBefore: number;
   oofEceAfter: number;
   aurocKnn: number;
@@ -135,6 +137,10 @@ export async function calibrationDraw(
     temperature: calibration.temperature,
     eceBefore: expectedCalibrationError(conf(knownRows, 1)),
     eceAfter: expectedCalibrationError(conf(knownRows, calibration.temperature)),
+    eceFloor: eceFloor(
+      conf(knownRows, calibration.temperature).map((x) => x.confidence),
+      { seed },
+    ),
     oofEceBefore: calibration.eceUncalibrated,
     oofEceAfter: calibration.ece,
     aurocKnn: auroc(nUnseen, nKnown),
@@ -158,6 +164,7 @@ export function meanOfDraws(draws: DrawResult[]): DrawResult {
     temperature: avg('temperature'),
     eceBefore: avg('eceBefore'),
     eceAfter: avg('eceAfter'),
+    eceFloor: avg('eceFloor'),
     oofEceBefore: avg('oofEceBefore'),
     oofEceAfter: avg('oofEceAfter'),
     aurocKnn: avg('aurocKnn'),
@@ -174,7 +181,7 @@ export function meanOfDraws(draws: DrawResult[]): DrawResult {
 export function drawLine(label: string, r: DrawResult): string {
   return (
     `${label}: acc ${r.accuracy.toFixed(3)} T ${r.temperature.toFixed(2)} ` +
-    `ECE ${r.eceBefore.toFixed(3)} -> ${r.eceAfter.toFixed(3)} AUROC knn ${r.aurocKnn.toFixed(3)} ` +
+    `ECE ${r.eceBefore.toFixed(3)} -> ${r.eceAfter.toFixed(3)} (floor ${r.eceFloor.toFixed(3)}) AUROC knn ${r.aurocKnn.toFixed(3)} ` +
     `maha ${r.aurocMahalanobis.toFixed(3)} msp ${r.aurocMaxSoftmax.toFixed(3)} ` +
     `accepted ${r.knownAccepted.toFixed(3)} unseen unknown ${r.unseenUnknown.toFixed(3)}`
   );

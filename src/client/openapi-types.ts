@@ -1760,6 +1760,11 @@ export interface components {
      * @description Temperature scaling fitted on the out-of-fold predictions; served scores are
      *     softmax(log p / temperature). `ece` (15 equal-width bins of the top score) is measured
      *     with the temperature fitted on the other folds, beside the raw scores' `eceUncalibrated`.
+     *     `eceFloor` is the ECE a perfectly calibrated model would show on the same confidences and
+     *     number of examples (the mean over 200 simulations where each prediction is right with
+     *     probability equal to its score): ECE's estimate is biased upwards on few examples, so an
+     *     `ece` near `eceFloor` is as calibrated as this many examples can tell. Models trained
+     *     before it was measured have none.
      */
     Calibration: {
       /** @constant */
@@ -1767,6 +1772,7 @@ export interface components {
       temperature: number;
       ece: number;
       eceInterval: components['schemas']['Interval'];
+      eceFloor?: number;
       eceUncalibrated: number;
       eceUncalibratedInterval: components['schemas']['Interval'];
       bins: components['schemas']['ReliabilityBin'][];
@@ -2519,7 +2525,13 @@ export interface components {
         cuts?: (string | number)[];
       }[];
       progress?: {
-        [key: string]: unknown;
+        /** @enum {string} */
+        phase: 'loading' | 'features' | 'probing' | 'ranking';
+        base?: string;
+        basesDone?: number;
+        bases?: number;
+        examplesDone?: number;
+        examples?: number;
       };
       error?: string;
       examples?: number;
@@ -2797,7 +2809,10 @@ export interface components {
           )
         | null;
       progress?: {
-        [key: string]: unknown;
+        /** @enum {string} */
+        phase: 'loading' | 'features' | 'probing' | 'neighbours' | 'scoring';
+        examplesDone?: number;
+        examples?: number;
       };
       error?: string;
       /** @enum {string} */

@@ -154,6 +154,12 @@ export interface Calibration {
   /** Expected calibration error of the calibrated scores (equal-width bins of the top score). */
   ece: number;
   eceInterval: Interval;
+  /**
+   * The ECE a perfectly calibrated model would show on these confidences and this many
+   * examples (ECE's estimate is biased upwards on few): an `ece` near it is as calibrated as
+   * this many examples can tell. Absent on models trained before it was measured.
+   */
+  eceFloor?: number;
   /** The same for the raw softmax scores. */
   eceUncalibrated: number;
   eceUncalibratedInterval: Interval;

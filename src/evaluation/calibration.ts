@@ -1,4 +1,5 @@
 import type { Calibration, Interval, ReliabilityBin } from '../contracts/evaluation.js';
+import { mulberry32 } from '../lib/seeded-split.js';
 import { stratifiedBootstrap } from './intervals.js';
 
 /**
@@ -120,6 +121,27 @@ export function expectedCalibrationError(rows: readonly Confidence[], bins = 15)
   );
 }
 
+/**
+ * The ECE that a perfectly calibrated model would show on these confidences: the mean, over
+ * `simulations` draws, of the ECE when each prediction is right with probability equal to its
+ * confidence. ECE's estimate is biased upwards on few examples (each bin's accuracy is a small
+ * sample), so a measured ECE near this floor is what calibration can reach on this many examples.
+ */
+export function eceFloor(
+  confidences: readonly number[],
+  opts: { simulations?: number; seed?: number; bins?: number } = {},
+): number {
+  if (confidences.length === 0) return NaN;
+  const rng = mulberry32(opts.seed ?? 0);
+  const n = opts.simulations ?? 200;
+  let sum = 0;
+  for (let s = 0; s < n; s++) {
+    const rows = confidences.map((confidence) => ({ confidence, correct: rng() < confidence }));
+    sum += expectedCalibrationError(rows, opts.bins);
+  }
+  return sum / n;
+}
+
 export interface CalibrationInput {
   probabilities: readonly number[];
   label: number;
@@ -187,6 +209,12 @@ export function calibrationReport(
     temperature: round(temperature),
     ece: round(expectedCalibrationError(crossFitted, bins)),
     eceInterval: interval(crossFitted),
+    eceFloor: round(
+      eceFloor(
+        crossFitted.map((c) => c.confidence),
+        { seed: o.seed ?? 0, bins },
+      ),
+    ),
     eceUncalibrated: round(expectedCalibrationError(raw, bins)),
     eceUncalibratedInterval: interval(raw),
     bins: reliabilityBins(crossFitted, bins),

@@ -77,6 +77,7 @@ const calibrationSchema = z.object({
   temperature: z.number(),
   ece: z.number(),
   eceInterval: intervalSchema,
+  eceFloor: z.number().optional(),
   eceUncalibrated: z.number(),
   eceUncalibratedInterval: intervalSchema,
   bins: z.array(binSchema),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   calibrate,
   calibrationReport,
+  eceFloor,
   expectedCalibrationError,
   fitTemperature,
   reliabilityBins,
@@ -68,6 +69,9 @@ describe('temperature scaling', () => {
     expect(report.temperature).toBeGreaterThan(2.5);
     expect(report.eceUncalibrated).toBeGreaterThan(0.1);
     expect(report.ece).toBeLessThan(0.03);
+    // Calibrated on 3000 examples: near what a perfectly calibrated model shows on them.
+    expect(report.eceFloor).toBeGreaterThan(0);
+    expect(report.ece).toBeLessThan(report.eceFloor! + 0.015);
     expect(report.eceInterval.low).toBeLessThanOrEqual(report.ece);
     expect(report.eceInterval.high).toBeGreaterThanOrEqual(report.ece);
     expect(report.examples).toBe(3000);
@@ -88,5 +92,26 @@ describe('ECE and reliability bins', () => {
     expect(bins[7]).toMatchObject({ count: 10, accuracy: 0.7 });
     expect(bins[9]).toMatchObject({ count: 10, accuracy: 1 });
     expect(topConfidence([0.1, 0.6, 0.3], 1)).toEqual({ confidence: 0.6, correct: true });
+  });
+
+  it('gives the ECE a calibrated model shows on few examples, and it falls as they grow', () => {
+    // A calibrated model: each prediction is right with probability equal to its confidence.
+    const rng = mulberry32(11);
+    const confidences = (n: number) => Array.from({ length: n }, () => 0.35 + 0.65 * rng());
+    for (const n of [50, 200, 1000]) {
+      const c = confidences(n);
+      const floor = eceFloor(c, { seed: 3 });
+      // Independent calibrated models on the same confidences measure ECEs around the floor.
+      const measured = Array.from({ length: 300 }, () =>
+        expectedCalibrationError(c.map((confidence) => ({ confidence, correct: rng() < confidence }))),
+      );
+      const mean = measured.reduce((a, b) => a + b, 0) / measured.length;
+      expect(Math.abs(mean - floor)).toBeLessThan(0.01);
+    }
+    const [f50, f200, f1000] = [50, 200, 1000].map((n) => eceFloor(confidences(n), { seed: 3 }));
+    expect(f50).toBeGreaterThan(f200!);
+    expect(f200).toBeGreaterThan(f1000!);
+    expect(f200).toBeGreaterThan(0.03); // far from 0 on 200 examples: why a 0.05 target is hard there
+    expect(eceFloor([])).toBeNaN();
   });
 });

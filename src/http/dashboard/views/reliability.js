@@ -49,7 +49,7 @@ export function ReliabilityDiagram({ calibration: c }) {
       <text class="axis-label" x=${x(0.5)} y=${H - 4} text-anchor="middle">top score</text>
     </svg>
     <figcaption class="small">
-      ${`How far to trust the score: bars show how often the model was right at each calibrated score (dots: before calibration; the diagonal is perfect). Expected calibration error ${fmt.num(c.ece)} (95 % interval ${range(c.eceInterval)}) calibrated, ${fmt.num(c.eceUncalibrated)} (${range(c.eceUncalibratedInterval)}) raw, over ${c.examples} out-of-fold predictions; temperature ${fmt.num(c.temperature, 2)}.`}
+      ${`How far to trust the score: bars show how often the model was right at each calibrated score (dots: before calibration; the diagonal is perfect). Expected calibration error ${fmt.num(c.ece)} (95 % interval ${range(c.eceInterval)}) calibrated, ${fmt.num(c.eceUncalibrated)} (${range(c.eceUncalibratedInterval)}) raw, over ${c.examples} out-of-fold predictions; temperature ${fmt.num(c.temperature, 2)}.${c.eceFloor === undefined ? '' : ` A perfectly calibrated model would show about ${fmt.num(c.eceFloor)} on these ${c.examples} predictions: an error near that is as small as they can tell.`}`}
     </figcaption>
   </figure>`;
 }
