@@ -2,16 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { buildApp } from '../../src/http/app.js';
 import { createAppDeps } from '../../src/http/app-deps.js';
-import { loggerOptions } from '../../src/lib/logger.js';
 import { REDIS_URL, deleteKeys, waitFor } from '../helpers/app.js';
 import { killableS3 } from '../faults/fixtures.js';
+import { captureLogs } from '../helpers/log-capture.js';
 
 /**
  * An object store killed and started again: the test double recovers like S3 (a cut-short PUT
@@ -59,16 +57,8 @@ describe('an object store killed and started again', () => {
   it('lets an API start while it is down: not ready, then ready once it answers', async () => {
     const prefix = `test-${randomBytes(5).toString('hex')}`;
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'store-down-'));
-    const lines: string[] = [];
-    const logger = pino(
-      loggerOptions('info'),
-      new Writable({
-        write(chunk: Buffer, _enc, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = captureLogs('info');
+
     // The SDK reads credentials from the environment, as in a deployment.
     process.env['AWS_ACCESS_KEY_ID'] = s3.env['AWS_ACCESS_KEY_ID'];
     process.env['AWS_SECRET_ACCESS_KEY'] = s3.env['AWS_SECRET_ACCESS_KEY'];

@@ -2,33 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { buildApp } from '../../src/http/app.js';
 import { createAppDeps, type OwnedAppDeps } from '../../src/http/app-deps.js';
-import { loggerOptions } from '../../src/lib/logger.js';
 import { REDIS_URL, deleteKeys } from '../helpers/app.js';
+import { captureLogs } from '../helpers/log-capture.js';
 import { s3Url, startS3, type TestS3 } from '../helpers/s3-server.js';
 
 /** AWS credentials never reach a log line: not the store's, not an env dump's, not an error's. */
 describe('an API on s3:// logs no credentials', () => {
-  const lines: string[] = [];
+  const { logger, lines } = captureLogs('debug');
   const prefix = `test-${randomBytes(5).toString('hex')}`;
   let s3: TestS3;
   let dataDir: string;
   let runtime: OwnedAppDeps;
   let app: Awaited<ReturnType<typeof buildApp>>;
-  const logger = pino(
-    loggerOptions('debug'),
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    }),
-  );
 
   beforeAll(async () => {
     s3 = await startS3();
