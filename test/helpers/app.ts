@@ -5,12 +5,13 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import request from 'supertest';
-import { expect } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { startWorker, type WorkerHandle } from '../../src/queue/worker.js';
 import { createAppDeps, type OwnedAppDeps } from '../../src/http/app-deps.js';
+import { api } from './api.js';
+
+export { waitFor } from './wait.js';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
@@ -89,43 +90,7 @@ export async function deleteKeys(pattern: string): Promise<void> {
   }
 }
 
-/** Polls until `fn` returns a truthy value or the timeout passes. */
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-  everyMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-/**
- * Posts a job spec and waits for the job to end: the 202, then an end without an error. Returns
- * the job's final view and its model's.
- */
-export async function trainToEnd(
-  ctx: TestContext,
-  spec: Record<string, unknown>,
-  timeoutMs = 240_000,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field in tests
-): Promise<{ job: any; model: any }> {
-  const api = () => request(ctx.app.server);
-  const job = await api().post('/v1/jobs').send(spec);
-  expect(job.status, JSON.stringify(job.body)).toBe(202);
-  const done = await waitFor(
-    async () => {
-      const j = (await api().get(`/v1/jobs/${job.body.id}`)).body;
-      return ['completed', 'failed'].includes(j.state) ? j : undefined;
-    },
-    timeoutMs,
-    100,
-  );
-  expect(done.error).toBeUndefined();
-  const model = (await api().get(`/v1/models/${done.modelId}`)).body;
-  return { job: done, model };
+/** Posts a job spec and waits for it to complete (see helpers/api.ts). */
+export function trainToEnd(ctx: TestContext, spec: Record<string, unknown>, timeoutMs = 240_000) {
+  return api(ctx).trainToEnd(spec, timeoutMs);
 }
