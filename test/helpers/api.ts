@@ -44,6 +44,11 @@ export interface Api {
   createJob(spec: object): Promise<Json>;
   /** Polls a job until it reaches one of `states` (completed or failed by default). */
   waitForJob(id: string, opts?: { states?: string[]; timeoutMs?: number }): Promise<Json>;
+  /**
+   * Polls `GET path` (an advisor run, an audit, a batch prediction...) until its `state` is one
+   * of `states` (completed, failed or cancelled by default); its view.
+   */
+  waitForState(path: string, opts?: { states?: string[]; timeoutMs?: number }): Promise<Json>;
   /** Posts a spec and waits for the job to complete without an error; the job's and its model's views. */
   trainToEnd(spec: object, timeoutMs?: number): Promise<{ job: Json; model: Json }>;
   /** `POST /v1/models/{ref}/predict` with a JSON body. */
@@ -59,7 +64,12 @@ export function api(target: FastifyInstance | { app: FastifyInstance }, opts: { 
 }
 
 function bind(app: FastifyInstance, base: Record<string, string>): Api {
-  const call = async (method: InjectOptions['method'], url: string, body: unknown, opts: CallOptions = {}) => {
+  const call = async (
+    method: InjectOptions['method'],
+    url: string,
+    body: unknown,
+    opts: CallOptions = {},
+  ) => {
     const headers: Record<string, string> = { ...base, ...opts.headers };
     const payload = encodeBody(body, headers);
     const res = await app.inject({
@@ -97,6 +107,16 @@ function bind(app: FastifyInstance, base: Record<string, string>): Api {
       return waitFor(
         async () => {
           const res = await self.get(`/v1/jobs/${id}`);
+          return states.includes(res.body?.state) ? res.body : undefined;
+        },
+        timeoutMs,
+        100,
+      );
+    },
+    async waitForState(path, { states = ['completed', 'failed', 'cancelled'], timeoutMs = 240_000 } = {}) {
+      return waitFor(
+        async () => {
+          const res = await self.get(path);
           return states.includes(res.body?.state) ? res.body : undefined;
         },
         timeoutMs,
