@@ -32,6 +32,8 @@ export interface CallOptions {
 export interface Api {
   get(url: string, opts?: CallOptions): Promise<Reply>;
   delete(url: string, opts?: CallOptions): Promise<Reply>;
+  /** An OPTIONS request (a CORS preflight, say). */
+  options(url: string, opts?: CallOptions): Promise<Reply>;
   /** A JSON body (objects and arrays), or raw bytes/text with the content type given in `headers`. */
   post(url: string, body?: unknown, opts?: CallOptions): Promise<Reply>;
   put(url: string, body?: unknown, opts?: CallOptions): Promise<Reply>;
@@ -84,6 +86,7 @@ function bind(app: FastifyInstance, base: Record<string, string>): Api {
   const self: Api = {
     get: (url, opts) => call('GET', url, undefined, opts),
     delete: (url, opts) => call('DELETE', url, undefined, opts),
+    options: (url, opts) => call('OPTIONS', url, undefined, opts),
     post: (url, body, opts) => call('POST', url, body, opts),
     put: (url, body, opts) => call('PUT', url, body, opts),
     patch: (url, body, opts) => call('PATCH', url, body, opts),
