@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocessImage } from '../../src/datasets/image/image-preprocess.js';
 import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { DynamicBatcher, type BatchInfo } from '../../src/serving/batcher.js';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import {
   IMAGE_SPEC,
@@ -118,6 +119,7 @@ describe('DynamicBatcher', () => {
 
 describe('dynamic batching through the API', () => {
   let ctx: TestContext;
+  let http: Api;
   let model: tf.LayersModel;
   let meta: ModelMeta;
   const N = 24;
@@ -125,6 +127,7 @@ describe('dynamic batching through the API', () => {
 
   beforeAll(async () => {
     ctx = await buildTestApp({ PREDICT_MAX_WAIT_MS: '50', PREDICT_MAX_BATCH: '64' });
+    http = api(ctx);
     await tf.setBackend('cpu');
     // Untrained: its outputs on noise are far from saturated, so every input gives distinct scores.
     model = await imageClassifier(false);
@@ -136,11 +139,10 @@ describe('dynamic batching through the API', () => {
     await ctx?.close();
   });
 
-  const predict = (payload: object) =>
-    ctx.app.inject({ method: 'POST', url: `/v1/models/${meta.id}/predict`, payload });
+  const predict = (payload: object) => http.predict(meta.id, payload);
 
   async function batchMetrics(): Promise<{ count: number; sum: number }> {
-    const text = (await ctx.app.inject({ url: '/metrics' })).body;
+    const text = (await http.get('/metrics')).text;
     return {
       count: metricValue(text, 'predict_batch_size_count'),
       sum: metricValue(text, 'predict_batch_size_sum'),
@@ -149,7 +151,7 @@ describe('dynamic batching through the API', () => {
 
   it('merges concurrent requests into fewer forward passes, each caller getting its own rows', async () => {
     // Load and warm first, so the timing of the first load does not shape the batches.
-    expect((await predict({ instances: [{ b64: images[0]!.toString('base64') }] })).statusCode).toBe(200);
+    expect((await predict({ instances: [{ b64: images[0]!.toString('base64') }] })).status).toBe(200);
     const before = await batchMetrics();
 
     const responses = await Promise.all(
@@ -163,8 +165,8 @@ describe('dynamic batching through the API', () => {
     const expected = directPredict(model, rows, [8, 8, 3]);
     const seen = new Set<string>();
     responses.forEach((res, i) => {
-      expect(res.statusCode, res.body).toBe(200);
-      const [p] = res.json<{ predictions: Array<{ topK: Array<{ label: string; score: number }> }> }>()
+      expect(res.status, res.text).toBe(200);
+      const [p] = (res.body as { predictions: Array<{ topK: Array<{ label: string; score: number }> }> })
         .predictions;
       for (const { label, score } of p!.topK) {
         expect(score).toBeCloseTo(expected[i]![meta.labels.indexOf(label)]!, 4);
@@ -178,13 +180,13 @@ describe('dynamic batching through the API', () => {
     const good = images.slice(0, 6).map((img) => predict({ instances: [{ b64: img.toString('base64') }] }));
     const bad = predict({ instances: [{ b64: images[0]!.toString('base64') }, { b64: 'bm90IGFuIGltYWdl' }] });
     const [badRes, ...goodRes] = await Promise.all([bad, ...good]);
-    expect(badRes.statusCode).toBe(422);
-    expect(badRes.json().errors).toEqual([{ path: 'instances[1]', message: expect.any(String) }]);
-    expect(goodRes.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(badRes.status).toBe(422);
+    expect(badRes.body.errors).toEqual([{ path: 'instances[1]', message: expect.any(String) }]);
+    expect(goodRes.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
   });
 
   it('reports predict latency and batch sizes in /metrics', async () => {
-    const text = (await ctx.app.inject({ url: '/metrics' })).body;
+    const text = (await http.get('/metrics')).text;
     expect(metricValue(text, 'predict_duration_seconds_count')).toBeGreaterThan(N);
     expect(metricValue(text, 'predict_forward_seconds_count')).toBeGreaterThan(0);
     expect(text).toMatch(/predict_batch_size_bucket\{le="32"\}/);

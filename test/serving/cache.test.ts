@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelMeta } from '../../src/contracts/model-meta.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { metricValue, saveModel, tabularClassifier, tabularMeta } from '../helpers/serving-fixtures.js';
 
@@ -28,8 +29,7 @@ async function loads(ctx: TestContext): Promise<number> {
   return (await ctx.app.predictions.stats()).reduce((n, s) => n + s.loads, 0);
 }
 
-const predict = (ctx: TestContext, id: string) =>
-  ctx.app.inject({ method: 'POST', url: `/v1/models/${id}/predict`, payload: ROW });
+const predict = (ctx: TestContext, id: string) => api(ctx).predict(id, ROW);
 
 beforeAll(() => tf.setBackend('cpu'));
 
@@ -43,7 +43,7 @@ describe('model cache bounded by count', () => {
   it('loads each model once even under concurrent first requests', async () => {
     const [m] = await stored(ctx, 1);
     const responses = await Promise.all(Array.from({ length: 8 }, () => predict(ctx, m!.id)));
-    expect(responses.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
     expect(await loads(ctx)).toBe(1);
 
     // Directly at the pool too: ten concurrent loads of a new model, one load.
@@ -61,39 +61,39 @@ describe('model cache bounded by count', () => {
 
   it('evicts the least recently used model past MODEL_CACHE_MAX_MODELS, disposing its tensors', async () => {
     const [a, b, c] = await stored(ctx, 3);
-    for (const m of [a, b]) expect((await predict(ctx, m!.id)).statusCode).toBe(200);
+    for (const m of [a, b]) expect((await predict(ctx, m!.id)).status).toBe(200);
     const tensorsWithTwo = (await ctx.app.predictions.stats())[0]!.numTensors;
     expect(await resident(ctx)).toEqual([a!.id, b!.id].sort());
 
-    expect((await predict(ctx, a!.id)).statusCode).toBe(200); // a is now the most recent
+    expect((await predict(ctx, a!.id)).status).toBe(200); // a is now the most recent
     const before = await loads(ctx);
-    expect((await predict(ctx, c!.id)).statusCode).toBe(200);
+    expect((await predict(ctx, c!.id)).status).toBe(200);
     expect(await loads(ctx)).toBe(before + 1);
     expect(
       await waitFor(async () => ((await resident(ctx)).includes(b!.id) ? false : resident(ctx))),
     ).toEqual([a!.id, c!.id].sort());
     expect((await ctx.app.predictions.stats())[0]!.numTensors).toBe(tensorsWithTwo);
 
-    expect((await predict(ctx, b!.id)).statusCode).toBe(200); // back again: loaded again
+    expect((await predict(ctx, b!.id)).status).toBe(200); // back again: loaded again
     expect(await loads(ctx)).toBe(before + 2);
-    const text = (await ctx.app.inject({ url: '/metrics' })).body;
+    const text = (await api(ctx).get('/metrics')).text;
     expect(metricValue(text, 'model_evictions_total')).toBeGreaterThanOrEqual(2);
     expect(metricValue(text, 'model_cache_models')).toBe(2);
   });
 
   it('evicts and disposes a deleted model, and 404s it afterwards', async () => {
     const [m] = await stored(ctx, 1);
-    expect((await predict(ctx, m!.id)).statusCode).toBe(200);
+    expect((await predict(ctx, m!.id)).status).toBe(200);
     const withIt = (await ctx.app.predictions.stats())[0]!;
     expect(withIt.models.map((x) => x.modelId)).toContain(m!.id);
 
-    expect((await ctx.app.inject({ method: 'DELETE', url: `/v1/models/${m!.id}` })).statusCode).toBe(204);
+    expect((await api(ctx).delete(`/v1/models/${m!.id}`)).status).toBe(204);
     const after = await waitFor(async () => {
       const s = (await ctx.app.predictions.stats())[0]!;
       return s.models.some((x) => x.modelId === m!.id) ? false : s;
     });
     expect(after.numTensors).toBeLessThan(withIt.numTensors);
-    expect((await predict(ctx, m!.id)).statusCode).toBe(404);
+    expect((await predict(ctx, m!.id)).status).toBe(404);
   });
 });
 
@@ -106,7 +106,7 @@ describe('model cache bounded by bytes', () => {
 
   it('keeps what fits in MODEL_CACHE_MAX_BYTES and refuses a model larger than all of it', async () => {
     const [a, b, c] = await stored(ctx, 3);
-    for (const m of [a, b, c]) expect((await predict(ctx, m!.id)).statusCode).toBe(200);
+    for (const m of [a, b, c]) expect((await predict(ctx, m!.id)).status).toBe(200);
     expect(await waitFor(async () => ((await resident(ctx)).length === 2 ? resident(ctx) : false))).toEqual(
       [b!.id, c!.id].sort(),
     );
@@ -122,8 +122,8 @@ describe('model cache bounded by bytes', () => {
     const bigMeta = await saveModel(ctx.runtime.store, big, tabularMeta('classification'));
     big.dispose();
     const res = await predict(ctx, bigMeta.id);
-    expect(res.statusCode).toBe(503);
-    expect(res.json().detail).toMatch(/MODEL_CACHE_MAX_BYTES/);
+    expect(res.status).toBe(503);
+    expect(res.body.detail).toMatch(/MODEL_CACHE_MAX_BYTES/);
   });
 });
 
@@ -136,19 +136,13 @@ describe('no tensor leaks', () => {
 
   it('keeps the worker tensor count stable over 1,000 predictions', async () => {
     const [m] = await stored(ctx, 1);
-    expect((await predict(ctx, m!.id)).statusCode).toBe(200);
+    expect((await predict(ctx, m!.id)).status).toBe(200);
     const [before] = await ctx.app.predictions.stats();
     for (let i = 0; i < 20; i++) {
       const batch = await Promise.all(
-        Array.from({ length: 50 }, (_, j) =>
-          ctx.app.inject({
-            method: 'POST',
-            url: `/v1/models/${m!.id}/predict`,
-            payload: { instances: [[i, j, i - j, 1]] },
-          }),
-        ),
+        Array.from({ length: 50 }, (_, j) => api(ctx).predict(m!.id, { instances: [[i, j, i - j, 1]] })),
       );
-      expect(batch.every((r) => r.statusCode === 200)).toBe(true);
+      expect(batch.every((r) => r.status === 200)).toBe(true);
     }
     const [after] = await ctx.app.predictions.stats();
     expect(after!.batches - before!.batches).toBeGreaterThan(0);

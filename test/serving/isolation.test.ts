@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { poolShape } from '../../src/serving/prediction-service.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { metricValue, saveModel, tabularClassifier, tabularMeta } from '../helpers/serving-fixtures.js';
 
@@ -43,12 +44,10 @@ describe('inference off the event loop', () => {
 
   it('keeps /healthz fast while forward passes run', async () => {
     const payload = { instances: Array.from({ length: 256 }, (_, i) => [i, 1, 2, 3]) };
-    const url = `/v1/models/${heavy.id}/predict`;
-    expect(
-      (await ctx.app.inject({ method: 'POST', url, payload: { instances: [[1, 2, 3, 4]] } })).statusCode,
-    ).toBe(200);
+    const http = api(ctx);
+    expect((await http.predict(heavy.id, { instances: [[1, 2, 3, 4]] })).status).toBe(200);
     const forward = async () => {
-      const text = (await ctx.app.inject({ url: '/metrics' })).body;
+      const text = (await http.get('/metrics')).text;
       return {
         sum: metricValue(text, 'predict_forward_seconds_sum'),
         count: metricValue(text, 'predict_forward_seconds_count'),
@@ -57,21 +56,19 @@ describe('inference off the event loop', () => {
     const before = await forward();
 
     let done = false;
-    const load = Promise.all(
-      Array.from({ length: 4 }, () => ctx.app.inject({ method: 'POST', url, payload })),
-    ).then((r) => {
+    const load = Promise.all(Array.from({ length: 4 }, () => http.predict(heavy.id, payload))).then((r) => {
       done = true;
       return r;
     });
     const latencies: number[] = [];
     while (!done) {
       const s = performance.now();
-      const res = await ctx.app.inject({ url: '/healthz' });
-      expect(res.statusCode).toBe(200);
+      const res = await http.get('/healthz');
+      expect(res.status).toBe(200);
       if (!done) latencies.push(performance.now() - s);
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect((await load).every((r) => r.statusCode === 200)).toBe(true);
+    expect((await load).every((r) => r.status === 200)).toBe(true);
     const after = await forward();
     const perPassMs = ((after.sum - before.sum) / (after.count - before.count)) * 1000;
     // Had the passes run on the event loop, a /healthz arriving during one would wait for the
@@ -98,12 +95,8 @@ describe('child-process workers', () => {
     const model = tabularClassifier();
     const meta = await saveModel(ctx.runtime.store, model, tabularMeta('classification'));
     model.dispose();
-    const res = await ctx.app.inject({
-      method: 'POST',
-      url: `/v1/models/${meta.id}/predict`,
-      payload: { instances: [[1, 2, 3, 4]] },
-    });
-    expect(res.statusCode, res.body).toBe(200);
+    const res = await api(ctx).predict(meta.id, { instances: [[1, 2, 3, 4]] });
+    expect(res.status, res.text).toBe(200);
     const [stats] = await ctx.app.predictions.stats();
     expect(stats!.worker).not.toBe(process.pid);
     expect(stats!.backend).toBe((await ctx.runtime.backend()).name);
@@ -112,12 +105,8 @@ describe('child-process workers', () => {
     // A worker that dies is replaced on the next request, which loads the model again.
     process.kill(stats!.worker, 'SIGKILL');
     await waitFor(async () => (await ctx.app.predictions.stats().catch(() => [stats])).length === 0);
-    const again = await ctx.app.inject({
-      method: 'POST',
-      url: `/v1/models/${meta.id}/predict`,
-      payload: { instances: [[1, 2, 3, 4]] },
-    });
-    expect(again.statusCode, again.body).toBe(200);
+    const again = await api(ctx).predict(meta.id, { instances: [[1, 2, 3, 4]] });
+    expect(again.status, again.text).toBe(200);
     const [fresh] = await ctx.app.predictions.stats();
     expect(fresh!.worker).not.toBe(stats!.worker);
     expect(fresh!.loads).toBe(1);
@@ -138,12 +127,8 @@ describe('several inference threads', () => {
     model.dispose();
     for (let i = 0; i < 3; i++) {
       for (const m of [a, b]) {
-        const res = await ctx.app.inject({
-          method: 'POST',
-          url: `/v1/models/${m.id}/predict`,
-          payload: { instances: [[i, 2, 3, 4]] },
-        });
-        expect(res.statusCode).toBe(200);
+        const res = await api(ctx).predict(m.id, { instances: [[i, 2, 3, 4]] });
+        expect(res.status).toBe(200);
       }
     }
     const stats = await ctx.app.predictions.stats();

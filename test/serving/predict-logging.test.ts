@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { api } from '../helpers/api.js';
 import { buildTestApp } from '../helpers/app.js';
 import { imageClassifier, imageMeta, saveModel, solidPng } from '../helpers/serving-fixtures.js';
 
@@ -51,15 +52,12 @@ describe('predict request logging', () => {
     );
     const payload = { instances: [{ b64: (await solidPng([255, 0, 0])).toString('base64') }] };
 
-    const res = await ctx.app.inject({ method: 'POST', url: `/v1/models/${ok.id}/predict`, payload });
-    expect(res.statusCode, res.body).toBe(200);
-    const failed = await ctx.app.inject({
-      method: 'POST',
-      url: `/v1/models/${broken.id}/predict`,
-      payload,
-    });
-    expect(failed.statusCode).toBe(500);
-    await ctx.app.inject({ method: 'GET', url: `/v1/models/${ok.id}` });
+    const http = api(ctx);
+    const res = await http.predict(ok.id, payload);
+    expect(res.status, res.text).toBe(200);
+    const failed = await http.predict(broken.id, payload);
+    expect(failed.status).toBe(500);
+    await http.get(`/v1/models/${ok.id}`);
 
     // Only the GET has an access log (incoming request + request completed) ...
     expect(ctx.lines.filter((l) => l.msg === 'incoming request').map((l) => l.req?.url)).toEqual([
@@ -72,12 +70,8 @@ describe('predict request logging', () => {
 
   it('logs every /predict request with PREDICT_LOG_LEVEL=info', async () => {
     ctx = await start({ PREDICT_LOG_LEVEL: 'info' });
-    const res = await ctx.app.inject({
-      method: 'POST',
-      url: '/v1/models/mdl_missing/predict',
-      payload: { instances: [[1, 2]] },
-    });
-    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    const res = await api(ctx).predict('mdl_missing', { instances: [[1, 2]] });
+    expect(res.status).toBeGreaterThanOrEqual(400);
     expect(ctx.lines.filter((l) => l.msg === 'incoming request').map((l) => l.req?.url)).toEqual([
       '/v1/models/mdl_missing/predict',
     ]);
@@ -86,11 +80,7 @@ describe('predict request logging', () => {
 
   it('never logs /predict below LOG_LEVEL', async () => {
     ctx = await start({ LOG_LEVEL: 'error', PREDICT_LOG_LEVEL: 'info' });
-    await ctx.app.inject({
-      method: 'POST',
-      url: '/v1/models/mdl_missing/predict',
-      payload: { instances: [[1, 2]] },
-    });
+    await api(ctx).predict('mdl_missing', { instances: [[1, 2]] });
     expect(ctx.lines).toEqual([]);
   });
 });

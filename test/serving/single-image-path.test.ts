@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelMeta } from '../../src/contracts/model-meta.js';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { imageClassifier, imageMeta, saveModel, solidPng } from '../helpers/serving-fixtures.js';
 
@@ -11,9 +12,11 @@ import { imageClassifier, imageMeta, saveModel, solidPng } from '../helpers/serv
  */
 describe('one-image requests under the default pixel budget', () => {
   let ctx: TestContext;
+  let http: Api;
   let meta: ModelMeta;
   beforeAll(async () => {
     ctx = await buildTestApp({ PREDICT_THREADS: '1' });
+    http = api(ctx);
     await tf.setBackend('cpu');
     const model = await imageClassifier(false);
     meta = await saveModel(ctx.runtime.store, model, imageMeta());
@@ -21,26 +24,25 @@ describe('one-image requests under the default pixel budget', () => {
   });
   afterAll(() => ctx.close());
 
-  const predict = (payload: object) =>
-    ctx.app.inject({ method: 'POST', url: `/v1/models/${meta.id}/predict`, payload });
+  const predict = (payload: object) => http.predict(meta.id, payload);
 
   it('predicts a lone image, and the same as when it travels with another', async () => {
     const red = (await solidPng([255, 0, 0], 64)).toString('base64');
     const blue = (await solidPng([0, 0, 255], 64)).toString('base64');
     const alone = await predict({ instances: [{ b64: red }] });
     const pair = await predict({ instances: [{ b64: red }, { b64: blue }] });
-    expect(alone.statusCode, alone.body).toBe(200);
-    expect(pair.statusCode, pair.body).toBe(200);
-    const [one] = alone.json().predictions;
-    const [first] = pair.json().predictions;
+    expect(alone.status, alone.text).toBe(200);
+    expect(pair.status, pair.text).toBe(200);
+    const [one] = alone.body.predictions;
+    const [first] = pair.body.predictions;
     expect(one.label).toBe(first.label);
     expect(one.score).toBeCloseTo(first.score, 5);
   });
 
   it('refuses a lone unreadable image with a 422 naming it', async () => {
     const res = await predict({ instances: [{ b64: Buffer.from('not an image').toString('base64') }] });
-    expect(res.statusCode).toBe(422);
-    expect(res.json().errors).toEqual([
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([
       { path: 'instances[0]', message: expect.stringMatching(/not a readable image/) },
     ]);
   });

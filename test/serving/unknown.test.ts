@@ -1,9 +1,9 @@
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auroc } from '../../src/evaluation/novelty.js';
-import { buildTestApp, trainToEnd, waitFor, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { mnistPng, mnistZip } from '../helpers/mnist-zip.js';
 import { expectSameAsServed, runDownloadedPredict } from '../helpers/unzip.js';
 
@@ -34,20 +34,16 @@ const PER_DIGIT = 15;
 describe('calibrated scores and unknown answers', () => {
   let ctx: TestContext;
   let model: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies
-  const api = () => request(ctx.app.server);
+  let http: Api;
   const predict = (id: string, images: Buffer[], extra: Record<string, unknown> = {}) =>
-    api()
-      .post(`/v1/models/${id}/predict`)
-      .send({ instances: images.map((b) => ({ b64: b.toString('base64') })), ...extra });
+    http.predict(id, { instances: images.map((b) => ({ b64: b.toString('base64') })), ...extra });
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    http = api(ctx);
     ctx.startWorker();
-    const up = await api()
-      .post('/v1/datasets')
-      .attach('file', await mnistZip(KNOWN, PER_DIGIT), 'digits.zip');
-    expect(up.status, JSON.stringify(up.body)).toBe(201);
-    ({ model } = await trainToEnd(ctx, { datasetId: up.body.id, ...spec }));
+    const up = await http.uploadDataset(await mnistZip(KNOWN, PER_DIGIT), 'digits.zip'); // expects 201
+    ({ model } = await http.trainToEnd({ datasetId: up.id, ...spec }));
   }, 300_000);
   afterAll(() => ctx?.close());
 
@@ -60,7 +56,7 @@ describe('calibrated scores and unknown answers', () => {
     expect(ev.calibration.eceInterval.low).toBeLessThanOrEqual(ev.calibration.ece);
     expect(ev.unknown).toMatchObject({ method: 'knn', k: 1, acceptRate: 0.95, examples: n });
     expect(ev.unknown.reference).toMatchObject({ file: 'novelty.bin', count: n, dims: 16 });
-    const page = await api().get(`/v1/models/${model['id']}/evaluation/predictions?limit=100`);
+    const page = await http.get(`/v1/models/${model['id']}/evaluation/predictions?limit=100`);
     const novelty = (page.body.items as Array<{ novelty: number }>).map((p) => p.novelty);
     expect(novelty).toHaveLength(n);
     const accepted = novelty.filter((v) => v <= ev.unknown.threshold).length / n;
@@ -96,15 +92,15 @@ describe('calibrated scores and unknown answers', () => {
     expect(never.body.predictions.every((p: { unknown: boolean }) => !p.unknown)).toBe(true);
     const always = await predict(model['id'], images, { unknownThreshold: 0 });
     expect(always.body.predictions.every((p: { unknown: boolean }) => p.unknown)).toBe(true);
-    const q = await api()
-      .post(`/v1/models/${model['id']}/predict?acceptRate=0.5`)
-      .send({ instances: images.map((b) => ({ b64: b.toString('base64') })) });
+    const q = await http.post(`/v1/models/${model['id']}/predict?acceptRate=0.5`, {
+      instances: images.map((b) => ({ b64: b.toString('base64') })),
+    });
     const median = model['evaluation'].unknown.quantiles[50];
     for (const p of q.body.predictions) expect(p.unknown).toBe(p.novelty > median);
-    const form = await api()
-      .post(`/v1/models/${model['id']}/predict`)
-      .field('unknownThreshold', '0')
-      .attach('file', images[0]!, 'a.png');
+    const form = await http.form(`/v1/models/${model['id']}/predict`, [
+      { name: 'unknownThreshold', data: '0' },
+      { name: 'file', filename: 'a.png', type: 'image/png', data: images[0]! },
+    ]);
     expect(form.status).toBe(200);
     expect(form.body.predictions[0].unknown).toBe(true);
 
@@ -112,10 +108,10 @@ describe('calibrated scores and unknown answers', () => {
     expect(both.status).toBe(400);
     expect(both.body.errors[0].path).toBe('acceptRate');
     expect((await predict(model['id'], images, { acceptRate: 1.5 })).status).toBe(400);
-    const badForm = await api()
-      .post(`/v1/models/${model['id']}/predict`)
-      .field('acceptRate', 'most')
-      .attach('file', images[0]!, 'a.png');
+    const badForm = await http.form(`/v1/models/${model['id']}/predict`, [
+      { name: 'acceptRate', data: 'most' },
+      { name: 'file', filename: 'a.png', type: 'image/png', data: images[0]! },
+    ]);
     expect(badForm.status).toBe(400);
     expect(badForm.body.errors[0].path).toBe('acceptRate');
   });
@@ -123,7 +119,7 @@ describe('calibrated scores and unknown answers', () => {
   it("ships a predict.mjs that applies the model's temperature and unknown rule as the service does", async () => {
     const inputs: Record<string, Buffer> = {};
     for (const d of [0, 1, 2, 5, 7, 8]) inputs[`digit-${d}.png`] = await mnistPng(d, 500 + d);
-    const zip = (await ctx.app.inject({ url: `/v1/models/${model['id']}/download` })).rawPayload;
+    const zip = (await http.get(`/v1/models/${model['id']}/download`)).raw;
     const outside = await runDownloadedPredict(zip, Object.keys(inputs), inputs);
     const served = await predict(model['id'], Object.values(inputs), { topK: KNOWN.length });
     expect(served.status, JSON.stringify(served.body)).toBe(200);
@@ -139,14 +135,10 @@ describe('calibrated scores and unknown answers', () => {
       const jitter = (k: number) => (((i * 7 + k * 13) % 10) - 5) / 20;
       lines.push(`${c + jitter(1)},${-c + jitter(2)},${c + jitter(3)},${c < 0 ? 'low' : 'high'}`);
     }
-    const up = await api()
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(lines.join('\n') + '\n'), 't.csv');
-    expect(up.status, JSON.stringify(up.body)).toBe(201);
-    const { model: tab } = await trainToEnd(
-      ctx,
+    const up = await http.uploadDataset(Buffer.from(lines.join('\n') + '\n'), 't.csv'); // expects 201
+    const { model: tab } = await http.trainToEnd(
       {
-        datasetId: up.body.id,
+        datasetId: up.id,
         head: [{ type: 'dense', units: 8, activation: 'relu' }],
         compile: { learningRate: 0.05 },
         fit: { epochs: 8, batchSize: 16, validationSplit: 0.3 },
@@ -157,20 +149,18 @@ describe('calibrated scores and unknown answers', () => {
     );
     expect(tab.evaluation.unknown).toMatchObject({ method: 'knn', acceptRate: 0.9, examples: 18 });
     expect(tab.evaluation.calibration.examples).toBe(18);
-    const r = await api()
-      .post(`/v1/models/${tab.id}/predict`)
-      .send({
-        instances: [
-          [-1, 1, -1],
-          [1, -1, 1],
-          [40, 40, -40],
-        ],
-      });
+    const r = await http.predict(tab.id, {
+      instances: [
+        [-1, 1, -1],
+        [1, -1, 1],
+        [40, 40, -40],
+      ],
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const [near1, near2, far] = r.body.predictions as Array<{ novelty: number; unknown: boolean }>;
     expect(far!.novelty).toBeGreaterThan(Math.max(near1!.novelty, near2!.novelty));
     const rows = ['[-1, 1, -1]', '{"a": 1, "b": -1, "c": 1}', '[40, 40, -40]'];
-    const zip = (await ctx.app.inject({ url: `/v1/models/${tab.id}/download` })).rawPayload;
+    const zip = (await http.get(`/v1/models/${tab.id}/download`)).raw;
     const outside = await runDownloadedPredict(zip, rows);
     expectSameAsServed(outside, r.body.predictions, tab.labels);
   }, 180_000);
@@ -194,7 +184,7 @@ describe('calibrated scores and unknown answers', () => {
     const refused = await predict(old, images, { acceptRate: 0.9 });
     expect(refused.status).toBe(400);
     expect(refused.body.detail).toContain('no novelty score');
-    const shown = (await api().get(`/v1/models/${old}`)).body;
+    const shown = (await http.get(`/v1/models/${old}`)).body;
     expect(shown.notes).toEqual([
       expect.stringContaining('before novelty scores'),
       expect.stringContaining('before calibration'),
@@ -204,11 +194,11 @@ describe('calibrated scores and unknown answers', () => {
   it('disposes the novelty reference with its model: no tensor left once every model is deleted', async () => {
     const stats = () => ctx.app.predictions.stats();
     expect((await predict(model['id'], [await mnistPng(0, 5)])).status).toBe(200);
-    const ids = ((await api().get('/v1/models?limit=100')).body.items as Array<{ id: string }>).map(
+    const ids = ((await http.get('/v1/models?limit=100')).body.items as Array<{ id: string }>).map(
       (m) => m.id,
     );
     expect((await stats()).some((w) => w.numTensors > 0)).toBe(true);
-    for (const id of ids) expect((await api().delete(`/v1/models/${id}`)).status).toBe(204);
+    for (const id of ids) expect((await http.delete(`/v1/models/${id}`)).status).toBe(204);
     const after = await waitFor(async () => {
       const s = await stats();
       return s.every((w) => w.models.length === 0) ? s : undefined;
