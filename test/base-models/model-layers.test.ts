@@ -7,10 +7,12 @@ import { newId } from '../../src/lib/ids.js';
 import { saveModelToDir } from '../../src/ml/model-io.js';
 import { loadOpenApi } from '../../src/http/plugins/docs.js';
 import type { ModelMeta } from '../../src/contracts/model-meta.js';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { multipart, tinyImageModel } from '../helpers/base-model-fixtures.js';
+import { tinyImageModel } from '../helpers/base-model-fixtures.js';
 
 let ctx: TestContext;
+let http: Api;
 let modelId: string;
 let trained: tf.LayersModel;
 
@@ -46,6 +48,7 @@ async function saveTrainedModel(): Promise<string> {
 
 beforeAll(async () => {
   ctx = await buildTestApp({ TFJS_BACKEND: 'cpu' });
+  http = api(ctx);
   await ctx.runtime.backend();
   modelId = await saveTrainedModel();
 });
@@ -58,9 +61,9 @@ afterAll(async () => {
 describe('GET /v1/models/:id/layers', () => {
   it('lists the layers of a trained model, with its frozen layers marked', async () => {
     const tensors = tf.memory().numTensors;
-    const res = await ctx.app.inject({ method: 'GET', url: `/v1/models/${modelId}/layers` });
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({
+    const res = await http.get(`/v1/models/${modelId}/layers`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toEqual({
       id: modelId,
       params: { total: 8 * 6 + 6 + 6 * 2 + 2, trainable: 6 * 2 + 2, nonTrainable: 8 * 6 + 6 },
       recommendedCutAt: null,
@@ -95,31 +98,30 @@ describe('GET /v1/models/:id/layers', () => {
       ],
     });
     // Second call is served from the cache and gives the same answer.
-    const again = await ctx.app.inject({ method: 'GET', url: `/v1/models/${modelId}/layers` });
-    expect(again.json()).toEqual(res.json());
+    const again = await http.get(`/v1/models/${modelId}/layers`);
+    expect(again.body).toEqual(res.body);
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it('answers 404 for an unknown model and 400 for a malformed id', async () => {
-    const missing = await ctx.app.inject({ method: 'GET', url: `/v1/models/${newId('model')}/layers` });
-    expect(missing.statusCode).toBe(404);
-    expect(missing.json().detail).toMatch(/model 'm_\w+' not found/);
-    const bad = await ctx.app.inject({ method: 'GET', url: '/v1/models/..%2Fbase-models/layers' });
-    expect(bad.statusCode).toBe(400);
+    const missing = await http.get(`/v1/models/${newId('model')}/layers`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.detail).toMatch(/model 'm_\w+' not found/);
+    const bad = await http.get('/v1/models/..%2Fbase-models/layers');
+    expect(bad.status).toBe(400);
   });
 });
 
 describe('loadBaseModel / describeBase', () => {
   it('read a trained model and a registered base model alike', async () => {
     const tiny = await tinyImageModel([16, 16, 3]);
-    const { payload, headers } = multipart([
+    const reg = await http.form('/v1/base-models', [
       { name: 'model.json', filename: 'model.json', data: tiny.modelJson },
       { name: 'w', filename: 'weights.bin', data: tiny.weights },
       { name: 'preprocessing', data: JSON.stringify({ size: [16, 16], scale: [-1, 1] }) },
     ]);
-    const reg = await ctx.app.inject({ method: 'POST', url: '/v1/base-models', payload, headers });
-    expect(reg.statusCode, reg.body).toBe(201);
-    const baseModelId = reg.json().id as string;
+    expect(reg.status, reg.text).toBe(201);
+    const baseModelId = reg.body.id as string;
     const store = ctx.runtime.store;
     const tensors = tf.memory().numTensors;
 
@@ -181,8 +183,8 @@ describe('openapi.yaml', () => {
         `${method} ${route}`,
       ).toBe(true);
     }
-    const docs = await ctx.app.inject({ method: 'GET', url: '/docs/json' });
-    expect(docs.statusCode).toBe(200);
-    expect(Object.keys(docs.json().paths)).toContain('/v1/base-models/{id}/layers');
+    const docs = await http.get('/docs/json');
+    expect(docs.status).toBe(200);
+    expect(Object.keys(docs.body.paths)).toContain('/v1/base-models/{id}/layers');
   });
 });

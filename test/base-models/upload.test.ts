@@ -4,22 +4,20 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNsfwjsMobileNetV2 } from '../../src/base-models/nsfwjs-mobilenet-v2.js';
 import { loadModelFromDir } from '../../src/ml/model-io.js';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import {
-  multipart,
-  nsfwjsFolder,
-  tinyImageModel,
-  zipFiles,
-  type Part,
-} from '../helpers/base-model-fixtures.js';
+import { nsfwjsFolder, tinyImageModel, zipFiles } from '../helpers/base-model-fixtures.js';
+import type { Part } from '../helpers/multipart.js';
 import { zipOf } from '../helpers/dataset-fixtures.js';
 
 let ctx: TestContext;
+let http: Api;
 let nsfw: Awaited<ReturnType<typeof nsfwjsFolder>>;
 let tiny: Awaited<ReturnType<typeof tinyImageModel>>;
 
 beforeAll(async () => {
   ctx = await buildTestApp({ TFJS_BACKEND: 'cpu', MAX_BASE_MODEL_BYTES: String(8 * 1024 * 1024) });
+  http = api(ctx);
   await ctx.runtime.backend();
   nsfw = await nsfwjsFolder();
   tiny = await tinyImageModel([32, 32, 3]);
@@ -29,10 +27,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-async function upload(parts: Part[]) {
-  const { payload, headers } = multipart(parts);
-  return ctx.app.inject({ method: 'POST', url: '/v1/base-models', payload, headers });
-}
+const upload = (parts: Part[]) => http.form('/v1/base-models', parts);
 
 function tinyParts(
   json: unknown = JSON.parse(tiny.modelJson.toString()),
@@ -63,9 +58,9 @@ describe('POST /v1/base-models (multipart)', () => {
       { name: 'shard', filename: 'group1-shard1of1', data: nsfw.shard },
       { name: 'preprocessing', data: JSON.stringify({ size: [224, 224], scale: [0, 1] }) },
     ]);
-    expect(res.statusCode, res.body).toBe(201);
+    expect(res.status, res.text).toBe(201);
     expect(tf.memory().numTensors).toBe(before);
-    const meta = res.json();
+    const meta = res.body;
     id = meta.id;
     expect(res.headers['location']).toBe(`/v1/base-models/${id}`);
     expect(meta).toMatchObject({
@@ -96,9 +91,9 @@ describe('POST /v1/base-models (multipart)', () => {
     expect(meta.params.trainable + meta.params.nonTrainable).toBe(meta.params.total);
     expect(meta.params.nonTrainable).toBeGreaterThan(0); // BatchNorm moving statistics
 
-    const layers = await ctx.app.inject({ method: 'GET', url: `/v1/base-models/${id}/layers` });
-    expect(layers.statusCode).toBe(200);
-    const list = layers.json().layers as Array<{
+    const layers = await http.get(`/v1/base-models/${id}/layers`);
+    expect(layers.status).toBe(200);
+    const list = layers.body.layers as Array<{
       index: number;
       name: string;
       className: string;
@@ -149,16 +144,16 @@ describe('POST /v1/base-models (multipart)', () => {
   });
 
   it('lists, gets and pages base models', async () => {
-    const got = await ctx.app.inject({ method: 'GET', url: `/v1/base-models/${id}` });
-    expect(got.statusCode).toBe(200);
-    expect(got.json().id).toBe(id);
-    const page = await ctx.app.inject({ method: 'GET', url: '/v1/base-models?limit=1&offset=0' });
-    expect(page.statusCode).toBe(200);
-    expect(page.json()).toMatchObject({ limit: 1, offset: 0 });
-    expect(page.json().total).toBeGreaterThanOrEqual(1);
-    expect(page.json().items).toHaveLength(1);
-    const bad = await ctx.app.inject({ method: 'GET', url: '/v1/base-models?limit=0' });
-    expect(bad.statusCode).toBe(400);
+    const got = await http.get(`/v1/base-models/${id}`);
+    expect(got.status).toBe(200);
+    expect(got.body.id).toBe(id);
+    const page = await http.get('/v1/base-models?limit=1&offset=0');
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ limit: 1, offset: 0 });
+    expect(page.body.total).toBeGreaterThanOrEqual(1);
+    expect(page.body.items).toHaveLength(1);
+    const bad = await http.get('/v1/base-models?limit=0');
+    expect(bad.status).toBe(400);
   });
 
   it('registers a zip of model.json + shard kept in a folder', async () => {
@@ -168,8 +163,8 @@ describe('POST /v1/base-models (multipart)', () => {
       'mobilenet/README.txt': 'not part of the model',
     });
     const res = await upload([{ name: 'file', filename: 'mobilenet.zip', data: zip }]);
-    expect(res.statusCode, res.body).toBe(201);
-    const meta = res.json();
+    expect(res.status, res.text).toBe(201);
+    const meta = res.body;
     expect(meta).toMatchObject({
       layerCount: 162,
       files: ['model.json', 'group1-shard1of1'],
@@ -182,46 +177,46 @@ describe('POST /v1/base-models (multipart)', () => {
   it('accepts a zip sent without a .zip name (detected by its signature)', async () => {
     const zip = await zipFiles({ 'model.json': tiny.modelJson, 'weights.bin': tiny.weights });
     const res = await upload([{ name: 'file', filename: 'upload.bin', data: zip }]);
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json().params.total).toBe(tiny.params);
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.params.total).toBe(tiny.params);
   });
 
   it('deletes, then answers 404 everywhere', async () => {
-    const del = await ctx.app.inject({ method: 'DELETE', url: `/v1/base-models/${id}` });
-    expect(del.statusCode).toBe(204);
+    const del = await http.delete(`/v1/base-models/${id}`);
+    expect(del.status).toBe(204);
     for (const url of [`/v1/base-models/${id}`, `/v1/base-models/${id}/layers`]) {
-      const res = await ctx.app.inject({ method: 'GET', url });
-      expect(res.statusCode).toBe(404);
+      const res = await http.get(url);
+      expect(res.status).toBe(404);
       expect(res.headers['content-type']).toContain('application/problem+json');
     }
-    const again = await ctx.app.inject({ method: 'DELETE', url: `/v1/base-models/${id}` });
-    expect(again.statusCode).toBe(404);
+    const again = await http.delete(`/v1/base-models/${id}`);
+    expect(again.status).toBe(404);
   });
 
   it('answers 409 on delete while a queued job uses the base model', async () => {
     const res = await upload(tinyParts());
-    expect(res.statusCode).toBe(201);
-    const bm = res.json().id as string;
+    expect(res.status).toBe(201);
+    const bm = res.body.id as string;
     const job = await ctx.runtime.queues.queue.add('train', {
       datasetId: 'ds_0000000000000000',
       base: { baseModelId: bm },
       spec: {},
     });
-    const busy = await ctx.app.inject({ method: 'DELETE', url: `/v1/base-models/${bm}` });
-    expect(busy.statusCode).toBe(409);
+    const busy = await http.delete(`/v1/base-models/${bm}`);
+    expect(busy.status).toBe(409);
     await job.remove();
-    const ok = await ctx.app.inject({ method: 'DELETE', url: `/v1/base-models/${bm}` });
-    expect(ok.statusCode).toBe(204);
+    const ok = await http.delete(`/v1/base-models/${bm}`);
+    expect(ok.status).toBe(204);
   });
 
   it('rejects malformed ids with 400', async () => {
     for (const [method, url] of [
-      ['GET', '/v1/base-models/..%2F..%2Fetc'],
-      ['GET', '/v1/base-models/not-an-id/layers'],
-      ['DELETE', '/v1/base-models/bm_UPPERCASE00000000'],
+      ['get', '/v1/base-models/..%2F..%2Fetc'],
+      ['get', '/v1/base-models/not-an-id/layers'],
+      ['delete', '/v1/base-models/bm_UPPERCASE00000000'],
     ] as const) {
-      const res = await ctx.app.inject({ method, url });
-      expect(res.statusCode, url).toBe(400);
+      const res = await http[method](url);
+      expect(res.status, url).toBe(400);
     }
   });
 });
@@ -387,9 +382,9 @@ describe('POST /v1/base-models rejects bad uploads and stores nothing', () => {
     const before = await stored();
     const tensors = tf.memory().numTensors;
     const res = await upload(await parts());
-    expect(res.statusCode, res.body).toBe(status);
+    expect(res.status, res.text).toBe(status);
     expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.json().detail).toMatch(detail);
+    expect(res.body.detail).toMatch(detail);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(await stored()).toEqual(before);
   });
@@ -397,21 +392,19 @@ describe('POST /v1/base-models rejects bad uploads and stores nothing', () => {
   it('answers 413 when the files exceed MAX_BASE_MODEL_BYTES', async () => {
     const small = await buildTestApp({ TFJS_BACKEND: 'cpu', MAX_BASE_MODEL_BYTES: String(1024 * 1024) });
     try {
-      const { payload, headers } = multipart([
+      const res = await api(small).form('/v1/base-models', [
         { name: 'model.json', filename: 'model.json', data: nsfw.modelJson },
         { name: 'shard', filename: 'group1-shard1of1', data: nsfw.shard },
       ]);
-      const res = await small.app.inject({ method: 'POST', url: '/v1/base-models', payload, headers });
-      expect(res.statusCode).toBe(413);
-      expect(res.json().detail).toMatch(/MAX_BASE_MODEL_BYTES/);
+      expect(res.status).toBe(413);
+      expect(res.body.detail).toMatch(/MAX_BASE_MODEL_BYTES/);
       const zip = await zipFiles({
         'model.json': nsfw.modelJson,
         'group1-shard1of1': Buffer.alloc(3 * 1024 * 1024),
       });
       expect(zip.length).toBeLessThan(1024 * 1024); // zeros compress: only the unpacked size is over
-      const zipped = multipart([{ name: 'file', filename: 'm.zip', data: zip }]);
-      const res2 = await small.app.inject({ method: 'POST', url: '/v1/base-models', ...zipped });
-      expect(res2.statusCode).toBe(413);
+      const res2 = await api(small).form('/v1/base-models', [{ name: 'file', filename: 'm.zip', data: zip }]);
+      expect(res2.status).toBe(413);
       expect(await readdir(path.join(small.dataDir, 'base-models'))).toEqual([]);
     } finally {
       await small.close();
@@ -424,8 +417,8 @@ describe('POST /v1/base-models rejects bad uploads and stores nothing', () => {
       { url: 'http://example.com/model.json', catalog: 'mobilenet_v1_0.25_224' },
       { nope: 1 },
     ]) {
-      const res = await ctx.app.inject({ method: 'POST', url: '/v1/base-models', payload });
-      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      const res = await http.post('/v1/base-models', payload);
+      expect(res.status, JSON.stringify(payload)).toBe(400);
     }
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogEntries, encoderCatalogEntries } from '../../src/base-models/catalog.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import {
   closedPort,
@@ -84,15 +85,15 @@ afterAll(async () => {
   await server?.close();
 });
 
-const post = (app: TestContext, payload: unknown) =>
-  app.app.inject({ method: 'POST', url: '/v1/base-models', payload: payload as object });
+// The app downloads from the model host above over a socket; the API itself is called in-process.
+const post = (app: TestContext, payload: object) => api(app).post('/v1/base-models', payload);
 
 describe('POST /v1/base-models { url }', () => {
   it('downloads model.json and the shard it names, and stores the real MobileNetV2', async () => {
     const tensors = tf.memory().numTensors;
     const res = await post(ctx, { url: `${server.origin}/nsfw/model.json` });
-    expect(res.statusCode, res.body).toBe(201);
-    const meta = res.json();
+    expect(res.status, res.text).toBe(201);
+    const meta = res.body;
     expect(meta).toMatchObject({
       name: 'nsfw',
       source: { kind: 'url', url: `${server.origin}/nsfw/model.json` },
@@ -102,8 +103,8 @@ describe('POST /v1/base-models { url }', () => {
       quantization: ['uint8'],
     });
     expect(tf.memory().numTensors).toBe(tensors);
-    const layers = await ctx.app.inject({ method: 'GET', url: `/v1/base-models/${meta.id}/layers` });
-    const names = (layers.json().layers as Array<{ name: string }>).map((l) => l.name);
+    const layers = await api(ctx).get(`/v1/base-models/${meta.id}/layers`);
+    const names = (layers.body.layers as Array<{ name: string }>).map((l) => l.name);
     expect(names).toHaveLength(162);
     expect(names).toContain('block_16_project');
     expect(names.at(-1)).toBe('dense_3');
@@ -111,8 +112,8 @@ describe('POST /v1/base-models { url }', () => {
 
   it('follows redirects (for model.json and shards alike)', async () => {
     const res = await post(ctx, { url: `${server.origin}/moved/model.json`, name: 'moved' });
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({ name: 'moved', layerCount: 162 });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({ name: 'moved', layerCount: 162 });
   });
 
   const failures: Array<[string, string, number, RegExp]> = [
@@ -134,9 +135,9 @@ describe('POST /v1/base-models { url }', () => {
       const tensors = tf.memory().numTensors;
       const started = Date.now();
       const res = await post(ctx, { url });
-      expect(res.statusCode, res.body).toBe(status);
+      expect(res.status, res.text).toBe(status);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.json().detail).toMatch(detail);
+      expect(res.body.detail).toMatch(detail);
       expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 2000);
       expect(tf.memory().numTensors).toBe(tensors);
       expect(await readdir(path.join(ctx.dataDir, '.tmp'))).toEqual([]);
@@ -145,16 +146,16 @@ describe('POST /v1/base-models { url }', () => {
 
   it('answers 502 when nothing listens at the URL', async () => {
     const res = await post(ctx, { url: `http://127.0.0.1:${await closedPort()}/model.json` });
-    expect(res.statusCode).toBe(502);
-    expect(res.json().detail).toMatch(/connection refused/);
+    expect(res.status).toBe(502);
+    expect(res.body.detail).toMatch(/connection refused/);
   });
 });
 
 describe('catalog', () => {
   it('lists the MobileNet v1 family with the mirror URLs, and the packaged MobileNetV2', async () => {
-    const res = await ctx.app.inject({ method: 'GET', url: '/v1/base-models/catalog' });
-    expect(res.statusCode).toBe(200);
-    const items = res.json().items as Array<{ name: string; url: string | null; preprocessing: unknown }>;
+    const res = await api(ctx).get('/v1/base-models/catalog');
+    expect(res.status).toBe(200);
+    const items = res.body.items as Array<{ name: string; url: string | null; preprocessing: unknown }>;
     expect(items.map((i) => i.name)).toEqual([
       ...catalogEntries().map((e) => e.name),
       ...encoderCatalogEntries().map((e) => e.name),
@@ -190,8 +191,8 @@ describe('catalog', () => {
 
   it('registers a catalog model through CATALOG_MIRROR_URL', async () => {
     const res = await post(ctx, { catalog: 'mobilenet_v1_0.25_128' });
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({
       name: 'mobilenet_v1_0.25_128',
       source: {
         kind: 'catalog',
@@ -208,7 +209,7 @@ describe('catalog', () => {
 
   it('refuses a mirror that serves a model of another input size', async () => {
     const res = await post(ctx, { catalog: 'mobilenet_v1_0.25_224' });
-    expect(res.statusCode).toBe(502); // the mirror has no such path
+    expect(res.status).toBe(502); // the mirror has no such path
     files.set(
       '/mirror/mobilenet_v1_0.25_224/model.json',
       files.get('/mirror/mobilenet_v1_0.25_128/model.json')!,
@@ -218,14 +219,14 @@ describe('catalog', () => {
       files.get('/mirror/mobilenet_v1_0.25_128/weights.bin')!,
     );
     const wrong = await post(ctx, { catalog: 'mobilenet_v1_0.25_224' });
-    expect(wrong.statusCode).toBe(502);
-    expect(wrong.json().detail).toMatch(/input \[128,128,3\], expected \[224,224,3\]/);
+    expect(wrong.status).toBe(502);
+    expect(wrong.body.detail).toMatch(/input \[128,128,3\], expected \[224,224,3\]/);
   });
 
   it('registers the packaged nsfwjs MobileNetV2 without any network', async () => {
     const res = await post(ctx, { catalog: 'nsfwjs-mobilenet-v2', name: 'offline' });
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({
       name: 'offline',
       source: { kind: 'catalog', catalog: 'nsfwjs-mobilenet-v2', url: null },
       layerCount: 162,
@@ -236,9 +237,9 @@ describe('catalog', () => {
 
   it('answers 400 listing the valid names for an unknown catalog name', async () => {
     const res = await post(ctx, { catalog: 'resnet_9000' });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().detail).toMatch(/unknown catalog model 'resnet_9000'.*mobilenet_v1_0\.25_224/);
-    expect(res.json().validNames).toContain('mobilenet_v1_1.0_224');
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/unknown catalog model 'resnet_9000'.*mobilenet_v1_0\.25_224/);
+    expect(res.body.validNames).toContain('mobilenet_v1_1.0_224');
   });
 });
 
@@ -263,17 +264,17 @@ describe('private addresses (ALLOW_PRIVATE_URLS=false)', () => {
   ])('refuses %s before connecting', async (_label, url) => {
     const hits = server.hits.length;
     const res = await post(strict, { url: url() });
-    expect(res.statusCode, res.body).toBe(400);
-    expect(res.json().detail).toMatch(
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.detail).toMatch(
       /(is|resolves to .*) a private, loopback or reserved address.*ALLOW_PRIVATE_URLS/,
     );
-    expect(res.json().errors).toEqual([{ path: 'body.url', message: expect.any(String) }]);
+    expect(res.body.errors).toEqual([{ path: 'body.url', message: expect.any(String) }]);
     expect(server.hits.length).toBe(hits);
   });
 
   it('still uses the operator-configured catalog mirror on a private address', async () => {
     const res = await post(strict, { catalog: 'mobilenet_v1_0.25_128' });
-    expect(res.statusCode, res.body).toBe(201);
+    expect(res.status, res.text).toBe(201);
   });
 });
 
@@ -286,17 +287,17 @@ describe('the packaged InceptionV3 (22 MB of weights, over the limit the other t
 
   it('registers the packaged nsfwjs InceptionV3 without any network, with its recommended layers', async () => {
     const res = await post(big, { catalog: 'nsfwjs-inception-v3' });
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({
       source: { kind: 'catalog', catalog: 'nsfwjs-inception-v3', url: null },
       layerCount: 318,
       inputShape: [299, 299, 3],
       recommendedCutAt: 'flatten_1',
     });
-    const layers = await big.app.inject({ method: 'GET', url: `/v1/base-models/${res.json().id}/layers` });
-    const names = (layers.json().layers as Array<{ name: string; outputShape: unknown }>).map((l) => l.name);
+    const layers = await api(big).get(`/v1/base-models/${res.body.id}/layers`);
+    const names = (layers.body.layers as Array<{ name: string; outputShape: unknown }>).map((l) => l.name);
     const i = names.indexOf('conv2d_81');
     expect(names[i - 1]).toBe('mixed8');
-    expect(layers.json().layers[names.indexOf('flatten_1')].outputShape).toEqual([null, 2048]);
+    expect(layers.body.layers[names.indexOf('flatten_1')].outputShape).toEqual([null, 2048]);
   }, 120_000);
 });
