@@ -219,19 +219,6 @@ export const envSchema = z.object({
    */
   WORKER_HEARTBEAT_FILE: z.string().min(1).optional(),
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
-  /**
-   * Test-only fault injection in the trainer process: `wasm-abort` exhausts the engine's memory
-   * (a real wasm abort) before training, `exit` ends the process, `signal` kills it with SIGKILL
-   * (as the kernel's OOM killer does); `<fault>:<modelName>` limits it
-   * to jobs whose spec has that modelName. Unset in any real deployment.
-   */
-  TRAINER_FAULT: z
-    .string()
-    .regex(
-      /^(wasm-abort|exit|signal)(:[A-Za-z0-9._-]+)?$/,
-      'must be wasm-abort, exit or signal, optionally :<modelName>',
-    )
-    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

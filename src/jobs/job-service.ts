@@ -137,9 +137,8 @@ export class JobService {
   async record(id: string, name: WatchedJobName): Promise<JobRecord> {
     assertSafeId(id);
     const job = await this.deps.queues.get(id);
-    // /v1/jobs shows every job that is not an advisor run (echo and probe jobs too, as before).
-    const matches = job && (job.name === name || (name === 'train' && !(job.name in WATCHED_JOBS)));
-    if (job && matches) return this.view(job as Job);
+    // Each route shows its own kind only, as its listing does: /v1/jobs training jobs, and so on.
+    if (job && job.name === name) return this.view(job as Job);
     if (!job) {
       const tomb = await this.tombstone(id);
       if (tomb && (tomb.name ?? 'train') === name) return this.tombstoneView(tomb);

@@ -1,14 +1,13 @@
 import type { SandboxedJob } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { loadConfig } from '../config/env.js';
-import { classifyFailure, jobFailure } from '../jobs/retry-policy.js';
+import { classifyFailure } from '../jobs/retry-policy.js';
 import { runTrainingJob } from '../jobs/run-training-job.js';
 import { runAdvisorJob } from '../advisor/run-advisor-job.js';
 import { runBatchInProcess } from '../batch/batch-process.js';
 import { runAuditJob } from '../audits/run-audit-job.js';
 import { createLogger } from '../lib/logger.js';
 import { selectBackend } from '../ml/backend.js';
-import { exhaustMemory } from '../ml/fault.js';
 import { probeTraining } from '../ml/probe.js';
 import { openStore } from './open-store.js';
 import type { JobName, JobPayloads, JobResults } from './queues.js';
@@ -33,25 +32,7 @@ const config = loadConfig(process.env);
 const logger = createLogger(config.LOG_LEVEL).child({ component: 'trainer' });
 
 const handlers: { [N in JobName]: Handler<N> } = {
-  async echo(job, signal) {
-    const delay = job.data.delayMs ?? 0;
-    if (delay > 0) {
-      await job.updateProgress({ phase: 'sleeping' });
-      await new Promise<void>((resolve, reject) => {
-        // The cancel may have come while this process was starting.
-        if (signal?.aborted) return reject(new UnrecoverableError('cancelled'));
-        const t = setTimeout(resolve, delay);
-        signal?.addEventListener('abort', () => {
-          clearTimeout(t);
-          reject(new UnrecoverableError('cancelled'));
-        });
-      });
-    }
-    return { echo: job.data.message, pid: process.pid };
-  },
-
   async probe() {
-    injectFault(undefined);
     const backend = await selectBackend(config.TFJS_BACKEND);
     const r = await probeTraining();
     return { pid: process.pid, backend: backend.name, gpu: backend.gpu, ...r };
@@ -61,11 +42,6 @@ const handlers: { [N in JobName]: Handler<N> } = {
     const backend = await selectBackend(config.TFJS_BACKEND);
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ attempt: job.attemptsMade + 1 }, 'training started');
-    try {
-      injectFault(job.data.spec.modelName);
-    } catch (err) {
-      throw unrecoverable(jobFailure(err, backend.name));
-    }
     return onStore((store) =>
       runTrainingJob({
         store,
@@ -148,15 +124,6 @@ function onStore<T>(run: (store: ReturnType<typeof openStore>['store']) => Promi
 function unrecoverable(err: unknown): unknown {
   const verdict = classifyFailure(err);
   return verdict.retry ? err : new UnrecoverableError(verdict.message);
-}
-
-/** TRAINER_FAULT (tests only): breaks this process the way a real job can. */
-function injectFault(modelName: string | undefined): void {
-  const [fault, target] = (config.TRAINER_FAULT ?? '').split(':');
-  if (!fault || (target !== undefined && target !== modelName)) return;
-  if (fault === 'exit') process.exit(70);
-  if (fault === 'signal') process.kill(process.pid, 'SIGKILL');
-  if (fault === 'wasm-abort') exhaustMemory();
 }
 
 export default async function processJob(

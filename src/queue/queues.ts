@@ -21,19 +21,6 @@ export const HEALTH_QUEUE = 'health';
 /** Redis hash of cluster-wide trainer-process counters (`started`, `crashed`), for /metrics. */
 export const trainerStatsKey = (prefix: string): string => `${prefix}:stats:trainer-processes`;
 
-/** Proves the API -> queue -> worker -> trainer process -> result round trip (tests). */
-export interface EchoPayload {
-  message: string;
-  /** Simulated work, so tests can observe the `running` state. */
-  delayMs?: number;
-}
-
-export interface EchoResult {
-  echo: string;
-  /** The trainer process's pid: differs from the worker's, which is the point of it. */
-  pid: number;
-}
-
 /** Deep readiness: one tiny training step in a trainer process, the path every job takes. */
 export type ProbePayload = Record<string, never>;
 
@@ -148,7 +135,6 @@ export interface AuditPayload {
 }
 
 export interface JobPayloads {
-  echo: EchoPayload;
   probe: ProbePayload;
   train: TrainPayload;
   advise: AdvisePayload;
@@ -164,7 +150,6 @@ export interface ResourceRef {
 }
 
 export interface JobResults {
-  echo: EchoResult;
   probe: ProbeResult;
   train: TrainJobResult;
   advise: AdvisorResult;

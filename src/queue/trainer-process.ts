@@ -38,6 +38,12 @@ export interface TrainerProcessOptions {
   children?: Set<ChildProcess>;
   /** Told once per child when it ends: `crashed` when it exited without answering (not cancelled). */
   onExit?: (crashed: boolean) => void;
+  /**
+   * The child's module, trainer-child by default. Another entry speaks the same protocol
+   * through one-job-child.ts (the tests' children add fault injection this way, so no test hook
+   * lives in the service).
+   */
+  entry?: URL;
 }
 
 /** The child's module: trainer-child.ts from sources, .js after a build (see lib/source-module.ts). */
@@ -50,7 +56,11 @@ export function runInFreshProcess(
   opts: TrainerProcessOptions,
 ): Promise<unknown> {
   const grace = opts.exitGraceMs ?? 10_000;
-  const child = forkModule(childEntry, { env: opts.env, stdio: 'inherit', serialization: 'json' });
+  const child = forkModule(opts.entry ?? childEntry, {
+    env: opts.env,
+    stdio: 'inherit',
+    serialization: 'json',
+  });
   const live = opts.children ?? new Set<ChildProcess>();
   live.add(child);
   let answered = false;

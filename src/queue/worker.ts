@@ -42,6 +42,8 @@ export function startWorker(
   logger: Logger,
   prefix: string,
   parentEnv: Readonly<Record<string, string | undefined>>,
+  /** `trainerEntry`: the trainer child's module (trainer-process.ts), trainer-child by default. */
+  opts: { trainerEntry?: URL } = {},
 ): WorkerHandle {
   const connection = createRedis(config, 'blocking');
   const subscriber = createRedis(config, 'blocking');
@@ -62,7 +64,7 @@ export function startWorker(
   };
   const run = (job: Job, signal: AbortSignal | undefined) => {
     count('started');
-    return runInFreshProcess(job, signal, { env, children, onExit });
+    return runInFreshProcess(job, signal, { env, children, onExit, entry: opts.trainerEntry });
   };
 
   const worker = new Worker(TRAINING_QUEUE, (job, _token, signal) => run(job, signal), {

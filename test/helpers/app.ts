@@ -13,6 +13,9 @@ import { api } from './api.js';
 
 export { waitFor } from './wait.js';
 
+/** The tests' trainer child (echo jobs, fault injection): see test-trainer-child.ts. */
+export const TEST_TRAINER_CHILD = new URL('./test-trainer-child.ts', import.meta.url);
+
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 export interface TestContext {
@@ -21,8 +24,12 @@ export interface TestContext {
   config: Config;
   dataDir: string;
   prefix: string;
-  /** Starts a real worker (sandboxed processor) on this test's queue prefix. */
-  startWorker(overrides?: Record<string, string>): WorkerHandle;
+  /**
+   * Starts a real worker on this test's queue prefix. With `hooks`, its trainer children are the
+   * tests' own (helpers/test-trainer-child.ts): `echo` jobs, and `fault` breaks them as
+   * TEST_TRAINER_FAULT describes there.
+   */
+  startWorker(overrides?: Record<string, string>, hooks?: { fault?: string }): WorkerHandle;
   close(): Promise<void>;
 }
 
@@ -61,8 +68,10 @@ export async function buildTestApp(
     config,
     dataDir,
     prefix,
-    startWorker(overrides = {}) {
-      const w = startWorker(loadConfig({ ...baseEnv, ...overrides }), logger, prefix, process.env);
+    startWorker(overrides = {}, hooks) {
+      const env = hooks?.fault ? { ...process.env, TEST_TRAINER_FAULT: hooks.fault } : process.env;
+      const trainerEntry = hooks ? TEST_TRAINER_CHILD : undefined;
+      const w = startWorker(loadConfig({ ...baseEnv, ...overrides }), logger, prefix, env, { trainerEntry });
       workers.push(w);
       return w;
     },

@@ -14,7 +14,8 @@ describe('readiness for load balancers', () => {
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await buildTestApp({ API_KEYS: KEY, WORKER_CONCURRENCY: '1' });
-    ctx.startWorker();
+    // The tests' trainer child, for its long `echo` job (helpers/test-trainer-child.ts).
+    ctx.startWorker({}, {});
   });
   afterAll(() => ctx.close());
 
@@ -41,7 +42,11 @@ describe('readiness for load balancers', () => {
 
   it('is deeply ready while the only worker trains a long job', async () => {
     const id = newId('job');
-    await ctx.runtime.queues.add('echo', { message: 'long', delayMs: 60_000 }, { jobId: id, attempts: 1 });
+    await ctx.runtime.queues.queue.add(
+      'echo',
+      { message: 'long', delayMs: 60_000 },
+      { jobId: id, attempts: 1 },
+    );
     await waitFor(async () => (await ctx.runtime.queues.get(id))?.isActive(), 20_000);
     const res = await ctx.app.inject({ method: 'GET', url: '/readyz?deep=true', headers: auth });
     expect(res.statusCode, res.body).toBe(200);
@@ -50,7 +55,7 @@ describe('readiness for load balancers', () => {
     const text = (await ctx.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metricValue(text, 'trainer_processes_started')).toBe(2);
     expect(metricValue(text, 'trainer_processes_crashed')).toBe(0);
-    await ctx.app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: auth });
+    await ctx.runtime.queues.publishCancel(id);
   }, 60_000);
 });
 
@@ -58,7 +63,7 @@ describe('trainer crashes on /metrics', () => {
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await buildTestApp();
-    ctx.startWorker({ TRAINER_FAULT: 'exit' });
+    ctx.startWorker({}, { fault: 'exit' });
   });
   afterAll(() => ctx.close());
 

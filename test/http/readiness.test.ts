@@ -37,7 +37,7 @@ describe('readiness follows Redis', () => {
 
     // The producer fails fast instead of queueing commands until Redis returns.
     const t0 = Date.now();
-    await expect(ctx.runtime.queues.add('echo', { message: 'x' })).rejects.toMatchObject({
+    await expect(ctx.runtime.queues.add('probe', {})).rejects.toMatchObject({
       name: 'ServiceUnavailableError',
     });
     expect(Date.now() - t0).toBeLessThan(5_000);

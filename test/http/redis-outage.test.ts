@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJobSpec } from '../../src/contracts/job-spec.js';
 import { newId } from '../../src/lib/ids.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { privateRedis } from '../helpers/redis-server.js';
@@ -25,11 +26,10 @@ describe('a Redis outage', () => {
   });
 
   it('ends an open event stream with an error event naming the cause', async () => {
-    const job = await ctx.runtime.queues.add(
-      'echo',
-      { message: 'never run: no worker' },
-      { jobId: newId('job') },
-    );
+    // A training job that never runs (no worker): its stream stays open until Redis goes.
+    const datasetId = 'ds_0000000000000000';
+    const spec = parseJobSpec({ datasetId, head: [{ type: 'dense', units: 4 }] });
+    const job = await ctx.runtime.queues.add('train', { datasetId, spec }, { jobId: newId('job') });
     let text = '';
     let ended = false;
     const req = http.get(`http://127.0.0.1:${port}/v1/jobs/${job.id}/events`, (res) => {

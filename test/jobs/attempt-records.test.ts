@@ -98,7 +98,7 @@ describe('a job whose first attempt crashed and second completed', () => {
   afterAll(() => ctx.close());
 
   it('names attempt 1 as the failed one', async () => {
-    const broken = ctx.startWorker({ TRAINER_FAULT: 'exit' });
+    const broken = ctx.startWorker({}, { fault: 'exit' });
     const ds = await request(ctx.app.server)
       .post('/v1/datasets')
       .attach('file', Buffer.from(csv(32)), 'd.csv');

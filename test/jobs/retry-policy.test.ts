@@ -120,7 +120,7 @@ describe('a trainer process killed by a signal (as the OOM killer does)', () => 
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' });
-    ctx.startWorker({ TRAINER_FAULT: 'signal' });
+    ctx.startWorker({}, { fault: 'signal' });
   });
   afterAll(() => ctx.close());
 

@@ -46,7 +46,7 @@ describe('trainer process isolation', () => {
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '3', JOB_BACKOFF_MS: '50' });
-    ctx.startWorker({ TRAINER_FAULT: 'wasm-abort:poison', WORKER_CONCURRENCY: '1' });
+    ctx.startWorker({ WORKER_CONCURRENCY: '1' }, { fault: 'wasm-abort:poison' });
     const ds = await request(ctx.app.server)
       .post('/v1/datasets')
       .attach('file', Buffer.from(csv(64)), 'd.csv');
@@ -109,7 +109,7 @@ describe('a trainer process that dies', () => {
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' });
-    ctx.startWorker({ TRAINER_FAULT: 'exit' });
+    ctx.startWorker({}, { fault: 'exit' });
   });
   afterAll(() => ctx.close());
 

@@ -13,7 +13,7 @@ import { TRAINING_QUEUE } from '../../src/queue/queues.js';
 import { createRedis } from '../../src/queue/redis.js';
 import { RedisGuard } from '../../src/queue/redis-guard.js';
 import { startWorker, type WorkerHandle } from '../../src/queue/worker.js';
-import { REDIS_URL, deleteKeys } from '../helpers/app.js';
+import { REDIS_URL, TEST_TRAINER_CHILD, deleteKeys } from '../helpers/app.js';
 
 /**
  * Redis Cluster runs a Lua script only when all its keys hash to one slot, and BullMQ's scripts
@@ -41,7 +41,10 @@ describe('QUEUE_PREFIX in hash-tag form (Redis Cluster)', () => {
     });
     const logger = pino({ level: 'silent' });
     runtime = await createAppDeps(config, logger);
-    worker = startWorker(config, logger, config.QUEUE_PREFIX, process.env);
+    // The tests' trainer child, for its `echo` jobs (helpers/test-trainer-child.ts).
+    worker = startWorker(config, logger, config.QUEUE_PREFIX, process.env, {
+      trainerEntry: TEST_TRAINER_CHILD,
+    });
     events = new QueueEvents(TRAINING_QUEUE, { connection: createRedis(REDIS_URL, 'blocking'), prefix });
     await events.waitUntilReady();
   });
@@ -61,11 +64,15 @@ describe('QUEUE_PREFIX in hash-tag form (Redis Cluster)', () => {
   });
 
   it('puts every key of a job’s life in one hash slot', async () => {
-    const job = await runtime.queues.add('echo', { message: 'slot' });
+    const job = await runtime.queues.queue.add('echo', { message: 'slot' });
     expect((await job.waitUntilFinished(events, 30_000)).echo).toBe('slot');
-    const delayed = await runtime.queues.queue.add('echo' as never, { message: 'later' } as never, {
-      delay: 60_000,
-    });
+    const delayed = await runtime.queues.queue.add(
+      'echo',
+      { message: 'later' },
+      {
+        delay: 60_000,
+      },
+    );
     await runtime.queues.exclusive({ datasetId: 'ds_0000000000000000' }, async () => {
       await new RedisGuard(runtime.redis, prefix).claim('commit:s3://b/p/models/m_0', 10_000);
     });

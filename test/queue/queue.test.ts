@@ -1,7 +1,9 @@
-import { QueueEvents } from 'bullmq';
+import { QueueEvents, type JobsOptions } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAINING_QUEUE } from '../../src/queue/queues.js';
 import { createRedis } from '../../src/queue/redis.js';
+import { newId } from '../../src/lib/ids.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 
 describe('queue round trip through the sandboxed worker', () => {
@@ -10,7 +12,8 @@ describe('queue round trip through the sandboxed worker', () => {
 
   beforeAll(async () => {
     ctx = await buildTestApp();
-    ctx.startWorker();
+    // The tests' trainer child: the service's handlers plus `echo` jobs (helpers/test-trainer-child.ts).
+    ctx.startWorker({}, {});
     events = new QueueEvents(TRAINING_QUEUE, {
       connection: createRedis(ctx.config.REDIS_URL, 'blocking'),
       prefix: ctx.prefix,
@@ -22,20 +25,35 @@ describe('queue round trip through the sandboxed worker', () => {
     await ctx.close();
   });
 
+  /** An `echo` job on the training queue, kept after it ends so the test can read it. */
+  const echo = (data: { message: string; delayMs?: number }, opts: JobsOptions = {}) =>
+    ctx.runtime.queues.queue.add('echo', data, { removeOnComplete: false, removeOnFail: false, ...opts });
+
   it('runs a job in a child process and returns its result', async () => {
-    const job = await ctx.runtime.queues.add('echo', { message: 'hello' });
+    const job = await echo({ message: 'hello' });
     const result = await job.waitUntilFinished(events, 30_000);
     expect(result.echo).toBe('hello');
     expect(result.pid).not.toBe(process.pid);
   });
 
   it('cancels a running job through the cancel channel', async () => {
-    const job = await ctx.runtime.queues.add('echo', { message: 'slow', delayMs: 20_000 }, { attempts: 1 });
+    const job = await echo({ message: 'slow', delayMs: 20_000 }, { attempts: 1 });
     await waitFor(async () => (await job.getState()) === 'active', 20_000);
     await ctx.runtime.queues.publishCancel(job.id!);
     await waitFor(async () => (await job.getState()) === 'failed', 10_000);
     const failed = await ctx.runtime.queues.get(job.id!);
     expect(failed?.failedReason).toMatch(/cancel/);
+  });
+
+  it('shows a job only through the routes of its own kind', async () => {
+    const job = await echo({ message: 'not a training job' }, { jobId: newId('job') });
+    await job.waitUntilFinished(events, 30_000);
+    const http = api(ctx);
+    const one = await http.get(`/v1/jobs/${job.id}`);
+    expect(one.status).toBe(404);
+    expect(one.body.detail).toMatch(/not found/);
+    const list = await http.get('/v1/jobs');
+    expect(list.body.items.map((j: { id: string }) => j.id)).not.toContain(job.id);
   });
 
   it('reports whether a queued job references a resource', async () => {
@@ -52,8 +70,8 @@ describe('queue round trip through the sandboxed worker', () => {
   });
 
   it('deep readiness proves a worker trains a step in a trainer process', async () => {
-    const res = await ctx.app.inject({ method: 'GET', url: '/readyz?deep=true' });
-    expect(res.statusCode).toBe(200);
-    expect(res.json().checks.worker).toEqual({ ok: true });
+    const res = await api(ctx).get('/readyz?deep=true');
+    expect(res.status).toBe(200);
+    expect(res.body.checks.worker).toEqual({ ok: true });
   });
 });
