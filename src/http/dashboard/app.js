@@ -2,7 +2,7 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiKey, onUnauthorized } from './api.js';
-import { html } from './ui.js';
+import { html, inputValue } from './ui.js';
 import { AdvisorView } from './views/advisor.js';
 import { AuditView } from './views/audit.js';
 import { BaseModelsView, LayersView } from './views/base-models.js';
@@ -11,12 +11,16 @@ import { DatasetView, DatasetsView } from './views/datasets.js';
 import { JobView, JobsView } from './views/jobs.js';
 import { ModelView, ModelsView } from './views/models.js';
 import { ReviewView } from './views/review.js';
-import { NewJobView } from './views/new-job.js';
+import { NewJobView } from './views/new-job/index.js';
 import { StorageBanner } from './storage-banner.js';
+/** @import { TargetedEvent } from 'preact' */
 
+/** @typedef {{ parts: string[], query: Record<string, string> }} Route */
+
+/** @returns {Route} */
 function parseHash() {
   const raw = location.hash.replace(/^#/, '') || '/datasets';
-  const [path, search = ''] = raw.split('?');
+  const [path = '', search = ''] = raw.split('?');
   return { parts: path.split('/').filter(Boolean), query: Object.fromEntries(new URLSearchParams(search)) };
 }
 
@@ -30,6 +34,7 @@ function useRoute() {
   return route;
 }
 
+/** @param {Route} route */
 function view({ parts, query }) {
   const [section, id] = parts;
   switch (section) {
@@ -61,6 +66,7 @@ function view({ parts, query }) {
   }
 }
 
+/** @type {[href: string, label: string][]} */
 const NAV = [
   ['datasets', 'Datasets'],
   ['base-models', 'Base models'],
@@ -70,9 +76,10 @@ const NAV = [
   ['batch-predictions', 'Batch predictions'],
 ];
 
+/** @param {{ message: string | undefined, onKey: (key: string) => void }} props */
 function KeyPrompt({ message, onKey }) {
   const [key, setKey] = useState('');
-  const input = useRef();
+  const input = useRef(/** @type {HTMLInputElement | null} */ (null));
   useEffect(() => input.current?.focus(), []);
   return html`<section class="card key-prompt" aria-labelledby="key-title" data-testid="key-prompt">
     <h1 id="key-title">API key needed</h1>
@@ -82,7 +89,7 @@ function KeyPrompt({ message, onKey }) {
     </p>
     ${message && html`<p class="note error" role="alert">${message}</p>`}
     <form
-      onSubmit=${(e) => {
+      onSubmit=${(/** @type {Event} */ e) => {
         e.preventDefault();
         if (key.trim()) onKey(key.trim());
       }}
@@ -96,7 +103,7 @@ function KeyPrompt({ message, onKey }) {
           autocomplete="off"
           required
           value=${key}
-          onInput=${(e) => setKey(e.currentTarget.value)}
+          onInput=${inputValue(setKey)}
         />
       </div>
       <button type="submit" class="primary">Continue</button>
@@ -104,12 +111,18 @@ function KeyPrompt({ message, onKey }) {
   </section>`;
 }
 
-function App() {
-  const route = useRoute();
-  const [auth, setAuth] = useState({ needed: false, message: undefined, session: 0 });
-  const main = useRef();
-  const first = useRef(true);
+/**
+ * Whether the key prompt shows and why; `session` counts keys given or forgotten, so that the
+ * page under the prompt loads again with the new key.
+ * @typedef {{ needed: boolean, message: string | undefined, session: number }} Auth
+ */
 
+/**
+ * The prompt's state: shown when the service answers 401 (saying so when a key was refused).
+ * @returns {[Auth, (update: (a: Auth) => Auth) => void]}
+ */
+function useAuth() {
+  const [auth, setAuth] = useState(/** @type {Auth} */ ({ needed: false, message: undefined, session: 0 }));
   useEffect(
     () =>
       onUnauthorized((detail) => {
@@ -123,6 +136,50 @@ function App() {
       }),
     [],
   );
+  return [auth, setAuth];
+}
+
+/**
+ * The header: the brand, the main navigation (the current section marked), the API docs and,
+ * with a key, the button that forgets it.
+ * @param {{ route: Route, onForget: () => void }} props
+ */
+function TopBar({ route, onForget }) {
+  // A trained model's layer table lives under base-models/ but belongs to Models.
+  const active = route.parts.join('/').replace(/^base-models\/m_/, 'models/m_');
+  /** @param {string} href */
+  const current = (href) =>
+    href === 'jobs'
+      ? active === 'jobs' || (active.startsWith('jobs/') && active !== 'jobs/new')
+      : active === href || active.startsWith(`${href}/`);
+  return html`<header class="top">
+    <a class="brand" href="#/datasets">Transfer learning</a>
+    <nav aria-label="Main">
+      <ul>
+        ${NAV.map(
+          ([href, label]) =>
+            html`<li>
+              <a href=${`#/${href}`} aria-current=${current(href) ? 'page' : undefined}>${label}</a>
+            </li>`,
+        )}
+      </ul>
+    </nav>
+    <span class="spacer"></span>
+    <a href="/docs" class="muted-link">API docs</a>
+    ${
+      apiKey.get() &&
+      html`<button type="button" class="link" onClick=${onForget}>
+        Forget key
+      </button>`
+    }
+  </header>`;
+}
+
+function App() {
+  const route = useRoute();
+  const [auth, setAuth] = useAuth();
+  const main = useRef(/** @type {HTMLElement | null} */ (null));
+  const first = useRef(true);
 
   // Move focus to the new page's content, as a page load would, except on the first render.
   useEffect(() => {
@@ -133,57 +190,29 @@ function App() {
     main.current?.focus();
   }, [route]);
 
-  // A trained model's layer table lives under base-models/ but belongs to Models.
-  const active = route.parts.join('/').replace(/^base-models\/m_/, 'models/m_');
-  const current = (href) =>
-    href === 'jobs'
-      ? active === 'jobs' || (active.startsWith('jobs/') && active !== 'jobs/new')
-      : active === href || active.startsWith(`${href}/`);
-
   return html`<a
       class="skip"
       href="#main"
-      onClick=${(e) => {
+      onClick=${(/** @type {Event} */ e) => {
         e.preventDefault();
         main.current?.focus();
       }}
       >Skip to content</a
     >
-    <header class="top">
-      <a class="brand" href="#/datasets">Transfer learning</a>
-      <nav aria-label="Main">
-        <ul>
-          ${NAV.map(
-            ([href, label]) =>
-              html`<li>
-                <a href=${`#/${href}`} aria-current=${current(href) ? 'page' : undefined}>${label}</a>
-              </li>`,
-          )}
-        </ul>
-      </nav>
-      <span class="spacer"></span>
-      <a href="/docs" class="muted-link">API docs</a>
-      ${
-        apiKey.get() &&
-        html`<button
-          type="button"
-          class="link"
-          onClick=${() => {
-            apiKey.clear();
-            setAuth((a) => ({ needed: true, message: undefined, session: a.session + 1 }));
-          }}
-        >
-          Forget key
-        </button>`
-      }
-    </header>
+    <${TopBar}
+      route=${route}
+      onForget=${() => {
+        apiKey.clear();
+        setAuth((a) => ({ needed: true, message: undefined, session: a.session + 1 }));
+      }}
+    />
     <main id="main" ref=${main} tabindex="-1">
       <${StorageBanner} route=${route.parts.join('/')} />
       ${
         auth.needed
           ? html`<${KeyPrompt}
               message=${auth.message}
-              onKey=${(key) => {
+              onKey=${(/** @type {string} */ key) => {
                 apiKey.set(key);
                 setAuth((a) => ({ needed: false, message: undefined, session: a.session + 1 }));
               }}
@@ -193,4 +222,5 @@ function App() {
     </main>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+if (root) render(html`<${App} />`, root);

@@ -1,17 +1,26 @@
 // Training curves with uPlot (canvas, no dependencies), each with a data table.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import { fmt, html } from './ui.js';
+import { Table, fmt, html } from './ui.js';
+/** @import { HistoryEntry } from './types.js' */
 
 const COLORS = { train: '#1d4ed8', validation: '#c2410c' };
 
-/** One uPlot line chart; `data` is uPlot's column layout `[x[], ...series[]]`. */
+/**
+ * One uPlot line chart; `data` is uPlot's column layout `[x[], ...series[]]`.
+ * @param {{
+ *   title: string, data: uPlot.AlignedData, series: { label: string, color: string }[],
+ *   yLabel: string, testid: string,
+ * }} props
+ */
 function LineChart({ title, data, series, yLabel, testid }) {
-  const box = useRef();
-  const plot = useRef();
+  const box = useRef(/** @type {HTMLDivElement | null} */ (null));
+  const plot = useRef(/** @type {uPlot | undefined} */ (undefined));
 
   useEffect(() => {
     const el = box.current;
+    if (!el) return undefined;
+    /** @type {uPlot.Options} */
     const opts = {
       width: Math.max(280, el.clientWidth),
       height: 220,
@@ -51,13 +60,20 @@ function LineChart({ title, data, series, yLabel, testid }) {
 /**
  * Loss and accuracy per epoch from a job's or model's `history` (`phase` train, then fineTune:
  * the x axis counts epochs across both phases).
+ * @param {{ history: HistoryEntry[] | undefined, testid?: string }} props
  */
 export function Curves({ history, testid = 'curves' }) {
   const rows = history ?? [];
   const x = rows.map((_, i) => i + 1);
-  const col = (k) => rows.map((r) => (typeof r[k] === 'number' ? r[k] : null));
+  /** @param {string} k */
+  const col = (k) =>
+    rows.map((r) => {
+      const v = r[k];
+      return typeof v === 'number' ? v : null;
+    });
   const hasAcc = rows.some((r) => typeof r.acc === 'number');
   const hasMae = rows.some((r) => typeof r.mae === 'number');
+  /** @type {[train: string, validation: string, name: string] | undefined} */
   const metric = hasAcc ? ['acc', 'valAcc', 'accuracy'] : hasMae ? ['mae', 'valMae', 'MAE'] : undefined;
   return html`<div class="curves" data-testid=${testid}>
     <div class="chart-pair">
@@ -87,43 +103,39 @@ export function Curves({ history, testid = 'curves' }) {
     </div>
     <details>
       <summary>Per-epoch values (${rows.length})</summary>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">phase</th>
-              <th scope="col">epoch</th>
-              <th scope="col">loss</th>
-              <th scope="col">val loss</th>
-              ${
-                metric &&
-                html`<th scope="col">${metric[2]}</th>
-                  <th scope="col">val ${metric[2]}</th>`
-              }
-              <th scope="col">learning rate</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${rows.map(
-              (r, i) =>
-                html`<tr>
-                  <td>${i + 1}</td>
-                  <td>${r.phase}</td>
-                  <td>${r.epoch}</td>
-                  <td>${fmt.num(r.loss, 4)}</td>
-                  <td>${fmt.num(r.valLoss, 4)}</td>
-                  ${
-                    metric &&
-                    html`<td>${fmt.num(r[metric[0]], 4)}</td>
-                      <td>${fmt.num(r[metric[1]], 4)}</td>`
-                  }
-                  <td>${typeof r.lr === 'number' ? r.lr.toExponential(1) : '–'}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
+      <${EpochTable} rows=${rows} metric=${metric} />
     </details>
   </div>`;
+}
+
+/**
+ * The per-epoch values under the curves: loss, the metric when there is one, learning rate.
+ * @param {{ rows: HistoryEntry[], metric: [train: string, validation: string, name: string] | undefined }} props
+ */
+function EpochTable({ rows, metric }) {
+  const head = [
+    '#',
+    'phase',
+    'epoch',
+    'loss',
+    'val loss',
+    ...(metric ? [metric[2], `val ${metric[2]}`] : []),
+    'learning rate',
+  ];
+  return html`<${Table}
+    head=${head}
+    rows=${rows}
+    row=${(/** @type {HistoryEntry} */ r, /** @type {number} */ i) =>
+      html`<td>${i + 1}</td>
+        <td>${r.phase}</td>
+        <td>${r.epoch}</td>
+        <td>${fmt.num(r.loss, 4)}</td>
+        <td>${fmt.num(r.valLoss, 4)}</td>
+        ${
+          metric &&
+          html`<td>${fmt.num(r[metric[0]], 4)}</td>
+            <td>${fmt.num(r[metric[1]], 4)}</td>`
+        }
+        <td>${typeof r.lr === 'number' ? r.lr.toExponential(1) : '–'}</td>`}
+  />`;
 }

@@ -1,5 +1,9 @@
 // The New job form's state and the job spec it builds (pure functions, no DOM).
+/** @import { FieldError } from './types.js' */
 
+/** @typedef {'image' | 'tabular' | 'text'} Kind */
+
+/** From-scratch layers that fit each kind of dataset. @type {Record<Kind, object[]>} */
 export const ARCHITECTURES = {
   image: [
     { type: 'conv2d', filters: 8, kernelSize: 3 },
@@ -11,7 +15,10 @@ export const ARCHITECTURES = {
   text: [{ type: 'embedding', outputDim: 32 }, { type: 'globalAveragePooling1d' }],
 };
 
-/** Input size, channels and augmentation apply to images only. */
+/**
+ * Input size, channels and augmentation apply to images only.
+ * @param {Kind | undefined} kind
+ */
 export const takesImageFields = (kind) => kind === undefined || kind === 'image';
 
 export const DEFAULT_HEAD = [
@@ -19,9 +26,18 @@ export const DEFAULT_HEAD = [
   { type: 'dropout', rate: 0.3 },
 ];
 
+/** @param {unknown} v */
 const pretty = (v) => JSON.stringify(v, null, 2);
 
-/** Every field as the text the user edits; defaults are the service's own. */
+/**
+ * Choices carried from elsewhere into the form (src/http/dashboard/draft.js).
+ * @typedef {{ datasetId?: string, base?: string, cutAt?: string, unfreezeFrom?: string }} Draft
+ */
+
+/**
+ * Every field as the text the user edits; defaults are the service's own.
+ * @param {Draft} [draft]
+ */
 export function initialForm(draft = {}) {
   return {
     datasetId: draft.datasetId ?? '',
@@ -58,7 +74,12 @@ export function initialForm(draft = {}) {
   };
 }
 
-/** The evaluation methods a job may ask for, as the form offers them. */
+/** @typedef {ReturnType<typeof initialForm>} JobForm */
+
+/**
+ * The evaluation methods a job may ask for, as the form offers them.
+ * @type {[value: string, label: string][]}
+ */
 export const EVALUATION_METHODS = [
   ['auto', 'auto: cross-validation on a small dataset, else its test split or a holdout'],
   ['cross-validation', 'cross-validation'],
@@ -66,7 +87,10 @@ export const EVALUATION_METHODS = [
   ['test-split', "the dataset's own test split"],
 ];
 
-/** A number when the text is one; otherwise the text itself, so the API names the field. */
+/**
+ * A number when the text is one; otherwise the text itself, so the API names the field.
+ * @param {string} text
+ */
 function num(text) {
   const t = String(text).trim();
   if (t === '') return undefined;
@@ -74,15 +98,27 @@ function num(text) {
   return Number.isFinite(n) ? n : t;
 }
 
+/**
+ * @param {string} text
+ * @param {string} path
+ * @param {FieldError[]} problems
+ * @returns {unknown}
+ */
 function json(text, path, problems) {
   try {
     return JSON.parse(text);
   } catch (err) {
-    problems.push({ path, message: `not valid JSON (${err.message})` });
+    problems.push({ path, message: `not valid JSON (${/** @type {Error} */ (err).message})` });
     return undefined;
   }
 }
 
+/**
+ * Sets `obj[key]` unless `value` is empty.
+ * @param {Record<string, unknown>} obj
+ * @param {string} key
+ * @param {unknown} value
+ */
 function put(obj, key, value) {
   if (value !== undefined && value !== '') obj[key] = value;
 }
@@ -90,10 +126,16 @@ function put(obj, key, value) {
 /**
  * Builds the POST /v1/jobs body; `problems` are local errors (invalid JSON) by spec path.
  * `kind` is the dataset's (image, tabular, text): the image-only fields are left out for others.
+ * The spec is what the form says, checked by the service, not here.
+ * @param {JobForm} f
+ * @param {Kind | undefined} kind
+ * @returns {{ spec: Record<string, any>, problems: FieldError[] }}
  */
 export function buildSpec(f, kind) {
   const images = takesImageFields(kind);
+  /** @type {FieldError[]} */
   const problems = [];
+  /** @type {Record<string, any>} */
   const spec = { datasetId: f.datasetId };
   const withBase = f.base !== '';
   if (withBase) {
@@ -107,6 +149,7 @@ export function buildSpec(f, kind) {
     put(spec, 'architecture', json(f.architecture, 'architecture', problems));
   }
   put(spec, 'head', json(f.head, 'head', problems));
+  /** @type {Record<string, unknown>} */
   const input = {};
   const w = num(f.inputWidth);
   const h = num(f.inputHeight);
@@ -119,6 +162,7 @@ export function buildSpec(f, kind) {
   put(spec.fit, 'epochs', num(f.epochs));
   put(spec.fit, 'batchSize', num(f.batchSize));
   put(spec.fit, 'validationSplit', num(f.validationSplit));
+  /** @type {Record<string, any>} */
   const callbacks = {};
   if (f.reduceLr) {
     callbacks.reduceLROnPlateau = {};
@@ -154,6 +198,8 @@ export function buildSpec(f, kind) {
 /**
  * Errors for one field: its own path or anything below it (`body.` prefix dropped); a path
  * written `=fit` takes that exact path only (an error about the object, not its members).
+ * @param {FieldError[]} errors
+ * @param {...string} paths
  */
 export function errorsAt(errors, ...paths) {
   return errors.filter((e) => {

@@ -4,14 +4,27 @@ import { useEffect, useState } from 'preact/hooks';
 import { html } from './ui.js';
 
 const EVERY_MS = 60_000;
+/** @param {number} b */
 const mib = (b) => `${(b / 1024 / 1024).toFixed(b < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
 
+/**
+ * What /readyz says about the store (the fields the banner reads).
+ * @typedef {{
+ *   checks?: { dataDir?: { ok?: boolean } },
+ *   disk?: { low?: boolean, freeBytes: number, totalBytes: number, freePercent: number },
+ * }} Readiness
+ */
+
+/** @returns {Promise<Readiness>} */
 async function readiness() {
   const res = await fetch('/readyz', { headers: { accept: 'application/json' } });
   return res.json().catch(() => ({}));
 }
 
-/** What the banner says, or undefined when storage is fine (exported for its test). */
+/**
+ * What the banner says, or undefined when storage is fine (exported for its test).
+ * @param {Readiness | undefined} ready
+ */
 export function storageNotice(ready) {
   const writable = ready?.checks?.dataDir?.ok;
   if (writable === false) {
@@ -25,8 +38,9 @@ export function storageNotice(ready) {
   );
 }
 
+/** @param {{ route: string }} props the route, so that a new page checks again */
 export function StorageBanner({ route }) {
-  const [notice, setNotice] = useState(undefined);
+  const [notice, setNotice] = useState(/** @type {string | undefined} */ (undefined));
   useEffect(() => {
     let live = true;
     const check = () =>

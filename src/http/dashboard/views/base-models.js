@@ -1,12 +1,33 @@
+// Base models: the registered ones, the catalog, registering your own, and the layer table
+// where a cut and a first layer to fine-tune are chosen for a new job.
 import { useState } from 'preact/hooks';
 import { api, upload } from '../api.js';
 import { draft } from '../draft.js';
-import { ConfirmButton, DropZone, ErrorNote, Loading, fmt, html, navigate, useLoad } from '../ui.js';
+import {
+  ConfirmButton,
+  DropZone,
+  ErrorNote,
+  Loading,
+  Table,
+  fmt,
+  html,
+  inputValue,
+  navigate,
+  useError,
+  useLoad,
+} from '../ui.js';
+/** @import { Loaded } from '../ui.js' */
+/** @import { BaseModel, CatalogEntry, Layer, LayerListing, Model, Page } from '../types.js' */
 
+/** @typedef {(m: BaseModel) => void} OnRegistered */
+
+/** @param {{ onRegistered: OnRegistered }} props */
 function Catalog({ onRegistered }) {
+  /** @type {Loaded<Page<CatalogEntry>>} */
   const catalog = useLoad(() => api('/v1/base-models/catalog'), []);
-  const [busy, setBusy] = useState();
-  const [error, setError] = useState();
+  const [busy, setBusy] = useState(/** @type {string | undefined} */ (undefined));
+  const [error, setError] = useError();
+  /** @param {string} name */
   const register = async (name) => {
     setBusy(name);
     setError(undefined);
@@ -24,44 +45,32 @@ function Catalog({ onRegistered }) {
     <${ErrorNote} error=${catalog.error || error} />
     ${
       catalog.data &&
-      html`<div class="table-wrap">
-        <table data-testid="catalog-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Description</th>
-              <th scope="col">Input</th>
-              <th scope="col">Suggested cut</th>
-              <th scope="col"><span class="sr-only">Actions</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            ${catalog.data.items.map(
-              (c) =>
-                html`<tr>
-                  <td>${c.name} ${c.offline && html`<span class="badge">offline</span>`}</td>
-                  <td>${c.description}</td>
-                  <td>${fmt.shape(c.inputShape)}</td>
-                  <td><code>${c.recommendedCutAt}</code></td>
-                  <td>
-                    <button type="button" disabled=${busy !== undefined} onClick=${() => register(c.name)}>
-                      ${busy === c.name ? 'Registering…' : 'Register'}
-                    </button>
-                  </td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>`
+      html`<${Table}
+        testid="catalog-table"
+        head=${['Name', 'Description', 'Input', 'Suggested cut', html`<span class="sr-only">Actions</span>`]}
+        rows=${catalog.data.items}
+        row=${(/** @type {CatalogEntry} */ c) =>
+          html`<td>${c.name} ${c.offline && html`<span class="badge">offline</span>`}</td>
+            <td>${c.description}</td>
+            <td>${fmt.shape(c.inputShape)}</td>
+            <td><code>${c.recommendedCutAt}</code></td>
+            <td>
+              <button type="button" disabled=${busy !== undefined} onClick=${() => register(c.name)}>
+                ${busy === c.name ? 'Registering…' : 'Register'}
+              </button>
+            </td>`}
+      />`
     }
   </section>`;
 }
 
+/** @param {{ onRegistered: OnRegistered }} props */
 function RegisterForm({ onRegistered }) {
   const [url, setUrl] = useState('');
   const [name, setName] = useState('');
-  const [error, setError] = useState();
-  const [progress, setProgress] = useState();
+  const [error, setError] = useError();
+  const [progress, setProgress] = useState(/** @type {number | undefined} */ (undefined));
+  /** @param {Event} e */
   const byUrl = async (e) => {
     e.preventDefault();
     setError(undefined);
@@ -72,6 +81,7 @@ function RegisterForm({ onRegistered }) {
       setError(err);
     }
   };
+  /** @param {File[]} files */
   const byFiles = async (files) => {
     setError(undefined);
     setProgress(0);
@@ -93,7 +103,7 @@ function RegisterForm({ onRegistered }) {
     </p>
     <div class="field">
       <label for="base-name">Name (optional)</label>
-      <input id="base-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} />
+      <input id="base-name" value=${name} onInput=${inputValue(setName)} />
     </div>
     <form class="inline" onSubmit=${byUrl}>
       <div class="field grow">
@@ -103,7 +113,7 @@ function RegisterForm({ onRegistered }) {
           type="url"
           required
           value=${url}
-          onInput=${(e) => setUrl(e.currentTarget.value)}
+          onInput=${inputValue(setUrl)}
           placeholder="https://…/model.json"
         />
       </div>
@@ -123,7 +133,9 @@ function RegisterForm({ onRegistered }) {
 }
 
 export function BaseModelsView() {
+  /** @type {Loaded<Page<BaseModel>>} */
   const list = useLoad(() => api('/v1/base-models?limit=100'), []);
+  /** @type {OnRegistered} */
   const open = (m) => navigate(`#/base-models/${m.id}`);
   return html`<h1>Base models</h1>
     <section class="card" aria-labelledby="bases-title">
@@ -134,49 +146,127 @@ export function BaseModelsView() {
         list.data &&
         (list.data.items.length === 0
           ? html`<p class="muted">None yet: register one from the catalog or your own files below.</p>`
-          : html`<div class="table-wrap">
-              <table data-testid="base-models-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Input</th>
-                    <th scope="col">Layers</th>
-                    <th scope="col">Parameters</th>
-                    <th scope="col">Size</th>
-                    <th scope="col">Source</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.data.items.map(
-                    (m) =>
-                      html`<tr>
-                        <td><a href=${`#/base-models/${m.id}`}>${m.name}</a></td>
-                        <td>${fmt.shape(m.inputShape)}</td>
-                        <td>${m.layerCount}</td>
-                        <td>${fmt.int(m.params.total)}</td>
-                        <td>${fmt.bytes(m.sizeBytes)}</td>
-                        <td>${m.source.kind}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`)
+          : html`<${Table}
+              testid="base-models-table"
+              head=${['Name', 'Input', 'Layers', 'Parameters', 'Size', 'Source']}
+              rows=${list.data.items}
+              row=${(/** @type {BaseModel} */ m) =>
+                html`<td><a href=${`#/base-models/${m.id}`}>${m.name}</a></td>
+                  <td>${fmt.shape(m.inputShape)}</td>
+                  <td>${m.layerCount}</td>
+                  <td>${fmt.int(m.params.total)}</td>
+                  <td>${fmt.bytes(m.sizeBytes)}</td>
+                  <td>${m.source.kind}</td>`}
+            />`)
       }
     </section>
     <${Catalog} onRegistered=${open} />
     <${RegisterForm} onRegistered=${open} />`;
 }
 
-/** The layer table of a base model (bm_…) or a trained model (m_…), with the cut and fine-tune choice. */
+/**
+ * The facts of a base model or a trained model above its layers, and a base model's delete button.
+ * @param {{ id: string, meta: BaseModel | Model, isModel: boolean }} props
+ */
+function LayersFacts({ id, meta, isModel }) {
+  const [error, setError] = useError();
+  const source =
+    'source' in meta
+      ? /** @type {BaseModel['source'] & { catalog?: string, url?: string | null }} */ (meta.source)
+      : undefined;
+  return html`<${ErrorNote} error=${error} />
+    <section class="card">
+      <dl class="facts">
+        <dt>Id</dt>
+        <dd><code>${id}</code></dd>
+        <dt>Input</dt>
+        <dd>${fmt.shape(meta.inputShape)}</dd>
+        <dt>Parameters</dt>
+        <dd>${fmt.int(meta.params?.total)}</dd>
+        ${
+          !isModel &&
+          html`<dt>Source</dt>
+            <dd>${source?.kind} ${source?.catalog ?? source?.url ?? ''}</dd>`
+        }
+      </dl>
+      ${
+        !isModel &&
+        html`<div class="actions">
+          <${ConfirmButton}
+            label="Delete base model"
+            onConfirm=${async () => {
+              try {
+                await api(`/v1/base-models/${id}`, { method: 'DELETE' });
+                navigate('#/base-models');
+              } catch (err) {
+                setError(err);
+              }
+            }}
+          />
+        </div>`
+      }
+    </section>`;
+}
+
+/**
+ * Every layer with a radio for the cut and one for the first layer to fine-tune.
+ * @param {{
+ *   listing: LayerListing, cut: string | undefined, unfreezeFrom: string | undefined,
+ *   onCut: (name: string) => void, onUnfreeze: (name: string) => void,
+ * }} props
+ */
+function LayerTable({ listing, cut, unfreezeFrom, onCut, onUnfreeze }) {
+  return html`<${Table}
+    testid="layers-table"
+    wrap="table-wrap tall"
+    head=${['#', 'Name', 'Class', 'Output shape', 'Params', 'Trainable', 'Cut here', 'Fine-tune from']}
+    rows=${listing.layers}
+    rowClass=${(/** @type {Layer} */ l) => (l.name === cut ? 'selected' : '')}
+    row=${(/** @type {Layer} */ l) =>
+      html`<td>${l.index}</td>
+        <td>
+          <code>${l.name}</code>
+          ${l.name === listing.recommendedCutAt && html` <span class="badge">suggested cut</span>`}
+        </td>
+        <td>${l.className}</td>
+        <td>${fmt.shape(l.outputShape)}</td>
+        <td>${fmt.int(l.params)}</td>
+        <td>${l.trainable ? 'yes' : 'no'}</td>
+        <td>
+          <input
+            type="radio"
+            name="cut"
+            aria-label=${`cut at ${l.name}`}
+            checked=${l.name === cut}
+            onChange=${() => onCut(l.name)}
+          />
+        </td>
+        <td>
+          <input
+            type="radio"
+            name="unfreeze"
+            aria-label=${`fine-tune from ${l.name}`}
+            checked=${l.name === unfreezeFrom}
+            onChange=${() => onUnfreeze(l.name)}
+          />
+        </td>`}
+  />`;
+}
+
+/**
+ * The layer table of a base model (bm_…) or a trained model (m_…), with the cut and fine-tune choice.
+ * @param {{ id: string }} props
+ */
 export function LayersView({ id }) {
   const isModel = id.startsWith('m_');
+  /** @type {Loaded<BaseModel | Model>} */
   const meta = useLoad(() => api(isModel ? `/v1/models/${id}` : `/v1/base-models/${id}`), [id]);
+  /** @type {Loaded<LayerListing>} */
   const layers = useLoad(() => api(`${isModel ? '/v1/models' : '/v1/base-models'}/${id}/layers`), [id]);
   const saved = draft.get();
   const same = saved.base === id;
   const [cutAt, setCutAt] = useState(same ? saved.cutAt : undefined);
   const [unfreezeFrom, setUnfreezeFrom] = useState(same ? saved.unfreezeFrom : undefined);
-  const [error, setError] = useState();
   const cut = cutAt ?? layers.data?.recommendedCutAt ?? undefined;
   const name = meta.data?.name ?? id;
 
@@ -189,41 +279,8 @@ export function LayersView({ id }) {
       <a href=${isModel ? '#/models' : '#/base-models'}>${isModel ? 'Models' : 'Base models'}</a> / ${name}
     </nav>
     <h1>${name}</h1>
-    <${ErrorNote} error=${meta.error || layers.error || error} />
-    ${
-      meta.data &&
-      html`<section class="card">
-        <dl class="facts">
-          <dt>Id</dt>
-          <dd><code>${id}</code></dd>
-          <dt>Input</dt>
-          <dd>${fmt.shape(meta.data.inputShape)}</dd>
-          <dt>Parameters</dt>
-          <dd>${fmt.int(meta.data.params?.total)}</dd>
-          ${
-            !isModel &&
-            html`<dt>Source</dt>
-              <dd>${meta.data.source?.kind} ${meta.data.source?.catalog ?? meta.data.source?.url ?? ''}</dd>`
-          }
-        </dl>
-        ${
-          !isModel &&
-          html`<div class="actions">
-            <${ConfirmButton}
-              label="Delete base model"
-              onConfirm=${async () => {
-                try {
-                  await api(`/v1/base-models/${id}`, { method: 'DELETE' });
-                  navigate('#/base-models');
-                } catch (err) {
-                  setError(err);
-                }
-              }}
-            />
-          </div>`
-        }
-      </section>`
-    }
+    <${ErrorNote} error=${meta.error || layers.error} />
+    ${meta.data && html`<${LayersFacts} id=${id} meta=${meta.data} isModel=${isModel} />`}
     <section class="card" aria-labelledby="layers-title">
       <h2 id="layers-title">Layers</h2>
       <p class="muted">
@@ -240,56 +297,13 @@ export function LayersView({ id }) {
       ${layers.loading && !layers.data && html`<${Loading} what="Loading layers" />`}
       ${
         layers.data &&
-        html`<div class="table-wrap tall">
-          <table data-testid="layers-table">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Name</th>
-                <th scope="col">Class</th>
-                <th scope="col">Output shape</th>
-                <th scope="col">Params</th>
-                <th scope="col">Trainable</th>
-                <th scope="col">Cut here</th>
-                <th scope="col">Fine-tune from</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${layers.data.layers.map(
-                (l) =>
-                  html`<tr class=${l.name === cut ? 'selected' : ''}>
-                    <td>${l.index}</td>
-                    <td>
-                      <code>${l.name}</code>
-                      ${l.name === layers.data.recommendedCutAt && html` <span class="badge">suggested cut</span>`}
-                    </td>
-                    <td>${l.className}</td>
-                    <td>${fmt.shape(l.outputShape)}</td>
-                    <td>${fmt.int(l.params)}</td>
-                    <td>${l.trainable ? 'yes' : 'no'}</td>
-                    <td>
-                      <input
-                        type="radio"
-                        name="cut"
-                        aria-label=${`cut at ${l.name}`}
-                        checked=${l.name === cut}
-                        onChange=${() => setCutAt(l.name)}
-                      />
-                    </td>
-                    <td>
-                      <input
-                        type="radio"
-                        name="unfreeze"
-                        aria-label=${`fine-tune from ${l.name}`}
-                        checked=${l.name === unfreezeFrom}
-                        onChange=${() => setUnfreezeFrom(l.name)}
-                      />
-                    </td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>`
+        html`<${LayerTable}
+          listing=${layers.data}
+          cut=${cut}
+          unfreezeFrom=${unfreezeFrom}
+          onCut=${setCutAt}
+          onUnfreeze=${setUnfreezeFrom}
+        />`
       }
     </section>`;
 }

@@ -1,17 +1,34 @@
 // Batch predictions: the list with a form to start one, and a batch's page followed live.
 import { useEffect, useState } from 'preact/hooks';
-import { api, apiBlob, apiKey, upload } from '../api.js';
+import { api, upload } from '../api.js';
 import { useLiveRecord } from '../live.js';
-import { DropZone, ErrorNote, Loading, StateBadge, fmt, html, navigate, useLoad } from '../ui.js';
+import {
+  DownloadLink,
+  DropZone,
+  ErrorNote,
+  Loading,
+  StateBadge,
+  Table,
+  fmt,
+  html,
+  inputValue,
+  navigate,
+  useError,
+  useLoad,
+} from '../ui.js';
+/** @import { Loaded } from '../ui.js' */
+/** @import { BatchPrediction, ModelSummary, Page } from '../types.js' */
 
 const LIVE = ['queued', 'running'];
 
+/** @param {BatchPrediction} b */
 function inputText(b) {
   return b.input.kind === 'dataset'
     ? `dataset ${b.input.datasetId}`
     : `${b.input.filename} (${b.input.format})`;
 }
 
+/** @param {BatchPrediction} b */
 function progressText(b) {
   if (b.counts) return `${fmt.int(b.counts.total)} scored, ${fmt.int(b.counts.errors)} unreadable`;
   const p = b.progress;
@@ -21,21 +38,25 @@ function progressText(b) {
 
 /** Model, optional top-K, and the file: posted as multipart with an upload progress bar. */
 function NewBatch() {
+  /** @type {Loaded<Page<ModelSummary>>} */
   const models = useLoad(() => api('/v1/models?limit=100'), []);
   const [modelId, setModelId] = useState('');
   const [topK, setTopK] = useState('3');
-  const [file, setFile] = useState();
-  const [sent, setSent] = useState();
-  const [error, setError] = useState();
+  const [file, setFile] = useState(/** @type {File | undefined} */ (undefined));
+  const [sent, setSent] = useState(/** @type {number | undefined} */ (undefined));
+  const [error, setError] = useError();
+  /** @param {Event} e */
   const start = async (e) => {
     e.preventDefault();
     setError(undefined);
+    if (!file) return;
     const form = new FormData();
     form.append('modelId', modelId);
     form.append('topK', topK);
     form.append('file', file);
     try {
       setSent(0);
+      /** @type {BatchPrediction} */
       const batch = await upload('/v1/batch-predictions', form, setSent);
       navigate(`#/batch-predictions/${batch.id}`);
     } catch (err) {
@@ -52,7 +73,7 @@ function NewBatch() {
     <form onSubmit=${start}>
       <div class="field">
         <label for="batch-model">Model</label>
-        <select id="batch-model" required value=${modelId} onChange=${(e) => setModelId(e.currentTarget.value)}>
+        <select id="batch-model" required value=${modelId} onChange=${inputValue(setModelId)}>
           <option value="">Choose a model</option>
           ${(models.data?.items ?? []).map(
             (m) => html`<option value=${m.id}>${m.name ? `${m.name} v${m.version}` : m.id}</option>`,
@@ -61,13 +82,13 @@ function NewBatch() {
       </div>
       <div class="field">
         <label for="batch-topk">Top-K</label>
-        <input id="batch-topk" type="number" min="1" max="1000" value=${topK} onInput=${(e) => setTopK(e.currentTarget.value)} />
+        <input id="batch-topk" type="number" min="1" max="1000" value=${topK} onInput=${inputValue(setTopK)} />
       </div>
       <${DropZone}
         id="batch-file"
         label="Inputs (zip, JSONL or CSV)"
         accept=".zip,.jsonl,.ndjson,.csv"
-        onFiles=${(files) => setFile(files[0])}
+        onFiles=${(/** @type {File[]} */ files) => setFile(files[0])}
         disabled=${sent !== undefined}
       />
       ${file && html`<p class="small">${file.name}, ${fmt.bytes(file.size)}</p>`}
@@ -79,6 +100,7 @@ function NewBatch() {
 }
 
 export function BatchesView() {
+  /** @type {Loaded<Page<BatchPrediction>>} */
   const list = useLoad(() => api('/v1/batch-predictions?limit=100'), []);
   const anyLive = list.data?.items.some((b) => LIVE.includes(b.state));
   useEffect(() => {
@@ -96,75 +118,30 @@ export function BatchesView() {
         list.data &&
         (list.data.items.length === 0
           ? html`<p class="muted">No batch predictions yet.</p>`
-          : html`<div class="table-wrap">
-              <table data-testid="batches-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Batch</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Model</th>
-                    <th scope="col">Input</th>
-                    <th scope="col">Progress</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.data.items.map(
-                    (b) =>
-                      html`<tr>
-                        <td><a href=${`#/batch-predictions/${b.id}`}><code>${b.id}</code></a></td>
-                        <td><${StateBadge} state=${b.state} /></td>
-                        <td><a href=${`#/models/${b.modelId}`}><code>${b.modelId}</code></a></td>
-                        <td>${inputText(b)}</td>
-                        <td>${progressText(b)}</td>
-                        <td>${fmt.date(b.createdAt)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`)
+          : html`<${Table}
+              testid="batches-table"
+              head=${['Batch', 'State', 'Model', 'Input', 'Progress', 'Created']}
+              rows=${list.data.items}
+              row=${(/** @type {BatchPrediction} */ b) =>
+                html`<td><a href=${`#/batch-predictions/${b.id}`}><code>${b.id}</code></a></td>
+                  <td><${StateBadge} state=${b.state} /></td>
+                  <td><a href=${`#/models/${b.modelId}`}><code>${b.modelId}</code></a></td>
+                  <td>${inputText(b)}</td>
+                  <td>${progressText(b)}</td>
+                  <td>${fmt.date(b.createdAt)}</td>`}
+            />`)
       }
     </section>`;
 }
 
-/** A results file: a plain link, or with an API key a fetch saved as a blob (a link can't send the key). */
-function ResultLink({ href, filename, label }) {
-  const [error, setError] = useState();
-  return html`<a
-      class="button"
-      href=${href}
-      download=${filename}
-      data-testid=${`download-${filename.split('.').pop()}`}
-      onClick=${async (e) => {
-        if (!apiKey.get()) return;
-        e.preventDefault();
-        try {
-          const url = URL.createObjectURL(await apiBlob(href));
-          const a = document.createElement('a');
-          a.href = url;
-          a.download = filename;
-          a.click();
-          setTimeout(() => URL.revokeObjectURL(url), 10_000);
-        } catch (err) {
-          setError(err);
-        }
-      }}
-      >${label}</a
-    >${error && html`<${ErrorNote} error=${error} />`}`;
-}
-
-export function BatchView({ id }) {
-  const { record: batch, setRecord, error, events } = useLiveRecord(`/v1/batch-predictions/${id}`);
-  const [actionError, setActionError] = useState();
-  if (error)
-    return html`<h1>Batch prediction</h1>
-      <${ErrorNote} error=${error} />`;
-  if (!batch)
-    return html`<h1>Batch prediction <code>${id}</code></h1>
-      <${Loading} what="Connecting" />`;
-  const p = batch.progress ?? {};
+/**
+ * Cancel while it runs, the results once they are there, delete once it has ended.
+ * @param {{ id: string, batch: BatchPrediction, setRecord: (b: BatchPrediction) => void }} props
+ */
+function BatchActions({ id, batch, setRecord }) {
+  const [actionError, setActionError] = useError();
   const live = LIVE.includes(batch.state);
-  const fraction = p.total ? Math.min(1, p.processed / p.total) : 0;
+  /** @param {() => Promise<void>} fn */
   const act = async (fn) => {
     setActionError(undefined);
     try {
@@ -173,15 +150,7 @@ export function BatchView({ id }) {
       setActionError(err);
     }
   };
-  const took =
-    batch.startedAt && batch.finishedAt
-      ? Date.parse(batch.finishedAt) - Date.parse(batch.startedAt)
-      : undefined;
-  return html`<nav aria-label="Breadcrumb" class="crumbs">
-      <a href="#/batch-predictions">Batch predictions</a> / ${id}
-    </nav>
-    <h1>Batch prediction <code>${id}</code> <${StateBadge} state=${batch.state} /></h1>
-    <div class="actions">
+  return html`<div class="actions">
       ${
         live &&
         html`<button
@@ -194,8 +163,8 @@ export function BatchView({ id }) {
       }
       ${
         batch.results &&
-        html`<${ResultLink} href=${batch.results.csv} filename=${`${id}.csv`} label="Download CSV" />
-          <${ResultLink} href=${batch.results.jsonl} filename=${`${id}.jsonl`} label="Download JSONL" />`
+        html`<${DownloadLink} href=${batch.results.csv} filename=${`${id}.csv`} label="Download CSV" testid="download-csv" />
+          <${DownloadLink} href=${batch.results.jsonl} filename=${`${id}.jsonl`} label="Download JSONL" testid="download-jsonl" />`
       }
       ${
         !live &&
@@ -211,45 +180,78 @@ export function BatchView({ id }) {
         </button>`
       }
     </div>
-    <${ErrorNote} error=${actionError} />
+    <${ErrorNote} error=${actionError} />`;
+}
+
+/**
+ * The model, the input, how far the scoring is, its speed and memory, and how long it took.
+ * @param {{ batch: BatchPrediction, events: number }} props
+ */
+function BatchStatus({ batch, events }) {
+  const p = batch.progress;
+  const live = LIVE.includes(batch.state);
+  const fraction = p?.total ? Math.min(1, p.processed / p.total) : 0;
+  const speed = batch.run?.inputsPerSec ?? p?.inputsPerSec;
+  const took =
+    batch.startedAt && batch.finishedAt
+      ? Date.parse(batch.finishedAt) - Date.parse(batch.startedAt)
+      : undefined;
+  return html`<section
+    class="card"
+    aria-labelledby="batch-status-title"
+    data-testid="batch-status"
+    data-state=${batch.state}
+    data-sse-events=${events}
+  >
+    <h2 id="batch-status-title">Status</h2>
+    <dl class="facts">
+      <dt>Model</dt>
+      <dd><a href=${`#/models/${batch.modelId}`}><code>${batch.modelId}</code></a> (top ${batch.topK})</dd>
+      <dt>Input</dt>
+      <dd>${inputText(batch)}${batch.input.kind === 'upload' && batch.input.bytes ? `, ${fmt.bytes(batch.input.bytes)}` : ''}</dd>
+      <dt>Scored</dt>
+      <dd data-testid="batch-processed">${fmt.int(p?.processed)} of ${fmt.int(p?.total)}</dd>
+      <dt>Unreadable inputs</dt>
+      <dd>${fmt.int(p?.errors)}</dd>
+      <dt>Speed</dt>
+      <dd>${speed ? `${Math.round(speed)} inputs/s` : '–'}</dd>
+      ${
+        batch.run &&
+        html`<dt>Peak memory</dt>
+          <dd>${fmt.bytes(batch.run.peakRssBytes)} (the scoring process)</dd>`
+      }
+      <dt>Started</dt>
+      <dd>${fmt.date(batch.startedAt)}</dd>
+      <dt>Took</dt>
+      <dd>${fmt.duration(took)}</dd>
+    </dl>
+    ${
+      live &&
+      html`<label class="block" for="batch-progress">Progress</label>
+        <progress id="batch-progress" max="1" value=${fraction}>${Math.round(fraction * 100)} %</progress>`
+    }
+  </section>`;
+}
+
+/** @param {{ id: string }} props */
+export function BatchView({ id }) {
+  /** @type {ReturnType<typeof useLiveRecord<BatchPrediction>>} */
+  const { record: batch, setRecord, error, events } = useLiveRecord(`/v1/batch-predictions/${id}`);
+  if (error)
+    return html`<h1>Batch prediction</h1>
+      <${ErrorNote} error=${error} />`;
+  if (!batch)
+    return html`<h1>Batch prediction <code>${id}</code></h1>
+      <${Loading} what="Connecting" />`;
+  return html`<nav aria-label="Breadcrumb" class="crumbs">
+      <a href="#/batch-predictions">Batch predictions</a> / ${id}
+    </nav>
+    <h1>Batch prediction <code>${id}</code> <${StateBadge} state=${batch.state} /></h1>
+    <${BatchActions} id=${id} batch=${batch} setRecord=${setRecord} />
     ${batch.error && html`<div class="note error" role="alert"><strong>Failed:</strong> ${batch.error}</div>`}
     ${
       batch.failure?.retried &&
       html`<p class="note">Attempt ${batch.failure.attempt} crashed and was retried: ${batch.failure.reason}</p>`
     }
-    <section
-      class="card"
-      aria-labelledby="batch-status-title"
-      data-testid="batch-status"
-      data-state=${batch.state}
-      data-sse-events=${events}
-    >
-      <h2 id="batch-status-title">Status</h2>
-      <dl class="facts">
-        <dt>Model</dt>
-        <dd><a href=${`#/models/${batch.modelId}`}><code>${batch.modelId}</code></a> (top ${batch.topK})</dd>
-        <dt>Input</dt>
-        <dd>${inputText(batch)}${batch.input.bytes ? `, ${fmt.bytes(batch.input.bytes)}` : ''}</dd>
-        <dt>Scored</dt>
-        <dd data-testid="batch-processed">${fmt.int(p.processed)} of ${fmt.int(p.total)}</dd>
-        <dt>Unreadable inputs</dt>
-        <dd>${fmt.int(p.errors)}</dd>
-        <dt>Speed</dt>
-        <dd>${(batch.run?.inputsPerSec ?? p.inputsPerSec) ? `${Math.round(batch.run?.inputsPerSec ?? p.inputsPerSec)} inputs/s` : '–'}</dd>
-        ${
-          batch.run &&
-          html`<dt>Peak memory</dt>
-            <dd>${fmt.bytes(batch.run.peakRssBytes)} (the scoring process)</dd>`
-        }
-        <dt>Started</dt>
-        <dd>${fmt.date(batch.startedAt)}</dd>
-        <dt>Took</dt>
-        <dd>${fmt.duration(took)}</dd>
-      </dl>
-      ${
-        live &&
-        html`<label class="block" for="batch-progress">Progress</label>
-          <progress id="batch-progress" max="1" value=${fraction}>${Math.round(fraction * 100)} %</progress>`
-      }
-    </section>`;
+    <${BatchStatus} batch=${batch} events=${events} />`;
 }

@@ -1,3 +1,5 @@
+// Datasets: the upload form and the list, and a dataset's page (summary, classes, warnings,
+// examples, and the advisor's and the audit's cards).
 import { useState } from 'preact/hooks';
 import { api, upload } from '../api.js';
 import { AskAdvisor } from './advisor.js';
@@ -9,18 +11,25 @@ import {
   DropZone,
   ErrorNote,
   Loading,
+  Table,
   fmt,
   html,
+  inputValue,
   navigate,
+  useError,
   useLoad,
 } from '../ui.js';
+/** @import { Loaded } from '../ui.js' */
+/** @import { Dataset, Example, ImageExample, Page, TabularRow, TextExample } from '../types.js' */
 
+/** @param {{ onUploaded: (d: Dataset) => void }} props */
 function UploadForm({ onUploaded }) {
   const [name, setName] = useState('');
-  const [progress, setProgress] = useState(undefined);
-  const [error, setError] = useState();
-  const [file, setFile] = useState();
+  const [progress, setProgress] = useState(/** @type {number | undefined} */ (undefined));
+  const [error, setError] = useError();
+  const [file, setFile] = useState(/** @type {File | undefined} */ (undefined));
 
+  /** @param {File} chosen */
   const send = async (chosen) => {
     setError(undefined);
     setProgress(0);
@@ -28,6 +37,7 @@ function UploadForm({ onUploaded }) {
     if (name.trim()) form.append('name', name.trim());
     form.append('file', chosen, chosen.name);
     try {
+      /** @type {Dataset} */
       const created = await upload('/v1/datasets', form, setProgress);
       setName('');
       setFile(undefined);
@@ -48,16 +58,17 @@ function UploadForm({ onUploaded }) {
     </p>
     <div class="field">
       <label for="dataset-name">Name (optional)</label>
-      <input id="dataset-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} />
+      <input id="dataset-name" value=${name} onInput=${inputValue(setName)} />
     </div>
     <${DropZone}
       id="dataset-file"
       label="Drop a .zip, .csv or .jsonl here, or choose a file"
       accept=".zip,.csv,.jsonl,application/zip,text/csv,application/jsonl,application/x-ndjson"
       disabled=${progress !== undefined}
-      onFiles=${(files) => {
-        setFile(files[0]);
-        send(files[0]);
+      onFiles=${(/** @type {File[]} */ [chosen]) => {
+        if (!chosen) return;
+        setFile(chosen);
+        send(chosen);
       }}
     />
     ${
@@ -73,9 +84,10 @@ function UploadForm({ onUploaded }) {
 }
 
 export function DatasetsView() {
+  /** @type {Loaded<Page<Dataset>>} */
   const list = useLoad(() => api('/v1/datasets?limit=100'), []);
   return html`<h1>Datasets</h1>
-    <${UploadForm} onUploaded=${(d) => navigate(`#/datasets/${d.id}`)} />
+    <${UploadForm} onUploaded=${(/** @type {Dataset} */ d) => navigate(`#/datasets/${d.id}`)} />
     <section class="card" aria-labelledby="datasets-title">
       <h2 id="datasets-title">Your datasets</h2>
       ${list.loading && !list.data && html`<${Loading} />`}
@@ -84,130 +96,174 @@ export function DatasetsView() {
         list.data &&
         (list.data.items.length === 0
           ? html`<p class="muted">No datasets yet: upload one above.</p>`
-          : html`<div class="table-wrap">
-              <table data-testid="datasets-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Classes</th>
-                    <th scope="col">Examples</th>
-                    <th scope="col">Warnings</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.data.items.map(
-                    (d) =>
-                      html`<tr>
-                        <td><a href=${`#/datasets/${d.id}`}>${d.name}</a></td>
-                        <td>${d.kind} ${d.task}</td>
-                        <td>${d.classes.length}</td>
-                        <td>${fmt.int(d.examples)}</td>
-                        <td>${d.warnings.length || ''}</td>
-                        <td>${fmt.date(d.createdAt)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`)
+          : html`<${Table}
+              testid="datasets-table"
+              head=${['Name', 'Kind', 'Classes', 'Examples', 'Warnings', 'Created']}
+              rows=${list.data.items}
+              row=${(/** @type {Dataset} */ d) =>
+                html`<td><a href=${`#/datasets/${d.id}`}>${d.name}</a></td>
+                  <td>${d.kind} ${d.task}</td>
+                  <td>${d.classes.length}</td>
+                  <td>${fmt.int(d.examples)}</td>
+                  <td>${d.warnings.length || ''}</td>
+                  <td>${fmt.date(d.createdAt)}</td>`}
+            />`)
       }
     </section>`;
 }
 
-function Examples({ dataset }) {
-  const examples = useLoad(async () => {
-    const classes = dataset.classes.map((c) => c.name);
-    if (dataset.kind !== 'image' || classes.length === 0 || classes.length > 12) {
-      return api(`/v1/datasets/${dataset.id}/examples?limit=24`);
-    }
-    // A few of each class, so every class shows.
-    const per = Math.max(2, Math.floor(36 / classes.length));
-    const pages = await Promise.all(
-      classes.map((c) =>
-        api(`/v1/datasets/${dataset.id}/examples?limit=${per}&label=${encodeURIComponent(c)}`),
-      ),
-    );
-    return { items: pages.flatMap((p) => p.items) };
-  }, [dataset.id]);
-  if (examples.loading && !examples.data) return html`<${Loading} what="Loading examples" />`;
-  if (examples.error) return html`<${ErrorNote} error=${examples.error} />`;
-  const items = examples.data.items;
-  if (dataset.kind === 'image') {
-    return html`<ul class="thumbs" data-testid="thumbnails">
-      ${items.map(
-        (e) =>
-          html`<li>
-            <${ApiImage}
-              src=${`/v1/datasets/${dataset.id}/examples/${e.id}`}
-              alt=${`${e.label}: ${e.file}`}
-            />
-            <span class="small">${e.label}</span>
-          </li>`,
-      )}
-    </ul>`;
+/**
+ * A few examples of each class (image datasets of up to 12 classes, so that every class shows),
+ * else the first page.
+ * @param {Dataset} dataset
+ * @returns {Promise<Page<Example>>}
+ */
+async function loadExamples(dataset) {
+  const classes = dataset.classes.map((c) => c.name);
+  if (dataset.kind !== 'image' || classes.length === 0 || classes.length > 12) {
+    return api(`/v1/datasets/${dataset.id}/examples?limit=24`);
   }
-  if (dataset.kind === 'text') {
-    return html`<div class="table-wrap">
-      <table data-testid="text-examples">
-        <thead>
-          <tr>
-            <th scope="col">source</th>
-            <th scope="col">label</th>
-            <th scope="col">split</th>
-            <th scope="col">text</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${items.map(
-            (r) =>
-              html`<tr>
-                <td>${r.ref}</td>
-                <td>${r.label}</td>
-                <td>${r.split}</td>
-                <td>${r.text.length > 200 ? `${r.text.slice(0, 200)}…` : r.text}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>`;
-  }
-  return html`<div class="table-wrap">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">row</th>
-          <th scope="col">label</th>
-          <th scope="col">split</th>
-          ${dataset.features.map((f) => html`<th scope="col">${f}</th>`)}
-        </tr>
-      </thead>
-      <tbody>
-        ${items.map(
-          (r) =>
-            html`<tr>
-              <td>${r.row}</td>
-              <td>${r.label}</td>
-              <td>${r.split}</td>
-              ${r.features.map((v) => html`<td>${fmt.num(v, 3)}</td>`)}
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  const per = Math.max(2, Math.floor(36 / classes.length));
+  /**
+   * @param {string} label
+   * @returns {Promise<Page<Example>>}
+   */
+  const ofClass = (label) =>
+    api(`/v1/datasets/${dataset.id}/examples?limit=${per}&label=${encodeURIComponent(label)}`);
+  const pages = await Promise.all(classes.map(ofClass));
+  return { items: pages.flatMap((p) => p.items) };
 }
 
-export function DatasetView({ id }) {
-  const ds = useLoad(() => api(`/v1/datasets/${id}`), [id]);
-  const [error, setError] = useState();
-  if (ds.loading && !ds.data) return html`<${Loading} />`;
-  if (ds.error)
-    return html`<h1>Dataset</h1>
-      <${ErrorNote} error=${ds.error} />`;
-  const d = ds.data;
-  return html`<nav aria-label="Breadcrumb" class="crumbs"><a href="#/datasets">Datasets</a> / ${d.name}</nav>
-    <h1>${d.name}</h1>
-    <div class="actions">
+/** @param {{ dataset: Dataset, items: ImageExample[] }} props */
+function Thumbnails({ dataset, items }) {
+  return html`<ul class="thumbs" data-testid="thumbnails">
+    ${items.map(
+      (e) =>
+        html`<li>
+          <${ApiImage} src=${`/v1/datasets/${dataset.id}/examples/${e.id}`} alt=${`${e.label}: ${e.file}`} />
+          <span class="small">${e.label}</span>
+        </li>`,
+    )}
+  </ul>`;
+}
+
+/** @param {{ dataset: Dataset }} props */
+function Examples({ dataset }) {
+  const examples = useLoad(() => loadExamples(dataset), [dataset.id]);
+  if (examples.loading && !examples.data) return html`<${Loading} what="Loading examples" />`;
+  if (examples.error || !examples.data) return html`<${ErrorNote} error=${examples.error} />`;
+  const items = examples.data.items;
+  if (dataset.kind === 'image') {
+    return html`<${Thumbnails} dataset=${dataset} items=${/** @type {ImageExample[]} */ (items)} />`;
+  }
+  if (dataset.kind === 'text') {
+    return html`<${Table}
+      testid="text-examples"
+      head=${['source', 'label', 'split', 'text']}
+      rows=${items}
+      row=${(/** @type {TextExample} */ r) =>
+        html`<td>${r.ref}</td>
+          <td>${r.label}</td>
+          <td>${r.split}</td>
+          <td>${r.text.length > 200 ? `${r.text.slice(0, 200)}…` : r.text}</td>`}
+    />`;
+  }
+  return html`<${Table}
+    head=${['row', 'label', 'split', ...(dataset.features ?? [])]}
+    rows=${items}
+    row=${(/** @type {TabularRow} */ r) =>
+      html`<td>${r.row}</td>
+        <td>${r.label}</td>
+        <td>${r.split}</td>
+        ${r.features.map((v) => html`<td>${fmt.num(v, 3)}</td>`)}`}
+  />`;
+}
+
+/**
+ * Id, kind, size, split, the shape of its examples, source and date.
+ * @param {{ d: Dataset }} props
+ */
+function SummaryCard({ d }) {
+  const shape = d.exampleShape;
+  return html`<section class="card" aria-labelledby="summary-title">
+    <h2 id="summary-title">Summary</h2>
+    <dl class="facts">
+      <dt>Id</dt>
+      <dd><code>${d.id}</code></dd>
+      <dt>Kind</dt>
+      <dd>${d.kind} ${d.task}</dd>
+      <dt>Examples</dt>
+      <dd>${fmt.int(d.examples)}</dd>
+      <dt>Split</dt>
+      <dd>
+        train ${d.split.counts.train}, validation ${d.split.counts.validation}, test ${d.split.counts.test}${d.split.provided ? ' (from the upload)' : ''}
+      </dd>
+      ${
+        d.kind === 'image' &&
+        html`<dt>Image size</dt>
+          <dd>
+            ${shape.width?.median}×${shape.height?.median} (median), ${shape.channels?.median} channels
+          </dd>`
+      }
+      ${
+        d.kind === 'tabular' &&
+        html`<dt>Features</dt>
+          <dd>${d.features?.join(', ')}</dd>`
+      }
+      ${
+        d.kind === 'text' &&
+        html`<dt>Text length</dt>
+          <dd>
+            ${shape.words?.median} words, ${shape.tokens?.median} encoder tokens (median; max
+            ${shape.tokens?.max})
+          </dd>`
+      }
+      <dt>Source</dt>
+      <dd>${d.source.filename} (${fmt.bytes(d.source.bytes)})</dd>
+      <dt>Created</dt>
+      <dd>${fmt.date(d.createdAt)}</dd>
+    </dl>
+  </section>`;
+}
+
+/**
+ * The dataset's warnings and the files its upload skipped.
+ * @param {{ d: Dataset }} props
+ */
+function Problems({ d }) {
+  return html`${
+    d.warnings.length > 0 &&
+    html`<section class="card" aria-labelledby="warnings-title">
+      <h2 id="warnings-title">Warnings</h2>
+      <ul class="warnings" data-testid="warnings">
+        ${d.warnings.map(
+          (w) =>
+            html`<li>
+              <strong>${w.code}</strong>:
+              ${w.message}${w.items?.length ? html` <span class="muted">(${w.items.slice(0, 10).join(', ')}${w.items.length > 10 ? ', …' : ''})</span>` : ''}
+            </li>`,
+        )}
+      </ul>
+    </section>`
+  }
+  ${
+    d.skipped.count > 0 &&
+    html`<section class="card">
+      <h2>Skipped files (${d.skipped.count})</h2>
+      <ul>
+        ${d.skipped.files.slice(0, 20).map((f) => html`<li><code>${f.path}</code>: ${f.reason}</li>`)}
+      </ul>
+    </section>`
+  }`;
+}
+
+/**
+ * Train on it, or delete it.
+ * @param {{ d: Dataset }} props
+ */
+function DatasetActions({ d }) {
+  const [error, setError] = useError();
+  return html`<div class="actions">
       <a class="button primary" href=${`#/jobs/new?datasetId=${d.id}`}>Train on this dataset</a>
       <${ConfirmButton}
         label="Delete dataset"
@@ -221,47 +277,23 @@ export function DatasetView({ id }) {
         }}
       />
     </div>
-    <${ErrorNote} error=${error} />
+    <${ErrorNote} error=${error} />`;
+}
+
+/** @param {{ id: string }} props */
+export function DatasetView({ id }) {
+  /** @type {Loaded<Dataset>} */
+  const ds = useLoad(() => api(`/v1/datasets/${id}`), [id]);
+  if (ds.loading && !ds.data) return html`<${Loading} />`;
+  if (ds.error || !ds.data)
+    return html`<h1>Dataset</h1>
+      <${ErrorNote} error=${ds.error} />`;
+  const d = ds.data;
+  return html`<nav aria-label="Breadcrumb" class="crumbs"><a href="#/datasets">Datasets</a> / ${d.name}</nav>
+    <h1>${d.name}</h1>
+    <${DatasetActions} d=${d} />
     <div class="grid-2">
-      <section class="card" aria-labelledby="summary-title">
-        <h2 id="summary-title">Summary</h2>
-        <dl class="facts">
-          <dt>Id</dt>
-          <dd><code>${d.id}</code></dd>
-          <dt>Kind</dt>
-          <dd>${d.kind} ${d.task}</dd>
-          <dt>Examples</dt>
-          <dd>${fmt.int(d.examples)}</dd>
-          <dt>Split</dt>
-          <dd>
-            train ${d.split.counts.train}, validation ${d.split.counts.validation}, test ${d.split.counts.test}${d.split.provided ? ' (from the upload)' : ''}
-          </dd>
-          ${
-            d.kind === 'image' &&
-            html`<dt>Image size</dt>
-              <dd>
-                ${d.exampleShape.width.median}×${d.exampleShape.height.median} (median), ${d.exampleShape.channels.median} channels
-              </dd>`
-          }
-          ${
-            d.kind === 'tabular' &&
-            html`<dt>Features</dt>
-              <dd>${d.features.join(', ')}</dd>`
-          }
-          ${
-            d.kind === 'text' &&
-            html`<dt>Text length</dt>
-              <dd>
-                ${d.exampleShape.words.median} words, ${d.exampleShape.tokens.median} encoder tokens (median; max
-                ${d.exampleShape.tokens.max})
-              </dd>`
-          }
-          <dt>Source</dt>
-          <dd>${d.source.filename} (${fmt.bytes(d.source.bytes)})</dd>
-          <dt>Created</dt>
-          <dd>${fmt.date(d.createdAt)}</dd>
-        </dl>
-      </section>
+      <${SummaryCard} d=${d} />
       <section class="card" aria-labelledby="classes-title">
         <h2 id="classes-title">Examples per class</h2>
         ${
@@ -284,30 +316,7 @@ export function DatasetView({ id }) {
         ${d.parent.excluded.length} example(s) excluded, ${d.parent.relabelled.length} relabelled.
       </p>`
     }
-    ${
-      d.warnings.length > 0 &&
-      html`<section class="card" aria-labelledby="warnings-title">
-        <h2 id="warnings-title">Warnings</h2>
-        <ul class="warnings" data-testid="warnings">
-          ${d.warnings.map(
-            (w) =>
-              html`<li>
-                <strong>${w.code}</strong>:
-                ${w.message}${w.items?.length ? html` <span class="muted">(${w.items.slice(0, 10).join(', ')}${w.items.length > 10 ? ', …' : ''})</span>` : ''}
-              </li>`,
-          )}
-        </ul>
-      </section>`
-    }
-    ${
-      d.skipped.count > 0 &&
-      html`<section class="card">
-        <h2>Skipped files (${d.skipped.count})</h2>
-        <ul>
-          ${d.skipped.files.slice(0, 20).map((f) => html`<li><code>${f.path}</code>: ${f.reason}</li>`)}
-        </ul>
-      </section>`
-    }
+    <${Problems} d=${d} />
     <section class="card" aria-labelledby="examples-title">
       <h2 id="examples-title">Examples</h2>
       <${Examples} dataset=${d} />
