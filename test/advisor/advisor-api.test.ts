@@ -1,8 +1,8 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { classZip, png } from '../helpers/dataset-fixtures.js';
-import { colourZip, registerCatalog, registerSmallCnn, uploadDataset } from '../helpers/advisor-fixtures.js';
+import { colourZip, registerCatalog, registerSmallCnn } from '../helpers/advisor-fixtures.js';
 
 /**
  * The advisor through the API with a real worker: a small colour dataset, a small CNN and the
@@ -10,75 +10,74 @@ import { colourZip, registerCatalog, registerSmallCnn, uploadDataset } from '../
  */
 describe('advisor API', () => {
   let ctx: TestContext;
+  let http: Api;
+  let base: string;
   let colours: string;
   let cnn: string;
   let mobilenet: string;
 
-  const api = () => request(ctx.app.server);
-  const waitForState = (id: string, states: string[], timeoutMs = 240_000) =>
-    waitFor(
-      async () => {
-        const res = await api().get(`/v1/advisor/${id}`);
-        return states.includes(res.body.state) ? res.body : undefined;
-      },
-      timeoutMs,
-      200,
-    );
-
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    http = api(ctx);
+    // The advisor's event stream is read over a socket, as a client reads it.
+    base = await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     ctx.startWorker();
-    colours = await uploadDataset(ctx, await colourZip(6), 'colours');
+    colours = (await http.uploadDataset(await colourZip(6), 'colours.zip', { name: 'colours' })).id;
     cnn = await registerSmallCnn(ctx);
     mobilenet = await registerCatalog(ctx, 'nsfwjs-mobilenet-v2');
   }, 120_000);
   afterAll(() => ctx.close());
 
   it('rejects what it cannot advise on, naming the field, before queueing', async () => {
-    const unknown = await api().post('/v1/advisor').send({ datasetId: 'ds_0000000000000000' });
+    const unknown = await http.post('/v1/advisor', { datasetId: 'ds_0000000000000000' });
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors).toEqual([expect.objectContaining({ path: 'body.datasetId' })]);
 
-    const badBase = await api()
-      .post('/v1/advisor')
-      .send({ datasetId: colours, candidates: [{ base: { baseModelId: 'bm_0000000000000000' } }] });
+    const badBase = await http.post('/v1/advisor', {
+      datasetId: colours,
+      candidates: [{ base: { baseModelId: 'bm_0000000000000000' } }],
+    });
     expect(badBase.status).toBe(400);
     expect(badBase.body.errors[0].path).toBe('body.candidates.0.base.baseModelId');
 
-    const badCut = await api()
-      .post('/v1/advisor')
-      .send({ datasetId: colours, candidates: [{ base: { baseModelId: cnn }, cuts: ['features', 'nope'] }] });
+    const badCut = await http.post('/v1/advisor', {
+      datasetId: colours,
+      candidates: [{ base: { baseModelId: cnn }, cuts: ['features', 'nope'] }],
+    });
     expect(badCut.status).toBe(400);
     expect(badCut.body.errors[0].path).toBe('body.candidates.0.cuts.1');
     expect(badCut.body.errors[0].message).toMatch(/no layer named 'nope'/);
 
-    const extra = await api().post('/v1/advisor').send({ datasetId: colours, wat: 1 });
+    const extra = await http.post('/v1/advisor', { datasetId: colours, wat: 1 });
     expect(extra.status).toBe(400);
 
-    const tiny = await uploadDataset(
-      ctx,
-      await classZip({
-        a: [await png(8, 8, [200, 0, 0])],
-        b: [await png(8, 8, [0, 0, 200]), await png(8, 8, [0, 0, 190])],
-      }),
-      'too-small',
-    );
-    const small = await api()
-      .post('/v1/advisor')
-      .send({ datasetId: tiny, candidates: [{ base: { baseModelId: cnn } }] });
+    const tiny = (
+      await http.uploadDataset(
+        await classZip({
+          a: [await png(8, 8, [200, 0, 0])],
+          b: [await png(8, 8, [0, 0, 200]), await png(8, 8, [0, 0, 190])],
+        }),
+        'too-small.zip',
+        { name: 'too-small' },
+      )
+    ).id;
+    const small = await http.post('/v1/advisor', {
+      datasetId: tiny,
+      candidates: [{ base: { baseModelId: cnn } }],
+    });
     expect(small.status).toBe(422);
     expect(small.body.detail).toMatch(/too small for k-fold cross-validation: 'a' has 1 example/);
 
-    const table = await api()
-      .post('/v1/datasets')
-      .field('name', 'table')
-      .attach('file', Buffer.from('f1,f2,label\n1,2,a\n2,1,b\n1,1,a\n2,2,b\n'), 'table.csv');
+    const table = await http.form('/v1/datasets', [
+      { name: 'name', data: 'table' },
+      { name: 'file', filename: 'table.csv', data: Buffer.from('f1,f2,label\n1,2,a\n2,1,b\n1,1,a\n2,2,b\n') },
+    ]);
     expect(table.status).toBe(201);
-    const tabular = await api().post('/v1/advisor').send({ datasetId: table.body.id });
+    const tabular = await http.post('/v1/advisor', { datasetId: table.body.id });
     expect(tabular.status).toBe(422);
     expect(tabular.body.detail).toMatch(/is tabular: no pretrained base fits it/);
 
-    const missing = await api().get('/v1/advisor/adv_0000000000000000');
+    const missing = await http.get('/v1/advisor/adv_0000000000000000');
     expect(missing.status).toBe(404);
     expect(missing.body.detail).toMatch(/advisor run/);
 
@@ -87,35 +86,26 @@ describe('advisor API', () => {
   });
 
   it('ranks two bases at two cuts each, streams progress, and its pick trains as a job', async () => {
-    const created = await api()
-      .post('/v1/advisor')
-      .send({
-        datasetId: colours,
-        candidates: [
-          { base: { baseModelId: cnn }, cuts: ['features', 'pool_a'] },
-          { base: { baseModelId: mobilenet }, cuts: ['flatten_1', 'block_15_add'] },
-        ],
-      });
+    const created = await http.post('/v1/advisor', {
+      datasetId: colours,
+      candidates: [
+        { base: { baseModelId: cnn }, cuts: ['features', 'pool_a'] },
+        { base: { baseModelId: mobilenet }, cuts: ['flatten_1', 'block_15_add'] },
+      ],
+    });
     expect(created.status).toBe(202);
     expect(created.body.id).toMatch(/^adv_/);
     expect(created.headers['location']).toBe(`/v1/advisor/${created.body.id}`);
 
-    const sse = await api()
-      .get(`/v1/advisor/${created.body.id}/events`)
-      .buffer(true)
-      .parse((res, cb) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => cb(null, text));
-      });
-    const events = String(sse.body)
+    const sse = await fetch(`${base}/v1/advisor/${created.body.id}/events`);
+    const events = (await sse.text())
       .split('\n\n')
       .filter((b) => b.startsWith('event:'))
       .map((b) => ({ type: /^event: (\w+)/.exec(b)![1], run: JSON.parse(/\ndata: (.*)$/m.exec(b)![1]!) }));
     expect(events.at(-1)).toMatchObject({ type: 'end', run: { state: 'completed' } });
     expect(events.some((e) => e.run.progress?.phase === 'features')).toBe(true);
 
-    const run = (await api().get(`/v1/advisor/${created.body.id}`)).body;
+    const run = (await http.get(`/v1/advisor/${created.body.id}`)).body;
     expect(run.state).toBe('completed');
     expect(run.ranking).toHaveLength(4);
     expect(run.folds).toBe(6);
@@ -150,36 +140,26 @@ describe('advisor API', () => {
 
     // The recommended spec, as given (fewer epochs), trains as a job.
     const spec = run.recommendation.spec;
-    const job = await api()
-      .post('/v1/jobs')
-      .send({
-        ...spec,
-        datasetId: colours,
-        fit: { ...spec.fit, epochs: 2 },
-        evaluation: { method: 'holdout' },
-        ...(spec.fineTune ? { fineTune: { ...spec.fineTune, epochs: 1 } } : {}),
-      });
-    expect(job.status).toBe(202);
-    const done = await waitFor(
-      async () => {
-        const res = await api().get(`/v1/jobs/${job.body.id}`);
-        return ['completed', 'failed'].includes(res.body.state) ? res.body : undefined;
-      },
-      240_000,
-      200,
-    );
+    const job = await http.createJob({
+      ...spec,
+      datasetId: colours,
+      fit: { ...spec.fit, epochs: 2 },
+      evaluation: { method: 'holdout' },
+      ...(spec.fineTune ? { fineTune: { ...spec.fineTune, epochs: 1 } } : {}),
+    });
+    const done = await http.waitForJob(job.id);
     expect(done).toMatchObject({ state: 'completed', modelId: expect.stringMatching(/^m_/) });
     // Advisor runs are not training jobs.
-    expect((await api().get(`/v1/jobs/${created.body.id}`)).status).toBe(404);
-    const list = (await api().get('/v1/jobs')).body;
+    expect((await http.get(`/v1/jobs/${created.body.id}`)).status).toBe(404);
+    const list = (await http.get('/v1/jobs')).body;
     expect(list.items.map((j: { id: string }) => j.id)).not.toContain(created.body.id);
   }, 400_000);
 
   it('considers every registered base and every offline catalog base by default', async () => {
-    const created = await api().post('/v1/advisor').send({ datasetId: colours });
+    const created = await http.post('/v1/advisor', { datasetId: colours });
     expect(created.status).toBe(202);
-    await api().post(`/v1/advisor/${created.body.id}/cancel`);
-    const listed = (await api().get('/v1/base-models?limit=100')).body.items as Array<{
+    await http.post(`/v1/advisor/${created.body.id}/cancel`);
+    const listed = (await http.get('/v1/base-models?limit=100')).body.items as Array<{
       id: string;
       source: { catalog?: string };
     }>;
@@ -192,16 +172,17 @@ describe('advisor API', () => {
   }, 120_000);
 
   it('cancels a run', async () => {
-    const created = await api()
-      .post('/v1/advisor')
-      .send({ datasetId: colours, candidates: [{ base: { baseModelId: mobilenet } }] });
+    const created = await http.post('/v1/advisor', {
+      datasetId: colours,
+      candidates: [{ base: { baseModelId: mobilenet } }],
+    });
     expect(created.status).toBe(202);
-    const cancelled = await api().post(`/v1/advisor/${created.body.id}/cancel`);
+    const cancelled = await http.post(`/v1/advisor/${created.body.id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.state).toBe('cancelled');
-    const final = await waitForState(created.body.id, ['cancelled', 'completed', 'failed'], 60_000);
+    const final = await http.waitForState(`/v1/advisor/${created.body.id}`, { timeoutMs: 60_000 });
     expect(final.state).toBe('cancelled');
-    const again = await api().post(`/v1/advisor/${created.body.id}/cancel`);
+    const again = await http.post(`/v1/advisor/${created.body.id}/cancel`);
     expect(again.body.state).toBe('cancelled');
   }, 120_000);
 });

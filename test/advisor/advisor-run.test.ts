@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdvisorJob } from '../../src/advisor/run-advisor-job.js';
 import { chooseK, planFolds } from '../../src/advisor/sampling.js';
 import { jobSpecSchema } from '../../src/contracts/job-spec.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { colourZip, noSignalZip, registerSmallCnn, uploadDataset } from '../helpers/advisor-fixtures.js';
+import { colourZip, noSignalZip, registerSmallCnn } from '../helpers/advisor-fixtures.js';
 
 /** The advisor's run in this process (no queue), to check its numbers and its tensor hygiene. */
 describe('advisor run', () => {
@@ -35,7 +36,7 @@ describe('advisor run', () => {
     });
 
   it('probes every cut of a base from one pass, ranks them and leaves no tensor behind', async () => {
-    const ds = await uploadDataset(ctx, await colourZip(8), 'colours');
+    const ds = (await api(ctx).uploadDataset(await colourZip(8), 'colours.zip', { name: 'colours' })).id;
     await run(ds); // warm kernels and caches before counting
     const before = tf.memory().numTensors;
     const result = await run(ds);
@@ -62,7 +63,8 @@ describe('advisor run', () => {
   }, 120_000);
 
   it('says so when nothing beats chance', async () => {
-    const ds = await uploadDataset(ctx, await noSignalZip(6), 'no-signal');
+    const ds = (await api(ctx).uploadDataset(await noSignalZip(6), 'no-signal.zip', { name: 'no-signal' }))
+      .id;
     const result = await run(ds, ['features', 'conv_b']);
     expect(result.ranking).toHaveLength(2);
     expect(result.ranking.every((e) => e.atChance)).toBe(true);

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { pino } from 'pino';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdvisorJob } from '../../src/advisor/run-advisor-job.js';
 import { jobSpecSchema } from '../../src/contracts/job-spec.js';
-import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { registerSmallCnn } from '../helpers/advisor-fixtures.js';
 
 /** The advisor on a text dataset: the offline sentence encoder, its one cut, and its spec as a job. */
@@ -38,36 +38,29 @@ describe('advisor on text', () => {
   let ctx: TestContext;
   let texts: string;
   let cnn: string;
-  const api = () => request(ctx.app.server);
+  let http: Api;
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    http = api(ctx);
     ctx.startWorker();
-    const res = await api().post('/v1/datasets').field('name', 'mails').attach('file', csv(), 'mails.csv');
-    expect(res.status).toBe(201);
-    expect(res.body.kind).toBe('text');
-    texts = res.body.id as string;
+    const dataset = await http.uploadDataset(csv(), 'mails.csv', { name: 'mails' });
+    expect(dataset.kind).toBe('text');
+    texts = dataset.id as string;
     cnn = await registerSmallCnn(ctx);
   }, 120_000);
   afterAll(() => ctx.close());
 
   it('ranks the offline sentence encoder, says it cannot be fine-tuned, and its spec trains', async () => {
-    const created = await api().post('/v1/advisor').send({ datasetId: texts });
+    const created = await http.post('/v1/advisor', { datasetId: texts });
     expect(created.status).toBe(202);
     // The offline encoder, registered on first use; the image CNN does not fit a text dataset.
     expect(created.body.candidates).toHaveLength(1);
     const encoder = created.body.candidates[0].base.baseModelId as string;
-    const meta = (await api().get(`/v1/base-models/${encoder}`)).body;
+    const meta = (await http.get(`/v1/base-models/${encoder}`)).body;
     expect(meta.source.catalog).toBe('universal-sentence-encoder-lite');
 
-    const run = await waitFor(
-      async () => {
-        const res = await api().get(`/v1/advisor/${created.body.id}`);
-        return ['completed', 'failed', 'cancelled'].includes(res.body.state) ? res.body : undefined;
-      },
-      240_000,
-      200,
-    );
+    const run = await http.waitForState(`/v1/advisor/${created.body.id}`);
     expect(run.state).toBe('completed');
     expect(run.examples).toBe(16);
     expect(run.classes.sort()).toEqual(['greeting', 'spam']);
@@ -94,30 +87,21 @@ describe('advisor on text', () => {
     expect(run.recommendation.reason).toMatch(/fine-tuning is not possible/);
 
     const spec = run.recommendation.spec;
-    const job = await api()
-      .post('/v1/jobs')
-      .send({
-        ...spec,
-        datasetId: texts,
-        fit: { ...spec.fit, epochs: 3 },
-        evaluation: { method: 'holdout' },
-      });
-    expect(job.status).toBe(202);
-    const done = await waitFor(
-      async () => {
-        const res = await api().get(`/v1/jobs/${job.body.id}`);
-        return ['completed', 'failed'].includes(res.body.state) ? res.body : undefined;
-      },
-      240_000,
-      200,
-    );
+    const job = await http.createJob({
+      ...spec,
+      datasetId: texts,
+      fit: { ...spec.fit, epochs: 3 },
+      evaluation: { method: 'holdout' },
+    });
+    const done = await http.waitForJob(job.id);
     expect(done).toMatchObject({ state: 'completed', modelId: expect.stringMatching(/^m_/) });
   }, 400_000);
 
   it('refuses a base that does not fit a text dataset, and cuts an encoder does not have, naming the field', async () => {
-    const image = await api()
-      .post('/v1/advisor')
-      .send({ datasetId: texts, candidates: [{ base: { baseModelId: cnn } }] });
+    const image = await http.post('/v1/advisor', {
+      datasetId: texts,
+      candidates: [{ base: { baseModelId: cnn } }],
+    });
     expect(image.status).toBe(400);
     expect(image.body.errors).toEqual([
       expect.objectContaining({
@@ -126,17 +110,15 @@ describe('advisor on text', () => {
       }),
     ]);
 
-    const listed = (await api().get('/v1/base-models?limit=100')).body.items as Array<{
+    const listed = (await http.get('/v1/base-models?limit=100')).body.items as Array<{
       id: string;
       source: { catalog?: string };
     }>;
     const encoder = listed.find((b) => b.source.catalog === 'universal-sentence-encoder-lite')!.id;
-    const badCut = await api()
-      .post('/v1/advisor')
-      .send({
-        datasetId: texts,
-        candidates: [{ base: { baseModelId: encoder }, cuts: ['embedding', 'dense'] }],
-      });
+    const badCut = await http.post('/v1/advisor', {
+      datasetId: texts,
+      candidates: [{ base: { baseModelId: encoder }, cuts: ['embedding', 'dense'] }],
+    });
     expect(badCut.status).toBe(400);
     expect(badCut.body.errors).toEqual([
       expect.objectContaining({
@@ -147,7 +129,7 @@ describe('advisor on text', () => {
   }, 60_000);
 
   it('leaves no tensor behind in a run', async () => {
-    const listed = (await api().get('/v1/base-models?limit=100')).body.items as Array<{
+    const listed = (await http.get('/v1/base-models?limit=100')).body.items as Array<{
       id: string;
       source: { catalog?: string };
     }>;
