@@ -3132,16 +3132,41 @@ export interface components {
           reason: string;
         };
         progress?: {
-          [key: string]: unknown;
+          phase: string;
+          epoch?: number;
+          epochs?: number;
+          batch?: number;
+          batches?: number;
+          loss?: number;
+          metrics?: {
+            [key: string]: number;
+          };
+          learningRate?: number;
+          examplesPerSec?: number;
+          throughput?: {
+            [key: string]: number;
+          };
+          etaSeconds?: number;
+          evaluation?: {
+            /** @enum {string} */
+            stage: 'fold' | 'learning-curve' | 'refit';
+            fold?: number;
+            folds: number;
+            fraction?: number;
+          };
         };
-        history: {
+        history: ({
+          /** @enum {string} */
+          phase: 'train' | 'fineTune';
+          epoch: number;
+          loss: number;
+          lr: number;
+        } & {
           [key: string]: unknown;
-        }[];
+        })[];
         error?: string;
         modelId?: string;
-        spec: {
-          [key: string]: unknown;
-        };
+        spec: components['schemas']['JobSpec'];
       };
       dataset: {
         id: string;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { EpochLog } from './model-meta.js';
 
 export type TrainPhase = 'train' | 'fineTune' | 'caching' | 'evaluating';
@@ -43,3 +44,38 @@ export interface EvaluationStage {
 }
 
 export type ProgressFn = (progress: TrainProgress) => void;
+
+const evaluationStageSchema = z.object({
+  stage: z.enum(['fold', 'learning-curve', 'refit']),
+  fold: z.number().optional(),
+  folds: z.number(),
+  fraction: z.number().optional(),
+});
+
+/** One closed training epoch as a job's `history` lists it (EpochLog; metric names vary with the task). */
+export const epochLogSchema = z.looseObject({
+  phase: z.enum(['train', 'fineTune']),
+  epoch: z.number(),
+  loss: z.number(),
+  lr: z.number(),
+});
+
+/**
+ * A training job's latest report as its view shows it (the epoch history is beside it): the
+ * phase (`train`, `fineTune`, `caching`, `evaluating`, `saving`, or `done` once completed), where
+ * in it, running metrics, speed and an estimate of the time left.
+ */
+export const trainJobProgressSchema = z.object({
+  phase: z.string(),
+  epoch: z.number().optional(),
+  epochs: z.number().optional(),
+  batch: z.number().optional(),
+  batches: z.number().optional(),
+  loss: z.number().optional(),
+  metrics: z.record(z.string(), z.number()).optional(),
+  learningRate: z.number().optional(),
+  examplesPerSec: z.number().optional(),
+  throughput: z.record(z.string(), z.number()).optional(),
+  etaSeconds: z.number().optional(),
+  evaluation: evaluationStageSchema.optional(),
+});

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobSpecSchema } from '../../contracts/job-spec.js';
 import { ID_PATTERN } from '../../contracts/id-pattern.js';
+import { epochLogSchema, trainJobProgressSchema } from '../../contracts/progress.js';
 import type { JobService } from '../../jobs/job-service.js';
 import { streamJobEvents } from '../sse.js';
 
@@ -19,11 +20,11 @@ export const jobView = z.object({
   failure: z
     .object({ attempt: z.number(), maxAttempts: z.number(), retried: z.boolean(), reason: z.string() })
     .optional(),
-  progress: z.record(z.string(), z.unknown()).optional(),
-  history: z.array(z.record(z.string(), z.unknown())),
+  progress: trainJobProgressSchema.optional(),
+  history: z.array(epochLogSchema),
   error: z.string().optional(),
   modelId: z.string().optional(),
-  spec: z.record(z.string(), z.unknown()),
+  spec: jobSpecSchema,
 });
 
 export default async function jobRoutes(app: FastifyInstance, opts: { jobs: JobService }) {
