@@ -7,8 +7,7 @@ import { runAdvisorJob } from '../advisor/run-advisor-job.js';
 import { runBatchInProcess } from '../batch/batch-process.js';
 import { runAuditJob } from '../audits/run-audit-job.js';
 import { createLogger } from '../lib/logger.js';
-import { selectBackend } from '../ml/backend.js';
-import { probeTraining } from '../ml/probe.js';
+import { probeTraining, selectBackend } from '../ml/index.js';
 import { openStore } from './open-store.js';
 import type { JobName, JobPayloads, JobResults } from './queues.js';
 
