@@ -1,5 +1,5 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /**
@@ -9,9 +9,11 @@ import { buildTestApp, type TestContext } from '../helpers/app.js';
  */
 describe('job creation vs dataset deletion', () => {
   let ctx: TestContext;
+  let http: Api;
   beforeAll(async () => {
     // No worker: queued jobs stay queued, so a queued job always means "in use".
     ctx = await buildTestApp();
+    http = api(ctx);
   });
   afterAll(() => ctx.close());
 
@@ -22,22 +24,17 @@ describe('job creation vs dataset deletion', () => {
 
   it('never lets both succeed, over 19 parallel pairs', async () => {
     for (let i = 0; i < 19; i++) {
-      const ds = await request(ctx.app.server).post('/v1/datasets').attach('file', Buffer.from(csv), 'd.csv');
-      expect(ds.status).toBe(201);
+      const ds = await http.uploadDataset(Buffer.from(csv), 'd.csv'); // expects 201
       const [job, del] = await Promise.all([
-        ctx.app.inject({
-          method: 'POST',
-          url: '/v1/jobs',
-          payload: { datasetId: ds.body.id, fit: { epochs: 1 }, evaluation: { method: 'holdout' } },
-        }),
-        ctx.app.inject({ method: 'DELETE', url: `/v1/datasets/${ds.body.id}` }),
+        http.post('/v1/jobs', { datasetId: ds.id, fit: { epochs: 1 }, evaluation: { method: 'holdout' } }),
+        http.delete(`/v1/datasets/${ds.id}`),
       ]);
-      if (job.statusCode === 202) {
-        expect(del.statusCode, del.body).toBe(409);
+      if (job.status === 202) {
+        expect(del.status, del.text).toBe(409);
       } else {
-        expect(del.statusCode).toBe(204);
-        expect(job.statusCode, job.body).toBeGreaterThanOrEqual(400);
-        expect(job.statusCode).toBeLessThan(500);
+        expect(del.status).toBe(204);
+        expect(job.status, job.text).toBeGreaterThanOrEqual(400);
+        expect(job.status).toBeLessThan(500);
       }
     }
   });

@@ -1,6 +1,6 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, trainToEnd, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { mnistPng, mnistZip } from '../helpers/mnist-zip.js';
 import { textCsv, zipOf } from '../helpers/text-fixtures.js';
 
@@ -60,20 +60,15 @@ const imageSpec = {
 
 describe('evaluation of trained models', () => {
   let ctx: TestContext;
-  const api = () => request(ctx.app.server);
-  const upload = async (file: Buffer, name: string, fields: Record<string, string> = {}) => {
-    let req = api().post('/v1/datasets');
-    for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-    const res = await req.attach('file', file, name);
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body.id as string;
-  };
-  const trainModel = (spec: Record<string, unknown>) => trainToEnd(ctx, spec);
+  let http: Api;
+  const upload = async (file: Buffer, name: string, fields: Record<string, string> = {}) =>
+    (await http.uploadDataset(file, name, fields)).id as string;
+  const trainModel = (spec: Record<string, unknown>) => http.trainToEnd(spec);
   type Page = { total: number; items: Array<Record<string, unknown>>; [field: string]: unknown };
   const allPredictions = async (modelId: string): Promise<Page> => {
     const items: Page['items'] = [];
     for (let offset = 0; ; offset += 25) {
-      const page = await api().get(`/v1/models/${modelId}/evaluation/predictions?offset=${offset}&limit=25`);
+      const page = await http.get(`/v1/models/${modelId}/evaluation/predictions?offset=${offset}&limit=25`);
       expect(page.status).toBe(200);
       items.push(...page.body.items);
       if (offset + 25 >= page.body.total) return { ...page.body, items };
@@ -82,6 +77,7 @@ describe('evaluation of trained models', () => {
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    http = api(ctx);
     ctx.startWorker();
   });
   afterAll(() => ctx.close());
@@ -111,7 +107,7 @@ describe('evaluation of trained models', () => {
     expect(new Set(oof.items.map((p) => p.fold))).toEqual(new Set([0, 1, 2, 3, 4]));
     const correct = oof.items.filter((p) => p.label === p.predicted).length;
     expect(correct / 60).toBeCloseTo(ev.accuracy, 6);
-    const tail = await api().get(`/v1/models/${model.id}/evaluation/predictions?offset=55&limit=20`);
+    const tail = await http.get(`/v1/models/${model.id}/evaluation/predictions?offset=55&limit=20`);
     expect(tail.body.items).toHaveLength(5);
   }, 300_000);
 
@@ -127,9 +123,7 @@ describe('evaluation of trained models', () => {
 
   it('answers 400 naming the class when folds cannot be formed', async () => {
     const datasetId = await upload(Buffer.from(csv(20, 3, true)), 'lonely.csv');
-    const res = await api()
-      .post('/v1/jobs')
-      .send({ datasetId, ...tabularHead });
+    const res = await http.post('/v1/jobs', { datasetId, ...tabularHead });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([
       expect.objectContaining({
@@ -137,9 +131,11 @@ describe('evaluation of trained models', () => {
         message: expect.stringContaining("'lonely'"),
       }),
     ]);
-    const holdout = await api()
-      .post('/v1/jobs')
-      .send({ datasetId, ...tabularHead, evaluation: { method: 'holdout' } });
+    const holdout = await http.post('/v1/jobs', {
+      datasetId,
+      ...tabularHead,
+      evaluation: { method: 'holdout' },
+    });
     expect(holdout.status).toBe(202);
   });
 
@@ -200,39 +196,39 @@ describe('evaluation of trained models', () => {
     expect(oof.items.map((p) => p.exampleId).every((id: unknown) => typeof id === 'string')).toBe(true);
 
     const plain = await upload(await mnistZip([0, 1], 4), 'plain.zip');
-    const res = await api()
-      .post('/v1/jobs')
-      .send({ datasetId: plain, ...imageSpec, evaluation: { method: 'test-split' } });
+    const res = await http.post('/v1/jobs', {
+      datasetId: plain,
+      ...imageSpec,
+      evaluation: { method: 'test-split' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].path).toBe('body.evaluation.method');
   }, 300_000);
 
   it('answers 404 for predictions of a missing model', async () => {
-    const res = await api().get('/v1/models/m_0000000000000000/evaluation/predictions');
+    const res = await http.get('/v1/models/m_0000000000000000/evaluation/predictions');
     expect(res.status).toBe(404);
   });
 });
 
 describe('the evaluation budget (EVALUATION_MAX_COST)', () => {
   let ctx: TestContext;
-  const api = () => request(ctx.app.server);
+  let http: Api;
 
   beforeAll(async () => {
     // A 5-fold CV of a job without a frozen base costs 6 fits (5 folds and the refit).
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1', EVALUATION_MAX_COST: '4' });
+    http = api(ctx);
     ctx.startWorker();
   });
   afterAll(() => ctx.close());
 
   const evaluationOf = async (spec: Record<string, unknown>) =>
-    (await trainToEnd(ctx, spec)).model.evaluation;
+    (await http.trainToEnd(spec)).model.evaluation;
 
   it('falls back to holdout over the configured budget, saying so; a spec budget overrides it', async () => {
-    const upload = await api()
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(csv(60, 4)), 'budget.csv');
-    expect(upload.status).toBe(201);
-    const datasetId = upload.body.id as string;
+    const upload = await http.uploadDataset(Buffer.from(csv(60, 4)), 'budget.csv'); // expects 201
+    const datasetId = upload.id as string;
 
     const over = await evaluationOf({ datasetId, ...tabularHead });
     expect(over).toMatchObject({ method: 'holdout', folds: 1, examples: 12 });

@@ -1,12 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pino } from 'pino';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrainingJob } from '../../src/jobs/run-training-job.js';
 import { parseJobSpec } from '../../src/contracts/job-spec.js';
 import { newId } from '../../src/lib/ids.js';
 import type { TrainJobProgress } from '../../src/queue/queues.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /**
@@ -25,11 +25,8 @@ describe('exactly-once publication', () => {
       'a,b,label',
       ...Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 3) % 5},${i % 2 ? 'x' : 'y'}`),
     ];
-    const ds = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(rows.join('\n')), 'd.csv');
-    expect(ds.status).toBe(201);
-    datasetId = ds.body.id;
+    const ds = await api(ctx).uploadDataset(Buffer.from(rows.join('\n')), 'd.csv'); // expects 201
+    datasetId = ds.id;
   });
   afterAll(() => ctx.close());
 
@@ -82,7 +79,7 @@ describe('exactly-once publication', () => {
     // One new version (the loser's claim is given back; its number is not reissued).
     const added = after.versions.filter((v) => !before.versions.includes(v));
     expect(added).toHaveLength(1);
-    const listed = (await ctx.app.inject({ method: 'GET', url: '/v1/models' })).json().items as Array<{
+    const listed = (await api(ctx).get('/v1/models')).body.items as Array<{
       id: string;
       name?: string;
       version?: number;

@@ -1,5 +1,5 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { mnistZip } from '../helpers/mnist-zip.js';
 
@@ -20,29 +20,16 @@ const sourceSpec = (datasetId: string, epochs = 2) => ({
 
 describe('training jobs through the API', () => {
   let ctx: TestContext;
+  let http: Api;
   let digits04: string;
   let digits59: string;
 
-  const uploadDataset = async (zip: Buffer, name: string): Promise<string> => {
-    const res = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .field('name', name)
-      .attach('file', zip, `${name}.zip`);
-    expect(res.status).toBe(201);
-    return res.body.id as string;
-  };
-  const waitForState = (id: string, states: string[], timeoutMs = 120_000) =>
-    waitFor(
-      async () => {
-        const res = await request(ctx.app.server).get(`/v1/jobs/${id}`);
-        return states.includes(res.body.state) ? res.body : undefined;
-      },
-      timeoutMs,
-      100,
-    );
+  const uploadDataset = async (zip: Buffer, name: string): Promise<string> =>
+    (await http.uploadDataset(zip, `${name}.zip`, { name })).id as string;
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    http = api(ctx);
     ctx.startWorker();
     digits04 = await uploadDataset(await mnistZip([0, 1, 2, 3, 4], 30), 'digits-0-4');
     digits59 = await uploadDataset(await mnistZip([5, 6, 7, 8, 9], 10, 100), 'digits-5-9');
@@ -50,10 +37,7 @@ describe('training jobs through the API', () => {
   afterAll(() => ctx.close());
 
   it('rejects specs that cannot work, naming each field, before queueing', async () => {
-    const post = (body: unknown) =>
-      request(ctx.app.server)
-        .post('/v1/jobs')
-        .send(body as object);
+    const post = (body: unknown) => http.post('/v1/jobs', body);
     const unknownDataset = await post({ datasetId: 'ds_0000000000000000' });
     expect(unknownDataset.status).toBe(400);
     expect(unknownDataset.body.errors).toEqual([expect.objectContaining({ path: 'body.datasetId' })]);
@@ -72,23 +56,18 @@ describe('training jobs through the API', () => {
   });
 
   it('trains from scratch, streams progress, then transfers to new classes', async () => {
-    const created = await request(ctx.app.server).post('/v1/jobs').send(sourceSpec(digits04));
+    const created = await http.post('/v1/jobs', sourceSpec(digits04));
     expect(created.status).toBe(202);
     expect(created.body).toMatchObject({ spec: { datasetId: digits04, seed: 7 } });
     expect(['queued', 'running']).toContain(created.body.state);
     expect(created.headers['location']).toBe(`/v1/jobs/${created.body.id}`);
 
-    // Server-Sent Events: progress as it happens, then the final state.
-    const sse = await request(ctx.app.server)
-      .get(`/v1/jobs/${created.body.id}/events`)
-      .buffer(true)
-      .parse((res, cb) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => cb(null, text));
-      });
-    expect(sse.headers['content-type']).toMatch(/text\/event-stream/);
-    const events = String(sse.body)
+    // Server-Sent Events: progress as it happens, then the final state. A real socket: the
+    // stream is read as the server writes it, over a connection held open as a browser holds it.
+    const address = await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+    const sse = await fetch(`${address}/v1/jobs/${created.body.id}/events`);
+    expect(sse.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const events = (await sse.text())
       .split('\n\n')
       .filter((b) => b.startsWith('event:'))
       .map((b) => ({ type: /^event: (\w+)/.exec(b)![1], job: JSON.parse(/\ndata: (.*)$/m.exec(b)![1]!) }));
@@ -99,7 +78,7 @@ describe('training jobs through the API', () => {
     });
     expect(events.filter((e) => e.type === 'progress').length).toBeGreaterThanOrEqual(1);
 
-    const source = (await request(ctx.app.server).get(`/v1/jobs/${created.body.id}`)).body;
+    const source = (await http.get(`/v1/jobs/${created.body.id}`)).body;
     expect(source.state).toBe('completed');
     expect(source.progress.phase).toBe('done');
     expect(source.modelId).toMatch(/^m_/);
@@ -111,26 +90,24 @@ describe('training jobs through the API', () => {
     for (const rate of Object.values(source.progress.throughput)) expect(rate).toBeGreaterThan(0);
     expect(events.some((e) => e.job.progress?.throughput?.train > 0)).toBe(true);
 
-    const layers = await request(ctx.app.server).get(`/v1/models/${source.modelId}/layers`);
+    const layers = await http.get(`/v1/models/${source.modelId}/layers`);
     expect(layers.status).toBe(200);
     expect(layers.body.layers.map((l: { name: string }) => l.name)).toContain('features');
 
-    const transfer = await request(ctx.app.server)
-      .post('/v1/jobs')
-      .send({
-        datasetId: digits59,
-        evaluation: { method: 'holdout' },
-        base: { modelId: source.modelId },
-        cutAt: 'features',
-        head: [{ type: 'dense', units: 16 }],
-        fit: { epochs: 3, batchSize: 8, validationSplit: 0.2 },
-        seed: 3,
-      });
+    const transfer = await http.post('/v1/jobs', {
+      datasetId: digits59,
+      evaluation: { method: 'holdout' },
+      base: { modelId: source.modelId },
+      cutAt: 'features',
+      head: [{ type: 'dense', units: 16 }],
+      fit: { epochs: 3, batchSize: 8, validationSplit: 0.2 },
+      seed: 3,
+    });
     expect(transfer.status).toBe(202);
-    const done = await waitForState(transfer.body.id, ['completed', 'failed']);
+    const done = await http.waitForJob(transfer.body.id, { timeoutMs: 120_000 });
     expect(done.error).toBeUndefined();
     expect(done.state).toBe('completed');
-    const model = (await request(ctx.app.server).get(`/v1/models/${done.modelId}`)).body;
+    const model = (await http.get(`/v1/models/${done.modelId}`)).body;
     expect(model.labels).toEqual(['5', '6', '7', '8', '9']);
     expect(model.lineage).toMatchObject({
       jobId: transfer.body.id,
@@ -142,18 +119,18 @@ describe('training jobs through the API', () => {
   }, 240_000);
 
   it('cancels a queued job at once and a running one at its next batch, saving nothing', async () => {
-    const modelsBefore = (await request(ctx.app.server).get('/v1/models')).body.total;
+    const modelsBefore = (await http.get('/v1/models')).body.total;
 
-    const running = await request(ctx.app.server).post('/v1/jobs').send(sourceSpec(digits04, 200));
-    const queued = await request(ctx.app.server).post('/v1/jobs').send(sourceSpec(digits04, 200));
-    await waitForState(running.body.id, ['running']);
+    const running = await http.post('/v1/jobs', sourceSpec(digits04, 200));
+    const queued = await http.post('/v1/jobs', sourceSpec(digits04, 200));
+    await http.waitForJob(running.body.id, { states: ['running'], timeoutMs: 120_000 });
 
-    const q = await request(ctx.app.server).post(`/v1/jobs/${queued.body.id}/cancel`);
+    const q = await http.post(`/v1/jobs/${queued.body.id}/cancel`);
     expect(q.status).toBe(200);
     expect(q.body.state).toBe('cancelled');
-    expect((await request(ctx.app.server).get(`/v1/jobs/${queued.body.id}`)).body.state).toBe('cancelled');
+    expect((await http.get(`/v1/jobs/${queued.body.id}`)).body.state).toBe('cancelled');
 
-    const r = await request(ctx.app.server).post(`/v1/jobs/${running.body.id}/cancel`);
+    const r = await http.post(`/v1/jobs/${running.body.id}/cancel`);
     expect(r.status).toBe(200);
     expect(r.body.state).toBe('cancelled');
     // The worker really stops: the job ends as failed-by-cancellation in BullMQ.
@@ -161,20 +138,20 @@ describe('training jobs through the API', () => {
       async () => (await ctx.runtime.queues.get(running.body.id))?.failedReason?.includes('cancel'),
       60_000,
     );
-    expect((await request(ctx.app.server).get(`/v1/jobs/${running.body.id}`)).body.state).toBe('cancelled');
-    expect((await request(ctx.app.server).post(`/v1/jobs/${running.body.id}/cancel`)).status).toBe(200);
+    expect((await http.get(`/v1/jobs/${running.body.id}`)).body.state).toBe('cancelled');
+    expect((await http.post(`/v1/jobs/${running.body.id}/cancel`)).status).toBe(200);
 
-    expect((await request(ctx.app.server).get('/v1/models')).body.total).toBe(modelsBefore);
-    const listed = await request(ctx.app.server).get('/v1/jobs?state=cancelled');
+    expect((await http.get('/v1/models')).body.total).toBe(modelsBefore);
+    const listed = await http.get('/v1/jobs?state=cancelled');
     expect(listed.body.items.map((j: { id: string }) => j.id).sort()).toEqual(
       [queued.body.id, running.body.id].sort(),
     );
   }, 180_000);
 
   it('answers 404 and 400 for unknown and malformed job ids', async () => {
-    expect((await request(ctx.app.server).get('/v1/jobs/job_0000000000000000')).status).toBe(404);
-    expect((await request(ctx.app.server).get('/v1/jobs/../../etc')).status).toBe(404);
-    expect((await request(ctx.app.server).get('/v1/jobs/not-an-id')).status).toBe(400);
-    expect((await request(ctx.app.server).post('/v1/jobs/job_0000000000000000/cancel')).status).toBe(404);
+    expect((await http.get('/v1/jobs/job_0000000000000000')).status).toBe(404);
+    expect((await http.get('/v1/jobs/../../etc')).status).toBe(404);
+    expect((await http.get('/v1/jobs/not-an-id')).status).toBe(400);
+    expect((await http.post('/v1/jobs/job_0000000000000000/cancel')).status).toBe(404);
   });
 });

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, trainToEnd, waitFor, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { classZip } from '../helpers/dataset-fixtures.js';
 import { nsfwjsFolder } from '../helpers/base-model-fixtures.js';
 
@@ -27,19 +27,25 @@ async function swatch(rgb: [number, number, number], seed: number): Promise<Buff
  */
 describe('transfer from a real MobileNetV2', () => {
   let ctx: TestContext;
+  let http: Api;
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '3' });
+    http = api(ctx);
     ctx.startWorker();
   });
   afterAll(() => ctx.close());
 
   it('trains a head on pooled MobileNetV2 features and serves it', async () => {
     const { dir } = await nsfwjsFolder();
-    const base = await request(ctx.app.server)
-      .post('/v1/base-models')
-      .field('name', 'mobilenet-v2')
-      .attach('files', await readFile(path.join(dir, 'model.json')), 'model.json')
-      .attach('files', await readFile(path.join(dir, 'group1-shard1of1')), 'group1-shard1of1');
+    const base = await http.form('/v1/base-models', [
+      { name: 'name', data: 'mobilenet-v2' },
+      { name: 'files', filename: 'model.json', data: await readFile(path.join(dir, 'model.json')) },
+      {
+        name: 'files',
+        filename: 'group1-shard1of1',
+        data: await readFile(path.join(dir, 'group1-shard1of1')),
+      },
+    ]);
     expect(base.status).toBe(201);
 
     const colours: Record<string, [number, number, number]> = {
@@ -53,44 +59,31 @@ describe('transfer from a real MobileNetV2', () => {
         Array.from({ length: 8 }, (_, i) => swatch(rgb, i + name.length * 100)),
       );
     }
-    const ds = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .attach('file', await classZip(classes), 'colours.zip');
-    expect(ds.status).toBe(201);
+    const ds = await http.uploadDataset(await classZip(classes), 'colours.zip'); // expects 201
 
-    const job = await request(ctx.app.server)
-      .post('/v1/jobs')
-      .send({
-        datasetId: ds.body.id,
-        evaluation: { method: 'holdout' },
-        base: { baseModelId: base.body.id },
-        cutAt: 'average_pooling2d_1',
-        freeze: 'all',
-        head: [{ type: 'flatten' }, { type: 'dense', units: 16 }],
-        compile: { optimizer: 'adam', learningRate: 0.01 },
-        fit: { epochs: 8, batchSize: 8, validationSplit: 0.25 },
-        seed: 11,
-      });
-    expect(job.status).toBe(202);
-    const done = await waitFor(
-      async () => {
-        const j = (await request(ctx.app.server).get(`/v1/jobs/${job.body.id}`)).body;
-        return ['completed', 'failed'].includes(j.state) ? j : undefined;
-      },
-      240_000,
-      250,
-    );
+    const job = await http.createJob({
+      datasetId: ds.id,
+      evaluation: { method: 'holdout' },
+      base: { baseModelId: base.body.id },
+      cutAt: 'average_pooling2d_1',
+      freeze: 'all',
+      head: [{ type: 'flatten' }, { type: 'dense', units: 16 }],
+      compile: { optimizer: 'adam', learningRate: 0.01 },
+      fit: { epochs: 8, batchSize: 8, validationSplit: 0.25 },
+      seed: 11,
+    }); // expects 202
+    const done = await http.waitForJob(job.id, { timeoutMs: 240_000 });
     expect(done.error).toBeUndefined();
     expect(done.state).toBe('completed');
 
-    const model = (await request(ctx.app.server).get(`/v1/models/${done.modelId}`)).body;
+    const model = (await http.get(`/v1/models/${done.modelId}`)).body;
     expect(model.labels).toEqual(['blue', 'green', 'red']);
     expect(model.inputShape).toEqual([224, 224, 3]);
     expect(model.preprocessing).toMatchObject({ kind: 'image', image: { size: [224, 224], scale: [0, 1] } });
 
-    const predicted = await request(ctx.app.server)
-      .post(`/v1/models/${done.modelId}/predict`)
-      .send({ instances: [{ b64: (await swatch([225, 25, 35], 999)).toString('base64') }] });
+    const predicted = await http.predict(done.modelId, {
+      instances: [{ b64: (await swatch([225, 25, 35], 999)).toString('base64') }],
+    });
     expect(predicted.status).toBe(200);
     expect(predicted.body.predictions[0].label).toBe('red');
   }, 300_000);
@@ -109,9 +102,7 @@ describe('transfer from a real MobileNetV2', () => {
     const fineTuning = /Add to the spec\n\n```json\n([\s\S]*?)\n```/.exec(readme);
     expect(fineTuning, "the README's fine-tune snippet").toBeTruthy();
 
-    const base = await request(ctx.app.server)
-      .post('/v1/base-models')
-      .send({ catalog: 'nsfwjs-mobilenet-v2' });
+    const base = await http.post('/v1/base-models', { catalog: 'nsfwjs-mobilenet-v2' });
     expect(base.status, JSON.stringify(base.body)).toBe(201);
     const classes: Record<string, Buffer[]> = {};
     for (const [name, rgb] of Object.entries({ rose: [220, 30, 60], tulip: [240, 200, 40] } as const)) {
@@ -119,14 +110,11 @@ describe('transfer from a real MobileNetV2', () => {
         Array.from({ length: 21 }, (_, i) => swatch([...rgb], i + name.length)),
       );
     }
-    const ds = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .attach('file', await classZip(classes), 'f.zip');
-    expect(ds.status).toBe(201);
+    const ds = await http.uploadDataset(await classZip(classes), 'f.zip'); // expects 201
 
     const spec = JSON.parse(
       match![1]!
-        .replaceAll(`"'$DIGITS'"`, JSON.stringify(ds.body.id))
+        .replaceAll(`"'$DIGITS'"`, JSON.stringify(ds.id))
         .replaceAll(`"'$MOBILENET'"`, JSON.stringify(base.body.id)),
     );
     expect(spec).toMatchObject({ fit: { batchSize: 8 }, cutAt: 'flatten_1', freeze: 'all' });
@@ -134,7 +122,7 @@ describe('transfer from a real MobileNetV2', () => {
     spec.fit.epochs = 1;
     const walkthrough = await firstAttempt(spec);
     expect(walkthrough.history.map((h: { phase: string }) => h.phase)).toEqual(['train']);
-    const model = (await request(ctx.app.server).get(`/v1/models/${walkthrough.modelId}`)).body;
+    const model = (await http.get(`/v1/models/${walkthrough.modelId}`)).body;
     expect(model.evaluation).toMatchObject({ method: 'cross-validation', folds: 5, examples: 42 });
 
     const fineTune = {
@@ -150,15 +138,15 @@ describe('transfer from a real MobileNetV2', () => {
     fineTune.fineTune.epochs = 1;
     const done = await firstAttempt(fineTune);
     expect(done.history.map((h: { phase: string }) => h.phase)).toEqual(['train', 'fineTune']);
-    const predicted = await request(ctx.app.server)
-      .post(`/v1/models/${spec.modelName as string}/predict`)
-      .send({ instances: [{ b64: (await swatch([220, 30, 60], 500)).toString('base64') }] });
+    const predicted = await http.predict(spec.modelName as string, {
+      instances: [{ b64: (await swatch([220, 30, 60], 500)).toString('base64') }],
+    });
     expect(predicted.status).toBe(200);
   }, 300_000);
 
   /** Posts a job and waits for it: completed at the first attempt, and the only one. */
   async function firstAttempt(spec: Record<string, unknown>) {
-    const { job } = await trainToEnd(ctx, spec);
+    const { job } = await http.trainToEnd(spec);
     expect(job.state).toBe('completed');
     expect(job.attempts).toBe(1);
     expect(job.failure).toBeUndefined();
