@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readlink, rm, rmdir, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+import nodeHttp from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskSpace } from '../../src/storage/free-space.js';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { startServer, staticFiles, tinyImageModel } from '../helpers/base-model-fixtures.js';
 
@@ -56,7 +56,7 @@ describe.skipIf(!mounted.dir)('a full DATA_DIR volume (tmpfs, 30 MiB)', () => {
   const filler = path.join(dataDir, 'filler.bin');
   const lines: Line[] = [];
   let ctx: TestContext;
-  const api = () => request(ctx.app.server);
+  let http: Api;
 
   /** Fills the volume until `leave` bytes are free (the filler file is the only thing grown). */
   async function fillLeaving(leave: number): Promise<void> {
@@ -93,6 +93,7 @@ describe.skipIf(!mounted.dir)('a full DATA_DIR volume (tmpfs, 30 MiB)', () => {
       },
       { logger: (config) => pino({ level: config.LOG_LEVEL }, sink) },
     );
+    http = api(ctx);
     ctx.startWorker({ WORKER_CONCURRENCY: '1' });
   });
 
@@ -116,9 +117,7 @@ describe.skipIf(!mounted.dir)('a full DATA_DIR volume (tmpfs, 30 MiB)', () => {
 
   it('refuses an upload larger than the free space before reading it: 507 with bytes needed and free', async () => {
     await fillLeaving(2 * MiB);
-    const res = await api()
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(csv(200_000)), 'big.csv');
+    const res = await http.form('/v1/datasets', [{ name: 'file', filename: 'big.csv', data: csv(200_000) }]);
     expect(res.status).toBe(507);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({
@@ -132,24 +131,25 @@ describe.skipIf(!mounted.dir)('a full DATA_DIR volume (tmpfs, 30 MiB)', () => {
     expect(res.body.detail).toMatch(/free space/);
     expect(await staging()).toEqual([]);
 
-    const base = await api()
-      .post('/v1/base-models')
-      .attach('files', Buffer.from('{"modelTopology":{}}'), 'model.json')
-      .attach('files', Buffer.alloc(3 * MiB), 'group1-shard1of1.bin');
+    const base = await http.form('/v1/base-models', [
+      { name: 'files', filename: 'model.json', data: '{"modelTopology":{}}' },
+      { name: 'files', filename: 'group1-shard1of1.bin', data: Buffer.alloc(3 * MiB) },
+    ]);
     expect(base.status).toBe(507);
     expect(base.body.detail).toMatch(/the base model upload could not be stored/);
     expect(base.body.bytesNeeded).toBeGreaterThan(3 * MiB);
-    expect((await api().get('/v1/base-models')).body.total).toBe(0);
+    expect((await http.get('/v1/base-models')).body.total).toBe(0);
   });
 
   it('answers 507 for an upload of unknown length that fills the volume, and leaves nothing behind', async () => {
     await fillLeaving(1 * MiB);
     const body = csv(100_000); // about 2.5 MiB
     const boundary = 'fullDiskBoundary';
+    // A real socket: the body goes out chunked, with no Content-Length, as a streaming client sends it.
     await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = ctx.app.server.address() as AddressInfo;
     const res = await new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
-      const req = http.request(
+      const req = nodeHttp.request(
         {
           host: '127.0.0.1',
           port,
@@ -180,7 +180,7 @@ describe.skipIf(!mounted.dir)('a full DATA_DIR volume (tmpfs, 30 MiB)', () => {
     );
     expect(res.body['bytesFree']).toEqual(expect.any(Number));
     expect(await staging()).toEqual([]);
-    expect((await api().get('/v1/datasets')).body.total).toBe(0);
+    expect((await http.get('/v1/datasets')).body.total).toBe(0);
   });
 
   it('answers 507 for a base model by URL whose download fills the volume, and keeps nothing of it', async () => {
@@ -195,13 +195,11 @@ describe.skipIf(!mounted.dir)('a full DATA_DIR volume (tmpfs, 30 MiB)', () => {
     });
     try {
       await fillLeaving(1 * MiB);
-      const res = await api()
-        .post('/v1/base-models')
-        .send({ url: `${server.origin}/m/model.json` });
+      const res = await http.post('/v1/base-models', { url: `${server.origin}/m/model.json` });
       expect(res.status).toBe(507);
       expect(res.body.detail).toMatch(/the base model could not be stored: the volume of DATA_DIR is full/);
       expect(res.body.bytesFree).toEqual(expect.any(Number));
-      expect((await api().get('/v1/base-models')).body.total).toBe(0);
+      expect((await http.get('/v1/base-models')).body.total).toBe(0);
       expect(await staging()).toEqual([]);
     } finally {
       await server.close();
@@ -212,7 +210,7 @@ describe.skipIf(!mounted.dir)('a full DATA_DIR volume (tmpfs, 30 MiB)', () => {
   it('says degraded on /readyz, shows free and used bytes in /metrics, and warns once per crossing', async () => {
     await fillLeaving(4 * MiB);
     for (let i = 0; i < 3; i++) {
-      const ready = await api().get('/readyz');
+      const ready = await http.get('/readyz');
       expect(ready.status).toBe(200);
       expect(ready.body.status).toBe('degraded');
       expect(ready.body.disk).toMatchObject({ low: true, minFreeBytes: 8 * MiB });
@@ -220,7 +218,7 @@ describe.skipIf(!mounted.dir)('a full DATA_DIR volume (tmpfs, 30 MiB)', () => {
       expect(ready.body.checks.disk.ok).toBe(false);
       expect(ready.body.checks.disk.detail).toMatch(/below the floor of DISK_MIN_FREE_BYTES/);
     }
-    const metrics = (await api().get('/metrics')).text;
+    const metrics = (await http.get('/metrics')).text;
     const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
     expect(gauge('data_dir_free_bytes')).toBeLessThan(5 * MiB);
     expect(gauge('data_dir_used_bytes')).toBeGreaterThan(25 * MiB);
@@ -233,65 +231,45 @@ describe.skipIf(!mounted.dir)('a full DATA_DIR volume (tmpfs, 30 MiB)', () => {
     expect(warnings()).toBe(1);
 
     await free();
-    const ready = await api().get('/readyz');
+    const ready = await http.get('/readyz');
     expect(ready.body.status).toBe('ready');
     expect(ready.body.disk.low).toBe(false);
     expect(lines.some((l) => /enough free space again/.test(l.msg))).toBe(true);
     await fillLeaving(4 * MiB);
-    await api().get('/readyz');
-    await api().get('/readyz');
+    await http.get('/readyz');
+    await http.get('/readyz');
     expect(warnings()).toBe(2);
   });
 
   it('fails a job whose model save meets a full volume at once, without retry, saying what to do; then recovers', async () => {
     await free();
-    const ds = await api()
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(csv(64)), 'd.csv');
-    expect(ds.status).toBe(201);
+    const ds = await http.uploadDataset(Buffer.from(csv(64)), 'd.csv'); // expects 201
     const spec = {
-      datasetId: ds.body.id,
+      datasetId: ds.id,
       head: [{ type: 'dense', units: 4 }],
       fit: { epochs: 2, batchSize: 16 },
       evaluation: { method: 'holdout' },
     };
     await fillLeaving(4096);
-    const job = await api().post('/v1/jobs').send(spec);
-    expect(job.status).toBe(202);
-    const end = await waitFor(
-      async () => {
-        const j = (await api().get(`/v1/jobs/${job.body.id}`)).body;
-        return ['completed', 'failed'].includes(j.state) ? j : undefined;
-      },
-      120_000,
-      100,
-    );
+    const job = await http.createJob(spec); // expects 202
+    const end = await http.waitForJob(job.id, { timeoutMs: 120_000 });
     expect(end.state).toBe('failed');
     expect(end.attempts).toBe(1);
     expect(end.failure).toMatchObject({ attempt: 1, maxAttempts: 3, retried: false });
     expect(end.error).toMatch(/could not be stored: the volume of DATA_DIR is full/);
     expect(end.error).toMatch(/free space \(delete datasets, base models or models/);
     expect(end.error).not.toMatch(/ENOSPC/);
-    expect((await api().get('/v1/models')).body.total).toBe(0);
+    expect((await http.get('/v1/models')).body.total).toBe(0);
     expect(await staging()).toEqual([]);
 
     // Space freed: the same job spec trains and its model is stored.
     await free();
-    const again = await api().post('/v1/jobs').send(spec);
-    const done = await waitFor(
-      async () => {
-        const j = (await api().get(`/v1/jobs/${again.body.id}`)).body;
-        return ['completed', 'failed'].includes(j.state) ? j : undefined;
-      },
-      120_000,
-      100,
-    );
+    const again = await http.post('/v1/jobs', spec);
+    const done = await http.waitForJob(again.body.id, { timeoutMs: 120_000 });
     expect(done.error).toBeUndefined();
     expect(done.state).toBe('completed');
-    expect((await api().get(`/v1/models/${done.modelId}`)).status).toBe(200);
-    const upload = await api()
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(csv(64)), 'd2.csv');
+    expect((await http.get(`/v1/models/${done.modelId}`)).status).toBe(200);
+    const upload = await http.form('/v1/datasets', [{ name: 'file', filename: 'd2.csv', data: csv(64) }]);
     expect(upload.status).toBe(201);
     // Nothing staged stays open: deleted staging files would hold their space until GC.
     expect(await openUnderDataDir()).toEqual([]);

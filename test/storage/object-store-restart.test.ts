@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { buildApp } from '../../src/http/app.js';
 import { createAppDeps } from '../../src/http/app-deps.js';
+import { api } from '../helpers/api.js';
 import { REDIS_URL, deleteKeys, waitFor } from '../helpers/app.js';
 import { killableS3 } from '../faults/fixtures.js';
 import { captureLogs } from '../helpers/log-capture.js';
@@ -70,14 +71,11 @@ describe('an object store killed and started again', () => {
     const app = await buildApp(runtime);
     try {
       expect(lines.join('')).toContain('object store failing at start');
-      const down = await app.inject({ method: 'GET', url: '/readyz' });
-      expect(down.statusCode).toBe(503);
-      expect(down.json<{ detail: string }>().detail).toMatch(/stor/i);
+      const down = await api(app).get('/readyz');
+      expect(down.status).toBe(503);
+      expect(down.body.detail).toMatch(/stor/i);
       await s3.start();
-      await waitFor(
-        async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200,
-        30_000,
-      );
+      await waitFor(async () => (await api(app).get('/readyz')).status === 200, 30_000);
     } finally {
       await app.close();
       await runtime.close();

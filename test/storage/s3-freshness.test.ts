@@ -2,12 +2,12 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { openStore } from '../../src/queue/open-store.js';
 import { closeStore, createStore } from '../../src/storage/create-store.js';
 import type { Store } from '../../src/storage/store.js';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { s3Url, startS3, type TestS3 } from '../helpers/s3-server.js';
 import { saveModel, tabularMeta, tabularRegressor } from '../helpers/serving-fixtures.js';
@@ -30,11 +30,8 @@ describe('model freshness and full storage on s3:// (s3rver)', () => {
   let closeOther: () => Promise<void>;
   let env: Record<string, string>;
   const model = tabularRegressor();
-  const api = () => request(ctx.app.server);
-  const predict = (ref: string) =>
-    api()
-      .post(`/v1/models/${ref}/predict`)
-      .send({ instances: [[1, 2, 3, 4]] });
+  let http: Api;
+  const predict = (ref: string) => http.predict(ref, { instances: [[1, 2, 3, 4]] });
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -49,6 +46,7 @@ describe('model freshness and full storage on s3:// (s3rver)', () => {
       PREDICT_THREADS: '1',
     };
     ctx = await buildTestApp(env);
+    http = api(ctx);
     // Another process sharing the bucket (its own DATA_DIR), as a worker publishing models.
     otherDir = await mkdtemp(path.join(os.tmpdir(), 'fresh-other-'));
     const o = openStore(loadConfig({ ...env, DATA_DIR: otherDir, QUEUE_PREFIX: ctx.prefix }));
@@ -90,7 +88,7 @@ describe('model freshness and full storage on s3:// (s3rver)', () => {
 
     await other.collection('models').remove(v2.id);
     expect((await predict(v2.id)).status).toBe(404);
-    expect((await api().get(`/v1/models/${v2.id}`)).status).toBe(404);
+    expect((await http.get(`/v1/models/${v2.id}`)).status).toBe(404);
     expect((await predict('fresh')).body.model.version).toBe(before);
   });
 
@@ -114,7 +112,7 @@ describe('model freshness and full storage on s3:// (s3rver)', () => {
         ? { code: 'XMinioStorageFull', status: 507 }
         : undefined;
     s3.requests.length = 0;
-    const res = await api().post('/v1/datasets').attach('file', Buffer.from(csv), 'd.csv');
+    const res = await http.form('/v1/datasets', [{ name: 'file', filename: 'd.csv', data: csv }]);
     expect(stored().length).toBeGreaterThan(0);
     expect(res.status).toBe(507);
     expect(res.body).toMatchObject({
@@ -122,12 +120,12 @@ describe('model freshness and full storage on s3:// (s3rver)', () => {
       status: 507,
     });
     expect(res.body.detail).toMatch(/could not be stored: the object store has no room for it/);
-    expect((await api().get('/v1/datasets')).body.total).toBe(0);
+    expect((await http.get('/v1/datasets')).body.total).toBe(0);
     expect(await readdir(path.join(ctx.dataDir, '.tmp'))).toEqual([]);
 
     s3.failWith = undefined;
-    const ok = await api().post('/v1/datasets').attach('file', Buffer.from(csv), 'd.csv');
+    const ok = await http.form('/v1/datasets', [{ name: 'file', filename: 'd.csv', data: csv }]);
     expect(ok.status).toBe(201);
-    expect((await api().get('/v1/datasets')).body.total).toBe(1);
+    expect((await http.get('/v1/datasets')).body.total).toBe(1);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { buildApp } from '../../src/http/app.js';
 import { createAppDeps, type OwnedAppDeps } from '../../src/http/app-deps.js';
+import { api } from '../helpers/api.js';
 import { REDIS_URL, deleteKeys } from '../helpers/app.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { s3Url, startS3, type TestS3 } from '../helpers/s3-server.js';
@@ -47,16 +48,12 @@ describe('an API on s3:// logs no credentials', () => {
   });
 
   it('stores through the bucket and keeps the keys out of every line', async () => {
-    const boundary = 'xyz';
-    const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\n\r\na,b,label\n1,2,x\n2,1,y\n1,1,x\n2,2,y\n\r\n--${boundary}--\r\n`;
-    const up = await app.inject({
-      method: 'POST',
-      url: '/v1/datasets',
-      payload: body,
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-    });
-    expect(up.statusCode).toBe(201);
-    expect((await app.inject({ method: 'GET', url: `/v1/datasets/${up.json().id}` })).statusCode).toBe(200);
+    const http = api(app);
+    const up = await http.form('/v1/datasets', [
+      { name: 'file', filename: 'p.csv', data: 'a,b,label\n1,2,x\n2,1,y\n1,1,x\n2,2,y\n' },
+    ]);
+    expect(up.status).toBe(201);
+    expect((await http.get(`/v1/datasets/${up.body.id}`)).status).toBe(200);
     // Whatever a careless call might log: an env dump, an SDK client's config, an error.
     logger.info({ env: { ...process.env } }, 'env');
     logger.info({ client: { credentials: { ...s3.credentials } }, secretAccessKey: 'x' }, 'client');

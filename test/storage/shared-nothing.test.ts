@@ -65,6 +65,7 @@ describe('processes sharing only Redis and a bucket', () => {
     return p;
   }
 
+  // Real sockets (fetch) throughout: each API is a separate process, reached only over HTTP.
   const ready = (base: string) =>
     waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 60_000, 250);
 
