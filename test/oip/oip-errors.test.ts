@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageVersion } from '../../src/http/openapi-schemas.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { KEY, auth, oipClient, saveOipModels, type OipModels } from './oip-fixtures.js';
 import { expectOipError, expectShape } from './oip-schemas.js';
@@ -25,9 +26,9 @@ describe('Open Inference Protocol errors and auth', () => {
 
   it('serves server metadata behind the API key', async () => {
     const res = await get('/v2');
-    expect(res.statusCode).toBe(200);
-    expectShape('OipServerMetadata', res.json());
-    expect(res.json()).toEqual({
+    expect(res.status).toBe(200);
+    expectShape('OipServerMetadata', res.body);
+    expect(res.body).toEqual({
       name: 'transfer-learning-service',
       version: packageVersion(),
       extensions: [],
@@ -97,11 +98,8 @@ describe('Open Inference Protocol errors and auth', () => {
     }
     expectOipError(await infer('nope', image({})), 404, "model 'nope' not found");
     expectOipError(await infer('colours/versions/3', image({})), 404, 'has no version 3');
-    const malformed = await ctx.app.inject({
-      method: 'POST',
-      url: '/v2/models/colours/infer',
+    const malformed = await api(ctx).post('/v2/models/colours/infer', '{"inputs": [', {
       headers: { ...auth, 'content-type': 'application/json' },
-      payload: '{"inputs": [',
     });
     expectOipError(malformed, 400);
   });
@@ -115,14 +113,15 @@ describe('Open Inference Protocol under the rate limit', () => {
   afterAll(() => ctx?.close());
 
   it('shares the per-caller budget with /v1 and answers 429 as a protocol error; probes stay open', async () => {
-    expect((await ctx.app.inject({ url: '/v1/models' })).statusCode).toBe(200);
-    expect((await ctx.app.inject({ url: '/v2' })).statusCode).toBe(200);
-    const over = await ctx.app.inject({ url: '/v2/models/any/ready' });
+    const http = api(ctx);
+    expect((await http.get('/v1/models')).status).toBe(200);
+    expect((await http.get('/v2')).status).toBe(200);
+    const over = await http.get('/v2/models/any/ready');
     expectOipError(over, 429, 'rate limit of 2 requests per minute exceeded');
     expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
     for (let i = 0; i < 3; i++) {
-      expect((await ctx.app.inject({ url: '/v2/health/live' })).statusCode).toBe(200);
-      expect((await ctx.app.inject({ url: '/v2/health/ready' })).statusCode).toBe(200);
+      expect((await http.get('/v2/health/live')).status).toBe(200);
+      expect((await http.get('/v2/health/ready')).status).toBe(200);
     }
   });
 });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import type { ModelMeta } from '../../src/contracts/model-meta.js';
 import { saveTrainedModel } from '../../src/models/registry.js';
+import { api, type Reply } from '../helpers/api.js';
 import type { TestContext } from '../helpers/app.js';
 import {
   imageClassifier,
@@ -103,24 +104,22 @@ export async function saveOipModels(ctx: TestContext): Promise<OipModels> {
 /** Requests through the app (in-process), with the API key unless told otherwise. */
 export function oipClient(app: () => TestContext['app']) {
   return {
-    get: (url: string, headers: Record<string, string> = auth) =>
-      app().inject({ method: 'GET', url, headers }),
+    get: (url: string, headers: Record<string, string> = auth) => api(app()).get(url, { headers }),
     infer: (path: string, payload: unknown, headers: Record<string, string> = auth) =>
-      app().inject({ method: 'POST', url: `/v2/models/${path}/infer`, headers, payload: payload as object }),
+      api(app()).post(`/v2/models/${path}/infer`, payload, { headers }),
     /** v1's predictions of the same instances, every class ranked. */
     v1: async (id: string, instances: unknown[], query = ''): Promise<V1Prediction[]> => {
-      const res = await app().inject({
-        method: 'POST',
-        url: `/v1/models/${id}/predict${query}`,
-        headers: auth,
-        payload: { instances, topK: 1000 },
-      });
-      expect(res.statusCode, res.body).toBe(200);
-      return res.json().predictions as V1Prediction[];
+      const res = await api(app()).post(
+        `/v1/models/${id}/predict${query}`,
+        { instances, topK: 1000 },
+        { headers: auth },
+      );
+      expect(res.status, res.text).toBe(200);
+      return res.body.predictions as V1Prediction[];
     },
     b64: (bufs: Buffer[]) => bufs.map((b) => b.toString('base64')),
     /** The response's outputs by name. */
-    outputs: (res: { json(): unknown }) =>
-      Object.fromEntries((res.json() as { outputs: Output[] }).outputs.map((o) => [o.name, o])),
+    outputs: (res: Reply) =>
+      Object.fromEntries((res.body as { outputs: Output[] }).outputs.map((o) => [o.name, o])),
   };
 }

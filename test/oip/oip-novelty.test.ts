@@ -1,6 +1,6 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, trainToEnd, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { expectShape } from './oip-schemas.js';
 
 /**
@@ -15,23 +15,22 @@ describe('Open Inference Protocol: novelty and unknown outputs', () => {
   let ctx: TestContext;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the model's JSON view, read field by field
   let model: any;
-  const api = () => request(ctx.app.server);
+  let http: Api;
   const rows = [
     [-1, 1, -1],
     [1, -1, 1],
     [40, 40, -40],
   ];
   const infer = (parameters?: Record<string, unknown>) =>
-    api()
-      .post(`/v2/models/${model.id}/infer`)
-      .send({
-        inputs: [{ name: 'input', shape: [3, 3], datatype: 'FP32', data: rows }],
-        ...(parameters ? { parameters } : {}),
-      });
+    http.post(`/v2/models/${model.id}/infer`, {
+      inputs: [{ name: 'input', shape: [3, 3], datatype: 'FP32', data: rows }],
+      ...(parameters ? { parameters } : {}),
+    });
   const byName = (outputs: Output[]) => Object.fromEntries(outputs.map((o) => [o.name, o]));
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    http = api(ctx);
     ctx.startWorker();
     // Two clusters in 3 features; a holdout job fits the novelty rule on the holdout.
     const lines = ['a,b,c,label'];
@@ -40,14 +39,10 @@ describe('Open Inference Protocol: novelty and unknown outputs', () => {
       const jitter = (k: number) => (((i * 7 + k * 13) % 10) - 5) / 20;
       lines.push(`${c + jitter(1)},${-c + jitter(2)},${c + jitter(3)},${c < 0 ? 'low' : 'high'}`);
     }
-    const up = await api()
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(lines.join('\n') + '\n'), 't.csv');
-    expect(up.status, JSON.stringify(up.body)).toBe(201);
-    ({ model } = await trainToEnd(
-      ctx,
+    const up = await http.uploadDataset(Buffer.from(lines.join('\n') + '\n'), 't.csv'); // expects 201
+    ({ model } = await http.trainToEnd(
       {
-        datasetId: up.body.id,
+        datasetId: up.id,
         head: [{ type: 'dense', units: 8, activation: 'relu' }],
         compile: { learningRate: 0.05 },
         fit: { epochs: 8, batchSize: 16, validationSplit: 0.3 },
@@ -60,7 +55,7 @@ describe('Open Inference Protocol: novelty and unknown outputs', () => {
   afterAll(() => ctx?.close());
 
   it('lists novelty and unknown among the outputs and answers them as v1 does', async () => {
-    const meta = await api().get(`/v2/models/${model.id}`);
+    const meta = await http.get(`/v2/models/${model.id}`);
     expect(meta.status).toBe(200);
     expectShape('OipModelMetadata', meta.body);
     expect(meta.body.outputs).toEqual([
@@ -74,7 +69,7 @@ describe('Open Inference Protocol: novelty and unknown outputs', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expectShape('OipInferenceResponse', res.body);
     const out = byName(res.body.outputs);
-    const v1 = await api().post(`/v1/models/${model.id}/predict`).send({ instances: rows, topK: 2 });
+    const v1 = await http.predict(model.id, { instances: rows, topK: 2 });
     expect(v1.status).toBe(200);
     const preds = v1.body.predictions as Array<{ label: string; novelty: number; unknown: boolean }>;
     expect(out['novelty']).toEqual({

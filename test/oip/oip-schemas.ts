@@ -1,6 +1,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
 import { loadOpenApi } from '../../src/http/plugins/docs.js';
+import type { Reply } from '../helpers/api.js';
 
 /**
  * JSON Schemas of the Open Inference Protocol's REST objects, written from the published spec
@@ -41,14 +42,10 @@ export function expectShape(name: OipSchema, body: unknown): void {
 }
 
 /** An error answer of the protocol: the status, JSON (not problem+json) and `{ error }` only. */
-export function expectOipError(
-  res: { statusCode: number; headers: Record<string, unknown>; json(): unknown },
-  status: number,
-  contains?: string,
-): string {
-  expect(res.statusCode, JSON.stringify(res.json())).toBe(status);
+export function expectOipError(res: Reply, status: number, contains?: string): string {
+  expect(res.status, res.text).toBe(status);
   expect(String(res.headers['content-type'])).toMatch(/^application\/json/);
-  const body = res.json() as { error: string };
+  const body = res.body as { error: string };
   expectShape('OipError', body);
   if (contains) expect(body.error).toContain(contains);
   return body.error;

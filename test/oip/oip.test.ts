@@ -27,20 +27,20 @@ describe('Open Inference Protocol (KServe v2 REST)', () => {
 
   it('answers health probes without a key, with the spec shapes', async () => {
     const live = await get('/v2/health/live', {});
-    expect(live.statusCode).toBe(200);
-    expectShape('OipServerLive', live.json());
-    expect(live.json()).toEqual({ live: true });
+    expect(live.status).toBe(200);
+    expectShape('OipServerLive', live.body);
+    expect(live.body).toEqual({ live: true });
     const ready = await get('/v2/health/ready', {});
-    expect(ready.statusCode).toBe(200);
-    expectShape('OipServerReady', ready.json());
-    expect(ready.json()).toEqual({ ready: true, live: true });
+    expect(ready.status).toBe(200);
+    expectShape('OipServerReady', ready.body);
+    expect(ready.body).toEqual({ ready: true, live: true });
   });
 
   it('describes a model: inputs and outputs by modality, versions of a name', async () => {
     const named = await get('/v2/models/colours');
-    expect(named.statusCode, named.body).toBe(200);
-    expectShape('OipModelMetadata', named.json());
-    expect(named.json()).toEqual({
+    expect(named.status, named.text).toBe(200);
+    expectShape('OipModelMetadata', named.body);
+    expect(named.body).toEqual({
       name: 'colours',
       versions: ['1', '2'],
       platform: 'tensorflowjs_layersmodel',
@@ -54,17 +54,17 @@ describe('Open Inference Protocol (KServe v2 REST)', () => {
       ],
     });
     const v1meta = await get('/v2/models/colours/versions/1');
-    expect(v1meta.statusCode).toBe(200);
-    expect(v1meta.json()).toEqual(named.json());
+    expect(v1meta.status).toBe(200);
+    expect(v1meta.body).toEqual(named.body);
 
-    const byId = (await get(`/v2/models/${m.tabular.id}`)).json();
+    const byId = (await get(`/v2/models/${m.tabular.id}`)).body;
     expectShape('OipModelMetadata', byId);
     expect(byId).not.toHaveProperty('versions');
     expect(byId.inputs).toEqual([{ name: 'input', datatype: 'FP32', shape: [-1, 4] }]);
-    expect((await get('/v2/models/prices')).json().outputs).toEqual([
+    expect((await get('/v2/models/prices')).body.outputs).toEqual([
       { name: 'value', datatype: 'FP32', shape: [-1] },
     ]);
-    expect((await get('/v2/models/topics')).json().inputs).toEqual([
+    expect((await get('/v2/models/topics')).body.inputs).toEqual([
       { name: 'text', datatype: 'BYTES', shape: [-1] },
     ]);
   });
@@ -72,9 +72,9 @@ describe('Open Inference Protocol (KServe v2 REST)', () => {
   it('answers model readiness by name, version and id; errors for what does not exist', async () => {
     for (const path of ['colours', 'colours/versions/1', 'colours/versions/2', m.tabular.id]) {
       const res = await get(`/v2/models/${path}/ready`);
-      expect(res.statusCode, path).toBe(200);
-      expectShape('OipModelReady', res.json());
-      expect(res.json()).toEqual({ name: path.split('/')[0], ready: true });
+      expect(res.status, path).toBe(200);
+      expectShape('OipModelReady', res.body);
+      expect(res.body).toEqual({ name: path.split('/')[0], ready: true });
     }
     expectOipError(await get('/v2/models/nope/ready'), 404, "model 'nope' not found");
     expectOipError(await get('/v2/models/colours/versions/9/ready'), 404, 'has no version 9');
@@ -88,9 +88,9 @@ describe('Open Inference Protocol (KServe v2 REST)', () => {
       id: 'request-42',
       inputs: [{ name: 'image', shape: [4], datatype: 'BYTES', data: b64(m.png) }],
     });
-    expect(res.statusCode, res.body).toBe(200);
-    expectShape('OipInferenceResponse', res.json());
-    const body = res.json();
+    expect(res.status, res.text).toBe(200);
+    expectShape('OipInferenceResponse', res.body);
+    const body = res.body;
     expect(body).toMatchObject({
       model_name: 'colours',
       model_version: '2',
@@ -113,9 +113,9 @@ describe('Open Inference Protocol (KServe v2 REST)', () => {
     const old = await infer('colours/versions/1', {
       inputs: [{ name: 'image', shape: [4], datatype: 'BYTES', data: b64(m.png) }],
     });
-    expect(old.statusCode, old.body).toBe(200);
-    expect(old.json()).toMatchObject({ model_name: 'colours', model_version: '1' });
-    expect(old.json()).not.toHaveProperty('id');
+    expect(old.status, old.text).toBe(200);
+    expect(old.body).toMatchObject({ model_name: 'colours', model_version: '1' });
+    expect(old.body).not.toHaveProperty('id');
     const expectedOld = await v1(
       'colours',
       b64(m.png).map((s) => ({ b64: s })),
@@ -146,11 +146,11 @@ describe('Open Inference Protocol (KServe v2 REST)', () => {
       const res = await infer(m.colours2.id, {
         inputs: [{ name: 'input', shape: [4, 8, 8, 3], datatype: 'FP32', data }],
       });
-      expect(res.statusCode, res.body).toBe(200);
-      expectShape('OipInferenceResponse', res.json());
+      expect(res.status, res.text).toBe(200);
+      expectShape('OipInferenceResponse', res.body);
       // Addressed by id: the id is the model's name in the answer; its version is still told.
-      expect(res.json().model_name).toBe(m.colours2.id);
-      expect(res.json().model_version).toBe('2');
+      expect(res.body.model_name).toBe(m.colours2.id);
+      expect(res.body.model_version).toBe('2');
       const out = outputs(res);
       expect(out['probabilities']!.data).toEqual(probabilities(m.colours2.labels, expected));
       expect(out['probabilities']!.data).toEqual(asBytes['probabilities']!.data);
@@ -166,9 +166,9 @@ describe('Open Inference Protocol (KServe v2 REST)', () => {
     const tab = await infer(m.tabular.id, {
       inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: rows.flat() }],
     });
-    expect(tab.statusCode, tab.body).toBe(200);
-    expectShape('OipInferenceResponse', tab.json());
-    expect(tab.json()).not.toHaveProperty('model_version');
+    expect(tab.status, tab.text).toBe(200);
+    expectShape('OipInferenceResponse', tab.body);
+    expect(tab.body).not.toHaveProperty('model_version');
     expect(outputs(tab)['probabilities']!.data).toEqual(
       probabilities(m.tabular.labels, await v1(m.tabular.id, rows)),
     );
@@ -176,22 +176,22 @@ describe('Open Inference Protocol (KServe v2 REST)', () => {
     const reg = await infer('prices', {
       inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: rows }],
     });
-    expect(reg.statusCode, reg.body).toBe(200);
-    expectShape('OipInferenceResponse', reg.json());
+    expect(reg.status, reg.text).toBe(200);
+    expectShape('OipInferenceResponse', reg.body);
     expect(outputs(reg)['value']).toEqual({
       name: 'value',
       datatype: 'FP32',
       shape: [2],
       data: (await v1('prices', rows)).map((p) => p.value),
     });
-    expect(reg.json().parameters).toEqual({ model_id: m.prices.id });
+    expect(reg.body.parameters).toEqual({ model_id: m.prices.id });
 
     const texts = ['The team scored a goal', 'bake the flour in the oven', 'nothing known here'];
     const txt = await infer('topics', {
       inputs: [{ name: 'text', shape: [3], datatype: 'BYTES', data: texts }],
     });
-    expect(txt.statusCode, txt.body).toBe(200);
-    expectShape('OipInferenceResponse', txt.json());
+    expect(txt.status, txt.text).toBe(200);
+    expectShape('OipInferenceResponse', txt.body);
     const expected = await v1('topics', texts);
     expect(outputs(txt)['probabilities']!.data).toEqual(probabilities(m.text.labels, expected));
     expect(outputs(txt)['label']!.data).toEqual(expected.map((p) => p.label));
@@ -202,8 +202,8 @@ describe('Open Inference Protocol (KServe v2 REST)', () => {
       inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', data: b64(m.png.slice(0, 1)) }],
       outputs: [{ name: 'label' }, { name: 'probabilities', parameters: { binary_data: false } }],
     });
-    expect(res.statusCode, res.body).toBe(200);
-    expect((res.json().outputs as Output[]).map((o) => o.name)).toEqual(['label', 'probabilities']);
+    expect(res.status, res.text).toBe(200);
+    expect((res.body.outputs as Output[]).map((o) => o.name)).toEqual(['label', 'probabilities']);
     expectOipError(
       await infer('colours', {
         inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', data: b64(m.png.slice(0, 1)) }],
@@ -221,12 +221,12 @@ describe('Open Inference Protocol (KServe v2 REST)', () => {
     const request = {
       inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', data: b64(m.png.slice(0, 1)) }],
     };
-    expect((await infer(fresh.id, request)).statusCode).toBe(200);
+    expect((await infer(fresh.id, request)).status).toBe(200);
     await v1(
       fresh.id,
       b64(m.png.slice(0, 1)).map((s) => ({ b64: s })),
     );
-    expect((await infer(fresh.id, request)).statusCode).toBe(200);
+    expect((await infer(fresh.id, request)).status).toBe(200);
     const after = await ctx.app.predictions.stats();
     expect(after.reduce((a, w) => a + w.loads, 0) - loadsBefore).toBe(1);
   });
