@@ -4,22 +4,31 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useLiveRecord } from '../live.js';
-import { ErrorNote, Loading, StateBadge, fmt, html, navigate, useLoad } from '../ui.js';
+import { ErrorNote, Loading, StateBadge, fmt, html, navigate, useError, useLoad } from '../ui.js';
+/** @import { TargetedEvent } from 'preact' */
+/** @import { Loaded } from '../ui.js' */
+/** @import { AdvisorRun, BaseModel, Candidate, Job, Page, Schemas } from '../types.js' */
 
 const DONE = new Set(['completed', 'failed', 'cancelled']);
 
-/** The card on a dataset page: which registered bases to compare (none ticked: the defaults). */
+/**
+ * The card on a dataset page: which registered bases to compare (none ticked: the defaults).
+ * @param {{ datasetId: string }} props
+ */
 export function AskAdvisor({ datasetId }) {
+  /** @type {Loaded<Page<BaseModel>>} */
   const bases = useLoad(() => api('/v1/base-models?limit=100'), []);
-  const [picked, setPicked] = useState(() => new Set());
+  const [picked, setPicked] = useState(() => /** @type {Set<string>} */ (new Set()));
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState();
+  const [error, setError] = useError();
   const ask = async () => {
     setBusy(true);
     setError(undefined);
     try {
+      /** @type {Schemas['AdvisorRequest']} */
       const body = { datasetId };
       if (picked.size > 0) body.candidates = [...picked].map((id) => ({ base: { baseModelId: id } }));
+      /** @type {AdvisorRun} */
       const run = await api('/v1/advisor', { method: 'POST', json: body });
       navigate(`#/advisor/${run.id}`);
     } catch (err) {
@@ -43,7 +52,7 @@ export function AskAdvisor({ datasetId }) {
             <input
               type="checkbox"
               checked=${picked.has(m.id)}
-              onChange=${(e) => {
+              onChange=${(/** @type {TargetedEvent<HTMLInputElement>} */ e) => {
                 const next = new Set(picked);
                 if (e.currentTarget.checked) next.add(m.id);
                 else next.delete(m.id);
@@ -62,25 +71,40 @@ export function AskAdvisor({ datasetId }) {
   </section>`;
 }
 
-/** The run as it goes: the view from GET, then every event of the stream. */
+/**
+ * The run as it goes: the view from GET, then every event of the stream.
+ * @param {string} id
+ */
 function useAdvisorRun(id) {
+  /** @type {ReturnType<typeof useLiveRecord<AdvisorRun>>} */
   const { record, error } = useLiveRecord(`/v1/advisor/${id}`, { readFirst: true });
   return { run: record, error };
 }
 
+/** @param {AdvisorRun['progress']} p */
 function progressText(p) {
   if (!p) return 'waiting for a worker';
+  /** @type {string[]} */
   const parts = [p.phase];
   if (p.base) parts.push(p.base);
-  if (typeof p.bases === 'number') parts.push(`base ${Math.min(p.basesDone + 1, p.bases)} of ${p.bases}`);
+  if (typeof p.bases === 'number')
+    parts.push(`base ${Math.min((p.basesDone ?? 0) + 1, p.bases)} of ${p.bases}`);
   if (typeof p.examples === 'number')
     parts.push(`${fmt.int(p.examplesDone)} of ${fmt.int(p.examples)} examples`);
   return parts.join(' · ');
 }
 
+/**
+ * Starts the recommended job on the run's dataset and opens it.
+ * @param {Record<string, unknown> | null} spec the recommendation's, shown only when there is one
+ * @param {string} datasetId
+ * @param {(error: unknown) => void} setError
+ * @param {(busy: boolean) => void} setBusy
+ */
 async function startJob(spec, datasetId, setError, setBusy) {
   setBusy(true);
   try {
+    /** @type {Job} */
     const job = await api('/v1/jobs', { method: 'POST', json: { ...spec, datasetId } });
     navigate(`#/jobs/${job.id}`);
   } catch (err) {
@@ -89,9 +113,10 @@ async function startJob(spec, datasetId, setError, setBusy) {
   }
 }
 
+/** @param {{ id: string }} props */
 export function AdvisorView({ id }) {
   const { run, error } = useAdvisorRun(id);
-  const [startError, setStartError] = useState();
+  const [startError, setStartError] = useError();
   const [busy, setBusy] = useState(false);
   if (error)
     return html`<h1>Advisor</h1>
@@ -141,14 +166,16 @@ export function AdvisorView({ id }) {
       </section>`
     }
     ${
-      run.warnings?.length > 0 &&
+      (run.warnings?.length ?? 0) > 0 &&
       html`<ul class="note warnings">
-        ${run.warnings.map((w) => html`<li>${w}</li>`)}
+        ${run.warnings?.map((w) => html`<li>${w}</li>`)}
       </ul>`
     }`;
 }
 
+/** @param {{ ranking: Candidate[] }} props */
 function CandidateTable({ ranking }) {
+  /** @param {number} x */
   const pct0 = (x) => `${Math.round(x * 100)}%`;
   return html`<table data-testid="advisor-candidates">
     <thead>
@@ -189,16 +216,22 @@ const H = 260;
 const PAD = { left: 48, right: 24, top: 24, bottom: 40 };
 
 /** Milliseconds with two significant digits (0.043, 1.2, 310). */
+/** @param {unknown} v */
 const ms = (v) => (typeof v === 'number' && v > 0 ? String(Number(v.toPrecision(2))) : '–');
 
-/** Accuracy (with its interval) against cost per example on a log axis; the pick is filled. */
+/**
+ * Accuracy (with its interval) against cost per example on a log axis; the pick is filled.
+ * @param {{ ranking: Candidate[] }} props
+ */
 export function CandidateChart({ ranking }) {
   const costs = ranking.map((e) => Math.max(e.msPerExample, 0.01));
   const lo = Math.log10(Math.min(...costs)) - 0.15;
   const hi = Math.log10(Math.max(...costs)) + 0.15;
+  /** @param {number} ms */
   const x = (ms) =>
     PAD.left + ((Math.log10(Math.max(ms, 0.01)) - lo) / (hi - lo)) * (W - PAD.left - PAD.right);
   const yMin = Math.max(0, Math.floor(Math.min(...ranking.map((e) => e.accuracyInterval.low)) * 10) / 10);
+  /** @param {number} a */
   const y = (a) => PAD.top + ((1 - a) / (1 - yMin || 1)) * (H - PAD.top - PAD.bottom);
   const yTicks = [];
   for (let t = yMin; t <= 1.0001; t += (1 - yMin) / 4) yTicks.push(t);

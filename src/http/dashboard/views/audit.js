@@ -4,9 +4,17 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useLiveRecord } from '../live.js';
-import { ApiImage, ErrorNote, Loading, StateBadge, fmt, html, navigate, useLoad } from '../ui.js';
+import { ApiImage, ErrorNote, Loading, StateBadge, fmt, html, navigate, useError, useLoad } from '../ui.js';
+/** @import { Audit, Dataset, Finding, Page, TextExample } from '../types.js' */
+
+/**
+ * What the user chose for a flagged example: relabel it, or leave it out of the version.
+ * @typedef {{ kind: 'relabel', label: string | undefined } | { kind: 'exclude', label?: undefined }} Change
+ */
+/** @typedef {Map<string, Change>} Changes by example id */
 
 const DONE = new Set(['completed', 'failed', 'cancelled']);
+/** @type {[kind: 'label' | 'duplicate' | 'leak' | 'outlier', name: string][]} */
 const KINDS = [
   ['label', 'Likely wrong labels'],
   ['duplicate', 'Duplicates'],
@@ -14,14 +22,18 @@ const KINDS = [
   ['outlier', 'Outliers'],
 ];
 
-/** The card on a dataset page. */
+/**
+ * The card on a dataset page.
+ * @param {{ datasetId: string }} props
+ */
 export function AskAudit({ datasetId }) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState();
+  const [error, setError] = useError();
   const ask = async () => {
     setBusy(true);
     setError(undefined);
     try {
+      /** @type {Audit} */
       const audit = await api(`/v1/datasets/${datasetId}/audits`, { method: 'POST', json: {} });
       navigate(`#/audits/${audit.id}`);
     } catch (err) {
@@ -42,28 +54,42 @@ export function AskAudit({ datasetId }) {
   </section>`;
 }
 
+/** @param {Audit['progress']} p */
 function progressText(p) {
   if (!p) return 'waiting for a worker';
+  /** @type {string[]} */
   const parts = [p.phase];
   if (typeof p.examples === 'number')
     parts.push(`${fmt.int(p.examplesDone)} of ${fmt.int(p.examples)} examples`);
   return parts.join(' · ');
 }
 
+/** @param {NonNullable<Audit['summary']>['accuracy'] | null | undefined} e */
 const estimate = (e) =>
   e
     ? `${fmt.pct(e.value)} (95% interval ${fmt.pct(e.interval.low)}–${fmt.pct(e.interval.high)}, ${fmt.int(e.examples)} examples)`
     : '—';
 
-/** Texts by their source, for snippets (text datasets only). */
+/**
+ * Texts by their source, for snippets (text datasets only).
+ * @param {Audit | undefined} audit
+ */
 function useTexts(audit) {
   return useLoad(async () => {
-    if (audit?.modality !== 'text') return new Map();
+    /** @type {Map<string, string>} */
+    const texts = new Map();
+    if (audit?.modality !== 'text') return texts;
+    /** @type {Page<TextExample>} */
     const page = await api(`/v1/datasets/${audit.datasetId}/examples?limit=1000`);
-    return new Map(page.items.map((e) => [e.ref, e.text]));
+    for (const e of page.items) texts.set(e.ref, e.text);
+    return texts;
   }, [audit?.datasetId, audit?.modality]);
 }
 
+/**
+ * A flagged example: its thumbnail, or a snippet of its text.
+ * @param {{ audit: Audit, exampleId: string, texts: Map<string, string> | undefined }} props
+ */
 function Example({ audit, exampleId, texts }) {
   if (audit.modality === 'image')
     return html`<${ApiImage}
@@ -77,8 +103,17 @@ function Example({ audit, exampleId, texts }) {
   >`;
 }
 
+/**
+ * A finding with its example (and the other of a pair), why it was flagged, and the buttons
+ * that choose what the new version does with it.
+ * @param {{
+ *   audit: Audit, f: Finding, texts: Map<string, string> | undefined, change: Changes,
+ *   setChange: (change: Changes) => void,
+ * }} props
+ */
 function FindingRow({ audit, f, texts, change, setChange }) {
   const current = change.get(f.exampleId);
+  /** @param {Change | undefined} value */
   const set = (value) => {
     const next = new Map(change);
     if (value === undefined || (current && current.kind === value.kind && current.label === value.label))
@@ -122,8 +157,12 @@ function FindingRow({ audit, f, texts, change, setChange }) {
   </li>`;
 }
 
-/** What the audit suggests for every finding: relabel wrong labels, exclude the rest. */
+/**
+ * What the audit suggests for every finding: relabel wrong labels, exclude the rest.
+ * @param {Finding[]} findings
+ */
 function suggested(findings) {
+  /** @type {Changes} */
   const out = new Map();
   for (const f of findings) {
     if (f.kind === 'label') out.set(f.exampleId, { kind: 'relabel', label: f.suggestedLabel });
@@ -132,19 +171,27 @@ function suggested(findings) {
   return out;
 }
 
+/**
+ * The changes chosen so far, and the buttons that take every suggestion, clear them, or make
+ * the new version.
+ * @param {{ audit: Audit, change: Changes, setChange: (change: Changes) => void }} props
+ */
 function VersionBar({ audit, change, setChange }) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState();
+  const [error, setError] = useError();
   const create = async () => {
     setBusy(true);
     setError(undefined);
+    /** @type {string[]} */
     const exclude = [];
+    /** @type {{ exampleId: string, label: string | undefined }[]} */
     const relabel = [];
     for (const [exampleId, c] of change) {
       if (c.kind === 'exclude') exclude.push(exampleId);
       else relabel.push({ exampleId, label: c.label });
     }
     try {
+      /** @type {Dataset} */
       const ds = await api(`/v1/datasets/${audit.datasetId}/versions`, {
         method: 'POST',
         json: { exclude, relabel, auditId: audit.id },
@@ -176,10 +223,12 @@ function VersionBar({ audit, change, setChange }) {
   </section>`;
 }
 
+/** @param {{ id: string }} props */
 export function AuditView({ id }) {
+  /** @type {ReturnType<typeof useLiveRecord<Audit>>} */
   const { record: audit, error } = useLiveRecord(`/v1/audits/${id}`, { readFirst: true });
   const texts = useTexts(audit);
-  const [change, setChange] = useState(() => new Map());
+  const [change, setChange] = useState(() => /** @type {Changes} */ (new Map()));
   if (error)
     return html`<h1>Audit</h1>
       <${ErrorNote} error=${error} />`;

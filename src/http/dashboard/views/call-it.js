@@ -1,18 +1,27 @@
+// How a client app or a terminal calls a model: the /v1 and Open Inference Protocol URLs, an
+// example request and the CLI's predict command.
 import { html } from '../ui.js';
+/** @import { Model } from '../types.js' */
 
-/** The one input a request sends, by the model's modality (GET /v2/models/{name} lists them). */
+/**
+ * The one input a request sends, by the model's modality (GET /v2/models/{name} lists them).
+ * @param {Model} model
+ */
 function exampleInput(model) {
-  const kind = model.preprocessing.kind;
-  if (kind === 'text')
+  const p = model.preprocessing;
+  if (p.kind === 'text')
     return { name: 'text', shape: [1], datatype: 'BYTES', data: ['a sentence to classify'] };
-  if (kind === 'tabular') {
-    const n = model.preprocessing.tabular.features.length;
+  if (p.kind === 'tabular') {
+    const n = p.tabular.features.length;
     return { name: 'input', shape: [1, n], datatype: 'FP32', data: Array(n).fill(0) };
   }
   return { name: 'image', shape: [1], datatype: 'BYTES', data: ['<base64 of an image file>'] };
 }
 
-/** What `tlearn predict` takes for the model's modality (README "Command line"). */
+/**
+ * What `tlearn predict` takes for the model's modality (README "Command line").
+ * @param {Model} model
+ */
 function cliInput(model) {
   const kind = model.preprocessing.kind;
   if (kind === 'text') return `--text 'a sentence to classify'`;
@@ -24,6 +33,7 @@ function cliInput(model) {
  * How a client app calls the model: /v1 predict, and the Open Inference Protocol's infer URL
  * for KServe- or Triton-shaped clients (README "Open Inference Protocol (KServe v2)"), and the
  * CLI's predict command (README "Command line").
+ * @param {{ model: Model }} props
  */
 export function CallIt({ model }) {
   const origin = window.location.origin;

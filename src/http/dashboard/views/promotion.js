@@ -1,17 +1,27 @@
+// A named classifier's aliases, a comparison of two of its versions, and promotion behind an alias.
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { ErrorNote, fmt, html, useLoad } from '../ui.js';
+import { ErrorNote, fmt, html, inputValue, useError, useLoad } from '../ui.js';
+/** @import { Loaded } from '../ui.js' */
+/** @import { Alias, AliasList, Comparison, Model, ModelSummary, Page, Promotion as PromotionDecision } from '../types.js' */
 
-/** Signed points, for a difference of accuracies: "+4.4 points". */
+/**
+ * Signed points, for a difference of accuracies: "+4.4 points".
+ * @param {number} x
+ */
 const points = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} points`;
 
+/** @type {Record<Comparison['verdict'], string>} */
 const VERDICT = {
   'b-better': 'this version is better',
   'a-better': 'this version is worse',
   'no-clear-difference': 'no clear difference on these examples',
 };
 
-/** A paired comparison as words and figures: both accuracies and the difference with its interval. */
+/**
+ * A paired comparison as words and figures: both accuracies and the difference with its interval.
+ * @param {{ c: Comparison }} props
+ */
 function ComparisonResult({ c }) {
   return html`<div data-testid="comparison">
     <p>
@@ -40,7 +50,10 @@ function ComparisonResult({ c }) {
   </div>`;
 }
 
-/** Where each alias of the name points, since when, and where it pointed before. */
+/**
+ * Where each alias of the name points, since when, and where it pointed before.
+ * @param {{ name: string | undefined, aliases: Alias[] }} props
+ */
 function AliasTable({ name, aliases }) {
   if (aliases.length === 0) {
     return html`<p class="muted" data-testid="no-aliases">No alias points at a version of ${name} yet.</p>`;
@@ -65,18 +78,21 @@ function AliasTable({ name, aliases }) {
   </div>`;
 }
 
-/** The alias and policy to promote this version under, and the button. */
+/**
+ * The alias and policy to promote this version under, and the button.
+ * @param {{ model: Model, busy: boolean, onPromote: (alias: string, policy: string) => void }} props
+ */
 function PromoteForm({ model, busy, onPromote }) {
   const [alias, setAlias] = useState('production');
   const [policy, setPolicy] = useState('not-worse');
   return html`<div class="row">
     <label>
       Promote v${model.version} to
-      <input value=${alias} size="12" onInput=${(e) => setAlias(e.currentTarget.value)} data-testid="promote-alias" />
+      <input value=${alias} size="12" onInput=${inputValue(setAlias)} data-testid="promote-alias" />
     </label>
     <label>
       if
-      <select value=${policy} onChange=${(e) => setPolicy(e.currentTarget.value)} data-testid="promote-policy">
+      <select value=${policy} onChange=${inputValue(setPolicy)} data-testid="promote-policy">
         <option value="not-worse">not worse by more than 2 points</option>
         <option value="better">shown better</option>
         <option value="manual">always (manual)</option>
@@ -91,16 +107,20 @@ function PromoteForm({ model, busy, onPromote }) {
 /**
  * Aliases of a named classifier, a comparison of this version with another, and promotion of
  * this version behind an alias under a policy (README "Aliases, comparison and promotion").
+ * @param {{ model: Model & { name: string } }} props a named model
  */
 export function Promotion({ model }) {
   const name = model.name;
+  /** @type {Loaded<AliasList>} */
   const aliases = useLoad(() => api(`/v1/models/${encodeURIComponent(name)}/aliases`), [name, model.id]);
+  /** @type {Loaded<Page<ModelSummary>>} */
   const versions = useLoad(() => api(`/v1/models?name=${encodeURIComponent(name)}&limit=100`), [name]);
   const [other, setOther] = useState('');
-  const [comparison, setComparison] = useState();
-  const [decision, setDecision] = useState();
-  const [error, setError] = useState();
+  const [comparison, setComparison] = useState(/** @type {Comparison | undefined} */ (undefined));
+  const [decision, setDecision] = useState(/** @type {PromotionDecision | undefined} */ (undefined));
+  const [error, setError] = useError();
   const [busy, setBusy] = useState(false);
+  /** @param {() => Promise<void>} fn */
   const act = async (fn) => {
     setError(undefined);
     setBusy(true);
@@ -117,8 +137,13 @@ export function Promotion({ model }) {
     act(async () => {
       setComparison(await api('/v1/models/compare', { method: 'POST', json: { a: other, b: model.id } }));
     });
+  /**
+   * @param {string} alias
+   * @param {string} policy
+   */
   const promote = (alias, policy) =>
     act(async () => {
+      /** @type {PromotionDecision} */
       const d = await api(`/v1/models/${encodeURIComponent(name)}/promote`, {
         method: 'POST',
         json: { version: model.version, to: alias, policy },
@@ -138,7 +163,7 @@ export function Promotion({ model }) {
     <div class="row">
       <label>
         Compare v${model.version} with
-        <select value=${other} onChange=${(e) => setOther(e.currentTarget.value)} data-testid="compare-with">
+        <select value=${other} onChange=${inputValue(setOther)} data-testid="compare-with">
           <option value="">choose a version</option>
           ${others.map((m) => html`<option value=${m.id}>v${m.version}</option>`)}
         </select>

@@ -1,5 +1,8 @@
+// How far to trust a classifier's scores: its reliability diagram and calibration errors.
 import { fmt, html } from '../ui.js';
+/** @import { Calibration, Interval, ReliabilityBin } from '../types.js' */
 
+/** @param {Interval | undefined} iv */
 const range = (iv) => (iv ? `${fmt.num(iv.low)} to ${fmt.num(iv.high)}` : '');
 
 const W = 320;
@@ -10,10 +13,13 @@ const PAD = { left: 52, right: 10, top: 10, bottom: 34 };
  * Reliability diagram of the out-of-fold predictions: per bin of the top score, how often the
  * model was right (bars: calibrated scores, dots: raw softmax) against the diagonal a perfectly
  * calibrated model would follow, with the expected calibration error of each.
+ * @param {{ calibration: Calibration | undefined }} props
  */
 export function ReliabilityDiagram({ calibration: c }) {
   if (!c) return null;
+  /** @param {number} v */
   const x = (v) => PAD.left + v * (W - PAD.left - PAD.right);
+  /** @param {number} v */
   const y = (v) => H - PAD.bottom - v * (H - PAD.top - PAD.bottom);
   const used = c.bins.filter((b) => b.count > 0);
   const raw = c.binsUncalibrated.filter((b) => b.count > 0);

@@ -1,17 +1,27 @@
+// Learning from production inputs: capture settings on a model's page, the review queue
+// labelled from the keyboard, and the retrain that closes the loop.
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiBlob } from '../api.js';
-import { ApiImage, ErrorNote, Loading, fmt, html, navigate, useLoad } from '../ui.js';
+import { ApiImage, ErrorNote, Loading, fmt, html, inputValue, navigate, useError, useLoad } from '../ui.js';
+/** @import { Loaded } from '../ui.js' */
+/** @import { Capture, Model, Page, Retrain, ReviewEntry, Schemas } from '../types.js' */
+
+/** @typedef {Schemas['ReviewDecision']} Decision */
+/** @typedef {(item: ReviewEntry, body: Decision, what: string) => Promise<void>} Decide */
 
 /**
  * Capture settings on a model's page: on/off, rate and bound, what is held, and the way to the
  * review queue (README "Learning from production inputs").
+ * @param {{ model: Model }} props
  */
 export function CapturePanel({ model }) {
+  /** @type {Loaded<Capture>} */
   const view = useLoad(() => api(`/v1/models/${model.id}/capture`), [model.id]);
   const [rate, setRate] = useState('');
   const [maxItems, setMaxItems] = useState('');
-  const [error, setError] = useState();
+  const [error, setError] = useError();
   const current = view.data;
+  /** @param {boolean} on */
   const save = async (on) => {
     setError(undefined);
     try {
@@ -40,8 +50,8 @@ export function CapturePanel({ model }) {
       ${' '}${fmt.int(current.items)} held (${fmt.int(current.reviewed)} reviewed, ${fmt.bytes(current.bytes)}).
     </p>
     <div class="row">
-      <label>Rate <input size="5" placeholder=${String(current.capture.rate || 0.1)} value=${rate} onInput=${(e) => setRate(e.currentTarget.value)} /></label>
-      <label>Keep at most <input size="6" placeholder=${String(current.capture.maxItems)} value=${maxItems} onInput=${(e) => setMaxItems(e.currentTarget.value)} /></label>
+      <label>Rate <input size="5" placeholder=${String(current.capture.rate || 0.1)} value=${rate} onInput=${inputValue(setRate)} /></label>
+      <label>Keep at most <input size="6" placeholder=${String(current.capture.maxItems)} value=${maxItems} onInput=${inputValue(setMaxItems)} /></label>
       <button type="button" class="primary" onClick=${() => save(true)}>${on ? 'Update' : 'Turn capture on'}</button>
       ${on && html`<button type="button" onClick=${() => save(false)}>Turn off</button>`}
       <a class="button" href=${`#/models/${model.id}/review`}>Review queue</a>
@@ -50,10 +60,13 @@ export function CapturePanel({ model }) {
   </section>`;
 }
 
-/** The captured input: a thumbnail for an image, the JSON instance otherwise. */
+/**
+ * The captured input: a thumbnail for an image, the JSON instance otherwise.
+ * @param {{ modelId: string, item: ReviewEntry }} props
+ */
 function CapturedInput({ modelId, item }) {
   const src = `/v1/models/${modelId}/review/${item.id}/input`;
-  const [text, setText] = useState();
+  const [text, setText] = useState(/** @type {string | undefined} */ (undefined));
   const [image, setImage] = useState(false);
   useEffect(() => {
     let live = true;
@@ -73,6 +86,7 @@ function CapturedInput({ modelId, item }) {
   return html`<code class="captured-text">${text ?? '…'}</code>`;
 }
 
+/** @type {Record<ReviewEntry['reason'], string>} */
 const REASON = {
   novel: 'unlike the training data',
   uncertain: 'the model hesitates',
@@ -80,9 +94,16 @@ const REASON = {
   repeat: 'repeats another item',
 };
 
-/** Number keys label the selected card, 0 says none of these, x discards, arrows move. */
+/**
+ * Number keys label the selected card, 0 says none of these, x discards, arrows move.
+ * @param {{
+ *   items: ReviewEntry[], selected: number, setSelected: (update: (s: number) => number) => void,
+ *   labels: string[], decide: Decide,
+ * }} state
+ */
 function useReviewKeys({ items, selected, setSelected, labels, decide }) {
   useEffect(() => {
+    /** @param {KeyboardEvent} e */
     const onKey = (e) => {
       if (e.target instanceof HTMLInputElement || e.metaKey || e.ctrlKey || e.altKey) return;
       const item = items[selected];
@@ -91,7 +112,8 @@ function useReviewKeys({ items, selected, setSelected, labels, decide }) {
       else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') setSelected((s) => Math.max(s - 1, 0));
       else if (!item) return;
       else if (/^[1-9]$/.test(e.key) && labels[Number(e.key) - 1] !== undefined) {
-        void decide(item, { label: labels[Number(e.key) - 1] }, labels[Number(e.key) - 1]);
+        const label = labels[Number(e.key) - 1] ?? '';
+        void decide(item, { label }, label);
       } else if (e.key === '0') void decide(item, { unknown: true }, 'none of these');
       else if (e.key === 'x' || e.key === 'Delete') void decide(item, { discard: true }, 'discarded');
       else return;
@@ -105,16 +127,19 @@ function useReviewKeys({ items, selected, setSelected, labels, decide }) {
 /**
  * The loop's last step (README "Retrain"): the labelled items join a new version of the model's
  * dataset and the next version trains on it, starting from this model; then the job's page.
+ * @param {{ id: string, reviewedHere: number }} props
  */
 function RetrainCard({ id, reviewedHere }) {
+  /** @type {Loaded<Capture>} */
   const view = useLoad(() => api(`/v1/models/${id}/capture`), [id, reviewedHere]);
-  const [error, setError] = useState();
+  const [error, setError] = useError();
   const [busy, setBusy] = useState(false);
   const reviewed = view.data?.reviewed ?? 0;
   const retrain = async () => {
     setBusy(true);
     setError(undefined);
     try {
+      /** @type {Retrain} */
       const r = await api(`/v1/models/${id}/retrain`, { method: 'POST', json: {} });
       navigate(`#/jobs/${r.job.id}`);
     } catch (err) {
@@ -137,19 +162,20 @@ function RetrainCard({ id, reviewedHere }) {
 }
 
 /**
- * The review queue: most valuable first, labelled from the keyboard as labelling tools do. The
- * selected card takes 1..9 for the model's classes, 0 for "none of these", x to discard, and the
- * arrow keys to move.
+ * The queue and the decisions taken on this page: `decide` posts one and drops its item.
+ * @param {string} id the model's
  */
-export function ReviewView({ id }) {
+function useReview(id) {
+  /** @type {Loaded<Model>} */
   const model = useLoad(() => api(`/v1/models/${id}`), [id]);
+  /** @type {Loaded<Page<ReviewEntry> & { total: number }>} */
   const queue = useLoad(() => api(`/v1/models/${id}/review?limit=60`), [id]);
   const [selected, setSelected] = useState(0);
-  const [done, setDone] = useState({});
-  const [error, setError] = useState();
+  const [done, setDone] = useState(/** @type {Record<string, string>} */ ({}));
+  const [error, setError] = useError();
   const items = (queue.data?.items ?? []).filter((i) => !done[i.id]);
   const labels = model.data?.labels ?? [];
-
+  /** @type {Decide} */
   const decide = async (item, body, what) => {
     setError(undefined);
     try {
@@ -159,15 +185,46 @@ export function ReviewView({ id }) {
       setError(err);
     }
   };
-
   useReviewKeys({ items, selected, setSelected, labels, decide });
+  return { model, queue, items, labels, selected, setSelected, reviewed: Object.keys(done).length, error };
+}
 
+/**
+ * The cards to review, the selected one marked; a click selects.
+ * @param {{ id: string, items: ReviewEntry[], selected: number, setSelected: (i: number) => void }} props
+ */
+function ReviewGrid({ id, items, selected, setSelected }) {
+  if (items.length === 0)
+    return html`<p data-testid="review-empty">Nothing to review. Turn capture on from the model's page, then send predictions.</p>`;
+  return html`<ul class="review-grid" data-testid="review-grid">
+    ${items.map(
+      (item, i) => html`<li
+        class=${i === Math.min(selected, items.length - 1) ? 'review-card selected' : 'review-card'}
+        data-testid="review-item"
+        data-id=${item.id}
+        onClick=${() => setSelected(i)}
+      >
+        <${CapturedInput} modelId=${id} item=${item} />
+        <span><strong>${item.suggestedLabel}</strong> ${fmt.pct(item.score)}</span>
+        <span class="small muted">${REASON[item.reason]}${item.novelty === null ? '' : `, novelty ${fmt.num(item.novelty, 2)}`}</span>
+      </li>`,
+    )}
+  </ul>`;
+}
+
+/**
+ * The review queue: most valuable first, labelled from the keyboard as labelling tools do. The
+ * selected card takes 1..9 for the model's classes, 0 for "none of these", x to discard, and the
+ * arrow keys to move.
+ * @param {{ id: string }} props
+ */
+export function ReviewView({ id }) {
+  const { model, queue, items, labels, selected, setSelected, reviewed, error } = useReview(id);
   if ((model.loading && !model.data) || (queue.loading && !queue.data)) return html`<${Loading} />`;
-  if (model.error || queue.error)
+  if (model.error || queue.error || !model.data || !queue.data)
     return html`<h1>Review</h1><${ErrorNote} error=${model.error ?? queue.error} />`;
   const m = model.data;
   const title = m.name ? `${m.name} v${m.version}` : m.id;
-  const reviewed = Object.keys(done).length;
   return html`<nav aria-label="Breadcrumb" class="crumbs">
       <a href="#/models">Models</a> / <a href=${`#/models/${id}`}>${title}</a> / Review
     </nav>
@@ -177,23 +234,6 @@ export function ReviewView({ id }) {
       <kbd>0</kbd>${' none of these, '}<kbd>x</kbd>${` discard, arrows to move. ${fmt.int(queue.data.total)} waiting, most valuable first; ${reviewed} reviewed here.`}
     </p>
     <${ErrorNote} error=${error} />
-    ${
-      items.length === 0
-        ? html`<p data-testid="review-empty">Nothing to review. Turn capture on from the model's page, then send predictions.</p>`
-        : html`<ul class="review-grid" data-testid="review-grid">
-          ${items.map(
-            (item, i) => html`<li
-              class=${i === Math.min(selected, items.length - 1) ? 'review-card selected' : 'review-card'}
-              data-testid="review-item"
-              data-id=${item.id}
-              onClick=${() => setSelected(i)}
-            >
-              <${CapturedInput} modelId=${id} item=${item} />
-              <span><strong>${item.suggestedLabel}</strong> ${fmt.pct(item.score)}</span>
-              <span class="small muted">${REASON[item.reason]}${item.novelty === null ? '' : `, novelty ${fmt.num(item.novelty, 2)}`}</span>
-            </li>`,
-          )}
-        </ul>`
-    }
+    <${ReviewGrid} id=${id} items=${items} selected=${selected} setSelected=${setSelected} />
     <${RetrainCard} id=${id} reviewedHere=${reviewed} />`;
 }
