@@ -1,7 +1,6 @@
-import request from 'supertest';
-import { expect } from 'vitest';
 import { mulberry32 } from '../../src/lib/seeded-split.js';
-import { trainToEnd, type TestContext } from './app.js';
+import { api } from './api.js';
+import type { TestContext } from './app.js';
 
 /** Two noisy clusters in 4 features: learnable to about 90%, far from it after one tiny step. */
 export function clusters(rows: number, seed: number): Buffer {
@@ -21,23 +20,21 @@ export function clusters(rows: number, seed: number): Buffer {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field in tests
 export async function weakAndStrong(ctx: TestContext, name: string): Promise<{ weak: any; strong: any }> {
-  const up = await request(ctx.app.server)
-    .post('/v1/datasets')
-    .attach('file', clusters(160, 7), 'clusters.csv');
-  expect(up.status, JSON.stringify(up.body)).toBe(201);
+  const http = api(ctx);
+  const dataset = await http.uploadDataset(clusters(160, 7), 'clusters.csv');
   const base = {
-    datasetId: up.body.id,
+    datasetId: dataset.id,
     modelName: name,
     head: [{ type: 'dense', units: 8, activation: 'relu' }],
     evaluation: { method: 'cross-validation', folds: 4 },
     seed: 3,
   };
-  const { model: weak } = await trainToEnd(ctx, {
+  const { model: weak } = await http.trainToEnd({
     ...base,
     compile: { learningRate: 0.00001 },
     fit: { epochs: 1, batchSize: 16 },
   });
-  const { model: strong } = await trainToEnd(ctx, {
+  const { model: strong } = await http.trainToEnd({
     ...base,
     compile: { learningRate: 0.05 },
     fit: { epochs: 25, batchSize: 16 },

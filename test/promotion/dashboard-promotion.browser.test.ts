@@ -1,5 +1,5 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import {
   foreignRequests,
@@ -27,12 +27,13 @@ describe.skipIf(skip)('dashboard promotion in Chromium', () => {
   beforeAll(async () => {
     ctx = await buildTestApp();
     ctx.startWorker();
+    // A real socket for the browser; the test's own calls go through the API helper.
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     const address = ctx.app.server.address();
     if (!address || typeof address === 'string') throw new Error('no TCP address');
     base = `http://127.0.0.1:${address.port}`;
     models = await weakAndStrong(ctx, 'churn');
-    const put = await request(ctx.app.server).put('/v1/models/churn/aliases/production').send({ version: 1 });
+    const put = await api(ctx).put('/v1/models/churn/aliases/production', { version: 1 });
     expect(put.status).toBe(200);
     browser = await launchChromium();
   }, 400_000);
@@ -73,7 +74,7 @@ describe.skipIf(skip)('dashboard promotion in Chromium', () => {
     const refused = page.getByTestId('promotion').getByTestId('promotion-decision');
     await refused.waitFor();
     expect(await refused.innerText()).toMatch(/Not promoted\. may be worse by more than 2\.0 points/);
-    const alias = (await request(ctx.app.server).get('/v1/models/churn@production')).body;
+    const alias = (await api(ctx).get('/v1/models/churn@production')).body;
     expect(alias.id).toBe(models.strong.id);
 
     expect(pageErrors).toEqual([]);
