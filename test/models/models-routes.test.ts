@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
 import type { ModelMeta } from '../../src/contracts/model-meta.js';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { expectSameAsServed, runDownloadedPredict, unzip } from '../helpers/unzip.js';
 import { jpeg, png } from '../helpers/dataset-fixtures.js';
@@ -19,12 +20,14 @@ import {
 
 describe('/v1/models', () => {
   let ctx: TestContext;
+  let http: Api;
   let image: tf.LayersModel;
   let imageM: ModelMeta;
   const tabulars: ModelMeta[] = [];
 
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
     await tf.setBackend('cpu');
     image = await imageClassifier();
     imageM = await saveModel(ctx.runtime.store, image, {
@@ -54,21 +57,19 @@ describe('/v1/models', () => {
   });
 
   it('lists models newest first, paged and filtered by name', async () => {
-    const all = await ctx.app.inject({ url: '/v1/models?limit=2' });
-    expect(all.statusCode).toBe(200);
-    const page = all.json();
+    const all = await http.get('/v1/models?limit=2');
+    expect(all.status).toBe(200);
+    const page = all.body;
     expect(page).toMatchObject({ total: 4, limit: 2, offset: 0 });
     expect(page.items).toHaveLength(2);
-    const next = (await ctx.app.inject({ url: '/v1/models?limit=2&offset=2' })).json();
+    const next = (await http.get('/v1/models?limit=2&offset=2')).body;
     const ids = [...page.items, ...next.items].map((m: { id: string }) => m.id);
     expect(new Set(ids)).toEqual(new Set([imageM.id, ...tabulars.map((t) => t.id)]));
 
-    const iris = (await ctx.app.inject({ url: '/v1/models?name=iris' })).json();
+    const iris = (await http.get('/v1/models?name=iris')).body;
     expect(iris.total).toBe(3);
     expect(iris.items.map((m: { version: number }) => m.version).sort()).toEqual([1, 2, 3]);
-    const summary = (await ctx.app.inject({ url: '/v1/models' }))
-      .json()
-      .items.find((m: { id: string }) => m.id === imageM.id);
+    const summary = (await http.get('/v1/models')).body.items.find((m: { id: string }) => m.id === imageM.id);
     expect(summary).toMatchObject({
       kind: 'image',
       task: 'classification',
@@ -77,14 +78,14 @@ describe('/v1/models', () => {
     });
     expect(summary).not.toHaveProperty('history');
 
-    expect((await ctx.app.inject({ url: '/v1/models?limit=0' })).statusCode).toBe(400);
-    expect((await ctx.app.inject({ url: `/v1/models?name=${newId('model')}` })).statusCode).toBe(400);
+    expect((await http.get('/v1/models?limit=0')).status).toBe(400);
+    expect((await http.get(`/v1/models?name=${newId('model')}`)).status).toBe(400);
   });
 
   it('shows meta with evaluation and lineage, by id or by name and version', async () => {
-    const res = await ctx.app.inject({ url: `/v1/models/${imageM.id}` });
-    expect(res.statusCode).toBe(200);
-    const meta = res.json();
+    const res = await http.get(`/v1/models/${imageM.id}`);
+    expect(res.status).toBe(200);
+    const meta = res.body;
     expect(meta).toMatchObject({
       id: imageM.id,
       labels: IMAGE_LABELS,
@@ -95,43 +96,41 @@ describe('/v1/models', () => {
       params: { total: image.countParams() },
     });
     expect(meta.sizeBytes).toBeGreaterThan(image.countParams() * 4);
-    expect((await ctx.app.inject({ url: '/v1/models/iris' })).json()).toMatchObject({
+    expect((await http.get('/v1/models/iris')).body).toMatchObject({
       id: tabulars[2]!.id,
       version: 3,
     });
-    expect((await ctx.app.inject({ url: '/v1/models/iris?version=1' })).json()).toMatchObject({
+    expect((await http.get('/v1/models/iris?version=1')).body).toMatchObject({
       id: tabulars[0]!.id,
     });
-    expect((await ctx.app.inject({ url: `/v1/models/${newId('model')}` })).statusCode).toBe(404);
+    expect((await http.get(`/v1/models/${newId('model')}`)).status).toBe(404);
   });
 
   it('answers every field of a list entry on the model itself, with the same value', async () => {
-    const items = (await ctx.app.inject({ url: '/v1/models' })).json().items as Array<
-      Record<string, unknown>
-    >;
+    const items = (await http.get('/v1/models')).body.items as Array<Record<string, unknown>>;
     expect(items).toHaveLength(4);
     for (const entry of items) {
-      const one = (await ctx.app.inject({ url: `/v1/models/${entry['id'] as string}` })).json();
+      const one = (await http.get(`/v1/models/${entry['id'] as string}`)).body;
       for (const [field, value] of Object.entries(entry)) {
         // The list's lineage leaves out the spec; the rest of it is the same.
         if (field === 'lineage') expect(one.lineage, String(entry['id'])).toMatchObject(value as object);
         else expect(one[field], `${String(entry['id'])} ${field}`).toEqual(value);
       }
     }
-    const image = (await ctx.app.inject({ url: `/v1/models/${imageM.id}` })).json();
+    const image = (await http.get(`/v1/models/${imageM.id}`)).body;
     expect(image).toMatchObject({ kind: 'image', metrics: { loss: 0.1, accuracy: 0.95 } });
     // A model stored without an evaluation has empty metrics on both.
-    const iris = (await ctx.app.inject({ url: '/v1/models/iris' })).json();
+    const iris = (await http.get('/v1/models/iris')).body;
     expect(iris).toMatchObject({ kind: 'tabular' });
     expect(iris.metrics).toEqual(items.find((m) => m['id'] === iris.id)!['metrics']);
   });
 
   it('downloads a zip that tf.loadLayersModel loads and that predicts the same', async () => {
-    const res = await ctx.app.inject({ url: `/v1/models/${imageM.id}/download` });
-    expect(res.statusCode).toBe(200);
+    const res = await http.get(`/v1/models/${imageM.id}/download`);
+    expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/zip');
     expect(res.headers['content-disposition']).toContain(`${imageM.id}.zip`);
-    const files = await unzip(res.rawPayload);
+    const files = await unzip(res.raw);
     expect([...files.keys()].sort()).toEqual([
       'README.md',
       'metadata.json',
@@ -162,22 +161,17 @@ describe('/v1/models', () => {
     tf.dispose([x, a, b]);
     loaded.dispose();
 
-    const named = await ctx.app.inject({ url: '/v1/models/iris/download?version=2' });
+    const named = await http.get('/v1/models/iris/download?version=2');
     expect(named.headers['content-disposition']).toContain('iris-v2.zip');
   });
 
   it('ships a predict.mjs that answers as the service does: image, tabular, regression', async () => {
     const predict = async (id: string, instances: unknown[]) => {
-      const res = await ctx.app.inject({
-        method: 'POST',
-        url: `/v1/models/${id}/predict`,
-        payload: { instances, topK: 3 },
-      });
-      expect(res.statusCode, res.body).toBe(200);
-      return res.json().predictions;
+      const res = await http.predict(id, { instances, topK: 3 });
+      expect(res.status, res.text).toBe(200);
+      return res.body.predictions;
     };
-    const download = async (id: string) =>
-      (await ctx.app.inject({ url: `/v1/models/${id}/download` })).rawPayload;
+    const download = async (id: string) => (await http.get(`/v1/models/${id}/download`)).raw;
 
     // Images of other sizes and formats: the script resizes and decodes as the service does.
     const images = {
@@ -233,15 +227,15 @@ describe('/v1/models', () => {
       base: { modelId: target.id },
       spec: {},
     });
-    const busy = await ctx.app.inject({ method: 'DELETE', url: `/v1/models/${target.id}` });
-    expect(busy.statusCode).toBe(409);
+    const busy = await http.delete(`/v1/models/${target.id}`);
+    expect(busy.status).toBe(409);
     expect(busy.headers['content-type']).toMatch(/problem\+json/);
     await job.remove();
 
-    expect((await ctx.app.inject({ method: 'DELETE', url: `/v1/models/${target.id}` })).statusCode).toBe(204);
-    expect((await ctx.app.inject({ url: `/v1/models/${target.id}` })).statusCode).toBe(404);
-    expect((await ctx.app.inject({ method: 'DELETE', url: `/v1/models/${target.id}` })).statusCode).toBe(404);
-    expect((await ctx.app.inject({ url: '/v1/models/iris?version=1' })).statusCode).toBe(404);
-    expect((await ctx.app.inject({ method: 'DELETE', url: '/v1/models/iris' })).statusCode).toBe(400);
+    expect((await http.delete(`/v1/models/${target.id}`)).status).toBe(204);
+    expect((await http.get(`/v1/models/${target.id}`)).status).toBe(404);
+    expect((await http.delete(`/v1/models/${target.id}`)).status).toBe(404);
+    expect((await http.get('/v1/models/iris?version=1')).status).toBe(404);
+    expect((await http.delete('/v1/models/iris')).status).toBe(400);
   });
 });
