@@ -1,12 +1,12 @@
 import { readFile, readdir } from 'node:fs/promises';
-import http from 'node:http';
+import nodeHttp from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useLiteDir } from '../../src/base-models/use-lite.js';
-import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
-import { multipart, type Part } from '../helpers/multipart.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
+import type { Part } from '../helpers/multipart.js';
 import { sentence, textCsv } from '../helpers/text-fixtures.js';
 
 /**
@@ -17,12 +17,13 @@ import { sentence, textCsv } from '../helpers/text-fixtures.js';
 describe('sentence encoders by upload and URL', () => {
   let ctx: TestContext;
   let files: Array<{ name: string; data: Buffer }>;
-  let server: http.Server;
+  let server: nodeHttp.Server;
   let base: string;
-  const api = () => request(ctx.app.server);
+  let http: Api;
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1', ALLOW_PRIVATE_URLS: 'true' });
+    http = api(ctx);
     ctx.startWorker();
     const dir = useLiteDir();
     const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as {
@@ -32,7 +33,7 @@ describe('sentence encoders by upload and URL', () => {
     files = await Promise.all(
       names.map(async (name) => ({ name, data: await readFile(path.join(dir, name)) })),
     );
-    server = http.createServer((req, res) => {
+    server = nodeHttp.createServer((req, res) => {
       const file = files.find((f) => `/enc/${f.name}` === req.url);
       if (!file) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(file.data);
@@ -45,64 +46,49 @@ describe('sentence encoders by upload and URL', () => {
     await ctx.close();
   });
 
-  const upload = (parts: Part[]) => {
-    const { payload, headers } = multipart(parts);
-    return ctx.app.inject({ method: 'POST', url: '/v1/base-models', payload, headers });
-  };
+  const upload = (parts: Part[]) => http.form('/v1/base-models', parts);
   const parts = (skip?: string): Part[] =>
     files.filter((f) => f.name !== skip).map((f) => ({ name: 'files', filename: f.name, data: f.data }));
 
   it('refuses a graph model without its vocabulary, naming vocab.json, and stores nothing', async () => {
     const res = await upload(parts('vocab.json'));
-    expect(res.statusCode).toBe(422);
-    expect(res.json().detail).toMatch(/sentence encoder.*'vocab\.json'/);
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toMatch(/sentence encoder.*'vocab\.json'/);
     expect(await readdir(path.join(ctx.dataDir, 'base-models'))).toEqual([]);
   });
 
   it('registers an uploaded encoder that trains a text job and serves predictions', async () => {
     const res = await upload(parts());
-    expect(res.statusCode, res.body).toBe(201);
-    const meta = res.json();
+    expect(res.status, res.text).toBe(201);
+    const meta = res.body;
     expect(meta).toMatchObject({
       format: 'graph-model',
       source: { kind: 'upload' },
       encoder: { kind: 'sentence-encoder', dimension: 512, package: null },
     });
-    const layers = (await api().get(`/v1/base-models/${meta.id}/layers`)).body;
+    const layers = (await http.get(`/v1/base-models/${meta.id}/layers`)).body;
     expect(layers.frozenFeatureExtractor).toBe(true);
 
-    const ds = await api().post('/v1/datasets').attach('file', textCsv(8), 'topics.csv');
-    expect(ds.status).toBe(201);
-    const job = await api()
-      .post('/v1/jobs')
-      .send({
-        datasetId: ds.body.id,
-        evaluation: { method: 'holdout' },
-        base: { baseModelId: meta.id },
-        fit: { epochs: 8, batchSize: 8 },
-        seed: 1,
-      });
+    const ds = await http.uploadDataset(textCsv(8), 'topics.csv'); // expects 201
+    const job = await http.post('/v1/jobs', {
+      datasetId: ds.id,
+      evaluation: { method: 'holdout' },
+      base: { baseModelId: meta.id },
+      fit: { epochs: 8, batchSize: 8 },
+      seed: 1,
+    });
     expect(job.status, JSON.stringify(job.body)).toBe(202);
-    const end = await waitFor(
-      async () => {
-        const j = (await api().get(`/v1/jobs/${job.body.id}`)).body;
-        return ['completed', 'failed'].includes(j.state) ? j : undefined;
-      },
-      120_000,
-      100,
-    );
+    const end = await http.waitForJob(job.body.id, { timeoutMs: 120_000 });
     expect(end.state, end.error).toBe('completed');
-    const predicted = await api()
-      .post(`/v1/models/${end.modelId}/predict`)
-      .send({ instances: [sentence('sports', 40), sentence('cooking', 41)] });
+    const predicted = await http.post(`/v1/models/${end.modelId}/predict`, {
+      instances: [sentence('sports', 40), sentence('cooking', 41)],
+    });
     expect(predicted.status, JSON.stringify(predicted.body)).toBe(200);
     expect(predicted.body.predictions.map((p: { label: string }) => p.label)).toEqual(['sports', 'cooking']);
   }, 180_000);
 
   it('registers an encoder by URL, its vocab.json read beside model.json', async () => {
-    const res = await api()
-      .post('/v1/base-models')
-      .send({ url: `${base}model.json` });
+    const res = await http.post('/v1/base-models', { url: `${base}model.json` });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({
       format: 'graph-model',

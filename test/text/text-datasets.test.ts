@@ -1,20 +1,22 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { textCsv, textJsonl, textZip, zipOf } from '../helpers/text-fixtures.js';
 
 describe('text datasets', () => {
   let ctx: TestContext;
+  let http: Api;
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
   });
   afterAll(() => ctx.close());
 
-  const upload = (data: Buffer, filename: string, fields: Record<string, string> = {}) => {
-    let req = request(ctx.app.server).post('/v1/datasets');
-    for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-    return req.attach('file', data, filename);
-  };
+  const upload = (data: Buffer, filename: string, fields: Record<string, string> = {}) =>
+    http.form('/v1/datasets', [
+      ...Object.entries(fields).map(([name, value]) => ({ name, data: value })),
+      { name: 'file', filename, data },
+    ]);
 
   it('ingests a CSV with text and label columns, with token lengths and warnings', async () => {
     const res = await upload(textCsv(6), 'topics.csv');
@@ -32,9 +34,7 @@ describe('text datasets', () => {
       ],
     });
     expect(res.body.exampleShape.tokens.max).toBeGreaterThan(3);
-    const examples = await request(ctx.app.server).get(
-      `/v1/datasets/${res.body.id}/examples?label=sports&limit=2`,
-    );
+    const examples = await http.get(`/v1/datasets/${res.body.id}/examples?label=sports&limit=2`);
     expect(examples.status).toBe(200);
     expect(examples.body.total).toBe(6);
     expect(examples.body.items[0]).toMatchObject({ label: 'sports', split: 'train', ref: 'line 2' });
