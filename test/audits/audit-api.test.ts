@@ -1,7 +1,6 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, trainToEnd, waitFor, type TestContext } from '../helpers/app.js';
-import { uploadDataset } from '../helpers/advisor-fixtures.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { faultyDigits } from '../helpers/audit-fixtures.js';
 import { tabularCsv } from '../helpers/ingest-latency.js';
 
@@ -11,26 +10,23 @@ import { tabularCsv } from '../helpers/ingest-latency.js';
  */
 describe('audits through the API', () => {
   let ctx: TestContext;
-  const api = () => request(ctx.app.server);
+  let http: Api;
+  let base: string;
 
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
+    // The audit's event stream is read over a socket, as a client reads it.
+    base = await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     ctx.startWorker();
   }, 60_000);
   afterAll(() => ctx.close());
 
   const auditToEnd = async (datasetId: string, body: Record<string, unknown> = {}) => {
-    const res = await api().post(`/v1/datasets/${datasetId}/audits`).send(body);
+    const res = await http.post(`/v1/datasets/${datasetId}/audits`, body);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.headers.location).toBe(`/v1/audits/${res.body.id}`);
-    return waitFor(
-      async () => {
-        const a = (await api().get(`/v1/audits/${res.body.id}`)).body;
-        return ['completed', 'failed', 'cancelled'].includes(a.state) ? a : undefined;
-      },
-      400_000,
-      250,
-    );
+    return http.waitForState(`/v1/audits/${res.body.id}`, { timeoutMs: 400_000 });
   };
 
   it('audits digits, fixes them in a version and trains on it', async () => {
@@ -41,20 +37,15 @@ describe('audits through the API', () => {
       flipRate: 0.1,
       seed: 2,
     });
-    const ds = await uploadDataset(ctx, data.zip, 'digits');
-    const res = await api().post(`/v1/datasets/${ds}/audits`).send({});
+    const ds = (await http.uploadDataset(data.zip, 'digits.zip', { name: 'digits' })).id;
+    const res = await http.post(`/v1/datasets/${ds}/audits`, {});
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     // Progress and the end arrive over SSE.
-    const sse = await api()
-      .get(`/v1/audits/${res.body.id}/events`)
-      .buffer(true)
-      .parse((r, cb) => {
-        let text = '';
-        r.on('data', (c: Buffer) => (text += c.toString()));
-        r.on('end', () => cb(null, text));
-      });
-    expect(sse.text ?? sse.body).toMatch(/event: end/);
-    const audit = (await api().get(`/v1/audits/${res.body.id}`).expect(200)).body;
+    const sse = await fetch(`${base}/v1/audits/${res.body.id}/events`);
+    expect(await sse.text()).toMatch(/event: end/);
+    const got = await http.get(`/v1/audits/${res.body.id}`);
+    expect(got.status).toBe(200);
+    const audit = got.body;
     expect(audit.state, audit.error).toBe('completed');
     expect(audit.base).toHaveProperty('baseModelId');
     expect(audit.features.cutAt).toBeTruthy();
@@ -80,16 +71,13 @@ describe('audits through the API', () => {
           .map((f: { exampleId: string }) => f.exampleId),
       ),
     ];
-    const version = (
-      await api()
-        .post(`/v1/datasets/${ds}/versions`)
-        .send({ relabel, exclude, auditId: audit.id })
-        .expect(201)
-    ).body;
+    const created = await http.post(`/v1/datasets/${ds}/versions`, { relabel, exclude, auditId: audit.id });
+    expect(created.status).toBe(201);
+    const version = created.body;
     expect(version.parent.auditId).toBe(audit.id);
     expect(version.examples).toBe(data.paths.length - exclude.length);
 
-    const { model } = await trainToEnd(ctx, {
+    const { model } = await http.trainToEnd({
       datasetId: version.id,
       head: [{ type: 'flatten' }],
       input: { size: [28, 28], channels: 1 },
@@ -101,9 +89,9 @@ describe('audits through the API', () => {
   }, 900_000);
 
   it('audits a table on its own columns', async () => {
-    const res = await api().post('/v1/datasets').attach('file', tabularCsv(60, 4), 'rows.csv').expect(201);
-    const ds = res.body.id as string;
-    if (res.body.task !== 'classification') return;
+    const dataset = await http.uploadDataset(tabularCsv(60, 4), 'rows.csv');
+    const ds = dataset.id as string;
+    if (dataset.task !== 'classification') return;
     const audit = await auditToEnd(ds);
     expect(audit.state, audit.error).toBe('completed');
     expect(audit.base).toBeNull();
@@ -119,25 +107,26 @@ describe('audits through the API', () => {
       seed: 2,
       copies: 0,
     });
-    const ds = await uploadDataset(ctx, data.zip, 'tiny');
-    const missing = await api().post('/v1/datasets/ds_0000000000000000/audits').send({}).expect(404);
+    const ds = (await http.uploadDataset(data.zip, 'tiny.zip', { name: 'tiny' })).id;
+    const missing = await http.post('/v1/datasets/ds_0000000000000000/audits', {});
+    expect(missing.status).toBe(404);
     expect(missing.headers['content-type']).toMatch(/problem\+json/);
-    const bad = await api()
-      .post(`/v1/datasets/${ds}/audits`)
-      .send({ base: { baseModelId: 'bm_0000000000000000' } })
-      .expect(400);
+    const bad = await http.post(`/v1/datasets/${ds}/audits`, {
+      base: { baseModelId: 'bm_0000000000000000' },
+    });
+    expect(bad.status).toBe(400);
     expect(bad.body.errors[0].path).toBe('body.base.baseModelId');
-    const threshold = await api()
-      .post(`/v1/datasets/${ds}/audits`)
-      .send({ nearDuplicateThreshold: 2 })
-      .expect(400);
+    const threshold = await http.post(`/v1/datasets/${ds}/audits`, { nearDuplicateThreshold: 2 });
+    expect(threshold.status).toBe(400);
     expect(threshold.body.errors[0].path).toMatch(/nearDuplicateThreshold/);
     // A cancelled audit ends as cancelled and frees its dataset.
-    const queued = await api().post(`/v1/datasets/${ds}/audits`).send({}).expect(202);
-    const cancelled = await api().post(`/v1/audits/${queued.body.id}/cancel`).expect(200);
+    const queued = await http.post(`/v1/datasets/${ds}/audits`, {});
+    expect(queued.status).toBe(202);
+    const cancelled = await http.post(`/v1/audits/${queued.body.id}/cancel`);
+    expect(cancelled.status).toBe(200);
     expect(cancelled.body.state).toBe('cancelled');
-    await waitFor(async () => (await api().delete(`/v1/datasets/${ds}`)).status === 204, 60_000, 250);
-    await api().get('/v1/audits/aud_0000000000000000').expect(404);
-    await api().get('/v1/audits/nope').expect(400);
+    await waitFor(async () => (await http.delete(`/v1/datasets/${ds}`)).status === 204, 60_000, 250);
+    expect((await http.get('/v1/audits/aud_0000000000000000')).status).toBe(404);
+    expect((await http.get('/v1/audits/nope')).status).toBe(400);
   }, 120_000);
 });

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { pino } from 'pino';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditJob } from '../../src/audits/run-audit-job.js';
 import type { AuditResult } from '../../src/contracts/audit.js';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { registerCatalog, uploadDataset } from '../helpers/advisor-fixtures.js';
+import { registerCatalog } from '../helpers/advisor-fixtures.js';
 import { faultyDigits, faultyMails, scoreFindings } from '../helpers/audit-fixtures.js';
 
 /**
@@ -17,10 +17,11 @@ import { faultyDigits, faultyMails, scoreFindings } from '../helpers/audit-fixtu
 describe('audit on injected faults', () => {
   let ctx: TestContext;
   const log = pino({ level: 'silent' });
-  const api = () => request(ctx.app.server);
+  let http: Api;
 
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
   }, 60_000);
   afterAll(() => ctx.close());
 
@@ -34,11 +35,9 @@ describe('audit on injected faults', () => {
     });
 
   const pathsOf = async (id: string): Promise<Map<string, string>> => {
-    const items = (await api().get(`/v1/datasets/${id}/examples?limit=1000`).expect(200)).body
-      .items as Array<{
-      id: string;
-      file: string;
-    }>;
+    const res = await http.get(`/v1/datasets/${id}/examples?limit=1000`);
+    expect(res.status).toBe(200);
+    const items = res.body.items as Array<{ id: string; file: string }>;
     return new Map(items.map((e) => [e.id, e.file]));
   };
 
@@ -51,7 +50,7 @@ describe('audit on injected faults', () => {
       flipRate: 0.1,
       seed: 5,
     });
-    const id = await uploadDataset(ctx, data.zip, 'faulty-digits');
+    const id = (await http.uploadDataset(data.zip, 'faulty-digits.zip', { name: 'faulty-digits' })).id;
     const before = tf.memory().numTensors;
     const result: AuditResult = await audit(id, base);
     expect(tf.memory().numTensors).toBe(before);
@@ -89,7 +88,7 @@ describe('audit on injected faults', () => {
       seed: 9,
       copies: 0,
     });
-    const id = await uploadDataset(ctx, data.zip, 'clean-digits');
+    const id = (await http.uploadDataset(data.zip, 'clean-digits.zip', { name: 'clean-digits' })).id;
     const result = await audit(id, base);
     const rate = result.summary.flaggedExamples / result.summary.examples;
     console.log(JSON.stringify({ clean: result.summary }));
@@ -101,10 +100,11 @@ describe('audit on injected faults', () => {
   it('finds flipped labels and copies among spam-assassin mails, and few alarms on the clean mails', async () => {
     const base = { baseModelId: await registerCatalog(ctx, 'universal-sentence-encoder-lite') };
     const upload = async (csv: Buffer) => {
-      const res = await api().post('/v1/datasets').attach('file', csv, 'mails.csv').expect(201);
-      const items = (await api().get(`/v1/datasets/${res.body.id}/examples?limit=1000`).expect(200)).body
-        .items as Array<{ ref: string }>;
-      return { id: res.body.id as string, position: new Map(items.map((e, i) => [e.ref, `row:${i}`])) };
+      const dataset = await http.uploadDataset(csv, 'mails.csv');
+      const res = await http.get(`/v1/datasets/${dataset.id}/examples?limit=1000`);
+      expect(res.status).toBe(200);
+      const items = res.body.items as Array<{ ref: string }>;
+      return { id: dataset.id as string, position: new Map(items.map((e, i) => [e.ref, `row:${i}`])) };
     };
     // The real mails hold near-duplicates of their own (spam sent from one template): the clean
     // audit finds them, and they count as right in the faulty one.
