@@ -3,6 +3,7 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api as apiOf } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
 import { smallCnnDir } from '../helpers/advisor-fixtures.js';
@@ -28,6 +29,7 @@ describe('tlearn against a running service', () => {
   beforeAll(async () => {
     ctx = await buildTestApp({ API_KEYS: KEY, JOB_ATTEMPTS: '1' });
     ctx.startWorker();
+    // A real socket: the CLI is a separate process that talks HTTP.
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     api = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
     dir = await mkdtemp(path.join(os.tmpdir(), 'cli-test-'));
@@ -312,29 +314,23 @@ describe('tlearn against a running service', () => {
   }, 360_000);
 
   it('retrains the model from its labelled review items and follows the job', async () => {
-    const service = (method: string, route: string, body?: unknown) =>
-      fetch(`${api}${route}`, {
-        method,
-        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    expect((await service('PATCH', `/v1/models/${modelId}`, { capture: { rate: 1 } })).status).toBe(200);
+    // The test's own calls go in-process; only the CLI needs the socket.
+    const http = apiOf(ctx, { key: KEY });
+    expect((await http.patch(`/v1/models/${modelId}`, { capture: { rate: 1 } })).status).toBe(200);
     const none = await cli(['models', 'retrain', modelId]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no labelled review items yet/);
     expect((await cli(['predict', modelId, 'new/red-13.png', 'new/blue-13.png'])).code).toBe(0);
     await ctx.app.capture.settle();
-    const queue = (await (await service('GET', `/v1/models/${modelId}/review`)).json()) as {
+    const queue = (await http.get(`/v1/models/${modelId}/review`)).body as {
       items: Array<{ id: string }>;
     };
     expect(queue.items).toHaveLength(2);
     for (const item of queue.items) {
-      const input = Buffer.from(
-        await (await service('GET', `/v1/models/${modelId}/review/${item.id}/input`)).arrayBuffer(),
-      );
+      const input = (await http.get(`/v1/models/${modelId}/review/${item.id}/input`)).raw;
       // The red test image has a red channel near 250, the blue one near 25.
       const label = input.equals(await readFile(path.join(dir, 'new', 'red-13.png'))) ? 'red' : 'blue';
-      expect((await service('POST', `/v1/models/${modelId}/review/${item.id}`, { label })).status).toBe(200);
+      expect((await http.post(`/v1/models/${modelId}/review/${item.id}`, { label })).status).toBe(200);
     }
     const run = await cli(['models', 'retrain', modelId, '--spec', '{"fit":{"epochs":1,"batchSize":4}}']);
     expect(run.code, run.stderr).toBe(0);

@@ -23,6 +23,7 @@ describe('the typed client', () => {
   beforeAll(async () => {
     ctx = await buildTestApp({ API_KEYS: 'client-key', JOB_ATTEMPTS: '1' });
     ctx.startWorker();
+    // A real socket: the typed client under test speaks HTTP (fetch and event streams).
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     origin = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
     tl = createClient({ baseUrl: `${origin}/`, apiKey: 'client-key' });

@@ -41,7 +41,7 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
   };
 }
 
-/** Waits until the API at `base` answers /readyz with 200. */
+/** Waits until the API at `base` answers /readyz with 200 (fetch: the API is another process). */
 export async function apiReady(base: string, timeoutMs = 90_000): Promise<void> {
   await waitFor(
     async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200,

@@ -38,6 +38,7 @@ describe('server process', () => {
     try {
       const ready = await waitFor(
         async () => {
+          // fetch: the service is a child process, reached only over its port.
           const r = await fetch(`http://127.0.0.1:${port}/readyz?deep=true`).catch(() => undefined);
           return r?.status === 200
             ? ((await r.json()) as { checks: Record<string, { ok: boolean }> })
