@@ -3,7 +3,8 @@ import request from 'supertest';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { saveModelToDir } from '../../src/ml/model-io.js';
-import { multipart, tempDir } from './base-model-fixtures.js';
+import { tempDir } from './base-model-fixtures.js';
+import { api } from './api.js';
 import { classZip, png, type Rgb } from './dataset-fixtures.js';
 import { seededRandom } from './seeded-random.js';
 import type { TestContext } from './app.js';
@@ -64,17 +65,16 @@ export async function smallCnnDir(): Promise<string> {
 /** The small CNN, registered. */
 export async function registerSmallCnn(ctx: TestContext): Promise<string> {
   const dir = await smallCnnDir();
-  const { payload, headers } = multipart([
+  const res = await api(ctx).form('/v1/base-models', [
     { name: 'model.json', filename: 'model.json', data: await readFile(path.join(dir, 'model.json')) },
     { name: 'weights', filename: 'weights.bin', data: await readFile(path.join(dir, 'weights.bin')) },
   ]);
-  const res = await ctx.app.inject({ method: 'POST', url: '/v1/base-models', payload, headers });
-  if (res.statusCode !== 201) throw new Error(`base upload failed: ${res.statusCode} ${res.body}`);
-  return res.json().id as string;
+  if (res.status !== 201) throw new Error(`base upload failed: ${res.status} ${res.text}`);
+  return res.body.id as string;
 }
 
 export async function registerCatalog(ctx: TestContext, name: string): Promise<string> {
-  const res = await request(ctx.app.server).post('/v1/base-models').send({ catalog: name });
+  const res = await api(ctx).post('/v1/base-models', { catalog: name });
   if (res.status !== 201)
     throw new Error(`catalog registration failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
