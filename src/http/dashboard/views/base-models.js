@@ -64,12 +64,12 @@ function Catalog({ onRegistered }) {
   </section>`;
 }
 
-/** @param {{ onRegistered: OnRegistered }} props */
-function RegisterForm({ onRegistered }) {
+/**
+ * Registers a model.json from its URL, under `name` when there is one.
+ * @param {{ name: string, onRegistered: OnRegistered, setError: (error: unknown) => void }} props
+ */
+function UrlForm({ name, onRegistered, setError }) {
   const [url, setUrl] = useState('');
-  const [name, setName] = useState('');
-  const [error, setError] = useError();
-  const [progress, setProgress] = useState(/** @type {number | undefined} */ (undefined));
   /** @param {Event} e */
   const byUrl = async (e) => {
     e.preventDefault();
@@ -81,6 +81,27 @@ function RegisterForm({ onRegistered }) {
       setError(err);
     }
   };
+  return html`<form class="inline" onSubmit=${byUrl}>
+    <div class="field grow">
+      <label for="base-url">model.json URL</label>
+      <input
+        id="base-url"
+        type="url"
+        required
+        value=${url}
+        onInput=${inputValue(setUrl)}
+        placeholder="https://…/model.json"
+      />
+    </div>
+    <button type="submit">Register from URL</button>
+  </form>`;
+}
+
+/** @param {{ onRegistered: OnRegistered }} props */
+function RegisterForm({ onRegistered }) {
+  const [name, setName] = useState('');
+  const [error, setError] = useError();
+  const [progress, setProgress] = useState(/** @type {number | undefined} */ (undefined));
   /** @param {File[]} files */
   const byFiles = async (files) => {
     setError(undefined);
@@ -105,20 +126,7 @@ function RegisterForm({ onRegistered }) {
       <label for="base-name">Name (optional)</label>
       <input id="base-name" value=${name} onInput=${inputValue(setName)} />
     </div>
-    <form class="inline" onSubmit=${byUrl}>
-      <div class="field grow">
-        <label for="base-url">model.json URL</label>
-        <input
-          id="base-url"
-          type="url"
-          required
-          value=${url}
-          onInput=${inputValue(setUrl)}
-          placeholder="https://…/model.json"
-        />
-      </div>
-      <button type="submit">Register from URL</button>
-    </form>
+    <${UrlForm} name=${name} onRegistered=${onRegistered} setError=${setError} />
     <${DropZone}
       id="base-files"
       label="Drop model.json and weight files (or a zip), or choose them"

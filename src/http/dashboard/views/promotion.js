@@ -105,19 +105,9 @@ function PromoteForm({ model, busy, onPromote }) {
 }
 
 /**
- * Aliases of a named classifier, a comparison of this version with another, and promotion of
- * this version behind an alias under a policy (README "Aliases, comparison and promotion").
- * @param {{ model: Model & { name: string } }} props a named model
+ * Runs one action at a time: busy while it runs, its error kept until the next.
  */
-export function Promotion({ model }) {
-  const name = model.name;
-  /** @type {Loaded<AliasList>} */
-  const aliases = useLoad(() => api(`/v1/models/${encodeURIComponent(name)}/aliases`), [name, model.id]);
-  /** @type {Loaded<Page<ModelSummary>>} */
-  const versions = useLoad(() => api(`/v1/models?name=${encodeURIComponent(name)}&limit=100`), [name]);
-  const [other, setOther] = useState('');
-  const [comparison, setComparison] = useState(/** @type {Comparison | undefined} */ (undefined));
-  const [decision, setDecision] = useState(/** @type {PromotionDecision | undefined} */ (undefined));
+function useAction() {
   const [error, setError] = useError();
   const [busy, setBusy] = useState(false);
   /** @param {() => Promise<void>} fn */
@@ -132,6 +122,35 @@ export function Promotion({ model }) {
       setBusy(false);
     }
   };
+  return { error, busy, act };
+}
+
+/**
+ * Whether the alias moved, and why.
+ * @param {{ name: string, decision: PromotionDecision }} props
+ */
+function DecisionNote({ name, decision }) {
+  return html`<p data-testid="promotion-decision" class=${decision.promoted ? 'note' : 'note error'}>
+    ${decision.promoted ? `Promoted: ${name}@${decision.alias} is now v${decision.version}.` : 'Not promoted.'}
+    ${' '}${decision.reason}
+  </p>`;
+}
+
+/**
+ * Aliases of a named classifier, a comparison of this version with another, and promotion of
+ * this version behind an alias under a policy (README "Aliases, comparison and promotion").
+ * @param {{ model: Model & { name: string } }} props a named model
+ */
+export function Promotion({ model }) {
+  const name = model.name;
+  /** @type {Loaded<AliasList>} */
+  const aliases = useLoad(() => api(`/v1/models/${encodeURIComponent(name)}/aliases`), [name, model.id]);
+  /** @type {Loaded<Page<ModelSummary>>} */
+  const versions = useLoad(() => api(`/v1/models?name=${encodeURIComponent(name)}&limit=100`), [name]);
+  const [other, setOther] = useState('');
+  const [comparison, setComparison] = useState(/** @type {Comparison | undefined} */ (undefined));
+  const [decision, setDecision] = useState(/** @type {PromotionDecision | undefined} */ (undefined));
+  const { error, busy, act } = useAction();
   const others = (versions.data?.items ?? []).filter((m) => m.id !== model.id);
   const compare = () =>
     act(async () => {
@@ -172,13 +191,7 @@ export function Promotion({ model }) {
     </div>
     <${PromoteForm} model=${model} busy=${busy} onPromote=${promote} />
     <${ErrorNote} error=${error} />
-    ${
-      decision &&
-      html`<p data-testid="promotion-decision" class=${decision.promoted ? 'note' : 'note error'}>
-        ${decision.promoted ? `Promoted: ${name}@${decision.alias} is now v${decision.version}.` : 'Not promoted.'}
-        ${' '}${decision.reason}
-      </p>`
-    }
+    ${decision && html`<${DecisionNote} name=${name} decision=${decision} />`}
     ${comparison && html`<${ComparisonResult} c=${comparison} />`}
   </section>`;
 }
