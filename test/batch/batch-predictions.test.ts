@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, trainToEnd, waitFor, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import type { Part } from '../helpers/multipart.js';
 import {
   imageClassifier,
   imageMeta,
@@ -25,19 +26,13 @@ describe('batch predictions', () => {
   let ctx: TestContext;
   let imageModel: string;
   let tabularModel: string;
-  const api = () => request(ctx.app.server);
+  let http: Api;
+  let base: string;
 
   const finished = (id: string, timeoutMs = 120_000): Promise<Json> =>
-    waitFor(
-      async () => {
-        const b = (await api().get(`/v1/batch-predictions/${id}`)).body;
-        return ['completed', 'failed', 'cancelled'].includes(b.state) ? b : undefined;
-      },
-      timeoutMs,
-      100,
-    );
+    http.waitForState(`/v1/batch-predictions/${id}`, { timeoutMs });
   const resultLines = async (id: string): Promise<Json[]> => {
-    const res = await api().get(`/v1/batch-predictions/${id}/results?format=jsonl`);
+    const res = await http.get(`/v1/batch-predictions/${id}/results?format=jsonl`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
     return res.text
@@ -45,11 +40,12 @@ describe('batch predictions', () => {
       .filter((l) => l !== '')
       .map((l) => JSON.parse(l));
   };
-  const upload = (modelId: string, file: Buffer, name: string, fields: Record<string, string> = {}) => {
-    let req = api().post('/v1/batch-predictions').field('modelId', modelId);
-    for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-    return req.attach('file', file, name);
-  };
+  const upload = (modelId: string, file: Buffer, name: string, fields: Record<string, string> = {}) =>
+    http.form('/v1/batch-predictions', [
+      { name: 'modelId', data: modelId },
+      ...Object.entries(fields).map(([k, v]): Part => ({ name: k, data: v })),
+      { name: 'file', filename: name, data: file },
+    ]);
   const tabularCsv = (rows: number, bad: number[] = []): Buffer => {
     const lines = ['id,a,b,c,d,note'];
     for (let i = 0; i < rows; i++) {
@@ -61,6 +57,9 @@ describe('batch predictions', () => {
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '3', PREDICT_MAX_BATCH: '16' });
+    http = api(ctx);
+    // A batch's event stream is read over a socket, as a client reads it.
+    base = await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     ctx.startWorker();
     imageModel = (await saveModel(ctx.runtime.store, await imageClassifier(), imageMeta())).id;
     tabularModel = (await saveModel(ctx.runtime.store, tabularClassifier(), tabularMeta('classification')))
@@ -100,7 +99,9 @@ describe('batch predictions', () => {
     expect(lines[3]).toEqual({ id: 'broken.png', error: expect.stringMatching(/not a readable image/) });
 
     // The same forward pass as predict: the same scores for the same image.
-    const single = await api().post(`/v1/models/${imageModel}/predict?topK=2`).attach('file', red, 'red.png');
+    const single = await http.form(`/v1/models/${imageModel}/predict?topK=2`, [
+      { name: 'file', filename: 'red.png', data: red, type: 'image/png' },
+    ]);
     expect(single.status).toBe(200);
     expect(lines[0].score).toBeCloseTo(single.body.predictions[0].score, 6);
     expect(lines[0].topK).toEqual(
@@ -110,7 +111,7 @@ describe('batch predictions', () => {
       })),
     );
 
-    const csv = await api().get(`/v1/batch-predictions/${done.id}/results?format=csv`);
+    const csv = await http.get(`/v1/batch-predictions/${done.id}/results?format=csv`);
     expect(csv.status).toBe(200);
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="${done.id}.csv"`);
     const rows = csv.text.trim().split('\n');
@@ -119,9 +120,9 @@ describe('batch predictions', () => {
     expect(rows[1]).toMatch(/^shots\/red\.png,red,[\d.e-]+,red:[\d.e-]+\|\w+:[\d.e-]+,,false,,$/);
     expect(rows[4]).toMatch(/^broken\.png,,,,,,,.*not a readable image/);
 
-    const events = await api().get(`/v1/batch-predictions/${done.id}/events`);
-    expect(events.text).toMatch(/event: end\n[^]*"state":"completed"/);
-    const list = await api().get('/v1/batch-predictions');
+    const events = await fetch(`${base}/v1/batch-predictions/${done.id}/events`);
+    expect(await events.text()).toMatch(/event: end\n[^]*"state":"completed"/);
+    const list = await http.get('/v1/batch-predictions');
     expect(list.body.items.map((b: Json) => b.id)).toContain(done.id);
   }, 120_000);
 
@@ -136,18 +137,17 @@ describe('batch predictions', () => {
     expect(lines[7].error).toMatch(/a/);
     expect(lines[7].label).toBeUndefined();
 
-    const direct = await api()
-      .post(`/v1/models/${tabularModel}/predict`)
-      .send({ instances: [{ a: -3, b: 0, c: 0, d: 0 }] });
+    const direct = await http.predict(tabularModel, {
+      instances: [{ a: -3, b: 0, c: 0, d: 0 }],
+    });
     expect(lines[0].label).toBe(direct.body.predictions[0].label);
     expect(lines[0].score).toBeCloseTo(direct.body.predictions[0].score, 6);
   }, 120_000);
 
   it('scores a JSONL of texts and a stored text dataset with a trained text model', async () => {
-    const ds = await api().post('/v1/datasets').attach('file', textCsv(8), 'topics.csv');
-    expect(ds.status).toBe(201);
-    const { job } = await trainToEnd(ctx, {
-      datasetId: ds.body.id,
+    const ds = await http.uploadDataset(textCsv(8), 'topics.csv');
+    const { job } = await http.trainToEnd({
+      datasetId: ds.id,
       evaluation: { method: 'holdout' },
       architecture: [{ type: 'embedding', outputDim: 8 }, { type: 'globalAveragePooling1d' }],
       head: [{ type: 'dense', units: 8 }],
@@ -174,22 +174,26 @@ describe('batch predictions', () => {
     expect(lines[3].error).toBeTruthy();
 
     // The dataset it was trained on, scored in place; and the upload again, by reference.
-    const byDataset = await api()
-      .post('/v1/batch-predictions')
-      .send({ modelId: job.modelId, input: { datasetId: ds.body.id } });
+    const byDataset = await http.post('/v1/batch-predictions', {
+      modelId: job.modelId,
+      input: { datasetId: ds.id },
+    });
     expect(byDataset.status, JSON.stringify(byDataset.body)).toBe(202);
-    const again = await api()
-      .post('/v1/batch-predictions')
-      .send({ modelId: job.modelId, input: { uploadId: done.input.uploadId } });
+    const again = await http.post('/v1/batch-predictions', {
+      modelId: job.modelId,
+      input: { uploadId: done.input.uploadId },
+    });
     expect(again.status, JSON.stringify(again.body)).toBe(202);
     const dsDone = await finished(byDataset.body.id);
     expect(dsDone.state, JSON.stringify(dsDone)).toBe('completed');
-    expect(dsDone.counts.total).toBe(ds.body.examples);
+    expect(dsDone.counts.total).toBe(ds.examples);
     expect((await finished(again.body.id)).counts).toEqual(done.counts);
   }, 300_000);
 
   it('refuses what it could never score with a 4xx problem naming the field', async () => {
-    const noModel = await api().post('/v1/batch-predictions').attach('file', tabularCsv(2), 'x.csv');
+    const noModel = await http.form('/v1/batch-predictions', [
+      { name: 'file', filename: 'x.csv', data: tabularCsv(2) },
+    ]);
     expect(noModel.status).toBe(400);
     expect(noModel.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(noModel.body.errors[0].path).toBe('body.modelId');
@@ -212,15 +216,15 @@ describe('batch predictions', () => {
     expect(notZip.status).toBe(400);
     expect(notZip.body.detail).toMatch(/not a readable zip/);
 
-    const noInput = await api().post('/v1/batch-predictions').send({ modelId: imageModel });
+    const noInput = await http.post('/v1/batch-predictions', { modelId: imageModel });
     expect(noInput.status).toBe(400);
     const badTopK = await upload(imageModel, await zipOf({ 'a.png': 'x' }), 'x.zip', { topK: '0' });
     expect(badTopK.status).toBe(400);
     expect(badTopK.body.errors[0].path).toBe('body.topK');
 
-    const missing = await api().get('/v1/batch-predictions/bp_0000000000000000');
+    const missing = await http.get('/v1/batch-predictions/bp_0000000000000000');
     expect(missing.status).toBe(404);
-    const list = (await api().get('/v1/batch-predictions?limit=100')).body;
+    const list = (await http.get('/v1/batch-predictions?limit=100')).body;
     expect(list.items.every((b: Json) => b.state !== 'failed')).toBe(true);
   }, 60_000);
 
@@ -229,27 +233,27 @@ describe('batch predictions', () => {
     expect(created.status).toBe(202);
     const id = created.body.id;
     await waitFor(async () => {
-      const b = (await api().get(`/v1/batch-predictions/${id}`)).body;
+      const b = (await http.get(`/v1/batch-predictions/${id}`)).body;
       return b.state === 'running' && b.progress?.processed > 0;
     }, 60_000);
-    const cancelled = await api().post(`/v1/batch-predictions/${id}/cancel`);
+    const cancelled = await http.post(`/v1/batch-predictions/${id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.state).toBe('cancelled');
     const end = await finished(id);
     expect(end.state).toBe('cancelled');
-    const results = await api().get(`/v1/batch-predictions/${id}/results`);
+    const results = await http.get(`/v1/batch-predictions/${id}/results`);
     expect(results.status).toBe(409);
 
     // Deleting it while its trainer process may still be stopping: removed at once, or a 409
     // that says to try again, never an error.
-    const early = await api().delete(`/v1/batch-predictions/${id}`);
+    const early = await http.delete(`/v1/batch-predictions/${id}`);
     expect([204, 409], JSON.stringify(early.body)).toContain(early.status);
     if (early.status === 409) {
       expect(early.body.detail).toMatch(/still stopping; try again/);
       expect(early.headers['retry-after']).toBe('5');
-      await waitFor(async () => (await api().delete(`/v1/batch-predictions/${id}`)).status === 204, 30_000);
+      await waitFor(async () => (await http.delete(`/v1/batch-predictions/${id}`)).status === 204, 30_000);
     }
-    expect((await api().get(`/v1/batch-predictions/${id}`)).status).toBe(404);
+    expect((await http.get(`/v1/batch-predictions/${id}`)).status).toBe(404);
     expect(await ctx.runtime.store.collection('batch-inputs').exists(end.input.uploadId)).toBe(false);
     // The trainer process is gone without publishing anything.
     await waitFor(async () => (await trainerChildren()).length === 0, 30_000);
@@ -262,7 +266,7 @@ describe('batch predictions', () => {
     expect(created.status).toBe(202);
     const id = created.body.id;
     await waitFor(async () => {
-      const b = (await api().get(`/v1/batch-predictions/${id}`)).body;
+      const b = (await http.get(`/v1/batch-predictions/${id}`)).body;
       return b.state === 'running' && b.progress?.processed > 0;
     }, 60_000);
     const pids = await trainerChildren();
@@ -277,7 +281,7 @@ describe('batch predictions', () => {
     expect(lines).toHaveLength(rows);
     expect(new Set(lines.map((l) => l.id)).size).toBe(rows);
     expect(lines[rows - 1].id).toBe(`r${rows - 1}`);
-    const csv = await api().get(`/v1/batch-predictions/${id}/results?format=csv`);
+    const csv = await http.get(`/v1/batch-predictions/${id}/results?format=csv`);
     expect(csv.text.trim().split('\n')).toHaveLength(rows + 1);
   }, 240_000);
 
@@ -285,12 +289,12 @@ describe('batch predictions', () => {
     const created = await upload(tabularModel, tabularCsv(30_000), 'big.csv');
     const id = created.body.id;
     await waitFor(
-      async () => (await api().get(`/v1/batch-predictions/${id}`)).body.state === 'running',
+      async () => (await http.get(`/v1/batch-predictions/${id}`)).body.state === 'running',
       60_000,
     );
-    expect((await api().delete(`/v1/models/${tabularModel}`)).status).toBe(409);
-    expect((await api().delete(`/v1/batch-predictions/${id}`)).status).toBe(409);
-    await api().post(`/v1/batch-predictions/${id}/cancel`);
+    expect((await http.delete(`/v1/models/${tabularModel}`)).status).toBe(409);
+    expect((await http.delete(`/v1/batch-predictions/${id}`)).status).toBe(409);
+    await http.post(`/v1/batch-predictions/${id}/cancel`);
     await finished(id);
   }, 120_000);
 });

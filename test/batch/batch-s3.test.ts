@@ -1,6 +1,6 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { s3Url, startS3, type TestS3 } from '../helpers/s3-server.js';
 import { imageClassifier, imageMeta, saveModel, solidPng } from '../helpers/serving-fixtures.js';
 import { zipOf } from '../helpers/text-fixtures.js';
@@ -33,19 +33,20 @@ describe('batch predictions on an s3:// store', () => {
   it('scores a zip and serves its results from the bucket', async () => {
     const model = await saveModel(ctx.runtime.store, await imageClassifier(), imageMeta());
     const zip = await zipOf({ 'a.png': await solidPng([0, 255, 0]), 'b.txt': 'not an image' });
-    const created = await request(ctx.app.server)
-      .post('/v1/batch-predictions')
-      .field('modelId', model.id)
-      .attach('file', zip, 'in.zip');
+    const http = api(ctx);
+    const created = await http.form('/v1/batch-predictions', [
+      { name: 'modelId', data: model.id },
+      { name: 'file', filename: 'in.zip', data: zip },
+    ]);
     expect(created.status, JSON.stringify(created.body)).toBe(202);
-    const done = await waitFor(async () => {
-      const b = (await request(ctx.app.server).get(`/v1/batch-predictions/${created.body.id}`)).body;
-      return ['completed', 'failed'].includes(b.state) ? b : undefined;
-    }, 120_000);
+    const done = await http.waitForState(`/v1/batch-predictions/${created.body.id}`, {
+      states: ['completed', 'failed'],
+      timeoutMs: 120_000,
+    });
     expect(done.state, JSON.stringify(done)).toBe('completed');
     expect(done.counts).toEqual({ total: 2, succeeded: 1, errors: 1 });
     expect(await ctx.runtime.store.collection('batch-results').exists(done.id)).toBe(true);
-    const res = await request(ctx.app.server).get(`/v1/batch-predictions/${done.id}/results`);
+    const res = await http.get(`/v1/batch-predictions/${done.id}/results`);
     const lines = res.text
       .trim()
       .split('\n')

@@ -1,5 +1,5 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import {
   foreignRequests,
@@ -27,6 +27,7 @@ describe.skipIf(skip)('dashboard batch predictions in Chromium', () => {
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
     ctx.startWorker();
+    // Chromium loads the dashboard from a URL: the app listens on a port.
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     const address = ctx.app.server.address();
     if (!address || typeof address === 'string') throw new Error('no TCP address');
@@ -62,8 +63,8 @@ describe.skipIf(skip)('dashboard batch predictions in Chromium', () => {
     const link = page.getByTestId('download-csv');
     const href = (await link.getAttribute('href'))!;
     const csv = await page.evaluate(async (h) => (await fetch(h)).text(), href);
-    const api = await request(ctx.app.server).get(`/v1/batch-predictions/${id}/results?format=csv`);
-    expect(csv).toBe(api.text);
+    const fromApi = await api(ctx).get(`/v1/batch-predictions/${id}/results?format=csv`);
+    expect(csv).toBe(fromApi.text);
     expect(csv.trim().split('\n')).toHaveLength(4);
 
     await page.goto(`${base}/#/batch-predictions`);
