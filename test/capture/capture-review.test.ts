@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, trainToEnd, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { clusters } from '../helpers/promotion-fixtures.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field
@@ -10,18 +10,21 @@ type Json = any;
 
 describe('prediction capture and the review queue', () => {
   let ctx: TestContext;
-  const api = () => request(ctx.app.server);
+  let http: Api;
   let model: Json;
-  const predict = (rows: number[][]) =>
-    api().post('/v1/models/churn/predict').send({ instances: rows }).expect(200);
+  const predict = async (rows: number[][]) => {
+    const res = await http.predict('churn', { instances: rows });
+    expect(res.status).toBe(200);
+    return res;
+  };
 
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
     ctx.startWorker();
-    const up = await api().post('/v1/datasets').attach('file', clusters(120, 5), 'clusters.csv');
-    expect(up.status, JSON.stringify(up.body)).toBe(201);
-    ({ model } = await trainToEnd(ctx, {
-      datasetId: up.body.id,
+    const up = await http.uploadDataset(clusters(120, 5), 'clusters.csv');
+    ({ model } = await http.trainToEnd({
+      datasetId: up.id,
       modelName: 'churn',
       head: [{ type: 'dense', units: 8, activation: 'relu' }],
       compile: { learningRate: 0.05 },
@@ -35,20 +38,18 @@ describe('prediction capture and the review queue', () => {
   afterAll(async () => ctx?.close());
 
   it('captures nothing until turned on', async () => {
-    expect((await api().get('/v1/models/churn/capture')).body).toMatchObject({
+    expect((await http.get('/v1/models/churn/capture')).body).toMatchObject({
       modelId: model.id,
       capture: { rate: 0 },
       items: 0,
     });
     await predict([[1, 1, 1, 1]]);
     await ctx.app.capture.settle();
-    expect((await api().get('/v1/models/churn/capture')).body.items).toBe(0);
+    expect((await http.get('/v1/models/churn/capture')).body.items).toBe(0);
   });
 
   it('keeps the newest maxItems inputs and orders them by value: novel and uncertain first, repeats last', async () => {
-    const on = await api()
-      .patch('/v1/models/churn')
-      .send({ capture: { rate: 1, maxItems: 6 } });
+    const on = await http.patch('/v1/models/churn', { capture: { rate: 1, maxItems: 6 } });
     expect(on.status, JSON.stringify(on.body)).toBe(200);
     expect(on.body.capture).toEqual({ rate: 1, maxItems: 6 });
     // The two oldest go once the store holds more than six.
@@ -63,15 +64,15 @@ describe('prediction capture and the review queue', () => {
       [-1, -1, -1, -1],
     ]);
     await ctx.app.capture.settle();
-    const view = (await api().get('/v1/models/churn/capture')).body;
+    const view = (await http.get('/v1/models/churn/capture')).body;
     expect(view).toMatchObject({ items: 6, reviewed: 0 });
     expect(view.bytes).toBeGreaterThan(0);
 
-    const queue = (await api().get('/v1/models/churn/review?limit=10')).body;
+    const queue = (await http.get('/v1/models/churn/review?limit=10')).body;
     expect(queue.total).toBe(6);
     const inputs: string[] = [];
     for (const item of queue.items) {
-      const r = await api().get(`/v1/models/churn/review/${item.id}/input`);
+      const r = await http.get(`/v1/models/churn/review/${item.id}/input`);
       expect(r.status).toBe(200);
       expect(r.headers['content-type']).toMatch(/^application\/json/);
       inputs.push(JSON.stringify(JSON.parse(r.text)));
@@ -94,78 +95,63 @@ describe('prediction capture and the review queue', () => {
   });
 
   it('takes a label, "not one of the classes" or a discard, and says what is wrong with a bad one', async () => {
-    const queue = (await api().get('/v1/models/churn/review')).body.items as Json[];
+    const queue = (await http.get('/v1/models/churn/review')).body.items as Json[];
     const [novel, second, third] = queue;
-    const bad = await api().post(`/v1/models/churn/review/${second.id}`).send({ label: 'medium' });
+    const bad = await http.post(`/v1/models/churn/review/${second.id}`, { label: 'medium' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0]).toMatchObject({ path: 'body.label' });
     expect(bad.body.errors[0].message).toMatch(/one of: .*high/);
-    expect((await api().post(`/v1/models/churn/review/${second.id}`).send({})).status).toBe(400);
+    expect((await http.post(`/v1/models/churn/review/${second.id}`, {})).status).toBe(400);
 
-    const unknown = await api().post(`/v1/models/churn/review/${novel.id}`).send({ unknown: true });
+    const unknown = await http.post(`/v1/models/churn/review/${novel.id}`, { unknown: true });
     expect(unknown.status).toBe(200);
     expect(unknown.body.review).toMatchObject({ unknown: true });
-    const labelled = await api().post(`/v1/models/churn/review/${second.id}`).send({ label: 'high' });
+    const labelled = await http.post(`/v1/models/churn/review/${second.id}`, { label: 'high' });
     expect(labelled.body.review).toMatchObject({ label: 'high' });
-    expect((await api().post(`/v1/models/churn/review/${third.id}`).send({ discard: true })).status).toBe(
-      204,
-    );
-    expect((await api().get(`/v1/models/churn/review/${third.id}/input`)).status).toBe(404);
+    expect((await http.post(`/v1/models/churn/review/${third.id}`, { discard: true })).status).toBe(204);
+    expect((await http.get(`/v1/models/churn/review/${third.id}/input`)).status).toBe(404);
 
-    const after = (await api().get('/v1/models/churn/review')).body;
+    const after = (await http.get('/v1/models/churn/review')).body;
     expect(after.total).toBe(3);
     expect(after.items.map((i: Json) => i.id)).not.toContain(novel.id);
-    expect((await api().get('/v1/models/churn/capture')).body).toMatchObject({ items: 5, reviewed: 2 });
+    expect((await http.get('/v1/models/churn/capture')).body).toMatchObject({ items: 5, reviewed: 2 });
 
     // Reviewed items are labelled data: new captures push out unreviewed ones only.
     for (let i = 0; i < 8; i++) await predict([[1 + i / 10, 1, 1, 1]]);
     await ctx.app.capture.settle();
-    expect((await api().get('/v1/models/churn/capture')).body).toMatchObject({ items: 8, reviewed: 2 });
-    expect((await api().get(`/v1/models/churn/review/${novel.id}/input`)).status).toBe(200);
+    expect((await http.get('/v1/models/churn/capture')).body).toMatchObject({ items: 8, reviewed: 2 });
+    expect((await http.get(`/v1/models/churn/review/${novel.id}/input`)).status).toBe(200);
 
-    const wrongModel = await api().get(`/v1/models/churn/review/cap_0000000000000000/input`);
+    const wrongModel = await http.get(`/v1/models/churn/review/cap_0000000000000000/input`);
     expect(wrongModel.status).toBe(404);
-    expect((await api().get('/v1/models/churn/review/not-an-id/input')).status).toBe(400);
+    expect((await http.get('/v1/models/churn/review/not-an-id/input')).status).toBe(400);
   });
 
   it('deletes every capture of the model on request, and turns off', async () => {
-    const removed = await api().delete('/v1/models/churn/captures');
+    const removed = await http.delete('/v1/models/churn/captures');
     expect(removed.status).toBe(200);
     expect(removed.body).toEqual({ modelId: model.id, removed: 8 });
-    const off = await api()
-      .patch(`/v1/models/${model.id}`)
-      .send({ capture: { rate: 0 } });
+    const off = await http.patch(`/v1/models/${model.id}`, { capture: { rate: 0 } });
     expect(off.body).toMatchObject({ capture: { rate: 0, maxItems: 1000 }, items: 0 });
     await predict([[1, 1, 1, 1]]);
     await ctx.app.capture.settle();
-    expect((await api().get('/v1/models/churn/capture')).body.items).toBe(0);
+    expect((await http.get('/v1/models/churn/capture')).body.items).toBe(0);
 
-    const tooHigh = await api()
-      .patch('/v1/models/churn')
-      .send({ capture: { rate: 2 } });
+    const tooHigh = await http.patch('/v1/models/churn', { capture: { rate: 2 } });
     expect(tooHigh.status).toBe(400);
     expect(tooHigh.body.errors[0].path).toMatch(/capture\.rate/);
-    expect((await api().patch('/v1/models/churn').send({ name: 'x' })).status).toBe(400);
-    expect(
-      (
-        await api()
-          .patch('/v1/models/nothing-here')
-          .send({ capture: { rate: 1 } })
-      ).status,
-    ).toBe(404);
+    expect((await http.patch('/v1/models/churn', { name: 'x' })).status).toBe(400);
+    expect((await http.patch('/v1/models/nothing-here', { capture: { rate: 1 } })).status).toBe(404);
   });
 
   it('forgets the captures of a deleted model', async () => {
-    await api()
-      .patch('/v1/models/churn')
-      .send({ capture: { rate: 1 } })
-      .expect(200);
+    expect((await http.patch('/v1/models/churn', { capture: { rate: 1 } })).status).toBe(200);
     await predict([[1, 1, 1, 1]]);
     await ctx.app.capture.settle();
-    expect((await api().get('/v1/models/churn/capture')).body.items).toBe(1);
+    expect((await http.get('/v1/models/churn/capture')).body.items).toBe(1);
     const capturesDir = path.join(ctx.dataDir, 'captures');
     expect((await readdir(capturesDir)).length).toBeGreaterThan(0);
-    await api().delete(`/v1/models/${model.id}`).expect(204);
+    expect((await http.delete(`/v1/models/${model.id}`)).status).toBe(204);
     // Nothing of the model is left: neither its items nor its capture settings.
     expect(await readdir(capturesDir).catch(() => [])).toEqual([]);
   });

@@ -1,6 +1,6 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, trainToEnd, waitFor, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 import {
   foreignRequests,
   hasChromium,
@@ -21,19 +21,22 @@ describe.skipIf(skip)('dashboard review queue in Chromium', () => {
   let ctx: TestContext;
   let base: string;
   let browser: BrowserSession;
+  let http: Api;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers
   let model: any;
 
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
     ctx.startWorker();
+    // Chromium loads the dashboard from a URL: the app listens on a port.
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     const address = ctx.app.server.address();
     if (!address || typeof address === 'string') throw new Error('no TCP address');
     base = `http://127.0.0.1:${address.port}`;
-    const up = await request(ctx.app.server).post('/v1/datasets').attach('file', clusters(80, 9), 'c.csv');
-    ({ model } = await trainToEnd(ctx, {
-      datasetId: up.body.id,
+    const up = await http.uploadDataset(clusters(80, 9), 'c.csv');
+    ({ model } = await http.trainToEnd({
+      datasetId: up.id,
       modelName: 'churn',
       head: [{ type: 'dense', units: 8, activation: 'relu' }],
       compile: { learningRate: 0.05 },
@@ -61,7 +64,7 @@ describe.skipIf(skip)('dashboard review queue in Chromium', () => {
       [1, 1, 1, 1],
       [-1, -1, -1, -1],
     ];
-    const p = await request(ctx.app.server).post('/v1/models/churn/predict').send({ instances: rows });
+    const p = await http.predict('churn', { instances: rows });
     expect(p.status).toBe(200);
     await ctx.app.capture.settle();
 
@@ -82,12 +85,11 @@ describe.skipIf(skip)('dashboard review queue in Chromium', () => {
     await page.keyboard.press('x');
     await expect.poll(() => page.getByTestId('review-item').count()).toBe(1);
 
-    const api = request(ctx.app.server);
-    const input = async (id: string) => (await api.get(`/v1/models/churn/review/${id}/input`)).status;
+    const input = async (id: string) => (await http.get(`/v1/models/churn/review/${id}/input`)).status;
     expect(await input(ids[2]!)).toBe(404); // discarded
-    const left = (await api.get('/v1/models/churn/review')).body.items.map((i: { id: string }) => i.id);
+    const left = (await http.get('/v1/models/churn/review')).body.items.map((i: { id: string }) => i.id);
     expect(left).toEqual([ids[3]]);
-    const view = (await api.get('/v1/models/churn/capture')).body;
+    const view = (await http.get('/v1/models/churn/capture')).body;
     expect(view).toMatchObject({ items: 3, reviewed: 2 });
 
     // Retrain from the one labelled item: the job's page opens, and the job publishes v2.
@@ -96,12 +98,9 @@ describe.skipIf(skip)('dashboard review queue in Chromium', () => {
     await card.getByRole('button', { name: 'Retrain from the labelled items' }).click();
     await page.waitForURL(/#\/jobs\/job_/);
     const jobId = page.url().split('#/jobs/')[1]!;
-    const job = await waitFor(async () => {
-      const j = (await api.get(`/v1/jobs/${jobId}`)).body;
-      return ['completed', 'failed'].includes(j.state) ? j : undefined;
-    }, 240_000);
+    const job = await http.waitForJob(jobId);
     expect(job.error).toBeUndefined();
-    expect((await api.get(`/v1/models/${job.modelId}`)).body).toMatchObject({ name: 'churn', version: 2 });
+    expect((await http.get(`/v1/models/${job.modelId}`)).body).toMatchObject({ name: 'churn', version: 2 });
 
     expect(pageErrors).toEqual([]);
     expect(consoleErrors).toEqual([]);

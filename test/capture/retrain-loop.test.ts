@@ -1,7 +1,7 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pairedDifferenceInterval } from '../../src/evaluation/paired-proportions.js';
-import { buildTestApp, trainToEnd, waitFor, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { mnistTable } from '../helpers/mnist-table.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field
@@ -18,7 +18,7 @@ const DIGITS = [3, 5, 8, 9];
  */
 describe('the feedback loop: capture, review, retrain, compare, promote', () => {
   let ctx: TestContext;
-  const api = () => request(ctx.app.server);
+  let http: Api;
   const train = mnistTable(DIGITS, 5, 0);
   const production = mnistTable(DIGITS, 40, 100);
   const heldOut = mnistTable(DIGITS, 100, 300);
@@ -26,11 +26,11 @@ describe('the feedback loop: capture, review, retrain, compare, promote', () => 
 
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
     ctx.startWorker();
-    const up = await api().post('/v1/datasets').attach('file', train.csv, 'digits.csv');
-    expect(up.status, JSON.stringify(up.body)).toBe(201);
-    ({ model: v1 } = await trainToEnd(ctx, {
-      datasetId: up.body.id,
+    const up = await http.uploadDataset(train.csv, 'digits.csv');
+    ({ model: v1 } = await http.trainToEnd({
+      datasetId: up.id,
       modelName: 'digits',
       head: [{ type: 'dense', units: 32, activation: 'relu' }],
       compile: { learningRate: 0.01 },
@@ -45,9 +45,7 @@ describe('the feedback loop: capture, review, retrain, compare, promote', () => 
   const accuracy = async (ref: string, table = heldOut): Promise<boolean[]> => {
     const hits: boolean[] = [];
     for (let at = 0; at < table.rows.length; at += 200) {
-      const res = await api()
-        .post(`/v1/models/${ref}/predict`)
-        .send({ instances: table.rows.slice(at, at + 200) });
+      const res = await http.predict(ref, { instances: table.rows.slice(at, at + 200) });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       (res.body.predictions as Json[]).forEach((p, i) => hits.push(p.label === table.labels[at + i]));
     }
@@ -55,45 +53,42 @@ describe('the feedback loop: capture, review, retrain, compare, promote', () => 
   };
 
   it('refuses to retrain before anything is labelled, saying what to do', async () => {
-    const res = await api().post('/v1/models/digits/retrain').send({});
+    const res = await http.post('/v1/models/digits/retrain', {});
     expect(res.status).toBe(422);
     expect(res.body.detail).toMatch(/no labelled review items yet: label some in its review queue/);
   });
 
   it('turns labelled production inputs into a new dataset version and a better next version', async () => {
-    await api()
-      .patch('/v1/models/digits')
-      .send({ capture: { rate: 1, maxItems: 1000 } })
-      .expect(200);
+    expect((await http.patch('/v1/models/digits', { capture: { rate: 1, maxItems: 1000 } })).status).toBe(
+      200,
+    );
     // Clients send 160 digits, 16 at a time (the capture budget is 20 writes a second).
     for (let i = 0; i < production.rows.length; i += 16) {
-      await api()
-        .post('/v1/models/digits/predict')
-        .send({ instances: production.rows.slice(i, i + 16) })
-        .expect(200);
+      expect((await http.predict('digits', { instances: production.rows.slice(i, i + 16) })).status).toBe(
+        200,
+      );
       await ctx.app.capture.settle();
       await new Promise((r) => setTimeout(r, 900));
     }
-    expect((await api().get('/v1/models/digits/capture')).body.items).toBe(160);
+    expect((await http.get('/v1/models/digits/capture')).body.items).toBe(160);
 
     // A person labels the 40 most valuable items; the truth is looked up by the row sent.
     const truth = new Map(production.rows.map((r, i) => [JSON.stringify(r), production.labels[i]]));
-    const queue = (await api().get('/v1/models/digits/review?limit=40')).body;
+    const queue = (await http.get('/v1/models/digits/review?limit=40')).body;
     expect(queue.items).toHaveLength(40);
     for (const item of queue.items as Json[]) {
-      const input = await api().get(`/v1/models/digits/review/${item.id}/input`).expect(200);
+      const input = await http.get(`/v1/models/digits/review/${item.id}/input`);
+      expect(input.status).toBe(200);
       const label = truth.get(JSON.stringify(JSON.parse(input.text)));
       expect(label).toBeDefined();
-      await api().post(`/v1/models/digits/review/${item.id}`).send({ label }).expect(200);
+      expect((await http.post(`/v1/models/digits/review/${item.id}`, { label })).status).toBe(200);
     }
 
-    const bad = await api()
-      .post('/v1/models/digits/retrain')
-      .send({ spec: { fit: { epochs: 0 } } });
+    const bad = await http.post('/v1/models/digits/retrain', { spec: { fit: { epochs: 0 } } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].path).toBe('body.spec.fit.epochs');
 
-    const res = await api().post('/v1/models/digits/retrain').send({});
+    const res = await http.post('/v1/models/digits/retrain', {});
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.headers.location).toBe(`/v1/jobs/${res.body.job.id}`);
     expect(res.body.dataset).toMatchObject({
@@ -107,12 +102,9 @@ describe('the feedback loop: capture, review, retrain, compare, promote', () => 
       warmStart: { modelId: v1.id },
     });
 
-    const job = await waitFor(async () => {
-      const j = (await api().get(`/v1/jobs/${res.body.job.id}`)).body;
-      return ['completed', 'failed'].includes(j.state) ? j : undefined;
-    }, 300_000);
+    const job = await http.waitForJob(res.body.job.id, { timeoutMs: 300_000 });
     expect(job.error).toBeUndefined();
-    const v2 = (await api().get(`/v1/models/${job.modelId}`)).body;
+    const v2 = (await http.get(`/v1/models/${job.modelId}`)).body;
     expect(v2).toMatchObject({ name: 'digits', version: 2 });
     expect(v2.lineage).toMatchObject({
       datasetId: res.body.dataset.id,
@@ -124,7 +116,7 @@ describe('the feedback loop: capture, review, retrain, compare, promote', () => 
     );
 
     // The version records where each added example came from.
-    const version = (await api().get(`/v1/datasets/${res.body.dataset.id}`)).body;
+    const version = (await http.get(`/v1/datasets/${res.body.dataset.id}`)).body;
     expect(version.parent.added).toHaveLength(40);
     expect(version.parent.added[0]).toMatchObject({ modelId: v1.id, label: expect.stringMatching(/^d\d$/) });
 
@@ -146,11 +138,10 @@ describe('the feedback loop: capture, review, retrain, compare, promote', () => 
   }, 600_000);
 
   it('compares the two versions and promotes the new one behind the alias without a failed request', async () => {
-    await api().put('/v1/models/digits/aliases/production').send({ version: 1 }).expect(200);
-    await api().put('/v1/models/digits/aliases/candidate').send({ version: 2 }).expect(200);
-    const compare = (
-      await api().post('/v1/models/compare').send({ a: 'digits@production', b: 'digits@candidate' })
-    ).body;
+    expect((await http.put('/v1/models/digits/aliases/production', { version: 1 })).status).toBe(200);
+    expect((await http.put('/v1/models/digits/aliases/candidate', { version: 2 })).status).toBe(200);
+    const compare = (await http.post('/v1/models/compare', { a: 'digits@production', b: 'digits@candidate' }))
+      .body;
     // Paired on the 20 examples both versions' evaluations predicted out of fold.
     expect(compare.examples).toBe(20);
     expect(compare.difference.low).toBeLessThanOrEqual(compare.difference.accuracy);
@@ -160,15 +151,13 @@ describe('the feedback loop: capture, review, retrain, compare, promote', () => 
     const served: number[] = [];
     const clients = Array.from({ length: 3 }, async () => {
       while (!stop) {
-        const res = await api()
-          .post('/v1/models/digits@production/predict')
-          .send({ instances: heldOut.rows.slice(0, 4) });
+        const res = await http.predict('digits@production', { instances: heldOut.rows.slice(0, 4) });
         statuses.push(res.status);
         if (res.status === 200) served.push(res.body.model.version);
       }
     });
     await new Promise((r) => setTimeout(r, 300));
-    const promoted = await api().post('/v1/models/digits/promote').send({ policy: 'manual' });
+    const promoted = await http.post('/v1/models/digits/promote', { policy: 'manual' });
     expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
     expect(promoted.body).toMatchObject({ promoted: true, version: 2, previous: 1 });
     await new Promise((r) => setTimeout(r, 300));
@@ -179,6 +168,6 @@ describe('the feedback loop: capture, review, retrain, compare, promote', () => 
     // Requests were answered by version 1, then by version 2, never by anything else.
     expect(new Set(served)).toEqual(new Set([1, 2]));
     expect(served.indexOf(2)).toBeGreaterThan(served.lastIndexOf(1) - 3);
-    expect((await api().get('/v1/models/digits@production')).body.version).toBe(2);
+    expect((await http.get('/v1/models/digits@production')).body.version).toBe(2);
   }, 120_000);
 });
