@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { api, type Api, type Reply } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
+import type { Part } from '../helpers/multipart.js';
 import { classZip, deflatedZeros, png, rawZip, zipOf } from '../helpers/dataset-fixtures.js';
 
 const MB = 1 << 20;
@@ -11,12 +12,14 @@ const MB = 1 << 20;
 describe('POST /v1/datasets: bad input is refused and nothing is stored', () => {
   let ctx: TestContext;
   let good: Buffer;
+  let http: Api;
   beforeAll(async () => {
     ctx = await buildTestApp({
       MAX_UPLOAD_BYTES: String(4 * MB),
       MAX_ARCHIVE_ENTRIES: '50',
       MAX_ARCHIVE_BYTES: String(8 * MB),
     });
+    http = api(ctx);
     good = await png(4, 4, [10, 20, 30]);
   });
   afterAll(() => ctx.close());
@@ -27,13 +30,13 @@ describe('POST /v1/datasets: bad input is refused and nothing is stored', () => 
     expect(await readdir(path.join(ctx.dataDir, '.tmp'))).toEqual([]);
   });
 
-  const upload = (data: Buffer, filename: string, fields: Record<string, string> = {}) => {
-    let req = request(ctx.app.server).post('/v1/datasets');
-    for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-    return req.attach('file', data, filename);
-  };
+  const upload = (data: Buffer, filename: string, fields: Record<string, string> = {}) =>
+    http.form('/v1/datasets', [
+      ...Object.entries(fields).map(([name, value]): Part => ({ name, data: value })),
+      { name: 'file', filename, data },
+    ]);
 
-  const expectProblem = (res: request.Response, status: number, detail: RegExp): void => {
+  const expectProblem = (res: Reply, status: number, detail: RegExp): void => {
     expect(res.status, JSON.stringify(res.body)).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.status).toBe(status);
@@ -50,12 +53,12 @@ describe('POST /v1/datasets: bad input is refused and nothing is stored', () => 
   });
 
   it('415 when the request is not multipart', async () => {
-    const res = await request(ctx.app.server).post('/v1/datasets').send({ name: 'x' });
+    const res = await http.post('/v1/datasets', { name: 'x' });
     expect(res.status).toBe(415);
   });
 
   it('400 when no file is sent, or for unknown fields', async () => {
-    const res = await request(ctx.app.server).post('/v1/datasets').field('name', 'x');
+    const res = await http.form('/v1/datasets', [{ name: 'name', data: 'x' }]);
     expectProblem(res, 400, /no file/);
     expect(res.body.errors[0].path).toBe('body.file');
     expectProblem(
@@ -233,6 +236,6 @@ describe('POST /v1/datasets: bad input is refused and nothing is stored', () => 
   it('spot check: a refused upload does not disturb a later good one', async () => {
     const res = await upload(await classZip({ a: [good], b: [good] }), 'fine.zip');
     expect(res.status).toBe(201);
-    await request(ctx.app.server).delete(`/v1/datasets/${res.body.id}`).expect(204);
+    expect((await http.delete(`/v1/datasets/${res.body.id}`)).status).toBe(204);
   });
 });

@@ -18,6 +18,7 @@ let cases: IngestCase[];
 
 beforeAll(async () => {
   ctx = await buildTestApp();
+  // What is measured is /healthz over real HTTP while an upload streams in: a socket is needed.
   await ctx.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
   cases = await ingestCases();

@@ -5,9 +5,9 @@ import {
   userNameSchema,
   visibleName,
 } from '../../src/contracts/user-names.js';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { classZip, png, zipOf } from '../helpers/dataset-fixtures.js';
-import { multipart, type Part } from '../helpers/multipart.js';
 
 /**
  * One name rule for every name a user gives (contracts/user-names.ts): NFC, no control or
@@ -52,15 +52,13 @@ describe('the name rule', () => {
 
 describe('names in uploads', () => {
   let ctx: TestContext;
+  let http: Api;
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
   });
   afterAll(() => ctx.close());
 
-  const post = (url: string, parts: Part[]) => {
-    const { payload, headers } = multipart(parts);
-    return ctx.app.inject({ method: 'POST', url, payload, headers });
-  };
   const csv = (labels: string[]) =>
     `text,label\n${labels.map((l, i) => `text number ${i},${l}`).join('\n')}\n`;
   const twoClasses = async () =>
@@ -68,31 +66,31 @@ describe('names in uploads', () => {
 
   it('refuses a dataset name with a control or bidi character, naming the field', async () => {
     for (const name of [`evil\u0000name`, `invoice${RLO}fdp.exe`]) {
-      const res = await post('/v1/datasets', [
+      const res = await http.form('/v1/datasets', [
         { name: 'name', data: name },
         { name: 'file', filename: 'c.zip', data: await twoClasses() },
       ]);
-      expect(res.statusCode, res.body).toBe(400);
-      expect(res.json().errors).toEqual([expect.objectContaining({ path: 'body.name' })]);
+      expect(res.status, res.text).toBe(400);
+      expect(res.body.errors).toEqual([expect.objectContaining({ path: 'body.name' })]);
     }
   });
 
   it('stores dataset names in NFC', async () => {
-    const res = await post('/v1/datasets', [
+    const res = await http.form('/v1/datasets', [
       { name: 'name', data: NFD },
       { name: 'file', filename: 'c.zip', data: await twoClasses() },
     ]);
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json().name).toBe(NFC);
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.name).toBe(NFC);
   });
 
   it('refuses an upload whose file name holds a bidi override', async () => {
-    const res = await post('/v1/datasets', [
+    const res = await http.form('/v1/datasets', [
       { name: 'file', filename: `photos${RLO}piz.zip`, data: await twoClasses() },
     ]);
-    expect(res.statusCode, res.body).toBe(400);
-    expect(res.json().errors).toEqual([expect.objectContaining({ path: 'file' })]);
-    expect(res.json().detail).toContain('\\u{202e}');
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'file' })]);
+    expect(res.body.detail).toContain('\\u{202e}');
   });
 
   it('refuses class folders that are one name in two Unicode spellings, naming both', async () => {
@@ -101,35 +99,35 @@ describe('names in uploads', () => {
       [NFD]: [await png(4, 4, [0, 255, 0])],
       tea: [await png(4, 4, [0, 0, 255])],
     });
-    const res = await post('/v1/datasets', [{ name: 'file', filename: 'c.zip', data: zip }]);
-    expect(res.statusCode, res.body).toBe(400);
-    expect(res.json().detail).toContain("spelled 'caf\\u{e9}' and 'cafe\\u{301}'");
+    const res = await http.form('/v1/datasets', [{ name: 'file', filename: 'c.zip', data: zip }]);
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.detail).toContain("spelled 'caf\\u{e9}' and 'cafe\\u{301}'");
   });
 
   it('refuses the same collision in text and tabular labels', async () => {
-    const text = await post('/v1/datasets', [
+    const text = await http.form('/v1/datasets', [
       { name: 'file', filename: 't.csv', data: csv([NFC, NFD, 'tea']) },
     ]);
-    expect(text.statusCode, text.body).toBe(400);
-    expect(text.json().detail).toMatch(/two Unicode spellings/);
+    expect(text.status, text.text).toBe(400);
+    expect(text.body.detail).toMatch(/two Unicode spellings/);
     const table = `x,label\n1,${NFC}\n2,${NFD}\n3,tea\n4,tea\n`;
-    const tab = await post('/v1/datasets', [{ name: 'file', filename: 'n.csv', data: table }]);
-    expect(tab.statusCode, tab.body).toBe(400);
-    expect(tab.json().detail).toMatch(/two Unicode spellings/);
+    const tab = await http.form('/v1/datasets', [{ name: 'file', filename: 'n.csv', data: table }]);
+    expect(tab.status, tab.text).toBe(400);
+    expect(tab.body.detail).toMatch(/two Unicode spellings/);
   });
 
   it('refuses class names JSON parsers treat specially, and labels with control characters', async () => {
     for (const label of ['__proto__', 'constructor', 'prototype']) {
-      const res = await post('/v1/datasets', [
+      const res = await http.form('/v1/datasets', [
         { name: 'file', filename: 't.csv', data: csv([label, 'other']) },
       ]);
-      expect(res.statusCode, res.body).toBe(400);
-      expect(res.json().detail).toContain(`class '${label}' is reserved`);
+      expect(res.status, res.text).toBe(400);
+      expect(res.body.detail).toContain(`class '${label}' is reserved`);
     }
     const table = `x,label\n1,ok\n2,"bad\u0007bell"\n`;
-    const tab = await post('/v1/datasets', [{ name: 'file', filename: 'n.csv', data: table }]);
-    expect(tab.statusCode, tab.body).toBe(400);
-    expect(tab.json().detail).toContain("class 'bad\\u{7}bell' holds a control character (U+0007)");
+    const tab = await http.form('/v1/datasets', [{ name: 'file', filename: 'n.csv', data: table }]);
+    expect(tab.status, tab.text).toBe(400);
+    expect(tab.body.detail).toContain("class 'bad\\u{7}bell' holds a control character (U+0007)");
   });
 
   it('skips archive entries whose names hold bidi or control characters, with a warning', async () => {
@@ -140,40 +138,34 @@ describe('names in uploads', () => {
       { name: 'blue/1.png', data: blue },
       { name: `red/gnp${RLO}.exe.png`, data: red },
     ]);
-    const res = await post('/v1/datasets', [{ name: 'file', filename: 'c.zip', data: zip }]);
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json().examples).toBe(2);
-    expect(JSON.stringify(res.json())).not.toContain(RLO);
-    const skipped = res.json().warnings.find((w: { code: string }) => w.code === 'skipped-files');
+    const res = await http.form('/v1/datasets', [{ name: 'file', filename: 'c.zip', data: zip }]);
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.examples).toBe(2);
+    expect(JSON.stringify(res.body)).not.toContain(RLO);
+    const skipped = res.body.warnings.find((w: { code: string }) => w.code === 'skipped-files');
     expect(skipped.items.join('\n')).toContain('red/gnp\\u{202e}.exe.png');
   });
 
   it('says why a classWeight keyed by __proto__ is refused, instead of "not valid JSON"', async () => {
-    const res = await ctx.app.inject({
-      method: 'POST',
-      url: '/v1/jobs',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"datasetId":"ds_0123456789abcdef","classWeight":{"__proto__":2}}',
-    });
-    expect(res.statusCode, res.body).toBe(400);
-    expect(res.json().detail).toMatch(/key named '__proto__'.*no class may be named __proto__/);
-    const broken = await ctx.app.inject({
-      method: 'POST',
-      url: '/v1/jobs',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"datasetId":',
-    });
-    expect(broken.statusCode).toBe(400);
-    expect(broken.json().detail).not.toMatch(/__proto__/);
+    const json = { headers: { 'content-type': 'application/json' } };
+    const res = await http.post(
+      '/v1/jobs',
+      '{"datasetId":"ds_0123456789abcdef","classWeight":{"__proto__":2}}',
+      json,
+    );
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.detail).toMatch(/key named '__proto__'.*no class may be named __proto__/);
+    const broken = await http.post('/v1/jobs', '{"datasetId":', json);
+    expect(broken.status).toBe(400);
+    expect(broken.body.detail).not.toMatch(/__proto__/);
   });
 
   it('refuses a base-model name with a bidi override, naming the field', async () => {
-    const res = await ctx.app.inject({
-      method: 'POST',
-      url: '/v1/base-models',
-      payload: { url: 'https://example.invalid/model.json', name: `m${RLO}x` },
+    const res = await http.post('/v1/base-models', {
+      url: 'https://example.invalid/model.json',
+      name: `m${RLO}x`,
     });
-    expect(res.statusCode, res.body).toBe(400);
-    expect(res.json().errors).toEqual([expect.objectContaining({ path: 'body.name' })]);
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'body.name' })]);
   });
 });

@@ -1,26 +1,28 @@
-import http from 'node:http';
+import nodeHttp from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { classZip, jpeg, numberedPng, png, zipOf } from '../helpers/dataset-fixtures.js';
 
 describe('/v1/datasets routes', () => {
   let ctx: TestContext;
-  let api: ReturnType<typeof request>;
+  let http: Api;
   beforeAll(async () => {
     ctx = await buildTestApp();
+    // The disconnect-mid-upload test below needs a real socket to cut.
     await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-    api = request(ctx.app.server);
+    http = api(ctx);
   });
   afterAll(() => ctx.close());
 
-  const upload = (data: Buffer, filename: string, name?: string) => {
-    const req = api.post('/v1/datasets');
-    return (name ? req.field('name', name) : req).attach('file', data, filename);
-  };
+  const upload = (data: Buffer, filename: string, name?: string) =>
+    http.form('/v1/datasets', [
+      ...(name ? [{ name: 'name', data: name }] : []),
+      { name: 'file', filename, data },
+    ]);
 
   it('lists, pages, inspects and deletes datasets', async () => {
     const ids: string[] = [];
@@ -30,34 +32,39 @@ describe('/v1/datasets routes', () => {
       expect(res.status).toBe(201);
       ids.push(res.body.id);
     }
-    const all = await api.get('/v1/datasets').expect(200);
+    const all = await http.get('/v1/datasets');
+    expect(all.status).toBe(200);
     expect(all.body.total).toBe(3);
     expect(all.body.items.map((d: { id: string }) => d.id).sort()).toEqual([...ids].sort());
-    const page = await api.get('/v1/datasets?limit=2&offset=2').expect(200);
+    const page = await http.get('/v1/datasets?limit=2&offset=2');
+    expect(page.status).toBe(200);
     expect(page.body).toMatchObject({ total: 3, limit: 2, offset: 2 });
     expect(page.body.items).toHaveLength(1);
-    await api.get('/v1/datasets?limit=0').expect(400);
+    expect((await http.get('/v1/datasets?limit=0')).status).toBe(400);
 
-    const one = await api.get(`/v1/datasets/${ids[1]}`).expect(200);
+    const one = await http.get(`/v1/datasets/${ids[1]}`);
+    expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id: ids[1], name: 'set 1', kind: 'image' });
 
-    for (const id of ids) await api.delete(`/v1/datasets/${id}`).expect(204);
-    expect((await api.get('/v1/datasets').expect(200)).body.total).toBe(0);
+    for (const id of ids) expect((await http.delete(`/v1/datasets/${id}`)).status).toBe(204);
+    const none = await http.get('/v1/datasets');
+    expect(none.status).toBe(200);
+    expect(none.body.total).toBe(0);
     expect(await readdir(path.join(ctx.dataDir, 'datasets'))).toEqual([]);
-    const gone = await api.get(`/v1/datasets/${ids[0]}`);
+    const gone = await http.get(`/v1/datasets/${ids[0]}`);
     expect(gone.status).toBe(404);
     expect(gone.body.detail).toMatch(/not found/);
-    await api.delete(`/v1/datasets/${ids[0]}`).expect(404);
+    expect((await http.delete(`/v1/datasets/${ids[0]}`)).status).toBe(404);
   });
 
   it('answers 404 for unknown ids and 400 for malformed ones', async () => {
-    await api.get('/v1/datasets/ds_0000000000000000').expect(404);
-    await api.get('/v1/datasets/ds_0000000000000000/examples').expect(404);
+    expect((await http.get('/v1/datasets/ds_0000000000000000')).status).toBe(404);
+    expect((await http.get('/v1/datasets/ds_0000000000000000/examples')).status).toBe(404);
     for (const bad of ['nope', '..%2F..%2Fetc', 'ds_ABC', 'ds_0000000000000000x']) {
-      const res = await api.get(`/v1/datasets/${bad}`);
+      const res = await http.get(`/v1/datasets/${bad}`);
       expect(res.status).toBe(400);
       expect(res.body.errors[0].path).toBe('params.id');
-      await api.delete(`/v1/datasets/${bad}`).expect(400);
+      expect((await http.delete(`/v1/datasets/${bad}`)).status).toBe(400);
     }
   });
 
@@ -74,7 +81,8 @@ describe('/v1/datasets routes', () => {
       'pets.zip',
     );
     const id = res.body.id as string;
-    const list = await api.get(`/v1/datasets/${id}/examples`).expect(200);
+    const list = await http.get(`/v1/datasets/${id}/examples`);
+    expect(list.status).toBe(200);
     expect(list.body.total).toBe(3);
     expect(list.body.items.map((e: { file: string; label: string }) => [e.file, e.label])).toEqual([
       ['cat/0.png', 'cat'],
@@ -89,33 +97,35 @@ describe('/v1/datasets routes', () => {
       split: 'train',
     });
 
-    const cats = await api.get(`/v1/datasets/${id}/examples?label=cat&limit=1&offset=1`).expect(200);
+    const cats = await http.get(`/v1/datasets/${id}/examples?label=cat&limit=1&offset=1`);
+    expect(cats.status).toBe(200);
     expect(cats.body).toMatchObject({ total: 2, limit: 1, offset: 1 });
     expect(cats.body.items[0].file).toBe('cat/1.jpg');
-    const unknown = await api.get(`/v1/datasets/${id}/examples?label=bird`).expect(400);
+    const unknown = await http.get(`/v1/datasets/${id}/examples?label=bird`);
+    expect(unknown.status).toBe(400);
     expect(unknown.body.detail).toMatch(/'bird' is not a class of this dataset \(cat, dog\)/);
 
-    const img = await api
-      .get(`/v1/datasets/${id}/examples/${list.body.items[1].id}`)
-      .buffer(true)
-      .expect(200);
+    const img = await http.get(`/v1/datasets/${id}/examples/${list.body.items[1].id}`);
+    expect(img.status).toBe(200);
     expect(img.headers['content-type']).toBe('image/jpeg');
-    expect(Buffer.compare(img.body as Buffer, cat1)).toBe(0);
-    const pngRes = await api
-      .get(`/v1/datasets/${id}/examples/${list.body.items[2].id}`)
-      .buffer(true)
-      .expect(200);
+    expect(Buffer.compare(img.raw, cat1)).toBe(0);
+    const pngRes = await http.get(`/v1/datasets/${id}/examples/${list.body.items[2].id}`);
+    expect(pngRes.status).toBe(200);
     expect(pngRes.headers['content-type']).toBe('image/png');
-    expect(Buffer.compare(pngRes.body as Buffer, dog0)).toBe(0);
-    await api.get(`/v1/datasets/${id}/examples/ex_0000000000000000`).expect(404);
-    await api.get(`/v1/datasets/${id}/examples/..%2Fmanifest.json`).expect(400);
-    await api.delete(`/v1/datasets/${id}`).expect(204);
+    expect(Buffer.compare(pngRes.raw, dog0)).toBe(0);
+    expect((await http.get(`/v1/datasets/${id}/examples/ex_0000000000000000`)).status).toBe(404);
+    expect((await http.get(`/v1/datasets/${id}/examples/..%2Fmanifest.json`)).status).toBe(400);
+    expect((await http.delete(`/v1/datasets/${id}`)).status).toBe(204);
   });
 
   it('lists the rows of a tabular dataset', async () => {
     const csv = 'f1,f2,label\n1,10,a\n2,20,b\n3,30,a\n4,40,b\n';
-    const res = await api.post('/v1/datasets').attach('file', Buffer.from(csv), 't.csv').expect(201);
-    const rows = await api.get(`/v1/datasets/${res.body.id}/examples?label=b`).expect(200);
+    const res = await http.form('/v1/datasets', [
+      { name: 'file', filename: 't.csv', data: Buffer.from(csv) },
+    ]);
+    expect(res.status).toBe(201);
+    const rows = await http.get(`/v1/datasets/${res.body.id}/examples?label=b`);
+    expect(rows.status).toBe(200);
     expect(rows.body).toMatchObject({
       total: 2,
       items: [
@@ -123,8 +133,8 @@ describe('/v1/datasets routes', () => {
         { row: 4, label: 'b', split: 'train', features: [4, 40] },
       ],
     });
-    await api.get(`/v1/datasets/${res.body.id}/examples/ex_0000000000000000`).expect(404);
-    await api.delete(`/v1/datasets/${res.body.id}`).expect(204);
+    expect((await http.get(`/v1/datasets/${res.body.id}/examples/ex_0000000000000000`)).status).toBe(404);
+    expect((await http.delete(`/v1/datasets/${res.body.id}`)).status).toBe(204);
   });
 
   it('refuses to delete a dataset a queued job uses (409), then deletes it', async () => {
@@ -135,11 +145,12 @@ describe('/v1/datasets routes', () => {
     const id = res.body.id as string;
     // A queued training job referencing the dataset (no worker runs here, so it stays queued).
     const job = await ctx.runtime.queues.queue.add('train', { datasetId: id, spec: {} });
-    const conflict = await api.delete(`/v1/datasets/${id}`).expect(409);
+    const conflict = await http.delete(`/v1/datasets/${id}`);
+    expect(conflict.status).toBe(409);
     expect(conflict.body.detail).toMatch(/used by a queued or running job/);
-    await api.get(`/v1/datasets/${id}`).expect(200);
+    expect((await http.get(`/v1/datasets/${id}`)).status).toBe(200);
     await job.remove();
-    await api.delete(`/v1/datasets/${id}`).expect(204);
+    expect((await http.delete(`/v1/datasets/${id}`)).status).toBe(204);
   });
 
   it('stores ten concurrent uploads, none mixed up', async () => {
@@ -163,15 +174,17 @@ describe('/v1/datasets routes', () => {
         [`left${s.i}`, 2],
         [`right${s.i}`, 1],
       ]);
-      const examples = await api.get(`/v1/datasets/${ds.id}/examples`).expect(200);
+      const examples = await http.get(`/v1/datasets/${ds.id}/examples`);
+      expect(examples.status).toBe(200);
       for (const e of examples.body.items as Array<{ id: string; file: string; label: string }>) {
         const [cls, file] = e.file.split('/') as [string, string];
         const original = s.images[cls]?.[Number(file.replace('.png', ''))] as Buffer;
-        const served = await api.get(`/v1/datasets/${ds.id}/examples/${e.id}`).buffer(true).expect(200);
-        expect(Buffer.compare(served.body as Buffer, original)).toBe(0);
+        const served = await http.get(`/v1/datasets/${ds.id}/examples/${e.id}`);
+        expect(served.status).toBe(200);
+        expect(Buffer.compare(served.raw, original)).toBe(0);
       }
     }
-    for (const r of results) await api.delete(`/v1/datasets/${r.body.id}`).expect(204);
+    for (const r of results) expect((await http.delete(`/v1/datasets/${r.body.id}`)).status).toBe(204);
   });
 
   it('leaves nothing behind when the client disconnects mid-upload', async () => {
@@ -182,7 +195,8 @@ describe('/v1/datasets routes', () => {
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.zip"\r\n` +
         'Content-Type: application/zip\r\n\r\n',
     );
-    const req = http.request({
+    // A socket cut mid-upload: what inject cannot do.
+    const req = nodeHttp.request({
       port,
       host: '127.0.0.1',
       method: 'POST',
@@ -202,7 +216,7 @@ describe('/v1/datasets routes', () => {
     await waitFor(async () => (await readdir(tmp)).length === 0, 10_000);
     expect(await readdir(path.join(ctx.dataDir, 'datasets'))).toEqual([]);
     // The server carries on.
-    await api.get('/v1/datasets').expect(200);
+    expect((await http.get('/v1/datasets')).status).toBe(200);
   });
 });
 

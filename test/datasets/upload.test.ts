@@ -1,23 +1,26 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { classZip, jpeg, png, zipOf, type ZipItem } from '../helpers/dataset-fixtures.js';
+import type { Part } from '../helpers/multipart.js';
 
 describe('POST /v1/datasets: accepted layouts', () => {
   let ctx: TestContext;
+  let http: Api;
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
   });
   afterAll(() => ctx.close());
 
-  const upload = (data: Buffer, filename: string, fields: Record<string, string> = {}) => {
-    let req = request(ctx.app.server).post('/v1/datasets');
-    for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-    return req.attach('file', data, filename);
-  };
+  const upload = (data: Buffer, filename: string, fields: Record<string, string> = {}) =>
+    http.form('/v1/datasets', [
+      ...Object.entries(fields).map(([name, value]): Part => ({ name, data: value })),
+      { name: 'file', filename, data },
+    ]);
 
   it('stores a folder-per-class zip with classes, counts, shapes, hash and warnings', async () => {
     const red = await png(10, 6, [255, 0, 0]);

@@ -1,10 +1,9 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareAdditions, type AddedExample } from '../../src/datasets/version-additions.js';
 import { createVersion } from '../../src/datasets/versions.js';
 import { readManifest } from '../../src/datasets/dataset-manifest.js';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { uploadDataset } from '../helpers/advisor-fixtures.js';
 import { mnistPng, mnistZip } from '../helpers/mnist-zip.js';
 
 const example = (
@@ -25,24 +24,24 @@ const example = (
 /** Labelled production inputs added to a dataset version, for each kind of dataset. */
 describe('dataset versions with added examples', () => {
   let ctx: TestContext;
-  const api = () => request(ctx.app.server);
-  const upload = async (csv: string, name: string) => {
-    const res = await api().post('/v1/datasets').attach('file', Buffer.from(csv), `${name}.csv`);
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body.id as string;
+  let http: Api;
+  const upload = async (csv: string, name: string) =>
+    (await http.uploadDataset(Buffer.from(csv), `${name}.csv`)).id as string;
+  const examples = async (id: string) => {
+    const res = await http.get(`/v1/datasets/${id}/examples?limit=1000`);
+    expect(res.status).toBe(200);
+    return res.body.items as Array<Record<string, unknown>>;
   };
-  const examples = async (id: string) =>
-    (await api().get(`/v1/datasets/${id}/examples?limit=1000`).expect(200)).body.items as Array<
-      Record<string, unknown>
-    >;
 
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
   }, 60_000);
   afterAll(() => ctx.close());
 
   it('adds images (as files), keeps the parent and records where each came from', async () => {
-    const parentId = await uploadDataset(ctx, await mnistZip([1, 7], 3), 'digits');
+    const parentId = (await http.uploadDataset(await mnistZip([1, 7], 3), 'digits.zip', { name: 'digits' }))
+      .id;
     const parent = await readManifest(ctx.runtime.store, parentId);
     const additions = await prepareAdditions(parent, [
       example('cap_00000000000000a1', '7', await mnistPng(7, 900), 'image/png'),
@@ -74,8 +73,9 @@ describe('dataset versions with added examples', () => {
     ]);
     const added = (await examples(v.id)).find((e) => e.id === 'cap_00000000000000a1');
     expect(added).toMatchObject({ label: '7' });
-    const image = await api().get(`/v1/datasets/${v.id}/examples/cap_00000000000000a1`).expect(200);
-    expect(Buffer.compare(image.body as Buffer, await mnistPng(7, 900))).toBe(0);
+    const image = await http.get(`/v1/datasets/${v.id}/examples/cap_00000000000000a1`);
+    expect(image.status).toBe(200);
+    expect(Buffer.compare(image.raw, await mnistPng(7, 900))).toBe(0);
     expect((await readManifest(ctx.runtime.store, parentId)).examples).toBe(6);
   });
 

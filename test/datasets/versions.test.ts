@@ -1,41 +1,46 @@
 import { readFile } from 'node:fs/promises';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { uploadDataset } from '../helpers/advisor-fixtures.js';
 import { mnistZip } from '../helpers/mnist-zip.js';
 
 /** Dataset versions: exactly the requested examples and labels, the parent untouched. */
 describe('dataset versions', () => {
   let ctx: TestContext;
-  const api = () => request(ctx.app.server);
-  const all = async (id: string) =>
-    (await api().get(`/v1/datasets/${id}/examples?limit=1000`).expect(200)).body.items as Array<
-      Record<string, unknown>
-    >;
+  let http: Api;
+  const all = async (id: string) => {
+    const res = await http.get(`/v1/datasets/${id}/examples?limit=1000`);
+    expect(res.status).toBe(200);
+    return res.body.items as Array<Record<string, unknown>>;
+  };
+  /** A GET that must answer 200; its JSON. */
+  const view = async (url: string) => {
+    const res = await http.get(url);
+    expect(res.status).toBe(200);
+    return res.body;
+  };
 
   beforeAll(async () => {
     ctx = await buildTestApp();
+    http = api(ctx);
   }, 60_000);
   afterAll(() => ctx.close());
 
   it('excludes and relabels images into a new dataset, leaves the parent as it was, and outlives it', async () => {
-    const parent = await uploadDataset(ctx, await mnistZip([1, 7], 5), 'digits');
+    const parent = (await http.uploadDataset(await mnistZip([1, 7], 5), 'digits.zip', { name: 'digits' })).id;
     const before = await all(parent);
-    const parentManifest = (await api().get(`/v1/datasets/${parent}`).expect(200)).body;
+    const parentManifest = await view(`/v1/datasets/${parent}`);
     const ones = before.filter((e) => e.label === '1').map((e) => e.id as string);
     const sevens = before.filter((e) => e.label === '7').map((e) => e.id as string);
-    const res = await api()
-      .post(`/v1/datasets/${parent}/versions`)
-      .send({
-        name: 'digits fixed',
-        exclude: [ones[0], sevens[1]],
-        relabel: [
-          { exampleId: ones[2], label: '7' },
-          { exampleId: sevens[3], label: 'four' },
-        ],
-      })
-      .expect(201);
+    const res = await http.post(`/v1/datasets/${parent}/versions`, {
+      name: 'digits fixed',
+      exclude: [ones[0], sevens[1]],
+      relabel: [
+        { exampleId: ones[2], label: '7' },
+        { exampleId: sevens[3], label: 'four' },
+      ],
+    });
+    expect(res.status).toBe(201);
     const v = res.body;
     expect(v.id).not.toBe(parent);
     expect(v.name).toBe('digits fixed');
@@ -65,29 +70,30 @@ describe('dataset versions', () => {
     }
     // The parent: same examples, same labels, same manifest.
     expect(await all(parent)).toEqual(before);
-    expect((await api().get(`/v1/datasets/${parent}`).expect(200)).body).toEqual(parentManifest);
+    expect(await view(`/v1/datasets/${parent}`)).toEqual(parentManifest);
 
     // Policy: a version keeps its own copy, so its parent can go and the version stays whole.
-    const img = await api().get(`/v1/datasets/${v.id}/examples/${ones[2]}`).expect(200);
-    await api().delete(`/v1/datasets/${parent}`).expect(204);
-    const again = await api().get(`/v1/datasets/${v.id}/examples/${ones[2]}`).expect(200);
-    expect(Buffer.compare(again.body as Buffer, img.body as Buffer)).toBe(0);
+    const img = await http.get(`/v1/datasets/${v.id}/examples/${ones[2]}`);
+    expect(img.status).toBe(200);
+    expect((await http.delete(`/v1/datasets/${parent}`)).status).toBe(204);
+    const again = await http.get(`/v1/datasets/${v.id}/examples/${ones[2]}`);
+    expect(again.status).toBe(200);
+    expect(Buffer.compare(again.raw, img.raw)).toBe(0);
     expect(await all(v.id)).toEqual(after);
-    expect((await api().get(`/v1/datasets/${v.id}`).expect(200)).body.parent.datasetId).toBe(parent);
+    expect((await view(`/v1/datasets/${v.id}`)).parent.datasetId).toBe(parent);
   }, 120_000);
 
   it('versions a text dataset by its texts’ sources', async () => {
     const csv = await readFile(new URL('../../samples/mails.csv', import.meta.url));
-    const res = await api().post('/v1/datasets').attach('file', csv, 'mails.csv').expect(201);
-    const parent = res.body.id as string;
+    const parent = (await http.uploadDataset(csv, 'mails.csv')).id as string;
     const before = await all(parent);
     const first = before[0]!;
-    const v = (
-      await api()
-        .post(`/v1/datasets/${parent}/versions`)
-        .send({ exclude: [before[1]!.ref], relabel: [{ exampleId: first.ref, label: 'ham' }] })
-        .expect(201)
-    ).body;
+    const created = await http.post(`/v1/datasets/${parent}/versions`, {
+      exclude: [before[1]!.ref],
+      relabel: [{ exampleId: first.ref, label: 'ham' }],
+    });
+    expect(created.status).toBe(201);
+    const v = created.body;
     expect(first.label).toBe('spam');
     expect(v.examples).toBe(before.length - 1);
     const after = await all(v.id);
@@ -98,28 +104,26 @@ describe('dataset versions', () => {
   }, 60_000);
 
   it('answers a wrong request with a 400 naming each bad example and stores nothing', async () => {
-    const parent = await uploadDataset(ctx, await mnistZip([1, 7], 3), 'digits');
+    const parent = (await http.uploadDataset(await mnistZip([1, 7], 3), 'digits.zip', { name: 'digits' })).id;
     const ids = (await all(parent)).map((e) => e.id as string);
-    const list = async () => (await api().get('/v1/datasets?limit=100').expect(200)).body.total as number;
+    const list = async () => (await view('/v1/datasets?limit=100')).total as number;
     const count = await list();
-    const bad = await api()
-      .post(`/v1/datasets/${parent}/versions`)
-      .send({ exclude: [ids[0], 'ex_nope'], relabel: [{ exampleId: ids[0], label: '7' }] })
-      .expect(400);
+    const bad = await http.post(`/v1/datasets/${parent}/versions`, {
+      exclude: [ids[0], 'ex_nope'],
+      relabel: [{ exampleId: ids[0], label: '7' }],
+    });
+    expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toMatch(/problem\+json/);
     const paths = (bad.body.errors as Array<{ path: string; message: string }>).map((e) => e.path);
     expect(paths).toEqual(['body.exclude.1', 'body.relabel.0.exampleId']);
     expect(bad.body.detail).toMatch(/ex_nope/);
-    await api().post(`/v1/datasets/${parent}/versions`).send({}).expect(400);
-    await api()
-      .post(`/v1/datasets/${parent}/versions`)
-      .send({ exclude: ids })
-      .expect(400)
-      .expect((r) => expect(r.body.detail).toMatch(/no examples left/));
-    await api()
-      .post('/v1/datasets/ds_0000000000000000/versions')
-      .send({ exclude: ['x'] })
-      .expect(404);
+    expect((await http.post(`/v1/datasets/${parent}/versions`, {})).status).toBe(400);
+    const empty = await http.post(`/v1/datasets/${parent}/versions`, { exclude: ids });
+    expect(empty.status).toBe(400);
+    expect(empty.body.detail).toMatch(/no examples left/);
+    expect((await http.post('/v1/datasets/ds_0000000000000000/versions', { exclude: ['x'] })).status).toBe(
+      404,
+    );
     expect(await list()).toBe(count);
   }, 60_000);
 });
