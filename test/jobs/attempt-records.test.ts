@@ -1,5 +1,5 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../helpers/api.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { spawnWorkerProcess } from '../helpers/worker-process.js';
 import { mnistZip } from '../helpers/mnist-zip.js';
@@ -16,8 +16,7 @@ function csv(rows: number): string {
   return lines.join('\n') + '\n';
 }
 
-const view = async (ctx: TestContext, id: string) =>
-  (await request(ctx.app.server).get(`/v1/jobs/${id}`)).body;
+const view = async (ctx: TestContext, id: string) => (await api(ctx).get(`/v1/jobs/${id}`)).body;
 
 describe('an attempt lost with its worker (kill -9)', () => {
   let ctx: TestContext;
@@ -29,25 +28,19 @@ describe('an attempt lost with its worker (kill -9)', () => {
   afterAll(() => ctx.close());
 
   it('is recorded as soon as a worker runs, then the job is retried and completes', async () => {
-    const ds = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .attach('file', await mnistZip([0, 1, 2], 20), 'digits.zip');
-    expect(ds.status).toBe(201);
+    const ds = await api(ctx).uploadDataset(await mnistZip([0, 1, 2], 20), 'digits.zip');
     const doomed = spawnWorkerProcess(ctx, { JOB_LOCK_MS: lockMs });
-    const job = await request(ctx.app.server)
-      .post('/v1/jobs')
-      .send({
-        datasetId: ds.body.id,
-        architecture: [{ type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'flatten' }],
-        input: { size: [28, 28], channels: 1 },
-        fit: { epochs: 30, batchSize: 8 },
-        // One fit per attempt: this test is about attempts, not about estimating accuracy.
-        evaluation: { method: 'holdout' },
-        seed: 1,
-      });
-    expect(job.status).toBe(202);
+    const job = await api(ctx).createJob({
+      datasetId: ds.id,
+      architecture: [{ type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'flatten' }],
+      input: { size: [28, 28], channels: 1 },
+      fit: { epochs: 30, batchSize: 8 },
+      // One fit per attempt: this test is about attempts, not about estimating accuracy.
+      evaluation: { method: 'holdout' },
+      seed: 1,
+    });
     await waitFor(async () => {
-      const j = await view(ctx, job.body.id);
+      const j = await view(ctx, job.id);
       return j.state === 'running' && (j.progress?.epoch ?? 0) >= 1;
     }, 120_000);
     await doomed.kill();
@@ -57,7 +50,7 @@ describe('an attempt lost with its worker (kill -9)', () => {
     ctx.startWorker({ JOB_LOCK_MS: lockMs });
     const recorded = await waitFor(
       async () => {
-        const j = await view(ctx, job.body.id);
+        const j = await view(ctx, job.id);
         return j.failure ? j : undefined;
       },
       15_000,
@@ -72,14 +65,7 @@ describe('an attempt lost with its worker (kill -9)', () => {
         /attempt 1 was lost: the worker running it stopped .* during phase 'train'/,
       ),
     });
-    const done = await waitFor(
-      async () => {
-        const j = await view(ctx, job.body.id);
-        return j.state === 'completed' || j.state === 'failed' ? j : undefined;
-      },
-      180_000,
-      200,
-    );
+    const done = await api(ctx).waitForJob(job.id, { timeoutMs: 180_000 });
     expect(done.state).toBe('completed');
     expect(done.attempts).toBe(2);
     expect(done.failure).toMatchObject({
@@ -99,15 +85,16 @@ describe('a job whose first attempt crashed and second completed', () => {
 
   it('names attempt 1 as the failed one', async () => {
     const broken = ctx.startWorker({}, { fault: 'exit' });
-    const ds = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(csv(32)), 'd.csv');
-    const res = await request(ctx.app.server)
-      .post('/v1/jobs')
-      .send({ datasetId: ds.body.id, head: [], fit: { epochs: 1 }, evaluation: { method: 'holdout' } });
+    const ds = await api(ctx).uploadDataset(Buffer.from(csv(32)), 'd.csv');
+    const job = await api(ctx).createJob({
+      datasetId: ds.id,
+      head: [],
+      fit: { epochs: 1 },
+      evaluation: { method: 'holdout' },
+    });
     const retrying = await waitFor(
       async () => {
-        const j = await view(ctx, res.body.id);
+        const j = await view(ctx, job.id);
         return j.failure ? j : undefined;
       },
       60_000,
@@ -116,14 +103,7 @@ describe('a job whose first attempt crashed and second completed', () => {
     expect(retrying.failure).toMatchObject({ attempt: 1, retried: true });
     await broken.close(5_000);
     ctx.startWorker();
-    const done = await waitFor(
-      async () => {
-        const j = await view(ctx, res.body.id);
-        return j.state === 'completed' || j.state === 'failed' ? j : undefined;
-      },
-      90_000,
-      100,
-    );
+    const done = await api(ctx).waitForJob(job.id, { timeoutMs: 90_000 });
     expect(done.state).toBe('completed');
     expect(done.attempts).toBe(2);
     expect(done.failure).toMatchObject({

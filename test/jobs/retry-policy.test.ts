@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PermanentJobError,
@@ -10,9 +9,10 @@ import {
   jobFailure,
 } from '../../src/jobs/retry-policy.js';
 import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../src/lib/errors.js';
-import { CancelledError } from '../../src/ml/cancellation.js';
+import { CancelledError } from '../../src/lib/cancellation.js';
 import { noSpaceError } from '../../src/storage/free-space.js';
-import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /** A small two-class CSV: enough for a job that trains in a second. */
 function csv(rows: number): string {
@@ -125,22 +125,15 @@ describe('a trainer process killed by a signal (as the OOM killer does)', () => 
   afterAll(() => ctx.close());
 
   it('is a crash: retried until its attempts run out, the error naming the signal', async () => {
-    const ds = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(csv(32)), 'd.csv');
-    expect(ds.status).toBe(201);
-    const res = await request(ctx.app.server)
-      .post('/v1/jobs')
-      .send({ datasetId: ds.body.id, head: [], fit: { epochs: 1 }, evaluation: { method: 'holdout' } });
-    expect(res.status).toBe(202);
-    const end = await waitFor(
-      async () => {
-        const j = (await request(ctx.app.server).get(`/v1/jobs/${res.body.id}`)).body;
-        return j.state === 'failed' ? j : undefined;
-      },
-      90_000,
-      100,
-    );
+    const http = api(ctx);
+    const ds = await http.uploadDataset(Buffer.from(csv(32)), 'd.csv');
+    const created = await http.createJob({
+      datasetId: ds.id,
+      head: [],
+      fit: { epochs: 1 },
+      evaluation: { method: 'holdout' },
+    });
+    const end = await http.waitForJob(created.id, { states: ['failed'], timeoutMs: 90_000 });
     expect(end.attempts).toBe(2);
     expect(end.error).toMatch(/trainer process stopped without finishing the job \(signal SIGKILL\)/);
     expect(end.failure).toMatchObject({ attempt: 2, maxAttempts: 2, retried: false });

@@ -1,6 +1,6 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
+import { api, type Api } from '../helpers/api.js';
+import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { classZip, png } from '../helpers/dataset-fixtures.js';
 
 /** A small two-class CSV: enough for a job that trains in a second. */
@@ -20,38 +20,25 @@ function csv(rows: number): string {
  */
 describe('trainer process isolation', () => {
   let ctx: TestContext;
-  const finished = (id: string) =>
-    waitFor(
-      async () => {
-        const j = (await request(ctx.app.server).get(`/v1/jobs/${id}`)).body;
-        return ['completed', 'failed'].includes(j.state) ? j : undefined;
-      },
-      120_000,
-      100,
-    );
+  let http: Api;
+  const finished = (id: string) => http.waitForJob(id, { timeoutMs: 120_000 });
   let datasetId: string;
   const job = async (modelName: string) => {
-    const res = await request(ctx.app.server)
-      .post('/v1/jobs')
-      .send({
-        datasetId,
-        head: [{ type: 'dense', units: 4 }],
-        fit: { epochs: 2, batchSize: 16 },
-        modelName,
-        evaluation: { method: 'holdout' },
-      });
-    expect(res.status).toBe(202);
-    return res.body.id as string;
+    const created = await http.createJob({
+      datasetId,
+      head: [{ type: 'dense', units: 4 }],
+      fit: { epochs: 2, batchSize: 16 },
+      modelName,
+      evaluation: { method: 'holdout' },
+    });
+    return created.id as string;
   };
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '3', JOB_BACKOFF_MS: '50' });
+    http = api(ctx);
     ctx.startWorker({ WORKER_CONCURRENCY: '1' }, { fault: 'wasm-abort:poison' });
-    const ds = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(csv(64)), 'd.csv');
-    expect(ds.status).toBe(201);
-    datasetId = ds.body.id;
+    datasetId = (await http.uploadDataset(Buffer.from(csv(64)), 'd.csv')).id;
   });
   afterAll(() => ctx.close());
 
@@ -70,29 +57,22 @@ describe('trainer process isolation', () => {
   }, 180_000);
 
   it('fails a job whose single example cannot fit within seconds, without retry; the next job trains', async () => {
-    const images = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .attach(
-        'file',
-        await classZip({ a: [await png(8, 8, [200, 0, 0])], b: [await png(8, 8, [0, 0, 200])] }),
-        'i.zip',
-      );
-    expect(images.status).toBe(201);
+    const images = await http.uploadDataset(
+      await classZip({ a: [await png(8, 8, [200, 0, 0])], b: [await png(8, 8, [0, 0, 200])] }),
+      'i.zip',
+    );
     const started = Date.now();
-    const res = await request(ctx.app.server)
-      .post('/v1/jobs')
-      .send({
-        datasetId: images.body.id,
-        evaluation: { method: 'holdout' },
-        architecture: [
-          { type: 'conv2d', filters: 4096, kernelSize: 3, padding: 'same', name: 'wide' },
-          { type: 'globalAveragePooling2d' },
-        ],
-        input: { size: [1024, 1024] },
-        fit: { epochs: 1, batchSize: 32 },
-      });
-    expect(res.status).toBe(202);
-    const bad = await finished(res.body.id);
+    const created = await http.createJob({
+      datasetId: images.id,
+      evaluation: { method: 'holdout' },
+      architecture: [
+        { type: 'conv2d', filters: 4096, kernelSize: 3, padding: 'same', name: 'wide' },
+        { type: 'globalAveragePooling2d' },
+      ],
+      input: { size: [1024, 1024] },
+      fit: { epochs: 1, batchSize: 32 },
+    });
+    const bad = await finished(created.id);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(bad.state).toBe('failed');
     expect(bad.attempts).toBe(1);
@@ -107,36 +87,32 @@ describe('trainer process isolation', () => {
 
 describe('a trainer process that dies', () => {
   let ctx: TestContext;
+  let http: Api;
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' });
+    http = api(ctx);
     ctx.startWorker({}, { fault: 'exit' });
   });
   afterAll(() => ctx.close());
 
   it('is a crash: the job is retried, and the view says which attempt failed and why', async () => {
-    const ds = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .attach('file', Buffer.from(csv(32)), 'd.csv');
-    const res = await request(ctx.app.server)
-      .post('/v1/jobs')
-      .send({ datasetId: ds.body.id, head: [], fit: { epochs: 1 }, evaluation: { method: 'holdout' } });
-    const end = await waitFor(
-      async () => {
-        const j = (await request(ctx.app.server).get(`/v1/jobs/${res.body.id}`)).body;
-        return j.state === 'failed' ? j : undefined;
-      },
-      60_000,
-      100,
-    );
+    const ds = await http.uploadDataset(Buffer.from(csv(32)), 'd.csv');
+    const created = await http.createJob({
+      datasetId: ds.id,
+      head: [],
+      fit: { epochs: 1 },
+      evaluation: { method: 'holdout' },
+    });
+    const end = await http.waitForJob(created.id, { states: ['failed'], timeoutMs: 60_000 });
     expect(end.attempts).toBe(2);
     expect(end.error).toMatch(/trainer process stopped without finishing the job \(exit code 70\)/);
     expect(end.failure).toMatchObject({ attempt: 2, maxAttempts: 2, retried: false });
   }, 90_000);
 
   it('shows as not ready on a deep readiness check, which trains a step in a trainer process', async () => {
-    const res = await ctx.app.inject({ method: 'GET', url: '/readyz?deep=true' });
-    expect(res.statusCode).toBe(503);
-    expect(res.json().checks.worker).toMatchObject({
+    const res = await http.get('/readyz?deep=true');
+    expect(res.status).toBe(503);
+    expect(res.body.checks.worker).toMatchObject({
       ok: false,
       detail: expect.stringMatching(/training step in a trainer process failed: .*trainer process stopped/),
     });
