@@ -32,6 +32,8 @@ export interface CallOptions {
 export interface Api {
   get(url: string, opts?: CallOptions): Promise<Reply>;
   delete(url: string, opts?: CallOptions): Promise<Reply>;
+  /** A request of any method (a walk over every route, say); `body` as for `post`. */
+  request(method: string, url: string, body?: unknown, opts?: CallOptions): Promise<Reply>;
   /** An OPTIONS request (a CORS preflight, say). */
   options(url: string, opts?: CallOptions): Promise<Reply>;
   /** A JSON body (objects and arrays), or raw bytes/text with the content type given in `headers`. */
@@ -87,6 +89,7 @@ function bind(app: FastifyInstance, base: Record<string, string>): Api {
     get: (url, opts) => call('GET', url, undefined, opts),
     delete: (url, opts) => call('DELETE', url, undefined, opts),
     options: (url, opts) => call('OPTIONS', url, undefined, opts),
+    request: (method, url, body, opts) => call(method as InjectOptions['method'], url, body, opts),
     post: (url, body, opts) => call('POST', url, body, opts),
     put: (url, body, opts) => call('PUT', url, body, opts),
     patch: (url, body, opts) => call('PATCH', url, body, opts),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { metricValue } from '../helpers/serving-fixtures.js';
 
@@ -26,18 +27,16 @@ describe('readiness for load balancers', () => {
 
   it('answers plain /readyz without a key and queues no work', async () => {
     for (let i = 0; i < 5; i++) {
-      const res = await ctx.app.inject({ method: 'GET', url: '/readyz' });
-      expect(res.statusCode).toBe(200);
+      const res = await api(ctx).get('/readyz');
+      expect(res.status).toBe(200);
     }
     expect(await queuedSomething()).toBe(false);
-    expect((await ctx.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
-      /^trainer_processes_started 0$/m,
-    );
+    expect((await api(ctx).get('/metrics')).text).toMatch(/^trainer_processes_started 0$/m);
   });
 
   it('asks a key for the deep check', async () => {
-    expect((await ctx.app.inject({ method: 'GET', url: '/readyz?deep=true' })).statusCode).toBe(401);
-    expect((await ctx.app.inject({ method: 'GET', url: '/readyz?deep=false' })).statusCode).toBe(200);
+    expect((await api(ctx).get('/readyz?deep=true')).status).toBe(401);
+    expect((await api(ctx).get('/readyz?deep=false')).status).toBe(200);
   });
 
   it('is deeply ready while the only worker trains a long job', async () => {
@@ -48,11 +47,11 @@ describe('readiness for load balancers', () => {
       { jobId: id, attempts: 1 },
     );
     await waitFor(async () => (await ctx.runtime.queues.get(id))?.isActive(), 20_000);
-    const res = await ctx.app.inject({ method: 'GET', url: '/readyz?deep=true', headers: auth });
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json().checks.worker).toEqual({ ok: true });
+    const res = await api(ctx).get('/readyz?deep=true', { headers: auth });
+    expect(res.status, res.body).toBe(200);
+    expect(res.body.checks.worker).toEqual({ ok: true });
     // Trainer processes so far: the long job's and the probe's.
-    const text = (await ctx.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const text = (await api(ctx).get('/metrics')).text;
     expect(metricValue(text, 'trainer_processes_started')).toBe(2);
     expect(metricValue(text, 'trainer_processes_crashed')).toBe(0);
     await ctx.runtime.queues.publishCancel(id);
@@ -68,10 +67,10 @@ describe('trainer crashes on /metrics', () => {
   afterAll(() => ctx.close());
 
   it('counts a trainer process that died without answering', async () => {
-    const res = await ctx.app.inject({ method: 'GET', url: '/readyz?deep=true' });
-    expect(res.statusCode).toBe(503);
+    const res = await api(ctx).get('/readyz?deep=true');
+    expect(res.status).toBe(503);
     await waitFor(async () => {
-      const text = (await ctx.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const text = (await api(ctx).get('/metrics')).text;
       return metricValue(text, 'trainer_processes_crashed') >= 1;
     }, 10_000);
   }, 60_000);

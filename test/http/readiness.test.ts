@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../helpers/api.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
 import { privateRedis } from '../helpers/redis-server.js';
 
@@ -18,22 +19,19 @@ describe('readiness follows Redis', () => {
   });
 
   it('is ready, then 503 naming redis while it is down, then ready again', async () => {
-    await waitFor(
-      async () => (await ctx.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200,
-      10_000,
-    );
-    const ready = (await ctx.app.inject({ method: 'GET', url: '/readyz' })).json();
+    await waitFor(async () => (await api(ctx).get('/readyz')).status === 200, 10_000);
+    const ready = (await api(ctx).get('/readyz')).body;
     expect(ready.checks).toMatchObject({ redis: { ok: true }, dataDir: { ok: true }, backend: { ok: true } });
     expect(['tensorflow', 'wasm', 'cpu']).toContain(ready.backend.name);
 
     await redis.stop();
     const started = Date.now();
-    const down = await ctx.app.inject({ method: 'GET', url: '/readyz' });
+    const down = await api(ctx).get('/readyz');
     expect(Date.now() - started).toBeLessThan(5_000); // answers, does not hang
-    expect(down.statusCode).toBe(503);
+    expect(down.status).toBe(503);
     expect(down.headers['content-type']).toMatch(/problem\+json/);
-    expect(down.json().errors).toEqual([expect.objectContaining({ path: 'redis' })]);
-    expect(down.json().detail).toMatch(/redis/);
+    expect(down.body.errors).toEqual([expect.objectContaining({ path: 'redis' })]);
+    expect(down.body.detail).toMatch(/redis/);
 
     // The producer fails fast instead of queueing commands until Redis returns.
     const t0 = Date.now();
@@ -43,10 +41,6 @@ describe('readiness follows Redis', () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
 
     await redis.start();
-    await waitFor(
-      async () => (await ctx.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200,
-      15_000,
-      200,
-    );
+    await waitFor(async () => (await api(ctx).get('/readyz')).status === 200, 15_000, 200);
   });
 });
