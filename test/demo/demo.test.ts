@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoError, runDemo, type DemoOptions } from '../../scripts/demo.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /**
@@ -29,13 +30,13 @@ let baseUrl: string;
 beforeAll(async () => {
   ctx = await buildTestApp({ JOB_ATTEMPTS: '1', API_KEYS: KEY });
   ctx.startWorker();
+  // The demo is an outside HTTP client (fetch, SSE): the service listens on a port.
   await ctx.app.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
 });
 afterAll(() => ctx?.close());
 
-const authed = (url: string) =>
-  ctx.app.inject({ url, headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.json());
+const authed = async (url: string) => (await api(ctx, { key: KEY }).get(url)).body;
 
 describe('npm run demo', () => {
   it('trains a source CNN, transfers it and compares with from scratch, all over HTTP', async () => {
@@ -134,16 +135,12 @@ describe('npm run demo', () => {
       log: (l) => {
         const id = /^job (job_\w+):/.exec(l)?.[1];
         if (id && !cancelled) {
-          cancelled = ctx.app.inject({
-            method: 'POST',
-            url: `/v1/jobs/${id}/cancel`,
-            headers: { authorization: `Bearer ${KEY}` },
-          });
+          cancelled = api(ctx, { key: KEY }).post(`/v1/jobs/${id}/cancel`);
         }
       },
     });
     await expect(run).rejects.toThrow(/job job_\w+ \(source CNN on digits 0-4, 100 epochs\) ended cancelled/);
-    expect((await (cancelled as Promise<{ statusCode: number }>)).statusCode).toBe(200);
+    expect((await (cancelled as Promise<{ status: number }>)).status).toBe(200);
   }, 30_000);
 
   it('says what is wrong when the API key is missing or the service is not there', async () => {
