@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /**
@@ -16,22 +17,21 @@ describe('401 answers', () => {
   });
   afterAll(() => ctx.close());
 
-  const get = (headers: Record<string, string> = {}, url = '/v1/datasets') =>
-    ctx.app.inject({ method: 'GET', url, headers });
+  const get = (headers: Record<string, string> = {}, url = '/v1/datasets') => api(ctx).get(url, { headers });
 
   it('carry a Bearer challenge with the realm when no key came', async () => {
     const res = await get();
-    expect(res.statusCode).toBe(401);
+    expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe(REALM);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.json().detail).toBe('Missing API key: send it as "Authorization: Bearer <key>"');
+    expect(res.body.detail).toBe('Missing API key: send it as "Authorization: Bearer <key>"');
   });
 
   it('say invalid_token for a wrong key', async () => {
     const res = await get({ authorization: 'Bearer not-the-key' });
-    expect(res.statusCode).toBe(401);
+    expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe(`${REALM}, error="invalid_token"`);
-    expect(res.json().detail).toBe('Invalid API key');
+    expect(res.body.detail).toBe('Invalid API key');
   });
 
   it.each([
@@ -41,32 +41,32 @@ describe('401 answers', () => {
     ['Basic', { authorization: `Basic ${KEY}` }, /sent with the "Basic" scheme/],
   ])('tell a key sent in %s how to send it', async (_how, headers, message) => {
     const res = await get(headers);
-    expect(res.statusCode).toBe(401);
+    expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe(`${REALM}, error="invalid_request"`);
-    const body = res.json();
+    const body = res.body;
     expect(body.detail).toMatch(message);
     expect(body.detail).toMatch(/send it as "Authorization: Bearer <key>"$/);
     expect(body.detail).not.toMatch(/missing/i);
-    expect(res.body).not.toContain(KEY);
+    expect(res.text).not.toContain(KEY);
   });
 
   it('tell a key sent in the query string how to send it, never echoing it', async () => {
     const res = await get({}, `/v1/datasets?api_key=${KEY}`);
-    expect(res.statusCode).toBe(401);
-    expect(res.json().detail).toMatch(/sent in the query string \("api_key"\), which is not read/);
-    expect(res.body).not.toContain(KEY);
+    expect(res.status).toBe(401);
+    expect(res.body.detail).toMatch(/sent in the query string \("api_key"\), which is not read/);
+    expect(res.text).not.toContain(KEY);
   });
 
   it('call "Bearer" with nothing after it missing (an unset $KEY)', async () => {
     const res = await get({ authorization: 'Bearer ' });
-    expect(res.statusCode).toBe(401);
+    expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe(REALM);
-    expect(res.json().detail).toMatch(/^Missing API key: "Authorization: Bearer" came with no key after it/);
+    expect(res.body.detail).toMatch(/^Missing API key: "Authorization: Bearer" came with no key after it/);
   });
 
   it('let the right key through, with no challenge', async () => {
     const res = await get({ authorization: `Bearer ${KEY}` });
-    expect(res.statusCode).toBe(200);
+    expect(res.status).toBe(200);
     expect(res.headers['www-authenticate']).toBeUndefined();
   });
 });

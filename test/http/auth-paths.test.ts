@@ -53,6 +53,7 @@ describe('API keys are checked on the matched route, whatever the spelling', () 
 
   beforeAll(async () => {
     ctx = await buildTestApp({ API_KEYS: KEY });
+    // Request targets sent byte for byte (absolute form, dot segments): only a raw socket does that.
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     port = (ctx.app.server.address() as AddressInfo).port;
     apiRoutes = ctx.app.registeredRoutes
@@ -114,6 +115,7 @@ describe('rate limits count every spelling of a /v1 path', () => {
   let port: number;
   beforeAll(async () => {
     ctx = await buildTestApp({ API_KEYS: KEY, RATE_LIMIT_PER_MINUTE: '3' });
+    // Request targets sent byte for byte (absolute form, escapes): only a raw socket does that.
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     port = (ctx.app.server.address() as AddressInfo).port;
   });

@@ -1,7 +1,7 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { colourZip, registerSmallCnn, uploadDataset } from '../helpers/advisor-fixtures.js';
+import { colourZip, registerSmallCnn } from '../helpers/advisor-fixtures.js';
 import {
   foreignRequests,
   hasChromium,
@@ -25,6 +25,7 @@ interface PageGlobals {
 }
 
 async function origin(ctx: TestContext): Promise<string> {
+  // Chromium loads the dashboard from a URL: the app listens on a port.
   await ctx.app.listen({ host: '127.0.0.1', port: 0 });
   const address = ctx.app.server.address();
   if (!address || typeof address === 'string') throw new Error('no TCP address');
@@ -37,12 +38,14 @@ describe.skipIf(skip)('dashboard advisor in Chromium', () => {
   let browser: BrowserSession;
   let datasetId: string;
   let cnn: string;
+  let http: Api;
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    http = api(ctx);
     ctx.startWorker();
     base = await origin(ctx);
-    datasetId = await uploadDataset(ctx, await colourZip(8), 'colours');
+    datasetId = (await http.uploadDataset(await colourZip(8), 'colours.zip', { name: 'colours' })).id;
     cnn = await registerSmallCnn(ctx);
     browser = await launchChromium();
   }, 120_000);
@@ -73,7 +76,7 @@ describe.skipIf(skip)('dashboard advisor in Chromium', () => {
 
     // The answer, as the API has it, is what the page shows.
     await page.getByTestId('advisor-recommendation').waitFor({ timeout: 120_000 });
-    const run = (await request(ctx.app.server).get(`/v1/advisor/${runId}`)).body;
+    const run = (await http.get(`/v1/advisor/${runId}`)).body;
     expect(run.state).toBe('completed');
     expect(run.candidates).toEqual([{ base: { baseModelId: cnn } }]);
     expect(await page.getByTestId('advisor-recommendation').innerText()).toContain(run.recommendation.reason);
@@ -94,16 +97,11 @@ describe.skipIf(skip)('dashboard advisor in Chromium', () => {
     await page.getByRole('button', { name: 'Train the recommended model' }).click();
     await page.waitForURL(/#\/jobs\/job_[0-9a-z]+$/);
     const jobId = page.url().split('/').pop()!;
-    const job = (await request(ctx.app.server).get(`/v1/jobs/${jobId}`)).body;
+    const job = (await http.get(`/v1/jobs/${jobId}`)).body;
     expect(job.spec.datasetId).toBe(datasetId);
     expect(job.spec.base).toEqual(run.recommendation.pick.base);
     expect(job.spec.cutAt).toBe(run.recommendation.pick.cutAt);
-    await expect
-      .poll(async () => (await request(ctx.app.server).get(`/v1/jobs/${jobId}`)).body.state, {
-        timeout: 120_000,
-        interval: 500,
-      })
-      .toMatch(/completed|failed/);
+    await http.waitForJob(jobId, { timeoutMs: 120_000 });
 
     expect(pageErrors).toEqual([]);
     expect(consoleErrors).toEqual([]);

@@ -1,7 +1,6 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, type Api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
-import { uploadDataset } from '../helpers/advisor-fixtures.js';
 import { faultyDigits } from '../helpers/audit-fixtures.js';
 import {
   foreignRequests,
@@ -23,10 +22,13 @@ describe.skipIf(skip)('dashboard audit in Chromium', () => {
   let base: string;
   let browser: BrowserSession;
   let datasetId: string;
+  let http: Api;
 
   beforeAll(async () => {
     ctx = await buildTestApp({ JOB_ATTEMPTS: '1' });
+    http = api(ctx);
     ctx.startWorker();
+    // Chromium loads the dashboard from a URL: the app listens on a port.
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     const address = ctx.app.server.address();
     if (!address || typeof address === 'string') throw new Error('no TCP address');
@@ -39,7 +41,7 @@ describe.skipIf(skip)('dashboard audit in Chromium', () => {
       seed: 4,
       copies: 1,
     });
-    datasetId = await uploadDataset(ctx, data.zip, 'digits');
+    datasetId = (await http.uploadDataset(data.zip, 'digits.zip', { name: 'digits' })).id;
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
@@ -54,7 +56,7 @@ describe.skipIf(skip)('dashboard audit in Chromium', () => {
     await page.waitForURL(/#\/audits\/aud_[0-9a-z]+$/);
     const auditId = page.url().split('/').pop()!;
     await page.getByTestId('audit-summary').waitFor({ timeout: 400_000 });
-    const audit = (await request(ctx.app.server).get(`/v1/audits/${auditId}`)).body;
+    const audit = (await http.get(`/v1/audits/${auditId}`)).body;
     expect(audit.state).toBe('completed');
     expect(await page.getByTestId('finding').count()).toBe(audit.findings.length);
     for (const kind of ['leak', 'duplicate']) {
@@ -75,7 +77,7 @@ describe.skipIf(skip)('dashboard audit in Chromium', () => {
     const versionId = page.url().split('/').pop()!;
     expect(versionId).not.toBe(datasetId);
     await page.getByTestId('dataset-parent').waitFor();
-    const version = (await request(ctx.app.server).get(`/v1/datasets/${versionId}`)).body;
+    const version = (await http.get(`/v1/datasets/${versionId}`)).body;
     expect(version.parent.datasetId).toBe(datasetId);
     expect(version.parent.auditId).toBe(auditId);
     const named = new Set(audit.findings.map((f: { exampleId: string }) => f.exampleId));

@@ -42,6 +42,7 @@ describe.skipIf(!dataDir)('dashboard storage banner (Chromium, 16 MiB tmpfs)', (
       DISK_MIN_FREE_BYTES: String(4 * MiB),
       DISK_MIN_FREE_PERCENT: '0',
     });
+    // Chromium loads the dashboard from a URL: the app listens on a port.
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     const address = ctx.app.server.address();
     if (!address || typeof address === 'string') throw new Error('no TCP address');

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import {
   foreignRequests,
@@ -52,6 +52,7 @@ async function colourImages(base: Rgb, n: number): Promise<Buffer[]> {
 }
 
 async function origin(ctx: TestContext): Promise<string> {
+  // Chromium loads the dashboard from a URL: the app listens on a port.
   await ctx.app.listen({ host: '127.0.0.1', port: 0 });
   const address = ctx.app.server.address();
   if (!address || typeof address === 'string') throw new Error('no TCP address');
@@ -277,13 +278,9 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
   }, 300_000);
 
   it("shows the API's validation errors beside the fields they name", async () => {
-    const made = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .field('name', 'for-the-form')
-      .attach('file', zip, 'form.zip');
-    expect(made.status).toBe(201);
+    const made = await api(ctx).uploadDataset(zip, 'form.zip', { name: 'for-the-form' });
     const { page, pageErrors, consoleErrors, requests } = await watchedPage(browser.context);
-    await page.goto(`${base}/#/jobs/new?datasetId=${made.body.id as string}`);
+    await page.goto(`${base}/#/jobs/new?datasetId=${made.id as string}`);
     await expect.poll(() => page.getByTestId('spec-json').innerText()).toContain('"datasetId": "ds_');
     await page.getByLabel('Epochs').fill('0');
     await page.getByLabel('Validation split').fill('2');
@@ -316,7 +313,7 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     await page.close();
   });
   it('carries the cut and fine-tune layers chosen in the layer table into the New job form, by keyboard', async () => {
-    const models = await request(ctx.app.server).get('/v1/models');
+    const models = await api(ctx).get('/v1/models');
     const modelId = models.body.items[0]?.id as string;
     expect(modelId).toMatch(/^m_/);
     const { page, pageErrors, consoleErrors, requests } = await watchedPage(browser.context);
@@ -429,12 +426,7 @@ describe.skipIf(skip)('dashboard in Chromium with API keys', () => {
     base = await origin(ctx);
     browser = await launchChromium();
     const zip = await classZip({ a: [await png(8, 8, [200, 0, 0])], b: [await png(8, 8, [0, 0, 200])] });
-    const res = await request(ctx.app.server)
-      .post('/v1/datasets')
-      .set('authorization', `Bearer ${KEY}`)
-      .field('name', 'tiny')
-      .attach('file', zip, 'tiny.zip');
-    expect(res.status).toBe(201);
+    await api(ctx, { key: KEY }).uploadDataset(zip, 'tiny.zip', { name: 'tiny' });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

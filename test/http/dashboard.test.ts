@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_DIR } from '../../src/http/plugins/dashboard.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -29,7 +29,7 @@ describe('dashboard files', () => {
   afterAll(() => ctx.close());
 
   it('serves the page at / with a same-origin-only Content-Security-Policy', async () => {
-    const res = await request(ctx.app.server).get('/');
+    const res = await api(ctx).get('/');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     const csp = res.headers['content-security-policy'] as string;
@@ -38,14 +38,12 @@ describe('dashboard files', () => {
     expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
     expect(res.text).toContain('<script type="module" src="/ui/app.js">');
 
-    const again = await request(ctx.app.server)
-      .get('/')
-      .set('if-none-match', res.headers['etag'] as string);
+    const again = await api(ctx).get('/', { headers: { 'if-none-match': res.headers['etag'] as string } });
     expect(again.status).toBe(304);
   });
 
   it('serves every file the page and its modules import, from this origin only', async () => {
-    const page = (await request(ctx.app.server).get('/')).text;
+    const page = (await api(ctx).get('/')).text;
     const imports = importMapOf(page);
     const urls = new Set<string>(Object.values(imports));
     for (const m of page.matchAll(/(?:href|src)="(\/ui\/[^"]+)"/g)) urls.add(m[1]!);
@@ -67,7 +65,7 @@ describe('dashboard files', () => {
     }
 
     for (const url of urls) {
-      const res = await request(ctx.app.server).get(url);
+      const res = await api(ctx).get(url);
       expect(res.status, url).toBe(200);
       const type = res.headers['content-type'] as string;
       if (url.endsWith('.css')) expect(type, url).toMatch(/^text\/css/);
@@ -87,7 +85,7 @@ describe('dashboard files', () => {
       '/ui/index.html',
       '/node_modules/preact/package.json',
     ]) {
-      const res = await request(ctx.app.server).get(url);
+      const res = await api(ctx).get(url);
       expect([403, 404], url).toContain(res.status);
     }
   });
@@ -101,12 +99,10 @@ describe('dashboard with API keys', () => {
   afterAll(() => ctx.close());
 
   it('serves the page and its files without a key (the page asks for one); /v1 still needs it', async () => {
-    expect((await request(ctx.app.server).get('/')).status).toBe(200);
-    expect((await request(ctx.app.server).get('/ui/app.js')).status).toBe(200);
-    expect((await request(ctx.app.server).get('/ui/vendor/preact.mjs')).status).toBe(200);
-    expect((await request(ctx.app.server).get('/v1/datasets')).status).toBe(401);
-    expect(
-      (await request(ctx.app.server).get('/v1/datasets').set('authorization', 'Bearer k-one')).status,
-    ).toBe(200);
+    expect((await api(ctx).get('/')).status).toBe(200);
+    expect((await api(ctx).get('/ui/app.js')).status).toBe(200);
+    expect((await api(ctx).get('/ui/vendor/preact.mjs')).status).toBe(200);
+    expect((await api(ctx).get('/v1/datasets')).status).toBe(401);
+    expect((await api(ctx, { key: 'k-one' }).get('/v1/datasets')).status).toBe(200);
   });
 });

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions, redactUrl } from '../../src/lib/logger.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /** The service's own logger options: keys never reach a log line, however they are sent. */
@@ -22,16 +23,11 @@ describe('secrets never reach the logs', () => {
     );
   });
   afterAll(() => ctx.close());
-  const app = () => ctx.app;
 
   it('redacts keys in the query string, the header and the config', async () => {
-    await app().inject({ method: 'GET', url: '/v1/datasets?api_key=query-secret&limit=5' });
-    await app().inject({
-      method: 'GET',
-      url: '/v1/datasets',
-      headers: { authorization: 'Bearer the-real-key' },
-    });
-    await app().inject({ method: 'GET', url: '/v1/datasets?token=tok-secret' });
+    await api(ctx).get('/v1/datasets?api_key=query-secret&limit=5');
+    await api(ctx, { key: 'the-real-key' }).get('/v1/datasets');
+    await api(ctx).get('/v1/datasets?token=tok-secret');
     const log = lines.join('');
     expect(log).toContain('incoming request');
     expect(log).toContain('/v1/datasets?api_key=[redacted]&limit=5');

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions } from '../../src/lib/logger.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { multipart } from '../helpers/multipart.js';
 
@@ -37,23 +38,18 @@ describe('malformed multipart bodies', () => {
       { name: 'name', data: 'x' },
       { name: 'file', filename: 'a.csv', data: 'text,label\n'.repeat(2000) },
     ]);
-    const res = await ctx.app.inject({ method: 'POST', url, headers, payload: payload.subarray(0, 5000) });
-    expect(res.statusCode, res.body).toBe(400);
+    const res = await api(ctx).post(url, payload.subarray(0, 5000), { headers });
+    expect(res.status, res.text).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.json().detail).toMatch(/multipart body .*(ends|end) before/i);
+    expect(res.body.detail).toMatch(/multipart body .*(ends|end) before/i);
     expect(errorsLogged()).toEqual([]);
   });
 
   it.each(ROUTES)('answers 400 for a multipart content type without a boundary on %s', async (url) => {
     const { payload } = multipart([{ name: 'file', filename: 'a.csv', data: 'a,b\n1,2\n' }]);
-    const res = await ctx.app.inject({
-      method: 'POST',
-      url,
-      headers: { 'content-type': 'multipart/form-data' },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(400);
-    expect(res.json().detail).toMatch(/boundary/);
+    const res = await api(ctx).post(url, payload, { headers: { 'content-type': 'multipart/form-data' } });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.detail).toMatch(/boundary/);
     expect(errorsLogged()).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ describe('malformed requests', () => {
   let port: number;
   beforeAll(async () => {
     ctx = await buildTestApp();
+    // Refused before routing by Node's HTTP parser (bad request line, 431): needs a real socket.
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     port = (ctx.app.server.address() as AddressInfo).port;
   });

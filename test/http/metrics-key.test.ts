@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /**
@@ -22,24 +23,24 @@ describe('METRICS_REQUIRE_KEY', () => {
 
   it('leaves /metrics and the OpenAPI document open by default', async () => {
     for (const url of CLOSABLE) {
-      expect((await open.app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+      expect((await api(open).get(url)).status, url).toBe(200);
     }
   });
 
   it('asks a key for them when set, and answers with one', async () => {
     for (const url of [...CLOSABLE, '/%6detrics', '/docs/%6Ason']) {
-      const res = await closed.app.inject({ method: 'GET', url });
-      expect(res.statusCode, url).toBe(401);
+      const res = await api(closed).get(url);
+      expect(res.status, url).toBe(401);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     }
     for (const url of CLOSABLE) {
-      const res = await closed.app.inject({ method: 'GET', url, headers: { authorization: 'Bearer k1' } });
-      expect(res.statusCode, url).toBe(200);
+      const res = await api(closed, { key: 'k1' }).get(url);
+      expect(res.status, url).toBe(200);
     }
   });
 
   it('keeps the probes open', async () => {
-    expect((await closed.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await api(closed).get('/healthz')).status).toBe(200);
   });
 
   it('refuses to start without API keys to require', () => {

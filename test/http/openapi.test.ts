@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadOpenApi } from '../../src/http/plugins/docs.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /** Fastify's `:id` becomes OpenAPI's `{id}`. */
@@ -43,12 +44,12 @@ describe('openapi.yaml', () => {
 
   it("is served at /docs, raw at /docs/json and /docs/yaml, with package.json's version", async () => {
     const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
-    const res = await ctx.app.inject({ method: 'GET', url: '/docs/json' });
-    expect(res.statusCode).toBe(200);
-    expect(res.json().info).toMatchObject({ title: 'Transfer-learning service', version });
-    const yaml = await ctx.app.inject({ method: 'GET', url: '/docs/yaml' });
-    expect(yaml.statusCode).toBe(200);
-    expect(parse(yaml.body).info.version).toBe(version);
+    const res = await api(ctx).get('/docs/json');
+    expect(res.status).toBe(200);
+    expect(res.body.info).toMatchObject({ title: 'Transfer-learning service', version });
+    const yaml = await api(ctx).get('/docs/yaml');
+    expect(yaml.status).toBe(200);
+    expect(parse(yaml.text).info.version).toBe(version);
     expect((loadOpenApi() as { info: { version: string } }).info.version).toBe(version);
   });
 });

@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import errorHandler, { domainProblem } from '../../src/http/plugins/error-handler.js';
 import * as errors from '../../src/lib/errors.js';
+import { api } from '../helpers/api.js';
 
 describe('domain errors become problems in the error handler', () => {
   const classes = Object.entries(errors as Record<string, unknown>).filter(
@@ -45,11 +46,11 @@ describe('domain errors become problems in the error handler', () => {
     await app.register(errorHandler, { dataDir: os.tmpdir() });
     // /dev/full refuses every write with a real ENOSPC.
     app.post('/v1/things', async () => writeFile('/dev/full', 'x'));
-    const res = await app.inject({ method: 'POST', url: '/v1/things?token=secret' });
+    const res = await api(app).post('/v1/things?token=secret');
     await app.close();
-    expect(res.statusCode).toBe(507);
+    expect(res.status).toBe(507);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    const body = res.json();
+    const body = res.body;
     expect(body).toMatchObject({ type: 'urn:transfer-learning:problem:insufficient-storage', status: 507 });
     expect(body.detail).toMatch(
       /^the data of POST \/v1\/things could not be stored: the volume of DATA_DIR is full/,

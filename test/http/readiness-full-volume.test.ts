@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /**
@@ -45,11 +46,9 @@ describe.skipIf(!isRoot)('readiness on a full volume (mounts a tmpfs: needs root
 
   it('answers 503 naming the data folder and leaves no probe file', async () => {
     for (let i = 0; i < 5; i++) {
-      const res = await ctx.app.inject({ method: 'GET', url: '/readyz' });
-      expect(res.statusCode).toBe(503);
-      expect(res.json().errors).toEqual(
-        expect.arrayContaining([expect.objectContaining({ path: 'dataDir' })]),
-      );
+      const res = await api(ctx).get('/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'dataDir' })]));
     }
     const left = (await readdir(path.join(mountPoint, '.tmp'))).filter((f) => f.startsWith('probe-'));
     expect(left).toEqual([]);

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOpenApi } from '../../src/http/plugins/docs.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 import { hasChromium, launchChromium } from '../helpers/browser.js';
 
@@ -33,26 +34,27 @@ describe('security headers', () => {
     const routes = documentedRoutes();
     expect(routes.length).toBeGreaterThan(25);
     const missing: string[] = [];
+    const http = api(ctx);
     for (const { method, url } of routes) {
-      const body = method === 'GET' || method === 'DELETE' ? undefined : {};
-      const res = await ctx.app.inject({ method: method as 'GET', url, ...(body ? { payload: body } : {}) });
+      const m = method.toLowerCase() as (typeof METHODS)[number];
+      const res = m === 'get' || m === 'delete' ? await http[m](url) : await http[m](url, {});
       if (res.headers['x-content-type-options'] !== 'nosniff')
-        missing.push(`${method} ${url} (${res.statusCode})`);
+        missing.push(`${method} ${url} (${res.status})`);
     }
     expect(missing).toEqual([]);
   });
 
   it('sends nosniff on unknown routes and URLs refused before routing', async () => {
     for (const url of ['/nothing-here', '/v1/datasets/%E0%A4%A']) {
-      const res = await ctx.app.inject({ method: 'GET', url });
-      expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
+      const res = await api(ctx).get(url);
+      expect(res.status, url).toBeGreaterThanOrEqual(400);
       expect(res.headers['x-content-type-options'], url).toBe('nosniff');
     }
   });
 
   it('puts a CSP without framing on Swagger UI', async () => {
     for (const url of ['/docs', '/docs/', '/docs/static/index.html', '/docs/json']) {
-      const res = await ctx.app.inject({ method: 'GET', url });
+      const res = await api(ctx).get(url);
       const csp = String(res.headers['content-security-policy'] ?? '');
       expect(csp, url).toContain("frame-ancestors 'none'");
       expect(csp, url).toContain("script-src 'self'");
@@ -62,6 +64,7 @@ describe('security headers', () => {
   });
 
   it.skipIf(!hasChromium())('renders Swagger UI under that CSP in a real browser', async () => {
+    // Chromium loads Swagger UI from a URL: the app listens on a port.
     await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (ctx.app.server.address() as AddressInfo).port;
     const browser = await launchChromium();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/env.js';
+import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
 
 /** X-Forwarded-For is believed only from proxies the operator names (TRUST_PROXY). */
@@ -13,12 +14,8 @@ describe('client address behind proxies', () => {
   const burst = async (c: TestContext) => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const res = await c.app.inject({
-        method: 'GET',
-        url: '/v1/datasets',
-        headers: { 'x-forwarded-for': `203.0.113.${i + 1}` },
-      });
-      statuses.push(res.statusCode);
+      const res = await api(c).get('/v1/datasets', { headers: { 'x-forwarded-for': `203.0.113.${i + 1}` } });
+      statuses.push(res.status);
     }
     return statuses;
   };
