@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import request from 'supertest';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { saveModelToDir } from '../../src/ml/model-io.js';
@@ -9,7 +8,7 @@ import { classZip, png, type Rgb } from './dataset-fixtures.js';
 import { seededRandom } from './seeded-random.js';
 import type { TestContext } from './app.js';
 
-/** Tiny advisor fixtures: a colour dataset with a clear signal, a small CNN base, uploads. */
+/** Tiny advisor fixtures: a colour dataset with a clear signal, a small CNN base, its registration. */
 
 /** `perClass` 16x16 images per class: shades of red against shades of blue. */
 export async function colourZip(perClass: number, seed = 3): Promise<Buffer> {
@@ -25,15 +24,6 @@ export async function colourZip(perClass: number, seed = 3): Promise<Buffer> {
 export async function noSignalZip(perClass: number): Promise<Buffer> {
   const grey = await png(16, 16, [120, 120, 120]);
   return classZip({ a: Array(perClass).fill(grey), b: Array(perClass).fill(grey) });
-}
-
-export async function uploadDataset(ctx: TestContext, zip: Buffer, name: string): Promise<string> {
-  const res = await request(ctx.app.server)
-    .post('/v1/datasets')
-    .field('name', name)
-    .attach('file', zip, `${name}.zip`);
-  if (res.status !== 201) throw new Error(`dataset upload failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
 }
 
 /** A small random-weight CNN (16x16x3: two conv blocks, pooled features, softmax), saved to a folder. */
