@@ -28,6 +28,24 @@ module.exports = {
       to: { path: '(^|/)node_modules/@tensorflow(-models)?/' },
     },
     {
+      name: 'ml-has-one-entry',
+      severity: 'error',
+      comment:
+        'The rest of src/ reaches src/ml/ through its front door, src/ml/index.ts, which says what the ' +
+        'ml layer offers; TF.js-free helpers that light code needs live in contracts/ or lib/ instead.',
+      from: { path: '^src/', pathNot: '^src/ml/' },
+      to: { path: '^src/ml/', pathNot: '^src/ml/index\\.ts$' },
+    },
+    {
+      name: 'ml-internals-skip-the-index',
+      severity: 'error',
+      comment:
+        'Inside src/ml/ modules import each other directly: through the front door a thread entry would ' +
+        'load the whole layer, and an exported module would import itself in a cycle.',
+      from: { path: '^src/ml/' },
+      to: { path: '^src/ml/index\\.ts$' },
+    },
+    {
       name: 'redis-only-in-queue',
       severity: 'error',
       comment: 'src/queue/ is the only place that touches BullMQ or ioredis; the entry point may wire.',

@@ -99,8 +99,3 @@ function shortReason(err: unknown): string {
   if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(msg)) return 'not installed';
   return msg.split('\n')[0]?.slice(0, 200) ?? 'failed';
 }
-
-/** Tensors alive in this process's backend: counted around every job to catch leaks. */
-export function liveTensors(): number {
-  return tf.memory().numTensors;
-}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { JobSpec, LayerSpec } from '../contracts/job-spec.js';
-import { defaultCutIndex, findLayer } from './layer-refs.js';
+import { defaultCutIndex, findLayer } from '../contracts/layer-refs.js';
 import { describeModel } from './describe-model.js';
 import { createLayer, createOutputLayer } from './layer-factory.js';
 import { deriveSeed } from './random.js';

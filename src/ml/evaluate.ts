@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClassificationEvaluation, Evaluation, RegressionEvaluation } from '../contracts/model-meta.js';
-import { throwIfAborted } from './cancellation.js';
+import { throwIfAborted } from '../lib/cancellation.js';
 import { withFeatures } from './features.js';
 import type { PerExampleLoss } from './losses.js';
 import type { Batch } from './example-source.js';

@@ -2,13 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { featureDims, withFeatures } from './features.js';
 import type { LayersModel } from './model-io.js';
 
-/** Forward passes for serving (src/serving/inference-worker.ts): plain arrays in and out. */
-
-/** Bytes and tensors held by this process's backend (models resident, plus any leak). */
-export function backendMemory(): { numTensors: number; numBytes: number } {
-  const mem = tf.memory();
-  return { numTensors: mem.numTensors, numBytes: mem.numBytes };
-}
+/**
+ * Forward passes for serving (src/serving/inference-worker.ts): plain arrays in and out. The
+ * worker reads its backend's memory through tensorMemory (memory.ts).
+ */
 
 /** One dummy batch: the first real request must not pay for kernel setup and weight upload. */
 export function warmUp(model: LayersModel, shape: readonly number[]): void {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { UnprocessableError } from '../lib/errors.js';
+import { tensorMemory } from './memory.js';
 import type { Feed } from './train-loop.js';
 
 /**
@@ -54,7 +55,7 @@ export function gib(bytes: number): string {
 export function memoryBudget(configured: number | undefined): number {
   const total =
     configured ?? (tf.getBackend() === 'wasm' ? WASM_HEAP_BYTES * WASM_USABLE : os.totalmem() / 2);
-  return total - tf.memory().numBytes;
+  return total - tensorMemory().numBytes;
 }
 
 interface GraphTensor {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { throwIfAborted } from './cancellation.js';
+import { throwIfAborted } from '../lib/cancellation.js';
 import type { ExampleSource } from './example-source.js';
 
 /**

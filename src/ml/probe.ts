@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { parseJobSpec } from '../contracts/job-spec.js';
+import { liveTensors } from './memory.js';
 import { MemorySource } from './memory-source.js';
 import { train } from './trainer.js';
 
@@ -10,7 +10,7 @@ import { train } from './trainer.js';
  */
 export async function probeTraining(): Promise<{ loss: number; ms: number }> {
   const started = performance.now();
-  const before = tf.memory().numTensors;
+  const before = liveTensors();
   const features = Float32Array.from({ length: 32 }, (_, i) => ((i * 37) % 11) / 10 - 0.5);
   const labels = [0, 1, 0, 1, 0, 1, 0, 1];
   const spec = parseJobSpec({
@@ -32,7 +32,7 @@ export async function probeTraining(): Promise<{ loss: number; ms: number }> {
   result.model.dispose();
   const loss = result.history[0]?.loss ?? NaN;
   if (!Number.isFinite(loss)) throw new Error(`the probe's training step gave a loss of ${loss}`);
-  const leaked = tf.memory().numTensors - before;
+  const leaked = liveTensors() - before;
   if (leaked !== 0) throw new Error(`the probe's training step left ${leaked} tensors behind`);
   return { loss, ms: performance.now() - started };
 }

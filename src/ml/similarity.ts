@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { throwIfAborted } from './cancellation.js';
+import { throwIfAborted } from '../lib/cancellation.js';
 
 /**
  * The nearest neighbours of every row among all the others, by dot product: with rows scaled to

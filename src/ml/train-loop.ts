@@ -10,7 +10,7 @@ import {
   ReduceLROnPlateau,
   type ReduceLrConfig,
 } from './callbacks.js';
-import { throwIfAborted } from './cancellation.js';
+import { throwIfAborted } from '../lib/cancellation.js';
 import { evaluate } from './evaluate.js';
 import { type PerExampleLoss, metricSum } from './losses.js';
 import { getLearningRate } from './optimizers.js';
@@ -86,6 +86,9 @@ function penalties(model: tf.LayersModel): tf.Scalar[] {
   return model.layers.filter((l) => l.trainable).flatMap((l) => l.calculateLosses());
 }
 
+/** One optimizer step over a batch: the batch's mean loss (with penalties) and its summed metric. */
+type TrainStep = (xs: tf.Tensor, ys: tf.Tensor, xsAreFeatures?: boolean) => [tf.Scalar, tf.Scalar];
+
 /**
  * One optimizer update over a batch, in micro-batches of `o.microBatch` examples: each runs
  * through the frozen prefix as inference, then its summed loss over the whole batch's size is
@@ -100,7 +103,7 @@ function makeTrainStep(
   cw: tf.Tensor1D | undefined,
   /** Re-seeds dropout for micro-batch `chunk` (> 0) of the current step. */
   reseed: (chunk: number) => void,
-): (xs: tf.Tensor, ys: tf.Tensor, xsAreFeatures?: boolean) => [tf.Scalar, tf.Scalar] {
+): TrainStep {
   return (xs, ys, xsAreFeatures = false) => {
     const n = ys.shape[0] as number;
     const size = Math.max(1, Math.min(n, o.microBatch ?? n));
@@ -226,121 +229,54 @@ async function addValidation(o: PhaseOptions, log: EpochLog, metrics: EpochMetri
   else log.valMae = metrics.val_mae = ev.mae;
 }
 
+/** What a phase keeps across its epochs and batches. */
+interface PhaseRun {
+  o: PhaseOptions;
+  metricName: 'acc' | 'mae';
+  /** Batches per epoch, and in the whole phase. */
+  batches: number;
+  totalBatches: number;
+  /** 1 for the first fit, 2 for the fine-tune: part of every dropout seed. */
+  phaseIndex: number;
+  seeder: DropoutSeeder;
+  trainStep: TrainStep;
+  /** Optimizer steps taken so far in this phase. */
+  step: number;
+  /** Training time of the finished epochs (validation excluded), for the ETA. */
+  trainMs: number;
+}
+
+/** One epoch's running sums, as its batches go by. */
+interface EpochTally {
+  epoch: number;
+  /** The learning rate at the epoch's start. */
+  lr: number;
+  started: number;
+  /** Batches done, examples seen, and their summed loss and metric. */
+  batch: number;
+  seen: number;
+  lossSum: number;
+  metricTotal: number;
+  /** The epoch's training time, once it is over. */
+  ms: number;
+}
+
 export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const vars = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (vars.length === 0) throw new UnprocessableError('nothing to train: every layer is frozen');
-  const metricName = o.task === 'classification' ? 'acc' : 'mae';
-  const batches = Math.ceil(o.feed.train.size / o.batchSize);
-  const totalBatches = batches * o.epochs;
   const history: EpochLog[] = [];
   const reduceLr = o.reduceLr ? new ReduceLROnPlateau(o.reduceLr, o.optimizer) : undefined;
   const early = o.earlyStopping ? new EarlyStopping(o.earlyStopping, o.model) : undefined;
   const cw = o.classWeights ? tf.tensor1d(o.classWeights) : undefined;
   const restoreModes = forceFrozenInference(o.model);
   const seeder = new DropoutSeeder(o.model, o.seed);
-  const phaseIndex = o.phase === 'train' ? 1 : 2;
-  let step = 0;
-  let trainMs = 0;
+  const run = startRun(o, vars, cw, seeder);
   let lastEpoch = 0;
-
-  const trainStep = makeTrainStep(o, vars, cw, (chunk) =>
-    seeder.setStep(deriveSeed(phaseIndex, step, chunk)),
-  );
-
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      const lr = getLearningRate(o.optimizer);
-      const augRng = mulberry32(deriveSeed(o.seed, 0xa6, o.epochOffset + epoch));
-      const started = performance.now();
-      let seen = 0;
-      let lossSum = 0;
-      let metricTotal = 0;
-      let batch = 0;
-      const batchesIn = o.feed.train.batches(o.batchSize, {
-        shuffle: o.shuffle,
-        seed: o.seed,
-        epoch: o.epochOffset + epoch,
-      });
-      const augment = (xs: tf.Tensor): tf.Tensor =>
-        o.augment ? augmentBatch(xs, o.augment.spec, augRng, o.augment.range) : xs;
-      const pipelined = o.prefixThread !== undefined && o.feed.prefix !== undefined;
-      const source = pipelined
-        ? throughPrefixThread(batchesIn, o.prefixThread as PrefixThread, (b) => augment(b.xs))
-        : batchesIn;
-      for await (const b of source) {
-        let xs = b.xs;
-        try {
-          // A macrotask turn per batch, so cancel messages and timers get through.
-          await yieldToEventLoop();
-          throwIfAborted(o.signal);
-          if (!pipelined) xs = augment(b.xs);
-          seeder.setStep(deriveSeed(phaseIndex, step));
-          const [lossT, metricT] = trainStep(xs, b.ys, pipelined);
-          step++;
-          const [lossV, metricV] = await Promise.all([lossT.data(), metricT.data()]);
-          tf.dispose([lossT, metricT]);
-          const n = b.ys.shape[0] as number;
-          const l = lossV[0] as number;
-          if (!Number.isFinite(l)) {
-            throw new UnprocessableError(
-              `training diverged: the loss became ${l} in epoch ${epoch}, batch ${batch + 1} of phase '${o.phase}'; ` +
-                'lower the learning rate',
-            );
-          }
-          lossSum += l * n;
-          metricTotal += metricV[0] as number;
-          seen += n;
-        } finally {
-          if (xs !== b.xs) xs.dispose();
-          tf.dispose([b.xs, b.ys]);
-        }
-        batch++;
-        const elapsed = trainMs + (performance.now() - started);
-        const done = (epoch - 1) * batches + batch;
-        o.onProgress?.({
-          phase: o.phase,
-          epoch,
-          epochs: o.epochs,
-          batch,
-          batches,
-          loss: lossSum / seen,
-          metrics: { [metricName]: metricTotal / seen },
-          learningRate: lr,
-          examplesPerSec: (seen * 1000) / (performance.now() - started),
-          etaMs: (elapsed / done) * (totalBatches - done),
-        });
-      }
-      const epochMs = performance.now() - started;
-      trainMs += epochMs;
+      const tally = await runEpoch(run, epoch);
       lastEpoch = epoch;
-
-      const metrics: EpochMetrics = { loss: lossSum / seen, [metricName]: metricTotal / seen };
-      const log: EpochLog = {
-        phase: o.phase,
-        epoch,
-        loss: lossSum / seen,
-        [metricName]: metricTotal / seen,
-        lr,
-        examplesPerSec: (seen * 1000) / epochMs,
-      };
-      await addValidation(o, log, metrics);
-      history.push(log);
-      o.onProgress?.({
-        phase: o.phase,
-        epoch,
-        epochs: o.epochs,
-        batch,
-        batches,
-        loss: log.loss,
-        metrics: Object.fromEntries(Object.entries(metrics).filter(([, v]) => v !== undefined)) as Record<
-          string,
-          number
-        >,
-        learningRate: lr,
-        examplesPerSec: log.examplesPerSec as number,
-        etaMs: (trainMs / (epoch * batches)) * (totalBatches - epoch * batches),
-        epochEnd: log,
-      });
+      const metrics = await endEpoch(run, tally, history);
       reduceLr?.onEpochEnd(metrics);
       if (early?.onEpochEnd(epoch, metrics)) break;
     }
@@ -353,4 +289,161 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     seeder.restore();
     restoreModes();
   }
+}
+
+/** The phase's counters and its train step, whose micro-batches re-seed dropout per step. */
+function startRun(
+  o: PhaseOptions,
+  vars: tf.Variable[],
+  cw: tf.Tensor1D | undefined,
+  seeder: DropoutSeeder,
+): PhaseRun {
+  const batches = Math.ceil(o.feed.train.size / o.batchSize);
+  const phaseIndex = o.phase === 'train' ? 1 : 2;
+  const run: PhaseRun = {
+    o,
+    metricName: o.task === 'classification' ? 'acc' : 'mae',
+    batches,
+    totalBatches: batches * o.epochs,
+    phaseIndex,
+    seeder,
+    trainStep: makeTrainStep(o, vars, cw, (chunk) => seeder.setStep(deriveSeed(phaseIndex, run.step, chunk))),
+    step: 0,
+    trainMs: 0,
+  };
+  return run;
+}
+
+/**
+ * One epoch: the training batches in this epoch's order, augmented (in the prefix thread's
+ * pipeline when there is one), a step on each, progress after each.
+ */
+async function runEpoch(run: PhaseRun, epoch: number): Promise<EpochTally> {
+  const { o } = run;
+  const lr = getLearningRate(o.optimizer);
+  const augRng = mulberry32(deriveSeed(o.seed, 0xa6, o.epochOffset + epoch));
+  const tally: EpochTally = {
+    epoch,
+    lr,
+    started: performance.now(),
+    batch: 0,
+    seen: 0,
+    lossSum: 0,
+    metricTotal: 0,
+    ms: 0,
+  };
+  const batchesIn = o.feed.train.batches(o.batchSize, {
+    shuffle: o.shuffle,
+    seed: o.seed,
+    epoch: o.epochOffset + epoch,
+  });
+  const augment = (xs: tf.Tensor): tf.Tensor =>
+    o.augment ? augmentBatch(xs, o.augment.spec, augRng, o.augment.range) : xs;
+  const pipelined = o.prefixThread !== undefined && o.feed.prefix !== undefined;
+  const source = pipelined
+    ? throughPrefixThread(batchesIn, o.prefixThread as PrefixThread, (b) => augment(b.xs))
+    : batchesIn;
+  for await (const b of source) {
+    await trainBatch(run, tally, b, pipelined, augment);
+    tally.batch++;
+    reportBatch(run, tally);
+  }
+  tally.ms = performance.now() - tally.started;
+  run.trainMs += tally.ms;
+  return tally;
+}
+
+/**
+ * One step on batch `b` (its xs already the prefix's features when `pipelined`, else augmented
+ * here), added to the tally; a loss that is not finite stops the phase. Disposes the batch.
+ */
+async function trainBatch(
+  run: PhaseRun,
+  tally: EpochTally,
+  b: Batch,
+  pipelined: boolean,
+  augment: (xs: tf.Tensor) => tf.Tensor,
+): Promise<void> {
+  const { o } = run;
+  let xs = b.xs;
+  try {
+    // A macrotask turn per batch, so cancel messages and timers get through.
+    await yieldToEventLoop();
+    throwIfAborted(o.signal);
+    if (!pipelined) xs = augment(b.xs);
+    run.seeder.setStep(deriveSeed(run.phaseIndex, run.step));
+    const [lossT, metricT] = run.trainStep(xs, b.ys, pipelined);
+    run.step++;
+    const [lossV, metricV] = await Promise.all([lossT.data(), metricT.data()]);
+    tf.dispose([lossT, metricT]);
+    const n = b.ys.shape[0] as number;
+    const l = lossV[0] as number;
+    if (!Number.isFinite(l)) {
+      throw new UnprocessableError(
+        `training diverged: the loss became ${l} in epoch ${tally.epoch}, batch ${tally.batch + 1} of phase '${o.phase}'; ` +
+          'lower the learning rate',
+      );
+    }
+    tally.lossSum += l * n;
+    tally.metricTotal += metricV[0] as number;
+    tally.seen += n;
+  } finally {
+    if (xs !== b.xs) xs.dispose();
+    tf.dispose([b.xs, b.ys]);
+  }
+}
+
+/** Progress after a batch: the epoch's running loss and metric, throughput and the phase's ETA. */
+function reportBatch(run: PhaseRun, t: EpochTally): void {
+  const { o } = run;
+  const elapsed = run.trainMs + (performance.now() - t.started);
+  const done = (t.epoch - 1) * run.batches + t.batch;
+  o.onProgress?.({
+    phase: o.phase,
+    epoch: t.epoch,
+    epochs: o.epochs,
+    batch: t.batch,
+    batches: run.batches,
+    loss: t.lossSum / t.seen,
+    metrics: { [run.metricName]: t.metricTotal / t.seen },
+    learningRate: t.lr,
+    examplesPerSec: (t.seen * 1000) / (performance.now() - t.started),
+    etaMs: (elapsed / done) * (run.totalBatches - done),
+  });
+}
+
+/**
+ * The epoch's log (its training figures, then validation), added to `history` and reported as
+ * the epoch's end; returns the metrics the callbacks watch.
+ */
+async function endEpoch(run: PhaseRun, t: EpochTally, history: EpochLog[]): Promise<EpochMetrics> {
+  const { o, metricName } = run;
+  const metrics: EpochMetrics = { loss: t.lossSum / t.seen, [metricName]: t.metricTotal / t.seen };
+  const log: EpochLog = {
+    phase: o.phase,
+    epoch: t.epoch,
+    loss: t.lossSum / t.seen,
+    [metricName]: t.metricTotal / t.seen,
+    lr: t.lr,
+    examplesPerSec: (t.seen * 1000) / t.ms,
+  };
+  await addValidation(o, log, metrics);
+  history.push(log);
+  o.onProgress?.({
+    phase: o.phase,
+    epoch: t.epoch,
+    epochs: o.epochs,
+    batch: t.batch,
+    batches: run.batches,
+    loss: log.loss,
+    metrics: Object.fromEntries(Object.entries(metrics).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      number
+    >,
+    learningRate: t.lr,
+    examplesPerSec: log.examplesPerSec as number,
+    etaMs: (run.trainMs / (t.epoch * run.batches)) * (run.totalBatches - t.epoch * run.batches),
+    epochEnd: log,
+  });
+  return metrics;
 }

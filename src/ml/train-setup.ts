@@ -6,7 +6,7 @@ import { augmentActive } from './augment.js';
 import { resolveMonitor } from './callbacks.js';
 import { describeModel } from './describe-model.js';
 import type { TrainingData } from './example-source.js';
-import { resolveImageInput } from './layer-refs.js';
+import { resolveImageInput } from '../contracts/layer-refs.js';
 import { classWeights, defaultLoss, lossFunction } from './losses.js';
 import { PrefixThread } from './prefix-thread.js';
 import type { Feed } from './train-loop.js';

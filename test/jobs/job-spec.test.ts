@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type JobSpecInput, jobSpecSchema, parseJobSpec } from '../../src/contracts/job-spec.js';
 import type { BaseTopology, DatasetDescription } from '../../src/contracts/model-topology.js';
 import { validateSpecAgainst } from '../../src/jobs/spec-check.js';
-import { resolveImageInput } from '../../src/ml/layer-refs.js';
+import { resolveImageInput } from '../../src/contracts/layer-refs.js';
 
 const DS = 'ds_0123456789abcdef';
 const BM = 'bm_0123456789abcdef';

@@ -45,6 +45,11 @@ const planted: Record<string, string> = {
   'src/lib/util.ts': 'export const util = 1;\n',
   'src/ml/reaches-http.ts': "import { thing } from '../http/thing.js';\nexport const a = thing;\n",
   'src/jobs/uses-tfjs.ts': "import * as tf from '@tensorflow/tfjs';\nexport const b = tf;\n",
+  'src/ml/helper.ts': 'export const helper = 1;\n',
+  'src/ml/index.ts': "export { helper } from './helper.js';\n",
+  'src/jobs/uses-ml-index.ts': "import { helper } from '../ml/index.js';\nexport const s = helper;\n",
+  'src/jobs/uses-ml-internal.ts': "import { helper } from '../ml/helper.js';\nexport const t = helper;\n",
+  'src/ml/uses-index.ts': "import { helper } from './index.js';\nexport const u = helper;\n",
   'src/jobs/uses-bullmq.ts': "import { Queue } from 'bullmq';\nexport const c = Queue;\n",
   'src/contracts/uses-lib.ts': "import { util } from '../lib/util.js';\nexport const d = util;\n",
   'src/lib/uses-datasets.ts': "import { e } from '../datasets/cycle-a.js';\nexport const f = e;\n",
@@ -102,6 +107,8 @@ describe('architecture lint (dependency-cruiser)', () => {
     const by = (rule: string) => result.violations.filter((v) => v.rule.name === rule).map((v) => v.from);
     expect(by('ml-imports-only-ml-contracts-lib')).toEqual(['src/ml/reaches-http.ts']);
     expect(by('tfjs-only-in-ml')).toEqual(['src/jobs/uses-tfjs.ts']);
+    expect(by('ml-has-one-entry')).toEqual(['src/jobs/uses-ml-internal.ts']);
+    expect(by('ml-internals-skip-the-index')).toEqual(['src/ml/uses-index.ts']);
     expect(by('redis-only-in-queue')).toEqual(['src/jobs/uses-bullmq.ts']);
     expect(by('contracts-are-dependency-free')).toEqual(['src/contracts/uses-lib.ts']);
     expect(by('evaluation-is-pure-statistics').sort()).toEqual([

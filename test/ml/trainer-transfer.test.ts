@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type JobSpecInput, parseJobSpec } from '../../src/contracts/job-spec.js';
 import { validateSpecAgainst } from '../../src/jobs/spec-check.js';
-import { CancelledError } from '../../src/ml/cancellation.js';
+import { CancelledError } from '../../src/lib/cancellation.js';
 import { describeData, describeModel } from '../../src/ml/describe-model.js';
 import { describeLayers } from '../../src/ml/layers.js';
 import { cloneModel } from '../../src/ml/model-io.js';

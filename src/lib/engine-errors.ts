@@ -2,7 +2,9 @@
  * What the TF.js engines say when they run out of memory or break, turned into messages a user
  * can act on. A wasm module that aborts (`Aborted()`, `memory access out of bounds`, a failed
  * `WebAssembly.Memory.grow`) has a corrupted heap: the process it ran in must not train again
- * (the worker runs every job in a fresh process; see src/queue/trainer-process.ts).
+ * (the worker runs every job in a fresh process; see src/queue/trainer-process.ts). Pure text
+ * matching, kept out of src/ml/ so the worker's retry policy (src/jobs/retry-policy.ts) does
+ * not load TF.js.
  */
 
 const OUT_OF_MEMORY = [

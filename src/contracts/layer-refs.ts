@@ -1,8 +1,12 @@
-import type { InputSpec, LayerRef } from '../contracts/job-spec.js';
-import type { Dims, LayerDescription } from '../contracts/model-topology.js';
-import type { ImagePreprocessing } from '../contracts/preprocessing.js';
+import type { InputSpec, LayerRef } from './job-spec.js';
+import type { Dims, LayerDescription } from './model-topology.js';
+import type { ImagePreprocessing } from './preprocessing.js';
 
-/** Resolving a job spec's layer references and input against a base model's layers. */
+/**
+ * Resolving a job spec's layer references and input against a base model's layers: the spec
+ * checks (src/jobs/spec-check.ts), the advisor and audit services and the trainer read them the
+ * same way. No TF.js: the API answers a bad reference without loading it.
+ */
 
 const stripBatch = (shape: Dims): Dims => shape.slice(1);
 
