@@ -11,7 +11,7 @@ import { readManifest, type DatasetManifest } from '../datasets/dataset-manifest
 import type { JobRecord, JobService, JobState } from '../jobs/job-service.js';
 import { NotFoundError, UnprocessableError, ValidationError, type FieldError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { findLayer } from '../ml/layer-refs.js';
+import { findLayer } from '../contracts/layer-refs.js';
 import type { QueueService } from '../queue/queue-service.js';
 import type { AdvisePayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';

@@ -1,5 +1,5 @@
-import type { LayerInfo } from '../ml/layers.js';
-import { defaultCutIndex } from '../ml/layer-refs.js';
+import type { LayerInfo } from '../ml/index.js';
+import { defaultCutIndex } from '../contracts/layer-refs.js';
 
 /**
  * Where to cut a base for the probes, from its layer listing alone. A layer is a clean cut when

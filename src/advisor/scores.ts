@@ -2,7 +2,7 @@ import type { Interval } from '../contracts/evaluation.js';
 import { wilsonInterval } from '../evaluation/index.js';
 import { foldAccuracies, meanAccuracy } from '../evaluation/paired.js';
 import { knnLooAccuracy, logME } from '../evaluation/transferability.js';
-import { crossValidateSoftmax } from '../ml/probe-classifier.js';
+import { crossValidateSoftmax } from '../ml/index.js';
 import type { FoldPlan } from './sampling.js';
 
 /**

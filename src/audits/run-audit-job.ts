@@ -10,9 +10,7 @@ import {
 } from '../contracts/audit.js';
 import { wilsonInterval } from '../evaluation/index.js';
 import { jobFailure, PermanentJobError } from '../jobs/run-training-job.js';
-import { liveTensors } from '../ml/backend.js';
-import { crossValidateSoftmax } from '../ml/probe-classifier.js';
-import { nearestNeighbours, type Neighbours } from '../ml/similarity.js';
+import { liveTensors, crossValidateSoftmax, nearestNeighbours, type Neighbours } from '../ml/index.js';
 import type { AuditPayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
 import { auditFeatures, COARSE, FINE, type AuditFeatures } from './audit-features.js';

@@ -1,5 +1,5 @@
 import type { ImagePreprocessing } from '../contracts/preprocessing.js';
-import type { Dim, LayerInfo, TensorInfo } from '../ml/layers.js';
+import type { Dim, LayerInfo, TensorInfo } from '../ml/index.js';
 
 /** `base-models/<id>/meta.json`: a registered pretrained LayersModel. */
 export interface BaseModelMeta {

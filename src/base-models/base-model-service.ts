@@ -19,8 +19,14 @@ import {
   type CatalogEntry,
   type EncoderCatalogEntry,
 } from './catalog.js';
-import { ENCODER_VOCAB_FILE } from '../ml/sentence-encoder.js';
-import { inspectModelDirInThread, inspectSentenceEncoderInThread } from '../ml/inspect-thread.js';
+import {
+  ENCODER_VOCAB_FILE,
+  inspectModelDirInThread,
+  inspectSentenceEncoderInThread,
+  type Dim,
+  type LayerInfo,
+  type LayersSummary,
+} from '../ml/index.js';
 import { USE_LITE_PACKAGE, useLiteDir, useLiteVersion } from './use-lite.js';
 import { LAYERS_FILE, META_FILE, type BaseModelMeta, type LayersFile } from './base-model-meta.js';
 import { DirectorySource, type ModelSource } from './model-source.js';
@@ -39,7 +45,6 @@ import {
 } from '../lib/errors.js';
 import { assertSafeId, newId } from '../lib/ids.js';
 import { assertHttpUrl, displayUrl, type SafeGetOptions } from '../lib/safe-http.js';
-import type { Dim, LayerInfo, LayersSummary } from '../ml/layers.js';
 import type { ResourceRef } from '../queue/queues.js';
 import { storing } from '../storage/free-space.js';
 import type { Page, Store } from '../storage/store.js';

@@ -1,10 +1,15 @@
 import type { Preprocessing } from '../contracts/preprocessing.js';
 import { NotFoundError } from '../lib/errors.js';
-import type { Dim, LayerInfo, LayersSummary } from '../ml/layers.js';
-import { loadModelFromDir, type LayersModel } from '../ml/model-io.js';
+import {
+  loadModelFromDir,
+  inspectModelDir,
+  type Dim,
+  type LayerInfo,
+  type LayersSummary,
+  type LayersModel,
+} from '../ml/index.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import type { Store } from '../storage/store.js';
-import { inspectModelDir } from '../ml/inspect-model-dir.js';
 import {
   LAYERS_FILE,
   META_FILE,

@@ -1,5 +1,5 @@
 import { UnprocessableError } from '../lib/errors.js';
-import type { ModelJson } from '../ml/model-io.js';
+import type { ModelJson } from '../ml/index.js';
 
 /**
  * Checks a model.json before any weight byte is fetched or stored: that it is a LayersModel (a

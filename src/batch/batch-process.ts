@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
-import type { BackendInfo } from '../ml/backend.js';
+import type { BackendInfo } from '../ml/index.js';
 import { ModelRegistry } from '../models/registry.js';
 import type { BatchPayload, BatchProgress, BatchResult } from '../queue/queues.js';
 import { PredictionService } from '../serving/prediction-service.js';

@@ -8,7 +8,7 @@ import type { BatchPayload, BatchProgress, BatchResult } from '../queue/queues.j
 import { formatRow, modelRules, type ScoreRules } from '../serving/format.js';
 import { rowSize, toRows, type InstanceLimits, type InstanceRow } from '../serving/instances.js';
 import type { Store } from '../storage/store.js';
-import { openInputs, type BatchItem, type InputLimits } from './batch-inputs.js';
+import { openInputs, type BatchItem, type InputLimits, type OpenedInputs } from './batch-inputs.js';
 import { RESULT_FILES, ResultWriter, SUMMARY_FILE, type ResultLine } from './batch-output.js';
 
 /**
@@ -66,22 +66,87 @@ export async function runBatchJob(opts: RunBatchJobOptions): Promise<BatchResult
   return results.create(payload.batchId, (dir) => scoreAll(opts, meta, dir));
 }
 
+/** Scores every input into the staging folder: the warm-up, the chunk pipeline, then the summary. */
 async function scoreAll(opts: RunBatchJobOptions, meta: ModelMeta, dir: string): Promise<BatchResult> {
-  const { payload, signal } = opts;
-  const inputs = await openInputs(opts.store, payload.input, meta, opts.limits).catch((err: unknown) => {
+  const inputs = await openInputs(opts.store, opts.payload.input, meta, opts.limits).catch((err: unknown) => {
     throw err instanceof AppError ? new PermanentJobError(err.message) : err;
   });
   const writer = new ResultWriter(dir);
-  const rules = modelRules(meta);
   // The model loads into the inference worker before the clock starts: the rate is scoring's.
   await opts.scorer.forwardRows(meta, [
     meta.preprocessing.kind === 'text' ? '' : new Float32Array(rowSize(meta)),
   ]);
-  const timing: Timing = { prepareMs: 0, forwardMs: 0 };
-  const started = performance.now();
-  const counts = { processed: 0, errors: 0 };
+  const run: ScoringRun = {
+    timing: { prepareMs: 0, forwardMs: 0 },
+    started: performance.now(),
+    counts: { processed: 0, errors: 0 },
+  };
+  try {
+    await scoreChunks(opts, meta, inputs, writer, run);
+    await writer.close();
+  } catch (err) {
+    writer.destroy();
+    throw err;
+  } finally {
+    inputs.close();
+  }
+  return publishSummary(opts, dir, run);
+}
+
+/** One scoring pass's clock, line counts and timing, shared by its steps. */
+interface ScoringRun {
+  timing: Timing;
+  started: number;
+  counts: { processed: number; errors: number };
+}
+
+/** Reads the inputs into chunks, keeps up to PIPELINE of them scoring, and writes their lines in order. */
+async function scoreChunks(
+  opts: RunBatchJobOptions,
+  meta: ModelMeta,
+  inputs: OpenedInputs,
+  writer: ResultWriter,
+  run: ScoringRun,
+): Promise<void> {
+  const { counts } = run;
+  const rules = modelRules(meta);
+  const report = progressReporter(opts, inputs, run);
+  const inFlight: Array<Promise<ResultLine[]>> = [];
+  const writeOldest = async (): Promise<void> => {
+    const lines = await inFlight.shift()!;
+    await writer.write(lines);
+    counts.processed += lines.length;
+    counts.errors += lines.filter((l) => 'error' in l).length;
+    await report(false);
+  };
+  const submit = (chunk: BatchItem[]): void => {
+    const p = scoreChunk(opts, meta, rules, chunk, run.timing);
+    p.catch(() => undefined); // awaited in order by writeOldest; never unhandled meanwhile
+    inFlight.push(p);
+  };
+  await report(true);
+  let chunk: BatchItem[] = [];
+  for await (const item of inputs.items) {
+    chunk.push(item);
+    if (chunk.length < opts.chunkSize) continue;
+    submit(chunk);
+    chunk = [];
+    while (inFlight.length >= PIPELINE) await writeOldest();
+    if (opts.signal?.aborted) throw new PermanentJobError('cancelled by request');
+  }
+  if (chunk.length > 0) submit(chunk);
+  while (inFlight.length > 0) await writeOldest();
+}
+
+/** Reports scoring progress at most every REPORT_EVERY_MS, unless forced. */
+function progressReporter(
+  opts: RunBatchJobOptions,
+  inputs: OpenedInputs,
+  run: ScoringRun,
+): (force: boolean) => Promise<void> {
+  const { counts, started } = run;
   let lastReport = 0;
-  const report = async (force: boolean): Promise<void> => {
+  return async (force) => {
     const now = performance.now();
     if (!force && now - lastReport < REPORT_EVERY_MS) return;
     lastReport = now;
@@ -94,39 +159,11 @@ async function scoreAll(opts: RunBatchJobOptions, meta: ModelMeta, dir: string):
       ...(seconds > 0 ? { inputsPerSec: counts.processed / seconds } : {}),
     });
   };
-  const inFlight: Array<Promise<ResultLine[]>> = [];
-  const writeOldest = async (): Promise<void> => {
-    const lines = await inFlight.shift()!;
-    await writer.write(lines);
-    counts.processed += lines.length;
-    counts.errors += lines.filter((l) => 'error' in l).length;
-    await report(false);
-  };
-  const submit = (chunk: BatchItem[]): void => {
-    const p = scoreChunk(opts, meta, rules, chunk, timing);
-    p.catch(() => undefined); // awaited in order by writeOldest; never unhandled meanwhile
-    inFlight.push(p);
-  };
-  try {
-    await report(true);
-    let chunk: BatchItem[] = [];
-    for await (const item of inputs.items) {
-      chunk.push(item);
-      if (chunk.length < opts.chunkSize) continue;
-      submit(chunk);
-      chunk = [];
-      while (inFlight.length >= PIPELINE) await writeOldest();
-      if (signal?.aborted) throw new PermanentJobError('cancelled by request');
-    }
-    if (chunk.length > 0) submit(chunk);
-    while (inFlight.length > 0) await writeOldest();
-    await writer.close();
-  } catch (err) {
-    writer.destroy();
-    throw err;
-  } finally {
-    inputs.close();
-  }
+}
+
+/** Reports publishing, writes the summary beside the results and logs the timing; returns the summary. */
+async function publishSummary(opts: RunBatchJobOptions, dir: string, run: ScoringRun): Promise<BatchResult> {
+  const { counts, started, timing } = run;
   await opts.report({
     phase: 'publishing',
     processed: counts.processed,
@@ -135,7 +172,7 @@ async function scoreAll(opts: RunBatchJobOptions, meta: ModelMeta, dir: string):
   });
   const seconds = (performance.now() - started) / 1000;
   const result: BatchResult = {
-    batchId: payload.batchId,
+    batchId: opts.payload.batchId,
     total: counts.processed,
     succeeded: counts.processed - counts.errors,
     errors: counts.errors,

@@ -4,72 +4,37 @@ import { bodyOf } from './events.js';
 import { followEvents, type FollowOptions } from './follow.js';
 import { problemFrom } from './problem.js';
 import { formOf, type FileInput } from './uploads.js';
+import type {
+  Dataset,
+  BaseModel,
+  Job,
+  JobSpec,
+  ModelMeta,
+  ModelSummary,
+  PredictRequest,
+  PredictResponse,
+  AdvisorRequest,
+  AdvisorRun,
+  BatchPrediction,
+  Audit,
+  AuditRequest,
+  VersionRequest,
+  Comparison,
+  Promotion,
+  PromotionRequest,
+  AliasList,
+  Retrain,
+  RetrainRequest,
+  BatchUpload,
+  ClientOptions,
+  Page,
+  DatasetUpload,
+  PredictOptions,
+} from './types.js';
 
 type Schemas = components['schemas'];
-export type Dataset = Schemas['Dataset'];
-export type BaseModel = Schemas['BaseModel'];
-export type Job = Schemas['Job'];
-export type JobSpec = Schemas['JobSpec'];
-export type ModelMeta = Schemas['ModelMeta'];
-export type ModelSummary = Schemas['ModelSummary'];
-export type PredictRequest = Schemas['PredictRequest'];
-export type PredictResponse = Schemas['PredictResponse'];
-/** The request as sent: the fields with defaults (seed, cutsPerBase, maxExamples) may be left out. */
-export type AdvisorRequest = Pick<Schemas['AdvisorRequest'], 'datasetId'> &
-  Partial<Omit<Schemas['AdvisorRequest'], 'datasetId'>>;
-export type AdvisorRun = Schemas['AdvisorRun'];
-export type LayerListing = Schemas['LayerListing'];
-export type BatchPrediction = Schemas['BatchPrediction'];
-export type Audit = Schemas['Audit'];
-/** The request as sent: every field with a default may be left out. */
-export type AuditRequest = Partial<Schemas['AuditRequest']>;
-export type VersionRequest = Partial<Schemas['VersionRequest']>;
-export type Comparison = Schemas['Comparison'];
-export type Promotion = Schemas['Promotion'];
-export type PromotionRequest = Partial<Schemas['PromotionRequest']>;
-export type AliasList = Schemas['AliasList'];
-export type Retrain = Schemas['Retrain'];
-export type RetrainRequest = Partial<Schemas['RetrainRequest']>;
 
-export interface BatchUpload {
-  /** A zip of images (or .txt files), a JSONL of instances, or a CSV. */
-  file: FileInput;
-  /** A model id, or a name (newest version unless `version`). */
-  modelId: string;
-  version?: number;
-  topK?: number;
-}
-
-export interface ClientOptions {
-  /** The service's origin, e.g. `http://127.0.0.1:3000`. */
-  baseUrl: string;
-  /** Sent as `Authorization: Bearer <key>` (the service's API_KEYS). */
-  apiKey?: string;
-  /** A fetch to use instead of the global one (tests, proxies). */
-  fetch?: typeof fetch;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export interface DatasetUpload {
-  file: FileInput;
-  name?: string;
-  labelColumn?: string;
-  textColumn?: string;
-  task?: 'classification' | 'regression';
-}
-
-export interface PredictOptions {
-  version?: number;
-  topK?: number;
-  unknownThreshold?: number;
-  acceptRate?: number;
-}
+export type * from './types.js';
 
 /** openapi-fetch's answer: the parsed body on success, the parsed error body otherwise. */
 interface Answer<T> {
@@ -87,6 +52,21 @@ function unwrap<T>(answer: Answer<T>): T {
 /** openapi-fetch sends a FormData body as it is; its type is the schema's field object. */
 const multipart = (form: FormData) => form as never;
 
+/** What every group of calls shares: the typed client, and the plain fetch that streams and files use. */
+interface Transport {
+  api: FetchClient<paths>;
+  baseUrl: string;
+  headers: Record<string, string>;
+  fetch: typeof fetch;
+}
+
+/** A route's `{id}` path parameter. */
+const byId = (id: string) => ({ params: { path: { id } } });
+
+/** Follows the event stream of the record at `path` (see ./follow.ts) until it ends; its final record. */
+const follow = <T extends { state: string }>(t: Transport, path: string, o: FollowOptions<T>) =>
+  followEvents<T>(t, `${path}/events`, path, o);
+
 /**
  * The typed client: every route of openapi.yaml through `api` (openapi-fetch, typed by path and
  * method), and helpers for what is not plain JSON (uploads, predicting files, following a job's
@@ -97,11 +77,23 @@ export function createClient(options: ClientOptions) {
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const fetchFn = options.fetch ?? globalThis.fetch;
   const api: FetchClient<paths> = createFetchClient<paths>({ baseUrl, headers, fetch: fetchFn });
-  const byId = (id: string) => ({ params: { path: { id } } });
-  const follow = <T extends { state: string }>(eventsPath: string, pollPath: string, o: FollowOptions<T>) =>
-    followEvents<T>({ baseUrl, headers, fetch: fetchFn }, eventsPath, pollPath, o);
+  const t: Transport = { api, baseUrl, headers, fetch: fetchFn };
+  return {
+    api,
+    datasets: datasetCalls(t),
+    baseModels: baseModelCalls(t),
+    jobs: jobCalls(t),
+    models: modelCalls(t),
+    advisor: advisorCalls(t),
+    batchPredictions: batchCalls(t),
+    audits: auditCalls(t),
+  };
+}
 
-  const datasets = {
+/** Uploading, listing, reading and deleting datasets. */
+function datasetCalls(t: Transport) {
+  const { api } = t;
+  return {
     upload: async (u: DatasetUpload): Promise<Dataset> => {
       const { file, ...fields } = u;
       const body = await formOf(fields, [['file', file]]);
@@ -112,8 +104,12 @@ export function createClient(options: ClientOptions) {
     get: async (id: string) => unwrap(await api.GET('/v1/datasets/{id}', byId(id))) as Dataset,
     delete: async (id: string) => void unwrap(await api.DELETE('/v1/datasets/{id}', byId(id))),
   };
+}
 
-  const baseModels = {
+/** Registering base models (catalog, URL or upload), reading and deleting them. */
+function baseModelCalls(t: Transport) {
+  const { api } = t;
+  return {
     /** From the catalog by name (`nsfwjs-mobilenet-v2`, ...), or from a model.json URL. */
     register: async (from: { catalog: string; name?: string } | { url: string; name?: string }) =>
       unwrap(await api.POST('/v1/base-models', { body: from })) as BaseModel,
@@ -130,8 +126,12 @@ export function createClient(options: ClientOptions) {
     layers: async (id: string) => unwrap(await api.GET('/v1/base-models/{id}/layers', byId(id))),
     delete: async (id: string) => void unwrap(await api.DELETE('/v1/base-models/{id}', byId(id))),
   };
+}
 
-  const jobs = {
+/** Training jobs: starting, listing, reading, cancelling and following one. */
+function jobCalls(t: Transport) {
+  const { api } = t;
+  return {
     create: async (spec: JobSpec) => unwrap(await api.POST('/v1/jobs', { body: spec })) as Job,
     list: async (q: { state?: Job['state']; limit?: number; offset?: number } = {}) =>
       unwrap(await api.GET('/v1/jobs', { params: { query: q } })) as Page<Job>,
@@ -139,10 +139,14 @@ export function createClient(options: ClientOptions) {
     cancel: async (id: string) => unwrap(await api.POST('/v1/jobs/{id}/cancel', byId(id))) as Job,
     /** Follows the job's event stream until it ends (reconnecting if the stream drops); its final record. */
     follow: (id: string, o: FollowOptions<Job> = {}) =>
-      follow<Job>(`/v1/jobs/${encodeURIComponent(id)}/events`, `/v1/jobs/${encodeURIComponent(id)}`, o),
+      follow<Job>(t, `/v1/jobs/${encodeURIComponent(id)}`, o),
   };
+}
 
-  const models = {
+/** Trained models: reading, predicting, aliases and promotion, retraining, downloading. */
+function modelCalls(t: Transport) {
+  const { api, baseUrl, headers, fetch: fetchFn } = t;
+  return {
     list: async (q: { limit?: number; offset?: number; name?: string } = {}) =>
       unwrap(await api.GET('/v1/models', { params: { query: q } })) as Page<ModelSummary>,
     get: async (id: string, version?: number) =>
@@ -205,21 +209,25 @@ export function createClient(options: ClientOptions) {
       return new Uint8Array(await res.arrayBuffer());
     },
   };
+}
 
-  const advisor = {
+/** Advisor runs: starting, reading, cancelling and following one. */
+function advisorCalls(t: Transport) {
+  const { api } = t;
+  return {
     start: async (req: AdvisorRequest) =>
       unwrap(await api.POST('/v1/advisor', { body: req as Schemas['AdvisorRequest'] })) as AdvisorRun,
     get: async (id: string) => unwrap(await api.GET('/v1/advisor/{id}', byId(id))) as AdvisorRun,
     cancel: async (id: string) => unwrap(await api.POST('/v1/advisor/{id}/cancel', byId(id))) as AdvisorRun,
     follow: (id: string, o: FollowOptions<AdvisorRun> = {}) =>
-      follow<AdvisorRun>(
-        `/v1/advisor/${encodeURIComponent(id)}/events`,
-        `/v1/advisor/${encodeURIComponent(id)}`,
-        o,
-      ),
+      follow<AdvisorRun>(t, `/v1/advisor/${encodeURIComponent(id)}`, o),
   };
+}
 
-  const batchPredictions = {
+/** Batch predictions: an uploaded file or a dataset scored as one job, and its results. */
+function batchCalls(t: Transport) {
+  const { api, baseUrl, headers, fetch: fetchFn } = t;
+  return {
     /** Scores an uploaded file as one job. */
     upload: async (u: BatchUpload): Promise<BatchPrediction> => {
       const { file, ...fields } = u;
@@ -238,11 +246,7 @@ export function createClient(options: ClientOptions) {
     cancel: async (id: string) =>
       unwrap(await api.POST('/v1/batch-predictions/{id}/cancel', byId(id))) as BatchPrediction,
     follow: (id: string, o: FollowOptions<BatchPrediction> = {}) =>
-      follow<BatchPrediction>(
-        `/v1/batch-predictions/${encodeURIComponent(id)}/events`,
-        `/v1/batch-predictions/${encodeURIComponent(id)}`,
-        o,
-      ),
+      follow<BatchPrediction>(t, `/v1/batch-predictions/${encodeURIComponent(id)}`, o),
     /** The results file, one line per input (JSONL) or one row per input (CSV). */
     results: async (id: string, format: 'jsonl' | 'csv' = 'jsonl'): Promise<Uint8Array> => {
       const url = `${baseUrl}/v1/batch-predictions/${encodeURIComponent(id)}/results?format=${format}`;
@@ -251,8 +255,12 @@ export function createClient(options: ClientOptions) {
       return new Uint8Array(await res.arrayBuffer());
     },
   };
+}
 
-  const audits = {
+/** Dataset audits, and the dataset versions that act on their findings. */
+function auditCalls(t: Transport) {
+  const { api } = t;
+  return {
     start: async (datasetId: string, req: AuditRequest = {}) =>
       unwrap(
         await api.POST('/v1/datasets/{id}/audits', {
@@ -263,7 +271,7 @@ export function createClient(options: ClientOptions) {
     get: async (id: string) => unwrap(await api.GET('/v1/audits/{id}', byId(id))) as Audit,
     cancel: async (id: string) => unwrap(await api.POST('/v1/audits/{id}/cancel', byId(id))) as Audit,
     follow: (id: string, o: FollowOptions<Audit> = {}) =>
-      follow<Audit>(`/v1/audits/${encodeURIComponent(id)}/events`, `/v1/audits/${encodeURIComponent(id)}`, o),
+      follow<Audit>(t, `/v1/audits/${encodeURIComponent(id)}`, o),
     /** A new dataset from `datasetId` with examples excluded or relabelled; the original stays. */
     version: async (datasetId: string, req: VersionRequest) =>
       unwrap(
@@ -273,8 +281,6 @@ export function createClient(options: ClientOptions) {
         }),
       ) as Dataset,
   };
-
-  return { api, datasets, baseModels, jobs, models, advisor, batchPredictions, audits };
 }
 
 export type Client = ReturnType<typeof createClient>;

@@ -2,7 +2,7 @@ import type { DataKind } from '../contracts/task.js';
 import type { ImagePreprocessing, Preprocessing, SentenceEncoderRef } from '../contracts/preprocessing.js';
 import type { Task } from '../contracts/task.js';
 import type { ArchiveLimits } from '../lib/zip-archive.js';
-import type { ExampleSource, TrainingData } from '../ml/example-source.js';
+import type { ExampleSource, TrainingData } from '../ml/index.js';
 import type { Store } from '../storage/store.js';
 import type { DatasetManifest } from './dataset-manifest.js';
 import type { UploadKind, UploadProbe } from './upload-sniff.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetParent, VersionRequest } from '../contracts/audit.js';
 import { ValidationError, type FieldError } from '../lib/errors.js';
@@ -7,9 +7,6 @@ import { newId } from '../lib/ids.js';
 import type { Store } from '../storage/store.js';
 import { canonicalClasses } from './class-names.js';
 import {
-  EXAMPLES_DIR,
-  FEATURES_FILE,
-  INDEX_FILE,
   MANIFEST_FILE,
   TARGETS_FILE,
   TEXTS_FILE,
@@ -17,12 +14,12 @@ import {
   readManifest,
   type ClassSummary,
   type DatasetManifest,
-  type ImageIndex,
   type SplitName,
   type TextIndex,
 } from './dataset-manifest.js';
-import { classWarnings, sizeStats, splitWarnings } from './dataset-warnings.js';
-import type { Additions } from './version-additions.js';
+import { classWarnings, splitWarnings } from './dataset-warnings.js';
+import type { Additions, PreparedAddition } from './version-additions.js';
+import { floats, writeVersionFiles, type KeptExample, type VersionFields } from './version-files.js';
 
 /**
  * Dataset versions: a new dataset made from a stored one with examples left out or given other
@@ -55,7 +52,37 @@ export async function createVersion(
   const plan = planChanges(parent, examples, req);
   const id = newId('dataset');
   const added = additions.items;
-  const record: DatasetParent = {
+  const record = parentRecord(parent, plan, req, added);
+  const kept = plan.kept;
+  const { classIndex, classes, counts } = countVersion(parent, kept, added);
+  const changes = JSON.stringify({ record, data: added.map((a) => a.example.data.toString('base64')) });
+  const common: VersionFields = {
+    id,
+    name: req.name ?? `${parent.name} (version)`.slice(0, 200),
+    createdAt: new Date().toISOString(),
+    contentHash: `sha256:${createHash('sha256').update(parent.contentHash).update(changes).digest('hex')}`,
+    classes,
+    examples: kept.length + added.length,
+    split: { provided: parent.split.provided, counts },
+    warnings: [...classWarnings(classes), ...(parent.split.provided ? splitWarnings(classes, counts) : [])],
+    skipped: { count: 0, files: [] },
+    parent: record,
+  };
+  return store.collection('datasets').create(id, async (dir) => {
+    const manifest = await writeVersionFiles({ store, parent, dir, kept, added, classIndex, common });
+    await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+    return manifest;
+  });
+}
+
+/** What the version's manifest records of its parent: the id and every change, additions included. */
+function parentRecord(
+  parent: DatasetManifest,
+  plan: Plan,
+  req: VersionRequest,
+  added: PreparedAddition[],
+): DatasetParent {
+  return {
     datasetId: parent.id,
     excluded: plan.excluded,
     relabelled: plan.relabelled,
@@ -72,7 +99,14 @@ export async function createVersion(
         }
       : {}),
   };
-  const kept = plan.kept;
+}
+
+/** The version's classes (sorted names of the kept and added labels) with their counts per split. */
+function countVersion(
+  parent: DatasetManifest,
+  kept: Plan['kept'],
+  added: PreparedAddition[],
+): { classIndex: Map<string, number>; classes: ClassSummary[]; counts: Record<SplitName, number> } {
   const classNames =
     parent.task === 'classification'
       ? [...new Set([...kept.map((k) => k.label), ...added.map((a) => a.example.label)])].sort()
@@ -94,107 +128,11 @@ export async function createVersion(
   };
   for (const k of kept) count(k.label, k.example.split);
   for (const a of added) count(a.example.label, 'train');
-  const changes = JSON.stringify({ record, data: added.map((a) => a.example.data.toString('base64')) });
-  const common = {
-    id,
-    name: req.name ?? `${parent.name} (version)`.slice(0, 200),
-    createdAt: new Date().toISOString(),
-    contentHash: `sha256:${createHash('sha256').update(parent.contentHash).update(changes).digest('hex')}`,
-    classes,
-    examples: kept.length + added.length,
-    split: { provided: parent.split.provided, counts },
-    warnings: [...classWarnings(classes), ...(parent.split.provided ? splitWarnings(classes, counts) : [])],
-    skipped: { count: 0, files: [] },
-    parent: record,
-  };
-  const from = (file: string) => store.collection('datasets').local(parent.id, file);
-  return store.collection('datasets').create(id, async (dir) => {
-    let manifest: DatasetManifest;
-    if (parent.kind === 'image') {
-      const { examples: records } = await readImageIndex(store, parent.id);
-      const src = await from(EXAMPLES_DIR);
-      await mkdir(path.join(dir, EXAMPLES_DIR));
-      const index: ImageIndex = { examples: [] };
-      for (const k of kept) {
-        const r = records[k.at]!;
-        await copyFile(path.join(src, r.file), path.join(dir, EXAMPLES_DIR, r.file));
-        index.examples.push({ ...r, label: classIndex.get(k.label) as number });
-      }
-      for (const a of added) {
-        if (a.kind !== 'image') continue;
-        await writeFile(path.join(dir, EXAMPLES_DIR, a.record.file), a.example.data);
-        index.examples.push({ ...a.record, label: classIndex.get(a.example.label) as number });
-      }
-      await writeFile(path.join(dir, INDEX_FILE), JSON.stringify(index));
-      const formats: Record<string, number> = {};
-      for (const r of index.examples) formats[r.format] = (formats[r.format] ?? 0) + 1;
-      manifest = {
-        ...parent,
-        ...common,
-        exampleShape: {
-          width: sizeStats(index.examples.map((r) => r.width)),
-          height: sizeStats(index.examples.map((r) => r.height)),
-          channels: sizeStats(index.examples.map((r) => r.channels)),
-        },
-        formats,
-      };
-    } else if (parent.kind === 'text') {
-      const index = await store.collection('datasets').readJson<TextIndex>(parent.id, TEXTS_FILE);
-      const out: TextIndex = { texts: [], labels: [], refs: [], splits: [] };
-      for (const k of kept) {
-        out.texts.push(index.texts[k.at] as string);
-        out.labels.push(classIndex.get(k.label) as number);
-        out.refs.push(index.refs[k.at] as string);
-        out.splits.push(index.splits[k.at] as SplitName);
-      }
-      for (const a of added) {
-        if (a.kind !== 'text') continue;
-        out.texts.push(a.text);
-        out.labels.push(classIndex.get(a.example.label) as number);
-        out.refs.push(a.example.id);
-        out.splits.push('train');
-      }
-      await writeFile(path.join(dir, TEXTS_FILE), JSON.stringify(out));
-      // The length statistics stay the parent's (added texts longer than its longest are cut).
-      manifest = { ...parent, ...common };
-    } else {
-      const width = parent.features.length;
-      const x = floats(await readFile(await from(FEATURES_FILE)));
-      const y = floats(await readFile(await from(TARGETS_FILE)));
-      const rows = added.flatMap((a) => (a.kind === 'tabular' ? [a] : []));
-      const nx = new Float32Array((kept.length + rows.length) * width);
-      const ny = new Float32Array(kept.length + rows.length);
-      kept.forEach((k, i) => {
-        nx.set(x.subarray(k.at * width, (k.at + 1) * width), i * width);
-        ny[i] = parent.task === 'classification' ? (classIndex.get(k.label) as number) : (y[k.at] as number);
-      });
-      rows.forEach((a, j) => {
-        const i = kept.length + j;
-        nx.set(a.row, i * width);
-        ny[i] =
-          parent.task === 'classification'
-            ? (classIndex.get(a.example.label) as number)
-            : Number(a.example.label);
-      });
-      await writeFile(path.join(dir, FEATURES_FILE), Buffer.from(nx.buffer));
-      await writeFile(path.join(dir, TARGETS_FILE), Buffer.from(ny.buffer));
-      manifest = { ...parent, ...common };
-      if (parent.task === 'regression' && ny.length > 0) {
-        const t = Array.from(ny);
-        manifest.target = {
-          min: Math.min(...t),
-          max: Math.max(...t),
-          mean: t.reduce((s, v) => s + v, 0) / t.length,
-        };
-      }
-    }
-    await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
-    return manifest;
-  });
+  return { classIndex, classes, counts };
 }
 
 interface Plan {
-  kept: Array<{ at: number; example: Example; label: string }>;
+  kept: Array<KeptExample & { example: Example }>;
   excluded: string[];
   relabelled: DatasetParent['relabelled'];
 }
@@ -275,8 +213,4 @@ export async function examplesOf(store: Store, manifest: DatasetManifest): Promi
     label: manifest.task === 'classification' ? name(v) : '',
     split: 'train' as const,
   }));
-}
-
-function floats(raw: Buffer): Float32Array {
-  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppDeps } from './app.js';
 import type { Config } from '../config/env.js';
-import { selectBackend, type BackendInfo } from '../ml/backend.js';
+import { selectBackend, type BackendInfo } from '../ml/index.js';
 import { QueueService } from '../queue/queue-service.js';
 import { createRedis, type RedisClient } from '../queue/redis.js';
 import { openStore } from '../queue/open-store.js';

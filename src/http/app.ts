@@ -1,13 +1,12 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
-import type { BackendInfo } from '../ml/backend.js';
+import type { BackendInfo } from '../ml/index.js';
 import authPlugin, { METRICS_ROUTES } from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
 import securityHeaders from './plugins/security-headers.js';
-import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.js';
+import errorHandler from './plugins/error-handler.js';
 import jsonBodyPlugin from './plugins/json-body.js';
 import dashboardPlugin from './plugins/dashboard.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -51,12 +50,11 @@ import { HealthService } from './health-service.js';
 import { DiskMonitor } from '../storage/disk-monitor.js';
 import { ModelService } from '../models/model-service.js';
 import { PredictionService } from '../serving/prediction-service.js';
+import { createFastify } from './fastify-instance.js';
 import type { Store } from '../storage/store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Every route as registered (method + URL pattern), for the OpenAPI coverage test. */
-    registeredRoutes: Array<{ method: string; url: string; hidden: boolean }>;
     /** Prediction serving; `stats()` reads the inference workers' tensor counts. */
     predictions: PredictionService;
     /** Prediction capture; `settle()` waits for its writes in flight (tests). */
@@ -95,36 +93,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => stopDiskWatch());
   await registerPlugins(app, deps, uploads, disk);
   await registerFeatures(app, deps, uploads, logger, disk);
-  return app;
-}
-
-/** The bare instance: logger, body limit, zod compilers and the route list the OpenAPI test reads. */
-function createFastify(config: Config, logger: Logger): FastifyInstance {
-  const app: FastifyInstance = Fastify({
-    // Typed as Fastify's base logger: pino's own type is stricter and breaks route typing.
-    loggerInstance: logger as FastifyBaseLogger,
-    bodyLimit: config.MAX_JSON_BODY_BYTES,
-    // A hop count becomes proxy-addr's own form: trust the nearest n hops.
-    trustProxy:
-      typeof config.TRUST_PROXY === 'number'
-        ? (
-            (hops: number) => (_address: string, hop: number) =>
-              hop < hops
-          )(config.TRUST_PROXY)
-        : config.TRUST_PROXY,
-    requestIdHeader: 'x-request-id',
-    frameworkErrors,
-    clientErrorHandler,
-  });
-  const routes: FastifyInstance['registeredRoutes'] = [];
-  app.decorate('registeredRoutes', routes);
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const hidden = Boolean((route.schema as { hide?: boolean } | undefined)?.hide);
-    for (const method of methods) routes.push({ method: String(method), url: route.url, hidden });
-  });
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
   return app;
 }
 
@@ -170,7 +138,6 @@ async function registerFeatures(
   logger: Logger,
   disk: DiskMonitor,
 ): Promise<void> {
-  const { config } = deps;
   const health = new HealthService({
     redis: deps.redis,
     store: deps.store,
@@ -179,7 +146,22 @@ async function registerFeatures(
     disk,
   });
   await app.register(healthRoutes, { health });
+  const { datasets, baseModels } = await registerInputs(app, deps, uploads);
+  const { registry, captureStore } = await registerServing(app, deps, uploads, logger, health);
+  const jobs = await registerTraining(app, deps, { registry, captureStore, datasets });
+  await registerJobFeatures(app, deps, uploads, { jobs, baseModels, registry });
+  const datasetParent = async (id: string) =>
+    (await readManifest(deps.store, id).catch(() => undefined))?.parent;
+  await app.register(promotionRoutes, { promotion: new PromotionService({ registry, datasetParent }) });
+}
 
+/** What training starts from: datasets, base models and their layers. */
+async function registerInputs(
+  app: FastifyInstance,
+  deps: AppDeps,
+  uploads: Uploads,
+): Promise<{ datasets: DatasetService; baseModels: BaseModelService }> {
+  const { config } = deps;
   const datasets = new DatasetService({
     store: deps.store,
     queues: deps.queues,
@@ -199,6 +181,21 @@ async function registerFeatures(
     dataDir: deps.store.root,
   });
   await app.register(modelLayerRoutes, { baseModels });
+  return { datasets, baseModels };
+}
+
+/**
+ * Trained models and predicting with them: the registry, prediction serving and its capture,
+ * the model routes, capture review, and the Open Inference Protocol.
+ */
+async function registerServing(
+  app: FastifyInstance,
+  deps: AppDeps,
+  uploads: Uploads,
+  logger: Logger,
+  health: HealthService,
+): Promise<{ registry: ModelRegistry; captureStore: CaptureStore }> {
+  const { config } = deps;
   const registry = new ModelRegistry(deps.store, { freshnessTtlMs: config.MODEL_FRESHNESS_TTL_MS });
   const captureStore = new CaptureStore(deps.store);
   const capture = new CaptureService({ store: captureStore, log: logger.child({ component: 'capture' }) });
@@ -236,7 +233,17 @@ async function registerFeatures(
     server: { name: 'transfer-learning-service', version: packageVersion() },
   });
   await app.register(oipRoutes, { oip, config });
+  return { registry, captureStore };
+}
 
+/** Training jobs, and retraining a model on its reviewed captures. */
+async function registerTraining(
+  app: FastifyInstance,
+  deps: AppDeps,
+  built: { registry: ModelRegistry; captureStore: CaptureStore; datasets: DatasetService },
+): Promise<JobService> {
+  const { config } = deps;
+  const { registry, captureStore, datasets } = built;
   const summaries = new SummaryCache();
   const jobs = new JobService({
     queues: deps.queues,
@@ -253,15 +260,33 @@ async function registerFeatures(
   await app.register(retrainRoutes, {
     retrain: new RetrainService({ registry, captures: captureStore, datasets, jobs }),
   });
+  return jobs;
+}
 
+/** Base-model lookups the advisor and audits share: registered, packaged offline, and by catalog name. */
+function baseModelChoices(baseModels: BaseModelService) {
+  return {
+    listBases: async () => (await baseModels.list(10_000, 0)).items,
+    offlineCatalog: () => catalogEntries().filter((e) => e.packaged),
+    offlineEncoders: () => encoderCatalogEntries(),
+    registerCatalog: (name: string) => baseModels.registerCatalog({ catalog: name }),
+  };
+}
+
+/** Features that run as jobs of their own: the advisor, batch predictions and audits. */
+async function registerJobFeatures(
+  app: FastifyInstance,
+  deps: AppDeps,
+  uploads: Uploads,
+  built: { jobs: JobService; baseModels: BaseModelService; registry: ModelRegistry },
+): Promise<void> {
+  const { config } = deps;
+  const { jobs, baseModels, registry } = built;
   const advisor = new AdvisorService({
     store: deps.store,
     jobs,
     queues: deps.queues,
-    listBases: async () => (await baseModels.list(10_000, 0)).items,
-    offlineCatalog: () => catalogEntries().filter((e) => e.packaged),
-    offlineEncoders: () => encoderCatalogEntries(),
-    registerCatalog: (name) => baseModels.registerCatalog({ catalog: name }),
+    ...baseModelChoices(baseModels),
   });
   await app.register(advisorRoutes, { advisor });
 
@@ -277,15 +302,9 @@ async function registerFeatures(
     store: deps.store,
     jobs,
     queues: deps.queues,
-    listBases: async () => (await baseModels.list(10_000, 0)).items,
-    offlineCatalog: () => catalogEntries().filter((e) => e.packaged),
-    offlineEncoders: () => encoderCatalogEntries(),
-    registerCatalog: (name) => baseModels.registerCatalog({ catalog: name }),
+    ...baseModelChoices(baseModels),
   });
   await app.register(auditRoutes, { audits });
-  const datasetParent = async (id: string) =>
-    (await readManifest(deps.store, id).catch(() => undefined))?.parent;
-  await app.register(promotionRoutes, { promotion: new PromotionService({ registry, datasetParent }) });
 }
 
 type Uploads = ReturnType<typeof uploadLimits>;

@@ -1,4 +1,4 @@
-import type { BackendInfo } from '../ml/backend.js';
+import type { BackendInfo } from '../ml/index.js';
 import type { QueueService } from '../queue/queue-service.js';
 import { ping, type RedisClient } from '../queue/redis.js';
 import type { DiskMonitor, DiskReport } from '../storage/disk-monitor.js';

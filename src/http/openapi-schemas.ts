@@ -23,13 +23,35 @@ import { retrainBodySchema, retrainResultSchema } from './routes/retrain.js';
 
 /** Schemas in openapi.yaml that are generated from the zod schemas the routes validate with. */
 export function generatedSchemas(): Record<string, unknown> {
-  const json = (schema: z.ZodType, io: 'input' | 'output') => {
-    const { $schema: _s, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
-      string,
-      unknown
-    >;
-    return rest;
+  return {
+    ...batchSchemas(),
+    ...auditSchemas(),
+    ...promotionSchemas(),
+    ...captureSchemas(),
+    ...jobSchemas(),
   };
+}
+
+/**
+ * A zod schema as JSON Schema, as a request reads it (input) or a response writes it (output).
+ * A job spec inside another schema (a job view's `spec`) refers to the JobSpec component.
+ */
+function json(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _s, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    override: (ctx) => {
+      if (ctx.zodSchema !== jobSpecSchema || ctx.path.length === 0) return;
+      const target = ctx.jsonSchema as Record<string, unknown>;
+      for (const key of Object.keys(target)) delete target[key];
+      target['$ref'] = '#/components/schemas/JobSpec';
+    },
+  }) as Record<string, unknown>;
+  return rest;
+}
+
+/** Batch predictions: the request, and the batch as the API shows it. */
+function batchSchemas(): Record<string, unknown> {
   return {
     BatchPredictionRequest: {
       description:
@@ -41,6 +63,12 @@ export function generatedSchemas(): Record<string, unknown> {
         'A batch prediction: its state, progress, counts once completed, and where its results are.',
       ...json(batchView, 'output'),
     },
+  };
+}
+
+/** Dataset audits, and the version request (examples left out or relabelled) that acts on them. */
+function auditSchemas(): Record<string, unknown> {
+  return {
     AuditRequest: {
       description: 'What an audit reads its features with; every field optional.',
       ...json(auditRequestSchema, 'input'),
@@ -53,6 +81,12 @@ export function generatedSchemas(): Record<string, unknown> {
       description: 'Examples to leave out and examples to give another label, by example id.',
       ...json(versionRequestSchema, 'input'),
     },
+  };
+}
+
+/** Aliases and promotion: the alias list, a move, the comparison, the request and its outcome. */
+function promotionSchemas(): Record<string, unknown> {
+  return {
     AliasList: {
       description: "A model name's aliases, each with the version it points at and its recent moves.",
       ...json(aliasListSchema, 'output'),
@@ -75,6 +109,12 @@ export function generatedSchemas(): Record<string, unknown> {
       description: 'Whether the alias moved, why, and the comparison the decision rests on.',
       ...json(promotionSchema, 'output'),
     },
+  };
+}
+
+/** Prediction capture, its review queue, and retraining on the reviewed items. */
+function captureSchemas(): Record<string, unknown> {
+  return {
     CaptureConfig: {
       description:
         'Prediction capture of a model: the share of predicted instances kept (0: off) and the most unreviewed items kept.',
@@ -102,6 +142,12 @@ export function generatedSchemas(): Record<string, unknown> {
       description: 'The dataset version the labelled review items made, and the job that trains on it.',
       ...json(retrainResultSchema, 'output'),
     },
+  };
+}
+
+/** Training jobs and advisor runs. */
+function jobSchemas(): Record<string, unknown> {
+  return {
     JobSpec: {
       description: 'A training job (see the README for the recipe it automates).',
       ...json(jobSpecSchema, 'input'),

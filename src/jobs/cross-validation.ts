@@ -8,12 +8,12 @@ import {
   stratifiedSubset,
 } from '../evaluation/index.js';
 import {
-  type CrossValidationPlan,
-  type FoldOutcome,
   refit,
   runFolds,
   sharedFeaturesFor,
-} from '../ml/cross-validate.js';
+  type CrossValidationPlan,
+  type FoldOutcome,
+} from '../ml/index.js';
 import { estimate } from './estimate.js';
 import { CURVE_FRACTIONS } from './evaluation-choice.js';
 import { outOfFoldFile, toPredictions } from './out-of-fold.js';
@@ -38,7 +38,32 @@ export async function crossValidatedJob(plan: TrainingPlan): Promise<TrainedJob>
   const seed = spec.seed ?? 0;
   // Regression folds are plain k-fold: every example in one stratum.
   const strata = data.task === 'classification' ? [...data.train.labels] : data.train.labels.map(() => 0);
-  const cv: CrossValidationPlan = {
+  const cv = crossValidationPlan(plan);
+  delete plan.base;
+  try {
+    const heldOut = foldLists(stratifiedFolds(strata, choice.folds, seed), choice.folds);
+    const outcomes = await runFolds(cv, { heldOut, stage: 'fold' });
+    const curve = choice.learningCurve
+      ? await learningCurve(cv, data.train.keys, strata, seed, choice.folds)
+      : undefined;
+    const r = await refit(cv, refitEpochsFrom(outcomes, plan), plan.warmStart);
+    try {
+      return cvTrainedJob(plan, outcomes, curve, r);
+    } catch (err) {
+      r.model.dispose();
+      throw err;
+    }
+  } finally {
+    cv.base?.dispose();
+  }
+}
+
+type Refit = Awaited<ReturnType<typeof refit>>;
+
+/** What every fold, curve point and the refit train from: the plan's spec, data, base and limits. */
+function crossValidationPlan(plan: TrainingPlan): CrossValidationPlan {
+  const { data, spec } = plan;
+  return {
     spec,
     data,
     shared: sharedFeaturesFor(data),
@@ -48,79 +73,70 @@ export async function crossValidatedJob(plan: TrainingPlan): Promise<TrainedJob>
     ...(plan.signal ? { signal: plan.signal } : {}),
     onProgress: plan.onProgress,
   };
-  delete plan.base;
-  try {
-    const heldOut = foldLists(stratifiedFolds(strata, choice.folds, seed), choice.folds);
-    const outcomes = await runFolds(cv, { heldOut, stage: 'fold' });
-    const curve = choice.learningCurve
-      ? await learningCurve(cv, data.train.keys, strata, seed, choice.folds)
-      : undefined;
-    const r = await refit(
-      cv,
-      {
-        train: refitEpochs(
-          outcomes.map((o) => o.bestEpochs.train),
-          spec.fit.epochs,
-        ),
-        ...(spec.fineTune
-          ? {
-              fineTune: refitEpochs(
-                outcomes.map((o) => o.bestEpochs.fineTune ?? spec.fineTune?.epochs ?? 1),
-                spec.fineTune.epochs,
-              ),
-            }
-          : {}),
-      },
-      plan.warmStart,
-    );
-    try {
-      const oof = outOfFoldFile(
-        { method: 'cross-validation', folds: choice.folds, classes: data.classes, task: data.task },
-        outcomes.map((o) => {
-          const reference = o.reference ? referenceSample(o.reference, seed) : undefined;
-          const novelty = noveltyAgainst(o.outputs, reference);
-          return toPredictions(data.task, data.train.keys, o.heldOut, o.outputs, o.fold, novelty);
-        }),
-      );
-      const trainAccuracy = r.evaluation.task === 'classification' ? r.evaluation.accuracy : undefined;
-      const ev = estimate(oof, {
-        method: 'cross-validation',
-        folds: choice.folds,
-        seed,
-        ...(trainAccuracy !== undefined ? { trainAccuracy } : {}),
-      });
-      if (curve && ev.task === 'classification') addCurve(ev, curve);
-      const files = addScoreRules(
-        ev,
-        oof,
-        finalReference(r.reference, seed),
-        spec.evaluation.acceptRate,
-        seed,
-      );
-      return {
-        model: r.model,
-        history: r.history,
-        evaluation: withWarnings(ev, [
-          ...choice.warnings,
-          ...(curve?.warnings ?? []),
-          ...warmStartWarnings(plan, r.warmStart),
-        ]),
-        oof,
-        files,
-        log: {
-          cached: r.cached,
-          microBatches: r.memory.map((m) => m.microBatch),
-          warnings: [...new Set([...outcomes.flatMap((o) => o.warnings), ...r.warnings])],
-          folds: choice.folds,
-        },
-      };
-    } catch (err) {
-      r.model.dispose();
-      throw err;
-    }
-  } finally {
-    cv.base?.dispose();
-  }
+}
+
+/** The refit's epochs: the folds' median best epochs, for training and any fine-tuning. */
+function refitEpochsFrom(outcomes: FoldOutcome[], plan: TrainingPlan): { train: number; fineTune?: number } {
+  const { spec } = plan;
+  return {
+    train: refitEpochs(
+      outcomes.map((o) => o.bestEpochs.train),
+      spec.fit.epochs,
+    ),
+    ...(spec.fineTune
+      ? {
+          fineTune: refitEpochs(
+            outcomes.map((o) => o.bestEpochs.fineTune ?? spec.fineTune?.epochs ?? 1),
+            spec.fineTune.epochs,
+          ),
+        }
+      : {}),
+  };
+}
+
+/** The refit model with the evaluation of the out-of-fold predictions, its curve, rules and log. */
+function cvTrainedJob(
+  plan: TrainingPlan,
+  outcomes: FoldOutcome[],
+  curve: Curve | undefined,
+  r: Refit,
+): TrainedJob {
+  const { data, evaluation: choice, spec } = plan;
+  const seed = spec.seed ?? 0;
+  const oof = outOfFoldFile(
+    { method: 'cross-validation', folds: choice.folds, classes: data.classes, task: data.task },
+    outcomes.map((o) => {
+      const reference = o.reference ? referenceSample(o.reference, seed) : undefined;
+      const novelty = noveltyAgainst(o.outputs, reference);
+      return toPredictions(data.task, data.train.keys, o.heldOut, o.outputs, o.fold, novelty);
+    }),
+  );
+  const trainAccuracy = r.evaluation.task === 'classification' ? r.evaluation.accuracy : undefined;
+  const ev = estimate(oof, {
+    method: 'cross-validation',
+    folds: choice.folds,
+    seed,
+    ...(trainAccuracy !== undefined ? { trainAccuracy } : {}),
+  });
+  if (curve && ev.task === 'classification') addCurve(ev, curve);
+  const files = addScoreRules(ev, oof, finalReference(r.reference, seed), spec.evaluation.acceptRate, seed);
+  return {
+    model: r.model,
+    history: r.history,
+    evaluation: withWarnings(ev, [
+      ...choice.warnings,
+      ...(curve?.warnings ?? []),
+      ...warmStartWarnings(plan, r.warmStart),
+    ]),
+    oof,
+    files,
+    log: {
+      cached: r.cached,
+      microBatches: r.memory.map((m) => m.microBatch),
+      warnings: [...new Set([...outcomes.flatMap((o) => o.warnings), ...r.warnings])],
+      folds: choice.folds,
+    },
+  };
 }
 
 /** Held-out example lists per fold, from a fold number per example. */

@@ -3,7 +3,7 @@ import type { JobSpec } from '../contracts/job-spec.js';
 import type { DatasetManifest } from '../datasets/dataset-manifest.js';
 import { foldCount } from '../evaluation/index.js';
 import type { FieldError } from '../lib/errors.js';
-import { augmentActive } from '../ml/augment.js';
+import { augmentActive } from '../ml/index.js';
 
 /**
  * How a job estimates its figures, decided once from the spec and the dataset's manifest (by

@@ -6,7 +6,7 @@ import type { Store } from '../storage/store.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { META_JSON } from '../models/registry.js';
 import type { BaseTopology, DatasetDescription } from '../contracts/model-topology.js';
-import { resolveImageInput } from '../ml/layer-refs.js';
+import { resolveImageInput } from '../contracts/layer-refs.js';
 import { chooseEvaluation, type EvaluationChoice } from './evaluation-choice.js';
 import { validateSpecAgainst } from './spec-check.js';
 import { TEXT_MAX_VOCABULARY, TEXT_MAX_WORDS, type JobSpec } from '../contracts/job-spec.js';
@@ -47,7 +47,43 @@ export interface ResolveOptions {
 }
 
 export async function resolveJob(store: Store, spec: JobSpec, o: ResolveOptions = {}): Promise<ResolvedJob> {
-  const { cache } = o;
+  const { manifest, base, errors } = await readJobInputs(store, spec, o.cache);
+  if (!manifest || errors.length > 0) return { ok: false, errors };
+
+  const effective: JobSpec =
+    spec.cutAt === undefined && base?.recommendedCutAt ? { ...spec, cutAt: base.recommendedCutAt } : spec;
+
+  const { image, inputShape } = resolveInputShape(spec, manifest, base);
+  const textErrors = checkTextJob(spec, manifest, base);
+
+  const dataset: DatasetDescription = {
+    kind: manifest.kind,
+    task: manifest.task,
+    classes: manifest.classes.map((c) => c.name),
+    inputShape,
+    hasValidation: manifest.split.provided,
+  };
+  const problems = checkSpecAgainstBase(effective, base, dataset);
+  const evaluation = chooseEvaluation(effective, manifest, !!base?.encoder, o.maxCost);
+  const evaluationErrors = evaluation.ok ? [] : evaluation.errors;
+  if (textErrors.length > 0 || problems.length > 0 || !evaluation.ok) {
+    const seen = new Set(textErrors.map((e) => e.path));
+    const rest = problems.filter((e) => !seen.has(e.path));
+    return { ok: false, errors: [...textErrors, ...rest, ...evaluationErrors] };
+  }
+  const context: JobContext = { spec: effective, manifest, dataset, evaluation: evaluation.choice };
+  if (base) context.base = base;
+  if (image) context.image = image;
+  if (manifest.kind === 'text') context.text = textInput(base, inputShape);
+  return { ok: true, context };
+}
+
+/** The spec's dataset manifest, base and warm-start model, with a field error for each one missing. */
+async function readJobInputs(
+  store: Store,
+  spec: JobSpec,
+  cache: SummaryCache | undefined,
+): Promise<{ manifest: DatasetManifest | undefined; base: StoredBase | undefined; errors: FieldError[] }> {
   const errors: FieldError[] = [];
   const manifest = await readManifest(store, spec.datasetId).catch((e: unknown) => {
     errors.push(notFoundAs('datasetId')(e));
@@ -62,38 +98,41 @@ export async function resolveJob(store: Store, spec: JobSpec, o: ResolveOptions 
     });
   }
   if (spec.warmStart) errors.push(...(await checkWarmStart(store, spec.warmStart.modelId, manifest)));
-  if (!manifest || errors.length > 0) return { ok: false, errors };
+  return { manifest, base, errors };
+}
 
-  const effective: JobSpec =
-    spec.cutAt === undefined && base?.recommendedCutAt ? { ...spec, cutAt: base.recommendedCutAt } : spec;
-
-  let image: ImagePreprocessing | undefined;
-  let inputShape: number[];
+/** The model's input shape, and for images the preprocessing that gives it (spec, base, dataset). */
+function resolveInputShape(
+  spec: JobSpec,
+  manifest: DatasetManifest,
+  base: StoredBase | undefined,
+): { image?: ImagePreprocessing; inputShape: number[] } {
   if (manifest.kind === 'image') {
     const fromBase = base?.preprocessing?.kind === 'image' ? base.preprocessing.image : undefined;
     const seen = manifest.exampleShape;
-    image = resolveImageInput({ ...fromBase, ...spec.input }, base ? [null, ...base.inputShape] : undefined, [
-      seen.height.median,
-      seen.width.median,
-      seen.channels.median >= 3 ? 3 : 1,
-    ]);
-    inputShape = [image.size[0], image.size[1], image.channels];
-  } else if (manifest.kind === 'text') {
-    inputShape = base?.encoder
-      ? [base.encoder.dimension]
-      : [Math.max(1, Math.min(TEXT_MAX_WORDS, manifest.exampleShape.words.max))];
-  } else {
-    inputShape = [manifest.features.length];
+    const image = resolveImageInput(
+      { ...fromBase, ...spec.input },
+      base ? [null, ...base.inputShape] : undefined,
+      [seen.height.median, seen.width.median, seen.channels.median >= 3 ? 3 : 1],
+    );
+    return { image, inputShape: [image.size[0], image.size[1], image.channels] };
   }
-  const textErrors = checkTextJob(spec, manifest, base);
+  if (manifest.kind === 'text') {
+    return {
+      inputShape: base?.encoder
+        ? [base.encoder.dimension]
+        : [Math.max(1, Math.min(TEXT_MAX_WORDS, manifest.exampleShape.words.max))],
+    };
+  }
+  return { inputShape: [manifest.features.length] };
+}
 
-  const dataset: DatasetDescription = {
-    kind: manifest.kind,
-    task: manifest.task,
-    classes: manifest.classes.map((c) => c.name),
-    inputShape,
-    hasValidation: manifest.split.provided,
-  };
+/** The generic spec checks against the base's layers (a sentence encoder's: against its embedding). */
+function checkSpecAgainstBase(
+  effective: JobSpec,
+  base: StoredBase | undefined,
+  dataset: DatasetDescription,
+): FieldError[] {
   const baseForCheck: BaseTopology | undefined = base && {
     layers: base.layers.map((l) => ({
       name: l.name,
@@ -104,36 +143,26 @@ export async function resolveJob(store: Store, spec: JobSpec, o: ResolveOptions 
     inputShape: [null, ...base.inputShape],
   };
   // A sentence encoder is used whole: the checks see its embedding as the model's input.
-  const problems = base?.encoder
+  return base?.encoder
     ? validateSpecAgainst(headOnly(effective), undefined, dataset)
     : validateSpecAgainst(effective, baseForCheck, dataset);
-  const evaluation = chooseEvaluation(effective, manifest, !!base?.encoder, o.maxCost);
-  const evaluationErrors = evaluation.ok ? [] : evaluation.errors;
-  if (textErrors.length > 0 || problems.length > 0 || !evaluation.ok) {
-    const seen = new Set(textErrors.map((e) => e.path));
-    const rest = problems.filter((e) => !seen.has(e.path));
-    return { ok: false, errors: [...textErrors, ...rest, ...evaluationErrors] };
-  }
-  const context: JobContext = { spec: effective, manifest, dataset, evaluation: evaluation.choice };
-  if (base) context.base = base;
-  if (image) context.image = image;
-  if (manifest.kind === 'text') {
-    context.text =
-      base?.encoder && 'baseModelId' in base.ref
-        ? {
-            tokenizer: 'sentence-encoder',
-            encoderDir: base.dir,
-            encoder: {
-              baseModelId: base.ref.baseModelId,
-              catalog: base.catalog ?? null,
-              package: base.encoder.package,
-              dimension: base.encoder.dimension,
-              maxTokens: base.encoder.maxTokens,
-            },
-          }
-        : { tokenizer: 'words', maxVocabulary: TEXT_MAX_VOCABULARY, maxLength: inputShape[0] as number };
-  }
-  return { ok: true, context };
+}
+
+/** How a text job reads its texts: through the base's sentence encoder, else as word ids. */
+function textInput(base: StoredBase | undefined, inputShape: number[]): TextInputOptions {
+  return base?.encoder && 'baseModelId' in base.ref
+    ? {
+        tokenizer: 'sentence-encoder',
+        encoderDir: base.dir,
+        encoder: {
+          baseModelId: base.ref.baseModelId,
+          catalog: base.catalog ?? null,
+          package: base.encoder.package,
+          dimension: base.encoder.dimension,
+          maxTokens: base.encoder.maxTokens,
+        },
+      }
+    : { tokenizer: 'words', maxVocabulary: TEXT_MAX_VOCABULARY, maxLength: inputShape[0] as number };
 }
 
 /** The spec the trainer runs for a sentence-encoder job: the head over precomputed embeddings. */

@@ -1,6 +1,6 @@
 import type { EvaluationMethod, OutOfFoldFile, OutOfFoldPrediction } from '../contracts/evaluation.js';
 import type { Task } from '../contracts/task.js';
-import type { ExampleOutputs } from '../ml/evaluate.js';
+import type { ExampleOutputs } from '../ml/index.js';
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
 

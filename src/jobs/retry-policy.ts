@@ -1,6 +1,6 @@
 import { InsufficientStorageError, isRequestError } from '../lib/errors.js';
-import { CancelledError } from '../ml/cancellation.js';
-import { engineFailure } from '../ml/engine-errors.js';
+import { CancelledError } from '../lib/cancellation.js';
+import { engineFailure } from '../lib/engine-errors.js';
 import { NO_SPACE_ADVICE, isNoSpace } from '../storage/free-space.js';
 
 /**

@@ -3,7 +3,7 @@ import { ConflictError } from '../lib/errors.js';
 import { derivedId } from '../lib/ids.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { OOF_JSON, saveTrainedModel } from '../models/registry.js';
-import { liveTensors } from '../ml/backend.js';
+import { liveTensors } from '../ml/index.js';
 import type { TrainProgress as TrainerProgress } from '../contracts/progress.js';
 import type { TrainJobProgress, TrainJobResult, TrainPayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';

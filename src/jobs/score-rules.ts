@@ -10,7 +10,7 @@ import {
   thresholdAt,
   wilsonInterval,
 } from '../evaluation/index.js';
-import type { ExampleOutputs } from '../ml/evaluate.js';
+import type { ExampleOutputs } from '../ml/index.js';
 
 /**
  * What makes a classifier's predictions actionable, fitted on its out-of-fold predictions after

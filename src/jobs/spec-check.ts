@@ -6,8 +6,8 @@ import type {
   Dims,
   LayerDescription,
 } from '../contracts/model-topology.js';
-import { inferLayer, shapeElements, showShape } from '../ml/layer-shapes.js';
-import { defaultCutIndex, findLayer, resolveImageInput } from '../ml/layer-refs.js';
+import { inferLayer, shapeElements, showShape } from '../contracts/layer-shapes.js';
+import { defaultCutIndex, findLayer, resolveImageInput } from '../contracts/layer-refs.js';
 import {
   CLASSIFICATION_LOSSES,
   type JobSpec,

@@ -1,10 +1,13 @@
 import type { EvaluationWarning, OutOfFoldFile } from '../contracts/evaluation.js';
-import type { WarmStartReport } from '../ml/warm-start.js';
+import {
+  train,
+  type WarmStartReport,
+  type ExampleOutputs,
+  type LayersModel,
+  type TrainResult,
+} from '../ml/index.js';
 import type { Evaluation } from '../contracts/model-meta.js';
 import { DEFAULT_ACCEPT_RATE } from '../evaluation/index.js';
-import type { ExampleOutputs } from '../ml/evaluate.js';
-import type { LayersModel } from '../ml/model-io.js';
-import { train, type TrainResult } from '../ml/trainer.js';
 import { estimate } from './estimate.js';
 import { outOfFoldFile, toPredictions } from './out-of-fold.js';
 import {

@@ -4,7 +4,7 @@ import type { Preprocessing } from '../contracts/preprocessing.js';
 import type { ProgressFn } from '../contracts/progress.js';
 import type { DatasetTrainingData } from '../datasets/modality.js';
 import { openTrainingData } from '../datasets/training-data.js';
-import type { LayersModel } from '../ml/model-io.js';
+import type { LayersModel } from '../ml/index.js';
 import type { Store } from '../storage/store.js';
 import type { EvaluationChoice } from './evaluation-choice.js';
 import { headOnly, type JobContext } from './job-context.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
-import { MODEL_JSON, type ModelJson } from '../ml/model-io.js';
+import { MODEL_JSON, type ModelJson } from '../ml/index.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { parseModelRef } from './names.js';
 import { OOF_JSON, type ListModelsQuery, type ModelRegistry } from './registry.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
 import { assertSafeId, newId } from '../lib/ids.js';
-import { checkServable, countParams, saveModelToDir, type LayersModel } from '../ml/model-io.js';
+import { checkServable, countParams, saveModelToDir, type LayersModel } from '../ml/index.js';
 import type { Collection, Page, Store } from '../storage/store.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import { assertModelName, parseModelRef } from './names.js';

@@ -14,7 +14,7 @@ import {
   type ProbeResult,
 } from './queues.js';
 import { keepAlive, recoverLostAttempts } from './lost-attempts.js';
-import { runInFreshProcess } from './trainer-process.js';
+import { runInFreshProcess, type TrainerProcessOptions } from './trainer-process.js';
 import { DiskMonitor } from '../storage/disk-monitor.js';
 
 /** A worker silent this long (no alive-key refresh) counts as gone; its jobs' attempts as lost. */
@@ -50,22 +50,7 @@ export function startWorker(
   const log = logger.child({ component: 'worker' });
   const env = { ...parentEnv, ...configToEnv(config), QUEUE_PREFIX: prefix };
   const children = new Set<ChildProcess>();
-
-  // Cluster-wide counts of trainer processes, read by the API's /metrics.
-  const stats = trainerStatsKey(prefix);
-  const count = (field: 'started' | 'crashed'): void =>
-    void connection.hincrby(stats, field, 1).catch(() => undefined);
-  const onExit = (crashed: boolean): void => {
-    if (!crashed) return;
-    count('crashed');
-    // A trainer killed mid-save leaves its staging folder behind; nobody else would remove it
-    // before this machine's next start.
-    sweepLocalStaging(config).catch((err: unknown) => log.warn({ err }, 'could not sweep staging debris'));
-  };
-  const run = (job: Job, signal: AbortSignal | undefined) => {
-    count('started');
-    return runInFreshProcess(job, signal, { env, children, onExit, entry: opts.trainerEntry });
-  };
+  const run = trainerRunner(config, connection, prefix, log, { env, children, entry: opts.trainerEntry });
 
   const worker = new Worker(TRAINING_QUEUE, (job, _token, signal) => run(job, signal), {
     connection,
@@ -94,13 +79,85 @@ export function startWorker(
   });
   healthWorker.on('error', (err) => log.error({ err }, 'health worker error'));
 
+  logJobEvents(worker, log);
+  listenForCancels(worker, connection, subscriber, prefix, log);
+
+  log.info({ concurrency: config.WORKER_CONCURRENCY, prefix }, 'worker started');
+
+  // The worker's DATA_DIR (the store on file://, staging and the cache on s3://): a crossing of
+  // the free-space floor is logged here too, for workers on machines of their own.
+  const stopDiskWatch = new DiskMonitor({
+    dir: config.DATA_DIR,
+    minFreeBytes: config.DISK_MIN_FREE_BYTES,
+    minFreePercent: config.DISK_MIN_FREE_PERCENT,
+    log,
+  }).watch(30_000);
+
+  const stopHeartbeat = startHeartbeat(config, connection, log);
+
+  return {
+    worker,
+    async close(timeoutMs = config.SHUTDOWN_TIMEOUT_MS) {
+      stopHeartbeat();
+      stopDiskWatch();
+      const timedOut = await closeWithin(worker, timeoutMs, children, log);
+      await healthWorker.close(timedOut);
+      // Only now: while its jobs finished, the alive key told other workers they were not lost.
+      await stopLostAttempts();
+      subscriber.disconnect();
+      connection.disconnect();
+      healthConnection.disconnect();
+    },
+  };
+}
+
+type Redis = ReturnType<typeof createRedis>;
+
+/**
+ * Runs a job in a fresh trainer process, counting started and crashed trainers (cluster-wide,
+ * read by the API's /metrics); a crash also sweeps the staging folders it may have left.
+ */
+function trainerRunner(
+  config: Config,
+  connection: Redis,
+  prefix: string,
+  log: Logger,
+  trainer: Omit<TrainerProcessOptions, 'onExit'>,
+): (job: Job, signal: AbortSignal | undefined) => Promise<unknown> {
+  const stats = trainerStatsKey(prefix);
+  const count = (field: 'started' | 'crashed'): void =>
+    void connection.hincrby(stats, field, 1).catch(() => undefined);
+  const onExit = (crashed: boolean): void => {
+    if (!crashed) return;
+    count('crashed');
+    // A trainer killed mid-save leaves its staging folder behind; nobody else would remove it
+    // before this machine's next start.
+    sweepLocalStaging(config).catch((err: unknown) => log.warn({ err }, 'could not sweep staging debris'));
+  };
+  return (job, signal) => {
+    count('started');
+    return runInFreshProcess(job, signal, { ...trainer, onExit });
+  };
+}
+
+/** Logs the worker's errors and its jobs' failures, completions and stalls. */
+function logJobEvents(worker: Worker, log: Logger): void {
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('failed', (job, err) =>
     log.warn({ jobId: job?.id, name: job?.name, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
   );
   worker.on('completed', (job) => log.info({ jobId: job.id, name: job.name }, 'job completed'));
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled; it will be retried'));
+}
 
+/** Cancels a running job when its cancel message arrives, or when it was cancelled before this worker took it. */
+function listenForCancels(
+  worker: Worker,
+  connection: Redis,
+  subscriber: Redis,
+  prefix: string,
+  log: Logger,
+): void {
   // A job cancelled just as this worker took it: the cancel message may have come first.
   worker.on('active', (job) => {
     void connection
@@ -121,20 +178,14 @@ export function startWorker(
       log.info({ jobId }, 'cancelling running job');
     }
   });
+}
 
-  log.info({ concurrency: config.WORKER_CONCURRENCY, prefix }, 'worker started');
-
-  // The worker's DATA_DIR (the store on file://, staging and the cache on s3://): a crossing of
-  // the free-space floor is logged here too, for workers on machines of their own.
-  const stopDiskWatch = new DiskMonitor({
-    dir: config.DATA_DIR,
-    minFreeBytes: config.DISK_MIN_FREE_BYTES,
-    minFreePercent: config.DISK_MIN_FREE_PERCENT,
-    log,
-  }).watch(30_000);
-
-  // Liveness for a process without a port: rewritten only while the event loop turns and Redis
-  // answers, so a hung or disconnected worker's file goes stale.
+/**
+ * Liveness for a process without a port: WORKER_HEARTBEAT_FILE, rewritten only while the event
+ * loop turns and Redis answers, so a hung or disconnected worker's file goes stale. Returns the
+ * function that stops it.
+ */
+function startHeartbeat(config: Config, connection: Redis, log: Logger): () => void {
   const heartbeatFile = config.WORKER_HEARTBEAT_FILE;
   const beat = async (): Promise<void> => {
     if (!heartbeatFile) return;
@@ -150,33 +201,35 @@ export function startWorker(
   const heartbeat = heartbeatFile ? setInterval(() => void beat(), config.WORKER_HEARTBEAT_MS) : undefined;
   heartbeat?.unref();
   void beat();
-
-  return {
-    worker,
-    async close(timeoutMs = config.SHUTDOWN_TIMEOUT_MS) {
-      if (heartbeat) clearInterval(heartbeat);
-      stopDiskWatch();
-      const graceful = worker.close();
-      const timedOut = await Promise.race([
-        graceful.then(() => false),
-        new Promise<boolean>((r) => setTimeout(() => r(true), timeoutMs).unref()),
-      ]);
-      if (timedOut) {
-        log.warn(
-          { timeoutMs },
-          'running jobs did not finish in time; forcing worker close (they will be retried)',
-        );
-        await worker.close(true);
-        for (const child of children) child.kill('SIGKILL');
-      }
-      await healthWorker.close(timedOut);
-      // Only now: while its jobs finished, the alive key told other workers they were not lost.
-      await stopLostAttempts();
-      subscriber.disconnect();
-      connection.disconnect();
-      healthConnection.disconnect();
-    },
+  return () => {
+    if (heartbeat) clearInterval(heartbeat);
   };
+}
+
+/**
+ * Closes the worker, letting running jobs finish for up to `timeoutMs`; past that, forces it
+ * closed and kills their trainer processes (the jobs will be retried). Whether it timed out.
+ */
+async function closeWithin(
+  worker: Worker,
+  timeoutMs: number,
+  children: Set<ChildProcess>,
+  log: Logger,
+): Promise<boolean> {
+  const graceful = worker.close();
+  const timedOut = await Promise.race([
+    graceful.then(() => false),
+    new Promise<boolean>((r) => setTimeout(() => r(true), timeoutMs).unref()),
+  ]);
+  if (timedOut) {
+    log.warn(
+      { timeoutMs },
+      'running jobs did not finish in time; forcing worker close (they will be retried)',
+    );
+    await worker.close(true);
+    for (const child of children) child.kill('SIGKILL');
+  }
+  return timedOut;
 }
 
 /**

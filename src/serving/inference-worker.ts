@@ -1,17 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { parentPort, threadId } from 'node:worker_threads';
 import { vocabularyIndex, wordIds } from '../lib/word-tokens.js';
-import { loadSentenceEncoder, type SentenceEncoder } from '../ml/sentence-encoder.js';
-import { selectBackend } from '../ml/backend.js';
 import {
-  backendMemory,
+  loadSentenceEncoder,
+  selectBackend,
+  tensorMemory,
   forward,
   forwardWithNovelty,
   noveltyScorer,
   warmUp,
+  loadModelFromDir,
+  type SentenceEncoder,
   type NoveltyScorer,
-} from '../ml/inference.js';
-import { loadModelFromDir, type LayersModel } from '../ml/model-io.js';
+  type LayersModel,
+} from '../ml/index.js';
 import { threadCpuMs } from './thread-cpu.js';
 import type {
   LoadResult,
@@ -127,7 +129,7 @@ function ensure(t: ModelTarget): Promise<Resident> {
 }
 
 async function load(t: ModelTarget): Promise<Resident> {
-  const before = backendMemory().numBytes;
+  const before = tensorMemory().numBytes;
   const model = await loadModelFromDir(t.dir);
   let text: Pick<Resident, 'rows' | 'release'>;
   let novelty: NoveltyScorer | undefined;
@@ -147,7 +149,7 @@ async function load(t: ModelTarget): Promise<Resident> {
   loads++;
   const r: Resident = {
     model,
-    bytes: backendMemory().numBytes - before,
+    bytes: tensorMemory().numBytes - before,
     busy: 0,
     unloadWhenIdle: false,
     ...text,
@@ -203,7 +205,7 @@ async function unload(modelId: string): Promise<boolean> {
 }
 
 function stats(): WorkerStats {
-  const mem = backendMemory();
+  const mem = tensorMemory();
   const cpuMs = threadCpuMs();
   return {
     ...(cpuMs === undefined ? {} : { cpuMs }),

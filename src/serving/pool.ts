@@ -1,4 +1,4 @@
-import { readModelJson } from '../ml/model-io.js';
+import { readModelJson } from '../ml/index.js';
 import { NotFoundError, ServiceUnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { ModelCache } from './model-cache.js';

@@ -62,41 +62,50 @@ export class ServingMetrics {
       help: 'Models evicted from the cache to make room',
       registers,
     });
-    new Gauge({
-      name: 'model_cache_models',
-      help: 'Models resident in inference workers',
-      registers,
-      collect() {
-        this.set(cache().models);
-      },
-    });
-    const tensorGauge = (name: string, help: string, pick: (t: TensorCount) => number): void => {
-      new Gauge({
-        name,
-        help,
-        labelNames: ['process'] as const,
-        registers,
-        async collect() {
-          const counts = await tensors().catch(() => undefined);
-          if (!counts) return; // a worker that does not answer keeps its last value
-          this.reset();
-          for (const t of counts) this.set({ process: t.process }, pick(t));
-        },
-      });
-    };
-    tensorGauge(
-      'tfjs_tensors',
-      'Live TF.js tensors, by process (API and inference workers)',
-      (t) => t.numTensors,
-    );
-    tensorGauge('tfjs_tensor_bytes', 'Bytes held by live TF.js tensors, by process', (t) => t.numBytes);
-    new Gauge({
-      name: 'model_cache_bytes',
-      help: 'Estimated bytes of the models resident in inference workers',
-      registers,
-      collect() {
-        this.set(cache().bytes);
-      },
-    });
+    registerCacheGauges(registers, cache, tensors);
   }
+}
+
+/** The inference workers' resident models and bytes, and live TF.js tensors by process, at scrape time. */
+function registerCacheGauges(
+  registers: Registry[],
+  cache: () => { models: number; bytes: number },
+  tensors: () => Promise<TensorCount[]>,
+): void {
+  new Gauge({
+    name: 'model_cache_models',
+    help: 'Models resident in inference workers',
+    registers,
+    collect() {
+      this.set(cache().models);
+    },
+  });
+  const tensorGauge = (name: string, help: string, pick: (t: TensorCount) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['process'] as const,
+      registers,
+      async collect() {
+        const counts = await tensors().catch(() => undefined);
+        if (!counts) return; // a worker that does not answer keeps its last value
+        this.reset();
+        for (const t of counts) this.set({ process: t.process }, pick(t));
+      },
+    });
+  };
+  tensorGauge(
+    'tfjs_tensors',
+    'Live TF.js tensors, by process (API and inference workers)',
+    (t) => t.numTensors,
+  );
+  tensorGauge('tfjs_tensor_bytes', 'Bytes held by live TF.js tensors, by process', (t) => t.numBytes);
+  new Gauge({
+    name: 'model_cache_bytes',
+    help: 'Estimated bytes of the models resident in inference workers',
+    registers,
+    collect() {
+      this.set(cache().bytes);
+    },
+  });
 }

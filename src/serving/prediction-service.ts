@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/env.js';
 import { ServiceUnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { BackendInfo } from '../ml/backend.js';
+import { tensorMemory, type BackendInfo } from '../ml/index.js';
 import type { ModelMeta } from '../contracts/model-meta.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { DynamicBatcher } from './batcher.js';
@@ -15,7 +15,6 @@ import { ServingMetrics, type TensorCount } from './predict-metrics.js';
 import { InferencePool } from './pool.js';
 import type { TextTarget, WorkerBackend, WorkerStats } from './protocol.js';
 import type { WorkerKind } from './worker-endpoint.js';
-import { tensorMemory } from '../ml/memory.js';
 
 export type ServingConfig = Pick<
   Config,

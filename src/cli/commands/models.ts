@@ -29,9 +29,16 @@ function describeModel(m: ModelMeta): string {
   return lines.join('\n');
 }
 
+/** The `models` commands: inventory, aliases and promotion, retraining and downloading. */
 export function modelCommands(program: Command, ctx: CliContext): void {
   const group = program.command('models').description('list, inspect, download and delete trained models');
+  addInventoryCommands(group, ctx);
+  addAliasCommands(group, ctx);
+  addRetrainAndDownloadCommands(group, ctx);
+}
 
+/** `models list`, `get` and `delete`. */
+function addInventoryCommands(group: Command, ctx: CliContext): void {
   group
     .command('list')
     .option('--name <name>', 'only the versions of this model name')
@@ -67,7 +74,10 @@ export function modelCommands(program: Command, ctx: CliContext): void {
     await ctx.client().models.delete(id);
     ctx.note(`deleted ${id}`);
   });
+}
 
+/** `models alias`, `compare` and `promote`: names that serve a version, and moving them. */
+function addAliasCommands(group: Command, ctx: CliContext): void {
   group
     .command('alias <name> <alias> <version>')
     .description('point an alias (production, candidate, ...) at a version: name@alias then serves it')
@@ -112,7 +122,10 @@ export function modelCommands(program: Command, ctx: CliContext): void {
         );
       },
     );
+}
 
+/** `models retrain` (the next version from reviewed captures) and `download`. */
+function addRetrainAndDownloadCommands(group: Command, ctx: CliContext): void {
   group
     .command('retrain <idOrName>')
     .description(

@@ -1,6 +1,5 @@
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import { ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { TaskPool } from '../concurrency.js';
@@ -12,7 +11,7 @@ import {
   skippedWarning,
   splitWarnings,
 } from '../dataset-warnings.js';
-import { MAX_INPUT_PIXELS } from './image-preprocess.js';
+import { inspectImage } from './image-inspect.js';
 import { hasImageExtension, isDebris, planLayout, type PlannedImage } from './image-layout.js';
 import { normaliseName, parseLabelsCsv } from '../labels-csv.js';
 import {
@@ -53,6 +52,9 @@ export interface ImageIngestResult {
   index: ImageExampleRecord[];
 }
 
+/** The decode check (image-inspect.ts), also imported from here (version additions). */
+export { inspectImage, type ImageInfo } from './image-inspect.js';
+
 /** Decodes in flight at once while the next entries are extracted. */
 const DECODE_CONCURRENCY = 4;
 
@@ -67,69 +69,8 @@ export async function ingestImageZip(
 ): Promise<ImageIngestResult> {
   const archive = await ZipArchive.open(zipFile, limits);
   try {
-    const files = archive.entries.filter((e) => !isDebris(e.path));
-    if (files.length === 0) {
-      throw new ValidationError('the archive holds no files (only folders or system files)', {
-        errors: [{ path: 'file', message: 'no files in the archive' }],
-      });
-    }
-    const { planned, skipped, layout } = await plan(archive, files);
-    if (planned.length === 0) {
-      throw new ValidationError(`the archive holds no images${reasons(skipped)}`, {
-        errors: [{ path: 'file', message: 'no image files found' }],
-      });
-    }
-    const canonical = canonicalClasses(planned.map((p) => p.label));
-    for (const p of planned) p.label = canonical.get(p.label) as string;
-    assertTwoClasses(
-      planned.map((p) => p.label),
-      'images',
-    );
-
-    const examplesDir = path.join(dir, EXAMPLES_DIR);
-    await mkdir(examplesDir);
-    const records: Array<ImageExampleRecord & { className: string }> = [];
-    const pool = new TaskPool(DECODE_CONCURRENCY);
-    try {
-      for (const p of planned) {
-        const id = newId('example');
-        const tmp = path.join(examplesDir, id);
-        let extracted: { bytes: number; sha256: string };
-        try {
-          extracted = await archive.extract(p.entry, tmp);
-        } catch (err) {
-          if (!(err instanceof EntryReadError)) throw err;
-          skipped.push({ path: p.path, reason: `unreadable archive entry: ${err.message}` });
-          continue;
-        }
-        await pool.submit(async () => {
-          const info = await inspectImage(tmp);
-          if ('error' in info) {
-            await unlink(tmp);
-            skipped.push({ path: p.path, reason: info.error });
-            return;
-          }
-          const file = `${id}.${IMAGE_EXTENSIONS[info.format]}`;
-          await rename(tmp, path.join(examplesDir, file));
-          records.push({
-            id,
-            path: p.path,
-            file,
-            label: -1,
-            className: p.label,
-            split: p.split,
-            bytes: extracted.bytes,
-            width: info.width,
-            height: info.height,
-            channels: info.channels,
-            format: info.format,
-            sha256: extracted.sha256,
-          });
-        });
-      }
-    } finally {
-      await pool.drain();
-    }
+    const { planned, skipped, layout } = await planImages(archive);
+    const records = await extractImages(archive, planned, path.join(dir, EXAMPLES_DIR), skipped);
     // Decodes finish in any order; reports should not.
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
@@ -149,6 +90,90 @@ export async function ingestImageZip(
   } finally {
     archive.close();
   }
+}
+
+/** An image stored from the archive, with its class name until the classes are numbered. */
+type FoundImage = ImageExampleRecord & { className: string };
+
+/** The archive's images with their canonical labels and splits; refuses an archive without two classes of them. */
+async function planImages(
+  archive: ZipArchive,
+): Promise<{ planned: Planned[]; skipped: SkippedFile[]; layout: 'folders' | 'labels-csv' }> {
+  const files = archive.entries.filter((e) => !isDebris(e.path));
+  if (files.length === 0) {
+    throw new ValidationError('the archive holds no files (only folders or system files)', {
+      errors: [{ path: 'file', message: 'no files in the archive' }],
+    });
+  }
+  const planned = await plan(archive, files);
+  if (planned.planned.length === 0) {
+    throw new ValidationError(`the archive holds no images${reasons(planned.skipped)}`, {
+      errors: [{ path: 'file', message: 'no image files found' }],
+    });
+  }
+  const canonical = canonicalClasses(planned.planned.map((p) => p.label));
+  for (const p of planned.planned) p.label = canonical.get(p.label) as string;
+  assertTwoClasses(
+    planned.planned.map((p) => p.label),
+    'images',
+  );
+  return planned;
+}
+
+/**
+ * Extracts each planned image into `examplesDir` and decodes it (DECODE_CONCURRENCY at once):
+ * a readable one is renamed to its id and format, an unreadable one is deleted and added to `skipped`.
+ */
+async function extractImages(
+  archive: ZipArchive,
+  planned: Planned[],
+  examplesDir: string,
+  skipped: SkippedFile[],
+): Promise<FoundImage[]> {
+  await mkdir(examplesDir);
+  const records: FoundImage[] = [];
+  const pool = new TaskPool(DECODE_CONCURRENCY);
+  try {
+    for (const p of planned) {
+      const id = newId('example');
+      const tmp = path.join(examplesDir, id);
+      let extracted: { bytes: number; sha256: string };
+      try {
+        extracted = await archive.extract(p.entry, tmp);
+      } catch (err) {
+        if (!(err instanceof EntryReadError)) throw err;
+        skipped.push({ path: p.path, reason: `unreadable archive entry: ${err.message}` });
+        continue;
+      }
+      await pool.submit(async () => {
+        const info = await inspectImage(tmp);
+        if ('error' in info) {
+          await unlink(tmp);
+          skipped.push({ path: p.path, reason: info.error });
+          return;
+        }
+        const file = `${id}.${IMAGE_EXTENSIONS[info.format]}`;
+        await rename(tmp, path.join(examplesDir, file));
+        records.push({
+          id,
+          path: p.path,
+          file,
+          label: -1,
+          className: p.label,
+          split: p.split,
+          bytes: extracted.bytes,
+          width: info.width,
+          height: info.height,
+          channels: info.channels,
+          format: info.format,
+          sha256: extracted.sha256,
+        });
+      });
+    }
+  } finally {
+    await pool.drain();
+  }
+  return records;
 }
 
 async function plan(
@@ -194,43 +219,6 @@ async function plan(
   return { planned, skipped, layout: 'labels-csv' };
 }
 
-export type ImageInfo =
-  { format: ImageFormat; width: number; height: number; channels: number } | { error: string };
-
-/** Reads the header and decodes the pixels once, with the same strictness training uses. */
-export async function inspectImage(file: string | Buffer): Promise<ImageInfo> {
-  const opts = { failOn: 'error' as const, limitInputPixels: MAX_INPUT_PIXELS, animated: false };
-  try {
-    const meta = await sharp(file, opts).metadata();
-    const format = formatOf(meta.format, meta.compression);
-    if (!format) return { error: `unsupported image format (${meta.format ?? 'unknown'})` };
-    await sharp(file, opts).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
-    return {
-      format,
-      width: meta.autoOrient?.width ?? meta.width ?? 0,
-      height: meta.autoOrient?.height ?? meta.height ?? 0,
-      channels: meta.channels ?? 3,
-    };
-  } catch (err) {
-    return { error: `unreadable image: ${err instanceof Error ? err.message : String(err)}` };
-  }
-}
-
-function formatOf(format: string | undefined, compression: string | undefined): ImageFormat | undefined {
-  switch (format) {
-    case 'jpeg':
-    case 'png':
-    case 'webp':
-    case 'gif':
-    case 'tiff':
-      return format;
-    case 'heif':
-      return compression === 'av1' ? 'avif' : undefined;
-    default:
-      return undefined;
-  }
-}
-
 function assertTwoClasses(labels: string[], what: string): void {
   const classes = new Set(labels);
   if (classes.size < 2) {
@@ -242,8 +230,9 @@ function assertTwoClasses(labels: string[], what: string): void {
   }
 }
 
+/** The stored images' index (classes numbered in sorted order) and the manifest fields that describe them. */
 function summarise(
-  found: Array<ImageExampleRecord & { className: string }>,
+  found: FoundImage[],
   skipped: SkippedFile[],
   layout: 'folders' | 'labels-csv',
 ): ImageIngestResult {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { toBatch, type Batch, type BatchOptions } from '../../ml/example-source.js';
+import { toBatch, type Batch, type BatchOptions } from '../../ml/index.js';
 import type { DatasetExampleSource } from '../modality.js';
 import { mapLimit } from '../concurrency.js';
 import { preprocessImage } from './image-preprocess.js';

@@ -6,14 +6,13 @@ import type { Task } from '../../contracts/task.js';
 import { classWarnings, MAX_LISTED } from '../dataset-warnings.js';
 import { csvError, csvRecords } from '../labels-csv.js';
 import { RunningStats } from './running-stats.js';
+import { classificationTargets, clip, inferTask, NUMBER, regressionTargets } from './tabular-targets.js';
 import {
   FEATURES_FILE,
   TARGETS_FILE,
-  type ClassSummary,
   type DatasetWarning,
   type TabularDatasetManifest,
 } from '../dataset-manifest.js';
-import { canonicalClasses } from '../class-names.js';
 
 /**
  * A CSV of numeric feature columns plus one label column becomes `features.f32` (rows x
@@ -44,10 +43,10 @@ export type TabularIngestResult = Pick<
   | 'skipped'
 >;
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const MAX_LISTED_ERRORS = 20;
-/** Integer labels with at most this many distinct values read as classes when `task` is not given. */
-const MAX_INFERRED_CLASSES = 20;
+
+/** The task a label column implies (tabular-targets.ts), part of this module's interface. */
+export { inferTask };
 
 export async function ingestCsv(
   csvFile: string,
@@ -56,96 +55,19 @@ export async function ingestCsv(
   source = 'CSV',
 ): Promise<TabularIngestResult> {
   const out = await open(path.join(dir, FEATURES_FILE), 'w');
-  let header: string[] | undefined;
-  let labelAt = -1;
-  let featureAt: number[] = [];
-  let chunk = new Float32Array(0);
-  let chunkRows = 0;
-  let filled = 0;
-  let rows = 0;
-  let dataRows = 0;
-  let bad = 0;
-  const errors: FieldError[] = [];
-  const distinct = new Map<string, number>();
-  const labelIds: number[] = [];
-  let stats = new RunningStats(0);
-
-  const fail = (line: number, msg: string): void => {
-    bad++;
-    if (errors.length < MAX_LISTED_ERRORS) errors.push({ path: 'file', message: `line ${line}: ${msg}` });
-  };
-
+  let pass: CsvPass;
   try {
-    for await (const { record, line } of csvRecords(createReadStream(csvFile))) {
-      if (!header) {
-        header = checkHeader(record, opts.labelColumn, source);
-        labelAt = header.indexOf(opts.labelColumn);
-        featureAt = header.map((_, i) => i).filter((i) => i !== labelAt);
-        chunkRows = Math.max(1, Math.floor(16_384 / featureAt.length));
-        chunk = new Float32Array(chunkRows * featureAt.length);
-        stats = new RunningStats(featureAt.length);
-        continue;
-      }
-      const row = ++dataRows;
-      if (record.length !== header.length) {
-        fail(line, `row ${row} has ${record.length} fields, the header has ${header.length}`);
-        continue;
-      }
-      const label = record[labelAt] as string;
-      const problems: string[] = [];
-      if (label === '') problems.push(`missing label '${opts.labelColumn}'`);
-      const base = filled * featureAt.length;
-      featureAt.forEach((col, j) => {
-        const cell = record[col] as string;
-        if (cell === '') problems.push(`missing '${header?.[col]}'`);
-        else if (!NUMBER.test(cell)) problems.push(`'${header?.[col]}' is not a number ('${clip(cell)}')`);
-        else if (!Number.isFinite(Math.fround(Number(cell)))) {
-          problems.push(`'${header?.[col]}' is out of float32 range ('${clip(cell)}')`);
-        } else chunk[base + j] = Number(cell);
-      });
-      if (problems.length > 0) {
-        fail(line, `row ${row}: ${problems.slice(0, 3).join(', ')}${problems.length > 3 ? ', ...' : ''}`);
-        continue;
-      }
-      if (bad > 0) continue; // the upload is refused anyway: only keep collecting errors
-      stats.push(chunk, base);
-      let id = distinct.get(label);
-      if (id === undefined) distinct.set(label, (id = distinct.size));
-      labelIds.push(id);
-      rows++;
-      if (++filled === chunkRows) {
-        await writeFloats(out, chunk);
-        filled = 0;
-      }
-    }
-    if (bad === 0 && filled > 0) await writeFloats(out, chunk.subarray(0, filled * featureAt.length));
-  } catch (err) {
-    throw csvError(err, source);
+    pass = await streamRows(csvFile, out, opts, source);
   } finally {
     await out.close();
   }
-
-  if (!header)
-    throw new ValidationError(`the ${source} is empty`, { errors: [{ path: 'file', message: 'empty' }] });
-  if (bad > 0) {
-    throw new ValidationError(
-      `${bad} row(s) of the ${source} have missing or non-numeric values: ${errors
-        .slice(0, 5)
-        .map((e) => e.message)
-        .join('; ')}${bad > 5 ? '; ...' : ''}`,
-      { errors },
-    );
-  }
-  if (rows === 0) {
-    throw new ValidationError(`the ${source} has a header but no rows`, {
-      errors: [{ path: 'file', message: 'no rows' }],
-    });
-  }
+  const header = refuseBadRows(pass, source);
+  const { rows, distinct, labelIds } = pass;
 
   const labels = [...distinct.keys()];
   const task = opts.task ?? inferTask(labels, rows);
-  const features = featureAt.map((i) => header[i] as string);
-  const warnings = constantFeatureWarnings(features, stats.std());
+  const features = pass.featureAt.map((i) => header[i] as string);
+  const warnings = constantFeatureWarnings(features, pass.stats.std());
 
   const targets = new Float32Array(rows);
   const common = {
@@ -168,73 +90,146 @@ export async function ingestCsv(
   return { ...common, task, classes, warnings: [...classWarnings(classes), ...warnings] };
 }
 
-/** Regression: each row's label as a number into `targets`, and the target's range and mean. */
-function regressionTargets(
-  labels: string[],
-  labelIds: number[],
-  targets: Float32Array,
-  labelColumn: string,
-): { min: number; max: number; mean: number } {
-  const rows = labelIds.length;
-  const values = labels.map(Number);
-  const nonNumeric = labels.filter((l) => !NUMBER.test(l));
-  if (nonNumeric.length > 0) {
-    throw new ValidationError(
-      `task is regression but ${nonNumeric.length} label value(s) of '${labelColumn}' are not numbers: ${nonNumeric
-        .slice(0, 5)
-        .map((l) => `'${clip(l)}'`)
-        .join(', ')}`,
-      { errors: [{ path: 'body.task', message: 'regression needs a numeric label column' }] },
-    );
-  }
-  if (rows < 2)
-    throw new ValidationError('regression needs at least two rows', {
-      errors: [{ path: 'file', message: 'one row' }],
-    });
-  let min = Infinity;
-  let max = -Infinity;
-  let total = 0;
-  labelIds.forEach((id, r) => {
-    const v = values[id] as number;
-    targets[r] = v;
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-    total += v;
-  });
-  return { min, max, mean: total / rows };
+/** What one pass over the CSV gathers: its header, each good row's label, the feature statistics, the errors. */
+interface CsvPass {
+  header: string[] | undefined;
+  /** Columns of the features, in header order (every column but the label). */
+  featureAt: number[];
+  /** Rows kept (all of them, unless some are bad). */
+  rows: number;
+  /** Rows refused. */
+  bad: number;
+  errors: FieldError[];
+  /** Label value to its id, in order of first appearance. */
+  distinct: Map<string, number>;
+  labelIds: number[];
+  stats: RunningStats;
 }
 
-/** Classification: each row's class index (classes sorted) into `targets`, and the class counts. */
-function classificationTargets(
-  rawLabels: string[],
-  labelIds: number[],
-  targets: Float32Array,
-  labelColumn: string,
-): ClassSummary[] {
-  const canonical = canonicalClasses(rawLabels);
-  const labels = rawLabels.map((l) => canonical.get(l) as string);
-  if (labels.length < 2) {
+/**
+ * Streams the CSV's rows: the features of good rows go to `out` a chunk at a time, their labels
+ * are kept; once a row is bad nothing more is written and only the errors are collected.
+ */
+async function streamRows(
+  csvFile: string,
+  out: FileHandle,
+  opts: TabularIngestOptions,
+  source: string,
+): Promise<CsvPass> {
+  const pass = emptyPass();
+  let labelAt = -1;
+  let chunk = new Float32Array(0);
+  let chunkRows = 0;
+  let filled = 0;
+  let dataRows = 0;
+  const fail = (line: number, msg: string): void => {
+    pass.bad++;
+    if (pass.errors.length < MAX_LISTED_ERRORS)
+      pass.errors.push({ path: 'file', message: `line ${line}: ${msg}` });
+  };
+  try {
+    for await (const { record, line } of csvRecords(createReadStream(csvFile))) {
+      const { header, featureAt } = pass;
+      if (!header) {
+        pass.header = checkHeader(record, opts.labelColumn, source);
+        labelAt = pass.header.indexOf(opts.labelColumn);
+        pass.featureAt = pass.header.map((_, i) => i).filter((i) => i !== labelAt);
+        chunkRows = Math.max(1, Math.floor(16_384 / pass.featureAt.length));
+        chunk = new Float32Array(chunkRows * pass.featureAt.length);
+        pass.stats = new RunningStats(pass.featureAt.length);
+        continue;
+      }
+      const row = ++dataRows;
+      if (record.length !== header.length) {
+        fail(line, `row ${row} has ${record.length} fields, the header has ${header.length}`);
+        continue;
+      }
+      const label = record[labelAt] as string;
+      const problems: string[] = [];
+      if (label === '') problems.push(`missing label '${opts.labelColumn}'`);
+      const base = filled * featureAt.length;
+      readFeatures(record, header, featureAt, chunk, base, problems);
+      if (problems.length > 0) {
+        fail(line, `row ${row}: ${problems.slice(0, 3).join(', ')}${problems.length > 3 ? ', ...' : ''}`);
+        continue;
+      }
+      if (pass.bad > 0) continue; // the upload is refused anyway: only keep collecting errors
+      pass.stats.push(chunk, base);
+      keepLabel(pass, label);
+      if (++filled === chunkRows) {
+        await writeFloats(out, chunk);
+        filled = 0;
+      }
+    }
+    if (pass.bad === 0 && filled > 0)
+      await writeFloats(out, chunk.subarray(0, filled * pass.featureAt.length));
+  } catch (err) {
+    throw csvError(err, source);
+  }
+  return pass;
+}
+
+/** A pass that has read nothing yet. */
+function emptyPass(): CsvPass {
+  return {
+    header: undefined,
+    featureAt: [],
+    rows: 0,
+    bad: 0,
+    errors: [],
+    distinct: new Map(),
+    labelIds: [],
+    stats: new RunningStats(0),
+  };
+}
+
+/** Counts a good row and keeps its label's id (ids in order of first appearance). */
+function keepLabel(pass: CsvPass, label: string): void {
+  let id = pass.distinct.get(label);
+  if (id === undefined) pass.distinct.set(label, (id = pass.distinct.size));
+  pass.labelIds.push(id);
+  pass.rows++;
+}
+
+/** Parses a row's feature cells into `chunk` at `base`; what is wrong with a cell goes to `problems`. */
+function readFeatures(
+  record: string[],
+  header: string[],
+  featureAt: number[],
+  chunk: Float32Array,
+  base: number,
+  problems: string[],
+): void {
+  featureAt.forEach((col, j) => {
+    const cell = record[col] as string;
+    if (cell === '') problems.push(`missing '${header[col]}'`);
+    else if (!NUMBER.test(cell)) problems.push(`'${header[col]}' is not a number ('${clip(cell)}')`);
+    else if (!Number.isFinite(Math.fround(Number(cell)))) {
+      problems.push(`'${header[col]}' is out of float32 range ('${clip(cell)}')`);
+    } else chunk[base + j] = Number(cell);
+  });
+}
+
+/** Refuses an empty CSV, one with bad rows (naming the first) or one with no rows; else its header. */
+function refuseBadRows(pass: CsvPass, source: string): string[] {
+  const { header, bad, errors } = pass;
+  if (!header)
+    throw new ValidationError(`the ${source} is empty`, { errors: [{ path: 'file', message: 'empty' }] });
+  if (bad > 0) {
     throw new ValidationError(
-      `only one class ('${labels[0] ?? ''}') in column '${labelColumn}'; classification needs at least two`,
-      { errors: [{ path: 'file', message: `one class only: '${labels[0] ?? ''}'` }] },
+      `${bad} row(s) of the ${source} have missing or non-numeric values: ${errors
+        .slice(0, 5)
+        .map((e) => e.message)
+        .join('; ')}${bad > 5 ? '; ...' : ''}`,
+      { errors },
     );
   }
-  const sorted = sortLabels(labels);
-  const classOf = new Map(sorted.map((l, i) => [l, i]));
-  const remap = labels.map((l) => classOf.get(l) as number);
-  const classes: ClassSummary[] = sorted.map((name) => ({
-    name,
-    count: 0,
-    splits: { train: 0, validation: 0, test: 0 },
-  }));
-  labelIds.forEach((id, r) => {
-    const k = remap[id] as number;
-    targets[r] = k;
-    const c = classes[k] as ClassSummary;
-    c.count++;
-    c.splits.train++;
-  });
-  return classes;
+  if (pass.rows === 0) {
+    throw new ValidationError(`the ${source} has a header but no rows`, {
+      errors: [{ path: 'file', message: 'no rows' }],
+    });
+  }
+  return header;
 }
 
 function constantFeatureWarnings(features: string[], std: ArrayLike<number>): DatasetWarning[] {
@@ -278,23 +273,6 @@ function checkHeader(record: string[], labelColumn: string, source: string): str
   return record;
 }
 
-/**
- * Text labels are classes; fractional numbers are a regression target; integers are classes
- * when there are few distinct values relative to the rows (0/1, digits, ratings), else a target.
- */
-export function inferTask(labels: string[], rows: number): Task {
-  if (!labels.every((l) => NUMBER.test(l))) return 'classification';
-  const values = labels.map(Number);
-  if (!values.every((v) => Number.isInteger(v))) return 'regression';
-  return labels.length <= MAX_INFERRED_CLASSES && labels.length < rows ? 'classification' : 'regression';
-}
-
-/** Numeric labels sort by value (2 before 10), others by code point, as Keras sorts class names. */
-function sortLabels(labels: string[]): string[] {
-  if (labels.every((l) => NUMBER.test(l))) return [...labels].sort((a, b) => Number(a) - Number(b));
-  return [...labels].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
 async function writeFloats(fh: FileHandle, data: Float32Array): Promise<void> {
   await fh.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
@@ -306,8 +284,4 @@ async function writeFile(file: string, data: Float32Array): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { toBatch, type Batch, type BatchOptions } from '../../ml/example-source.js';
+import { toBatch, type Batch, type BatchOptions } from '../../ml/index.js';
 import type { Task } from '../../contracts/task.js';
 import type { DatasetExampleSource } from '../modality.js';
 import { RunningStats } from './running-stats.js';

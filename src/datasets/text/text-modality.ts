@@ -2,8 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../../lib/errors.js';
 import { buildVocabulary, vocabularyIndex, wordIds, words } from '../../lib/word-tokens.js';
-import { MemorySource } from '../../ml/memory-source.js';
-import { loadSentenceEncoder } from '../../ml/sentence-encoder.js';
+import { MemorySource, loadSentenceEncoder } from '../../ml/index.js';
 import type { Store } from '../../storage/store.js';
 import {
   TEXTS_FILE,
@@ -18,6 +17,7 @@ import type {
   Modality,
   OpenedTrainingData,
   OpenTrainingDataOptions,
+  TextInputOptions,
 } from '../modality.js';
 import { trainingSplits } from '../training-splits.js';
 import { ingestTextInThread } from './text-ingest-thread.js';
@@ -154,6 +154,7 @@ class WordIdSource extends KeyedSource {
   }
 }
 
+/** Opens a text dataset's splits as embeddings of its sentence encoder, or as word ids over the train split's vocabulary. */
 async function openText(
   store: Store,
   manifest: TextDatasetManifest,
@@ -177,82 +178,10 @@ async function openText(
     ...(opts.allExamples ? { allExamples: true } : {}),
   });
 
-  /** The source of the examples `ids` (indices into the index). */
-  let sourceOf: (ids: number[]) => KeyedSource;
-  let shape: number[];
-  let preprocessing: OpenedTrainingData['preprocessing'];
-  const files: Record<string, string> = {};
-  if (spec.tokenizer === 'sentence-encoder') {
-    // Every text is encoded once per dataset and encoder, here; the epochs (and later jobs on
-    // the same pair) then train on the stored embeddings.
-    const needed = all;
-    const dim = spec.encoder.dimension;
-    const cacheFile = path.join(
-      store.root,
-      '.cache',
-      'embeddings',
-      `${manifest.id}-${spec.encoder.baseModelId}.f32`,
-    );
-    let embeddings = await readEmbeddings(cacheFile, needed.length * dim);
-    if (embeddings) {
-      opts.onPrepare?.(needed.length, needed.length);
-    } else {
-      const encoder = await loadSentenceEncoder(spec.encoderDir);
-      try {
-        embeddings = await encoder.encode(
-          needed.map((i) => index.texts[i] as string),
-          (done) => opts.onPrepare?.(done, needed.length),
-        );
-      } finally {
-        encoder.dispose();
-      }
-      await writeEmbeddings(cacheFile, embeddings);
-    }
-    const at = new Map(needed.map((i, k) => [i, k]));
-    sourceOf = (ids) => {
-      const out = new Float32Array(ids.length * dim);
-      ids.forEach((i, r) => {
-        const k = at.get(i) as number;
-        out.set(embeddings.subarray(k * dim, (k + 1) * dim), r * dim);
-      });
-      return new KeyedSource(
-        out,
-        ids.map((i) => index.labels[i] as number),
-        [dim],
-        ids.map((i) => index.refs[i] as string),
-      );
-    };
-    shape = [dim];
-    preprocessing = { kind: 'text', text: { tokenizer: 'sentence-encoder', encoder: spec.encoder } };
-  } else {
-    const vocabulary = buildVocabulary(
-      train.map((i) => index.texts[i] as string),
-      spec.maxVocabulary,
-    );
-    const lengths = train.map((i) => words(index.texts[i] as string).length).sort((a, b) => a - b);
-    const p95 = lengths[Math.min(lengths.length - 1, Math.floor(lengths.length * 0.95))] ?? 1;
-    const maxLength = Math.max(1, Math.min(spec.maxLength, p95));
-    sourceOf = (ids) =>
-      WordIdSource.of(
-        ids.map((i) => index.texts[i] as string),
-        ids.map((i) => index.labels[i] as number),
-        ids.map((i) => index.refs[i] as string),
-        vocabulary,
-        { maxVocabulary: spec.maxVocabulary, maxLength },
-      );
-    shape = [maxLength];
-    files[WORD_VOCAB_FILE] = JSON.stringify(vocabulary);
-    preprocessing = {
-      kind: 'text',
-      text: {
-        tokenizer: 'words',
-        vocabularyFile: WORD_VOCAB_FILE,
-        vocabularySize: vocabulary.length + 2,
-        maxLength,
-        lowercase: true,
-      },
-    };
-  }
+  const { sourceOf, shape, preprocessing, files } =
+    spec.tokenizer === 'sentence-encoder'
+      ? await embeddingInput(store, manifest, spec, index, all, opts)
+      : wordIdInput(spec, index, train);
   const source = (ids: number[]): KeyedSource | undefined => (ids.length > 0 ? sourceOf(ids) : undefined);
   const [trainSource, validationSource, testSource] = [source(train), source(validation), source(test)];
   return {
@@ -268,5 +197,108 @@ async function openText(
       ...(validationSource ? { validation: validationSource } : {}),
       ...(testSource ? { test: testSource } : {}),
     },
+  };
+}
+
+/** How a text job's examples are fed: the sources, their shape, the preprocessing and files the model keeps. */
+interface TextInput {
+  /** The source of the examples `ids` (indices into the index). */
+  sourceOf: (ids: number[]) => KeyedSource;
+  shape: number[];
+  preprocessing: OpenedTrainingData['preprocessing'];
+  files: Record<string, string>;
+}
+
+/**
+ * Every text is encoded once per dataset and encoder, here; the epochs (and later jobs on the
+ * same pair) then train on the stored embeddings.
+ */
+async function embeddingInput(
+  store: Store,
+  manifest: TextDatasetManifest,
+  spec: Extract<TextInputOptions, { tokenizer: 'sentence-encoder' }>,
+  index: TextIndex,
+  needed: number[],
+  opts: OpenTrainingDataOptions,
+): Promise<TextInput> {
+  const dim = spec.encoder.dimension;
+  const cacheFile = path.join(
+    store.root,
+    '.cache',
+    'embeddings',
+    `${manifest.id}-${spec.encoder.baseModelId}.f32`,
+  );
+  let embeddings = await readEmbeddings(cacheFile, needed.length * dim);
+  if (embeddings) {
+    opts.onPrepare?.(needed.length, needed.length);
+  } else {
+    const encoder = await loadSentenceEncoder(spec.encoderDir);
+    try {
+      embeddings = await encoder.encode(
+        needed.map((i) => index.texts[i] as string),
+        (done) => opts.onPrepare?.(done, needed.length),
+      );
+    } finally {
+      encoder.dispose();
+    }
+    await writeEmbeddings(cacheFile, embeddings);
+  }
+  const stored = embeddings;
+  const at = new Map(needed.map((i, k) => [i, k]));
+  const sourceOf = (ids: number[]): KeyedSource => {
+    const out = new Float32Array(ids.length * dim);
+    ids.forEach((i, r) => {
+      const k = at.get(i) as number;
+      out.set(stored.subarray(k * dim, (k + 1) * dim), r * dim);
+    });
+    return new KeyedSource(
+      out,
+      ids.map((i) => index.labels[i] as number),
+      [dim],
+      ids.map((i) => index.refs[i] as string),
+    );
+  };
+  return {
+    sourceOf,
+    shape: [dim],
+    preprocessing: { kind: 'text', text: { tokenizer: 'sentence-encoder', encoder: spec.encoder } },
+    files: {},
+  };
+}
+
+/** Word ids over the train split's vocabulary, padded to the 95th percentile of its lengths (at most the spec's). */
+function wordIdInput(
+  spec: Extract<TextInputOptions, { tokenizer: 'words' }>,
+  index: TextIndex,
+  train: number[],
+): TextInput {
+  const vocabulary = buildVocabulary(
+    train.map((i) => index.texts[i] as string),
+    spec.maxVocabulary,
+  );
+  const lengths = train.map((i) => words(index.texts[i] as string).length).sort((a, b) => a - b);
+  const p95 = lengths[Math.min(lengths.length - 1, Math.floor(lengths.length * 0.95))] ?? 1;
+  const maxLength = Math.max(1, Math.min(spec.maxLength, p95));
+  return {
+    sourceOf: (ids) =>
+      WordIdSource.of(
+        ids.map((i) => index.texts[i] as string),
+        ids.map((i) => index.labels[i] as number),
+        ids.map((i) => index.refs[i] as string),
+        vocabulary,
+        { maxVocabulary: spec.maxVocabulary, maxLength },
+      ),
+    shape: [maxLength],
+    preprocessing: {
+      kind: 'text',
+      text: {
+        tokenizer: 'words',
+        vocabularyFile: WORD_VOCAB_FILE,
+        vocabularySize: vocabulary.length + 2,
+        maxLength,
+        lowercase: true,
+      },
+    },
+    files: { [WORD_VOCAB_FILE]: JSON.stringify(vocabulary) },
   };
 }

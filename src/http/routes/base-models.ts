@@ -116,10 +116,16 @@ const pageQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export default async function baseModelRoutes(
-  app: FastifyInstance,
-  opts: { baseModels: BaseModelService; uploads: UploadLimits; dataDir: string },
-) {
+type BaseModelRoutesOptions = { baseModels: BaseModelService; uploads: UploadLimits; dataDir: string };
+
+/** The base model routes, by concern: registering one, and reading or deleting those registered. */
+export default async function baseModelRoutes(app: FastifyInstance, opts: BaseModelRoutesOptions) {
+  await app.register(baseModelRegisterRoutes, opts);
+  await app.register(baseModelReadRoutes, opts);
+}
+
+/** Registering a base model: uploaded files, a URL, or a catalog entry. */
+async function baseModelRegisterRoutes(app: FastifyInstance, opts: BaseModelRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const svc = opts.baseModels;
 
@@ -154,6 +160,12 @@ export default async function baseModelRoutes(
       return reply.status(201).header('location', `/v1/base-models/${meta.id}`).send(meta);
     },
   );
+}
+
+/** Listing base models and the catalog, reading one and its layers, and deleting one. */
+async function baseModelReadRoutes(app: FastifyInstance, opts: BaseModelRoutesOptions) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const svc = opts.baseModels;
 
   r.get(
     '/v1/base-models',

@@ -62,10 +62,17 @@ export const batchRequestSchema = z.object({
   ]),
 });
 
-export default async function batchPredictionRoutes(
-  app: FastifyInstance,
-  opts: { batches: BatchService; uploads: UploadLimits },
-) {
+type BatchRoutesOptions = { batches: BatchService; uploads: UploadLimits };
+
+/** The batch prediction routes, by concern: submitting, following and managing, reading the results. */
+export default async function batchPredictionRoutes(app: FastifyInstance, opts: BatchRoutesOptions) {
+  await app.register(batchSubmitRoutes, opts);
+  await app.register(batchStateRoutes, opts);
+  await app.register(batchResultRoutes, opts);
+}
+
+/** Submitting a batch: an uploaded file of inputs (multipart), or a stored dataset (JSON). */
+async function batchSubmitRoutes(app: FastifyInstance, opts: BatchRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { batches } = opts;
 
@@ -89,6 +96,12 @@ export default async function batchPredictionRoutes(
       return reply.status(202).header('location', `/v1/batch-predictions/${batch.id}`).send(batch);
     },
   );
+}
+
+/** Listing batches, reading one, deleting one and cancelling one. */
+async function batchStateRoutes(app: FastifyInstance, opts: BatchRoutesOptions) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { batches } = opts;
 
   r.get(
     '/v1/batch-predictions',
@@ -128,6 +141,12 @@ export default async function batchPredictionRoutes(
     { schema: { params, response: { 200: batchView } } },
     async (request) => await batches.cancel(request.params.id),
   );
+}
+
+/** A batch's results file (JSONL or CSV), and its progress as server-sent events. */
+async function batchResultRoutes(app: FastifyInstance, opts: BatchRoutesOptions) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { batches } = opts;
 
   r.get(
     '/v1/batch-predictions/:id/results',

@@ -18,10 +18,17 @@ import {
   textExampleSchema,
 } from './dataset-schemas.js';
 
-export default async function datasetRoutes(
-  app: FastifyInstance,
-  opts: { datasets: DatasetService; uploads: UploadLimits; dataDir: string },
-) {
+type DatasetRoutesOptions = { datasets: DatasetService; uploads: UploadLimits; dataDir: string };
+
+/** The dataset routes, by concern: uploading, reading, deriving versions and deleting. */
+export default async function datasetRoutes(app: FastifyInstance, opts: DatasetRoutesOptions) {
+  await app.register(datasetUploadRoutes, opts);
+  await app.register(datasetReadRoutes, opts);
+  await app.register(datasetChangeRoutes, opts);
+}
+
+/** Uploading a dataset as multipart, refused before its body when DATA_DIR lacks the room. */
+async function datasetUploadRoutes(app: FastifyInstance, opts: DatasetRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { datasets } = opts;
 
@@ -40,6 +47,12 @@ export default async function datasetRoutes(
       return reply.status(201).header('location', `/v1/datasets/${manifest.id}`).send(manifest);
     },
   );
+}
+
+/** Listing datasets, reading one, its examples, and one example's file. */
+async function datasetReadRoutes(app: FastifyInstance, opts: DatasetRoutesOptions) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { datasets } = opts;
 
   r.get(
     '/v1/datasets',
@@ -79,6 +92,12 @@ export default async function datasetRoutes(
         .send(createReadStream(file.path));
     },
   );
+}
+
+/** Deriving a new version of a dataset, and deleting one. */
+async function datasetChangeRoutes(app: FastifyInstance, opts: DatasetRoutesOptions) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { datasets } = opts;
 
   r.post(
     '/v1/datasets/:id/versions',

@@ -40,9 +40,17 @@ const predictResponse = z.object({
   predictions: z.array(predictionSchema),
 });
 
+/** The model routes, by concern: reading models, their files, and predicting with them. */
 export default async function modelRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
+  await app.register(modelReadRoutes, opts);
+  await app.register(modelFileRoutes, opts);
+  await app.register(predictRoutes, opts);
+}
+
+/** Listing models, one model's metadata, and its out-of-fold evaluation predictions. */
+async function modelReadRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { models, predictions, config } = opts;
+  const { models } = opts;
 
   r.get(
     '/v1/models',
@@ -94,6 +102,12 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
       });
     },
   );
+}
+
+/** Deleting a model, and downloading one as a zip. */
+async function modelFileRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { models } = opts;
 
   r.delete('/v1/models/:id', { schema: { params } }, async (request, reply) => {
     await models.delete(request.params.id);
@@ -111,6 +125,12 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
         .send(stream);
     },
   );
+}
+
+/** Predicting with a model: JSON instances or multipart image files. */
+async function predictRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { predictions, config } = opts;
 
   r.post(
     '/v1/models/:id/predict',
@@ -138,33 +158,11 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
       },
     },
     async (request) => {
-      let input: PredictInput;
-      let k = request.query.topK;
-      const q = request.query;
-      let unknown: Override = {
-        ...(q.unknownThreshold === undefined ? {} : { threshold: q.unknownThreshold }),
-        ...(q.acceptRate === undefined ? {} : { acceptRate: q.acceptRate }),
-      };
-      if (request.isMultipart()) {
-        const form = await readImages(request, opts.uploads);
-        input = { kind: 'images', images: form.images };
-        k = form.topK ?? k;
-        unknown = { ...unknown, ...form.unknown };
-      } else {
-        if (!request.body) {
-          throw new ValidationError('send JSON { "instances": [...] } or multipart image files', {
-            errors: [{ path: 'body', message: 'required' }],
-          });
-        }
-        const b = request.body;
-        input = { kind: 'json', instances: b.instances };
-        k = b.topK ?? k;
-        unknown = {
-          ...unknown,
-          ...(b.unknownThreshold === undefined ? {} : { threshold: b.unknownThreshold }),
-          ...(b.acceptRate === undefined ? {} : { acceptRate: b.acceptRate }),
-        };
-      }
+      const {
+        input,
+        topK: k,
+        unknown,
+      } = await predictInput(request, request.query, request.body, opts.uploads);
       return predictions.predict({
         idOrName: request.params.id,
         ...(request.query.version === undefined ? {} : { version: request.query.version }),
@@ -195,6 +193,47 @@ function overrideField(field: 'unknownThreshold' | 'acceptRate', value: unknown)
     });
   }
   return field === 'acceptRate' ? { acceptRate: parsed.data } : { threshold: parsed.data };
+}
+
+/** The "unknown" rule's fields that a query or a JSON body sets. */
+function overridesOf(fields: { unknownThreshold?: number; acceptRate?: number }): Override {
+  return {
+    ...(fields.unknownThreshold === undefined ? {} : { threshold: fields.unknownThreshold }),
+    ...(fields.acceptRate === undefined ? {} : { acceptRate: fields.acceptRate }),
+  };
+}
+
+/**
+ * What a predict request scores, and its topK and "unknown" rule: those of the query, each
+ * overridden by the JSON body's or the multipart form's own.
+ */
+async function predictInput(
+  request: FastifyRequest,
+  query: { topK?: number; unknownThreshold?: number; acceptRate?: number },
+  body:
+    | { instances: unknown[]; topK?: number; unknownThreshold?: number; acceptRate?: number }
+    | null
+    | undefined,
+  limits: UploadLimits,
+): Promise<{ input: PredictInput; topK: number | undefined; unknown: Override }> {
+  if (request.isMultipart()) {
+    const form = await readImages(request, limits);
+    return {
+      input: { kind: 'images', images: form.images },
+      topK: form.topK ?? query.topK,
+      unknown: { ...overridesOf(query), ...form.unknown },
+    };
+  }
+  if (!body) {
+    throw new ValidationError('send JSON { "instances": [...] } or multipart image files', {
+      errors: [{ path: 'body', message: 'required' }],
+    });
+  }
+  return {
+    input: { kind: 'json', instances: body.instances },
+    topK: body.topK ?? query.topK,
+    unknown: { ...overridesOf(query), ...overridesOf(body) },
+  };
 }
 
 /** Every file part is an image instance, in order; `topK` and the "unknown" fields may ride along. */

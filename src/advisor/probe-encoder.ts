@@ -1,0 +1,131 @@
+import type { StoredBase } from '../base-models/base-ref.js';
+import { parseJobSpec } from '../contracts/job-spec.js';
+import { TEXTS_FILE, type TextIndex } from '../datasets/dataset-manifest.js';
+import type { DatasetTrainingData } from '../datasets/modality.js';
+import { openTrainingData } from '../datasets/training-data.js';
+import { resolveJob } from '../jobs/job-context.js';
+import { PermanentJobError } from '../jobs/retry-policy.js';
+import { loadSentenceEncoder } from '../ml/index.js';
+import type { Store } from '../storage/store.js';
+import {
+  concat,
+  COST_SAMPLE,
+  encoderSpec,
+  probedEntry,
+  probeSample,
+  type ProbeOptions,
+  type ProbeSample,
+} from './candidate.js';
+import { ENCODER_CUT } from './modalities.js';
+import type { Probed } from './ranking.js';
+import { scoreCut } from './scores.js';
+
+/**
+ * A sentence encoder (a frozen GraphModel) has one cut, its embedding: the text modality
+ * encodes every text once, exactly as a job on this base would (and caches the embeddings for
+ * that job), the probe runs on them, and the cost is a timed encoding of a few of the texts.
+ */
+export async function probeEncoder(o: ProbeOptions): Promise<Probed> {
+  const { store, payload, candidate, base, classes } = o;
+  const encoder = base.encoder as NonNullable<StoredBase['encoder']>;
+  const label = base.catalog ?? base.name ?? 'the sentence encoder';
+  for (const ref of candidate.cuts ?? []) {
+    if (ref !== ENCODER_CUT) {
+      throw new PermanentJobError(`${label} is a GraphModel used whole: its one cut is '${ENCODER_CUT}'`);
+    }
+  }
+  const spec = encoderSpec(candidate.base, payload.seed);
+  const data = await openEncoded(o, spec, label);
+  const dim = encoder.dimension;
+  const { rows, labels } = await readEmbeddings(probeSample(data, payload, o.warnings), dim, payload.seed);
+  const plan = o.sharedPlan(labels, o.warnings);
+  o.report({ phase: 'probing' });
+  const scores = await scoreCut(concat(rows), dim, classes.length, plan, o.signal);
+  const msPerExample = await timeEncoder(store, payload.datasetId, base.dir);
+  return {
+    ...probedEntry({
+      candidate,
+      base,
+      cutAt: ENCODER_CUT,
+      scores,
+      plan,
+      msPerExample,
+      featureDim: dim,
+      baseParams: base.params.total,
+      classes: classes.length,
+      spec,
+      depth: 0,
+    }),
+    frozenEncoder: label,
+  };
+}
+
+/** The dataset encoded as a text job on this spec would encode it; refuses a spec that does not fit it. */
+async function openEncoded(
+  o: ProbeOptions,
+  spec: ReturnType<typeof encoderSpec>,
+  label: string,
+): Promise<DatasetTrainingData> {
+  const { store, payload } = o;
+  const resolved = await resolveJob(
+    store,
+    parseJobSpec({ ...spec, datasetId: payload.datasetId, evaluation: { method: 'holdout' } }),
+  );
+  if (!resolved.ok || !resolved.context.text) {
+    const why = resolved.ok
+      ? 'not a text job'
+      : resolved.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+    throw new PermanentJobError(`base ${label} does not fit the dataset: ${why}`);
+  }
+  const { data } = await openTrainingData(store, payload.datasetId, {
+    text: resolved.context.text,
+    validationSplit: 0,
+    seed: payload.seed,
+    onPrepare: (done, total) => o.report({ phase: 'features', examplesDone: done, examples: total }),
+  });
+  return data;
+}
+
+/** The embedding of each sampled example, and its label, from the encoded sources in order. */
+async function readEmbeddings(
+  sample: ProbeSample,
+  dim: number,
+  seed: number,
+): Promise<{ rows: Float32Array[]; labels: number[] }> {
+  const { sources, keep } = sample;
+  const rows: Float32Array[] = [];
+  const labels: number[] = [];
+  let at = 0;
+  for (const source of sources) {
+    for await (const batch of source.batches(256, { shuffle: false, seed, epoch: 0 })) {
+      try {
+        const xs = (await batch.xs.data()) as Float32Array;
+        const ys = await batch.ys.data();
+        for (let i = 0; i < ys.length; i++, at++) {
+          if (keep && !keep.has(at)) continue;
+          rows.push(xs.slice(i * dim, (i + 1) * dim));
+          labels.push(ys[i] as number);
+        }
+      } finally {
+        batch.xs.dispose();
+        batch.ys.dispose();
+      }
+    }
+  }
+  return { rows, labels };
+}
+
+/** Milliseconds per text of the encoder on a few of the dataset's texts (after one warm-up call). */
+async function timeEncoder(store: Store, datasetId: string, dir: string): Promise<number> {
+  const index = await store.collection('datasets').readJson<TextIndex>(datasetId, TEXTS_FILE);
+  const texts = index.texts.slice(0, COST_SAMPLE);
+  const encoder = await loadSentenceEncoder(dir);
+  try {
+    await encoder.encode(texts.slice(0, 1));
+    const t0 = performance.now();
+    await encoder.encode(texts);
+    return (performance.now() - t0) / Math.max(1, texts.length);
+  } finally {
+    encoder.dispose();
+  }
+}
