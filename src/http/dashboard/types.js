@@ -1,6 +1,6 @@
 // The shapes the dashboard reads from the API, named once for the views' JSDoc: the generated
 // OpenAPI types (src/client/openapi-types.ts), completed where the contract leaves a field open
-// (a job's progress, a text dataset's lengths, a text model's preprocessing). Types only: no
+// (a job's progress, a text model's preprocessing). Types only: no
 // module imports this file at run time.
 
 /** @typedef {import('../../client/openapi-types.js').components['schemas']} Schemas */
@@ -15,13 +15,8 @@
 /** @typedef {{ path: string, message: string }} FieldError */
 
 /** @typedef {Schemas['SizeStats']} SizeStats */
-/**
- * A dataset; text datasets (`kind: text`) carry text lengths in `exampleShape`.
- * @typedef {Omit<Schemas['Dataset'], 'kind' | 'exampleShape'> & {
- *   kind: 'image' | 'tabular' | 'text',
- *   exampleShape: Schemas['Dataset']['exampleShape'] & { words?: SizeStats, tokens?: SizeStats },
- * }} Dataset
- */
+/** A dataset; text datasets (`kind: text`) carry text lengths in `exampleShape`. */
+/** @typedef {Schemas['Dataset']} Dataset */
 /** @typedef {Schemas['ImageExample']} ImageExample */
 /** @typedef {Schemas['TabularRow']} TabularRow */
 /** @typedef {{ ref: string, label: string, split: string, text: string }} TextExample */
