@@ -137,15 +137,4 @@ export function headParams(dim: number, classes: number): number {
   return 4 * dim + dim * classes + classes;
 }
 
-/** The feature rows of every example, end to end, as the probe scores them. */
-export function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));

@@ -8,7 +8,6 @@ import { PermanentJobError } from '../jobs/retry-policy.js';
 import { loadSentenceEncoder } from '../ml/index.js';
 import type { Store } from '../storage/store.js';
 import {
-  concat,
   COST_SAMPLE,
   encoderSpec,
   probedEntry,
@@ -19,6 +18,7 @@ import {
 import { ENCODER_CUT } from './modalities.js';
 import type { Probed } from './ranking.js';
 import { scoreCut } from './scores.js';
+import { concatFloat32 } from '../lib/float32.js';
 
 /**
  * A sentence encoder (a frozen GraphModel) has one cut, its embedding: the text modality
@@ -40,7 +40,7 @@ export async function probeEncoder(o: ProbeOptions): Promise<Probed> {
   const { rows, labels } = await readEmbeddings(probeSample(data, payload, o.warnings), dim, payload.seed);
   const plan = o.sharedPlan(labels, o.warnings);
   o.report({ phase: 'probing' });
-  const scores = await scoreCut(concat(rows), dim, classes.length, plan, o.signal);
+  const scores = await scoreCut(concatFloat32(rows), dim, classes.length, plan, o.signal);
   const msPerExample = await timeEncoder(store, payload.datasetId, base.dir);
   return {
     ...probedEntry({

@@ -14,7 +14,6 @@ import type { AdvisePayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
 import {
   candidateSpec,
-  concat,
   COST_SAMPLE,
   probedEntry,
   probeSample,
@@ -25,6 +24,7 @@ import { chooseCuts, fineTuneStart, type CutPoint } from './cut-points.js';
 import type { Probed } from './ranking.js';
 import type { FoldPlan } from './sampling.js';
 import { scoreCut } from './scores.js';
+import { concatFloat32 } from '../lib/float32.js';
 
 /**
  * The advisor's probe of a LayersModel base: one forward pass per example gives the features
@@ -151,7 +151,7 @@ async function probeCuts(
     const hint = await catalogFineTuneHint(store, base);
     const probed: Probed[] = [];
     for (const [i, cut] of cuts.entries()) {
-      const values = concat(features.perCut[i] as Float32Array[]);
+      const values = concatFloat32(features.perCut[i] as Float32Array[]);
       const dim = features.dims[i] as number;
       const scores = await scoreCut(values, dim, classes.length, shared, o.signal);
       const cost = await measureCutCost(model, cut.name, sample);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { throwIfAborted } from '../lib/cancellation.js';
 import type { ExampleSource } from './example-source.js';
+import { concatFloat32 } from '../lib/float32.js';
 
 /**
  * The advisor's features: one forward pass per example through a base gives the activations at
@@ -103,22 +104,12 @@ export async function extractCutFeatures(
     cuts: cuts.map((name, i) => ({
       name,
       dim: dims[i] as number,
-      values: concat(chunks[i] as Float32Array[]),
+      values: concatFloat32(chunks[i] as Float32Array[]),
       rank: ranks[i] as number,
     })),
     labels,
     msPerExample: labels.length > 0 ? forwardMs / labels.length : 0,
   };
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 export interface CutCost {
