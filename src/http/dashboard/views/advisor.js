@@ -2,6 +2,7 @@
 // with the candidates on a chart (probe accuracy with its interval against cost per example),
 // the recommendation in words and a button that starts the recommended job.
 import { useState } from 'preact/hooks';
+import { can } from '../access.js';
 import { api } from '../api.js';
 import { useLiveRecord } from '../live.js';
 import { ErrorNote, Loading, StateBadge, fmt, html, navigate, useError, useLoad } from '../ui.js';
@@ -142,6 +143,7 @@ export function AdvisorView({ id }) {
         <${ErrorNote} error=${startError} />
         ${
           rec.spec &&
+          can('train') &&
           html`<button
             type="button"
             class="button primary"

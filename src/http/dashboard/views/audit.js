@@ -2,6 +2,7 @@
 // the flagged examples grouped by kind (thumbnails or text snippets, the suggested label), and
 // buttons that gather relabels and exclusions into one new version of the dataset.
 import { useState } from 'preact/hooks';
+import { can } from '../access.js';
 import { api } from '../api.js';
 import { useLiveRecord } from '../live.js';
 import { ApiImage, ErrorNote, Loading, StateBadge, fmt, html, navigate, useError, useLoad } from '../ui.js';
@@ -132,7 +133,9 @@ function FindingRow({ audit, f, texts, change, setChange }) {
         ${f.conflict && html` · <span class="badge failed">conflict</span>`}
       </p>
       <p class="small muted">${f.reason}</p>
-      <div class="buttons">
+      ${
+        can('train') &&
+        html`<div class="buttons">
         ${
           f.suggestedLabel &&
           html`<button
@@ -152,7 +155,8 @@ function FindingRow({ audit, f, texts, change, setChange }) {
         >
           Exclude
         </button>
-      </div>
+      </div>`
+      }
     </div>
   </li>`;
 }
@@ -255,7 +259,7 @@ export function AuditView({ id }) {
         ${(audit.warnings ?? []).map((w) => html`<p class="muted small">${w}</p>`)}
       </section>`
     }
-    ${s && html`<${VersionBar} audit=${audit} change=${change} setChange=${setChange} />`}
+    ${s && can('train') && html`<${VersionBar} audit=${audit} change=${change} setChange=${setChange} />`}
     ${KINDS.map(([kind, name]) => {
       const of = findings.filter((f) => f.kind === kind);
       if (of.length === 0) return null;

@@ -1,6 +1,7 @@
 // Base models: the registered ones, the catalog, registering your own, and the layer table
 // where a cut and a first layer to fine-tune are chosen for a new job.
 import { useState } from 'preact/hooks';
+import { NoAccess, can } from '../access.js';
 import { api, upload } from '../api.js';
 import { draft } from '../draft.js';
 import {
@@ -27,6 +28,7 @@ function Catalog({ onRegistered }) {
   const catalog = useLoad(() => api('/v1/base-models/catalog'), []);
   const [busy, setBusy] = useState(/** @type {string | undefined} */ (undefined));
   const [error, setError] = useError();
+  const mayRegister = can('train');
   /** @param {string} name */
   const register = async (name) => {
     setBusy(name);
@@ -41,24 +43,29 @@ function Catalog({ onRegistered }) {
   };
   return html`<section class="card" aria-labelledby="catalog-title">
     <h2 id="catalog-title">Catalog</h2>
-    <p class="muted">Well-known public models. Offline ones ship with the service; others are downloaded.</p>
+    <p class="muted">
+      Well-known public models. Offline ones ship with the service; others are downloaded${mayRegister ? '' : ' (registering one needs the train role)'}.
+    </p>
     <${ErrorNote} error=${catalog.error || error} />
     ${
       catalog.data &&
       html`<${Table}
         testid="catalog-table"
-        head=${['Name', 'Description', 'Input', 'Suggested cut', html`<span class="sr-only">Actions</span>`]}
+        head=${['Name', 'Description', 'Input', 'Suggested cut', ...(mayRegister ? [html`<span class="sr-only">Actions</span>`] : [])]}
         rows=${catalog.data.items}
         row=${(/** @type {CatalogEntry} */ c) =>
           html`<td>${c.name} ${c.offline && html`<span class="badge">offline</span>`}</td>
             <td>${c.description}</td>
             <td>${fmt.shape(c.inputShape)}</td>
             <td><code>${c.recommendedCutAt}</code></td>
-            <td>
-              <button type="button" disabled=${busy !== undefined} onClick=${() => register(c.name)}>
-                ${busy === c.name ? 'Registering…' : 'Register'}
-              </button>
-            </td>`}
+            ${
+              mayRegister &&
+              html`<td>
+                <button type="button" disabled=${busy !== undefined} onClick=${() => register(c.name)}>
+                  ${busy === c.name ? 'Registering…' : 'Register'}
+                </button>
+              </td>`
+            }`}
       />`
     }
   </section>`;
@@ -140,36 +147,45 @@ function RegisterForm({ onRegistered }) {
   </section>`;
 }
 
-export function BaseModelsView() {
+/** The project's registered base models, each linked to its layer table. */
+function BaseModelList() {
   /** @type {Loaded<Page<BaseModel>>} */
   const list = useLoad(() => api('/v1/base-models?limit=100'), []);
+  return html`<section class="card" aria-labelledby="bases-title">
+    <h2 id="bases-title">Registered</h2>
+    ${list.loading && !list.data && html`<${Loading} />`}
+    <${ErrorNote} error=${list.error} />
+    ${
+      list.data &&
+      (list.data.items.length === 0
+        ? html`<p class="muted">None yet${can('train') ? ': register one from the catalog or your own files below' : ''}.</p>`
+        : html`<${Table}
+            testid="base-models-table"
+            head=${['Name', 'Input', 'Layers', 'Parameters', 'Size', 'Source']}
+            rows=${list.data.items}
+            row=${(/** @type {BaseModel} */ m) =>
+              html`<td><a href=${`#/base-models/${m.id}`}>${m.name}</a></td>
+                <td>${fmt.shape(m.inputShape)}</td>
+                <td>${m.layerCount}</td>
+                <td>${fmt.int(m.params.total)}</td>
+                <td>${fmt.bytes(m.sizeBytes)}</td>
+                <td>${m.source.kind}</td>`}
+          />`)
+    }
+  </section>`;
+}
+
+/** The list and the catalog (read), registering your own (train). */
+export function BaseModelsView() {
   /** @type {OnRegistered} */
   const open = (m) => navigate(`#/base-models/${m.id}`);
   return html`<h1>Base models</h1>
-    <section class="card" aria-labelledby="bases-title">
-      <h2 id="bases-title">Registered</h2>
-      ${list.loading && !list.data && html`<${Loading} />`}
-      <${ErrorNote} error=${list.error} />
-      ${
-        list.data &&
-        (list.data.items.length === 0
-          ? html`<p class="muted">None yet: register one from the catalog or your own files below.</p>`
-          : html`<${Table}
-              testid="base-models-table"
-              head=${['Name', 'Input', 'Layers', 'Parameters', 'Size', 'Source']}
-              rows=${list.data.items}
-              row=${(/** @type {BaseModel} */ m) =>
-                html`<td><a href=${`#/base-models/${m.id}`}>${m.name}</a></td>
-                  <td>${fmt.shape(m.inputShape)}</td>
-                  <td>${m.layerCount}</td>
-                  <td>${fmt.int(m.params.total)}</td>
-                  <td>${fmt.bytes(m.sizeBytes)}</td>
-                  <td>${m.source.kind}</td>`}
-            />`)
-      }
-    </section>
-    <${Catalog} onRegistered=${open} />
-    <${RegisterForm} onRegistered=${open} />`;
+    ${
+      can('read')
+        ? html`<${BaseModelList} /><${Catalog} onRegistered=${open} />`
+        : html`<${NoAccess} access="read" what="the project's base models and the catalog are not listed" />`
+    }
+    ${can('train') && html`<${RegisterForm} onRegistered=${open} />`}`;
 }
 
 /**
@@ -199,6 +215,7 @@ function LayersFacts({ id, meta, isModel }) {
       </dl>
       ${
         !isModel &&
+        can('admin') &&
         html`<div class="actions">
           <${ConfirmButton}
             label="Delete base model"
@@ -217,17 +234,19 @@ function LayersFacts({ id, meta, isModel }) {
 }
 
 /**
- * Every layer with a radio for the cut and one for the first layer to fine-tune.
+ * Every layer; with `choose` (a key that can train), a radio for the cut and one for the first
+ * layer to fine-tune.
  * @param {{
  *   listing: LayerListing, cut: string | undefined, unfreezeFrom: string | undefined,
- *   onCut: (name: string) => void, onUnfreeze: (name: string) => void,
+ *   onCut: (name: string) => void, onUnfreeze: (name: string) => void, choose: boolean,
  * }} props
  */
-function LayerTable({ listing, cut, unfreezeFrom, onCut, onUnfreeze }) {
+function LayerTable({ listing, cut, unfreezeFrom, onCut, onUnfreeze, choose }) {
+  const head = ['#', 'Name', 'Class', 'Output shape', 'Params', 'Trainable'];
   return html`<${Table}
     testid="layers-table"
     wrap="table-wrap tall"
-    head=${['#', 'Name', 'Class', 'Output shape', 'Params', 'Trainable', 'Cut here', 'Fine-tune from']}
+    head=${choose ? [...head, 'Cut here', 'Fine-tune from'] : head}
     rows=${listing.layers}
     rowClass=${(/** @type {Layer} */ l) => (l.name === cut ? 'selected' : '')}
     row=${(/** @type {Layer} */ l) =>
@@ -240,7 +259,9 @@ function LayerTable({ listing, cut, unfreezeFrom, onCut, onUnfreeze }) {
         <td>${fmt.shape(l.outputShape)}</td>
         <td>${fmt.int(l.params)}</td>
         <td>${l.trainable ? 'yes' : 'no'}</td>
-        <td>
+        ${
+          choose &&
+          html`<td>
           <input
             type="radio"
             name="cut"
@@ -257,12 +278,14 @@ function LayerTable({ listing, cut, unfreezeFrom, onCut, onUnfreeze }) {
             checked=${l.name === unfreezeFrom}
             onChange=${() => onUnfreeze(l.name)}
           />
-        </td>`}
+        </td>`
+        }`}
   />`;
 }
 
 /**
- * The layer table of a base model (bm_…) or a trained model (m_…), with the cut and fine-tune choice.
+ * The layer table of a base model (bm_…) or a trained model (m_…), with the cut and fine-tune
+ * choice for a key that can train.
  * @param {{ id: string }} props
  */
 export function LayersView({ id }) {
@@ -277,6 +300,8 @@ export function LayersView({ id }) {
   const [unfreezeFrom, setUnfreezeFrom] = useState(same ? saved.unfreezeFrom : undefined);
   const cut = cutAt ?? layers.data?.recommendedCutAt ?? undefined;
   const name = meta.data?.name ?? id;
+  // Choosing a cut serves a new job only: a key that cannot train sees the layers alone.
+  const choose = can('train');
 
   const useInJob = () => {
     draft.merge({ base: id, cutAt: cut, unfreezeFrom });
@@ -291,17 +316,20 @@ export function LayersView({ id }) {
     ${meta.data && html`<${LayersFacts} id=${id} meta=${meta.data} isModel=${isModel} />`}
     <section class="card" aria-labelledby="layers-title">
       <h2 id="layers-title">Layers</h2>
-      <p class="muted">
-        Choose where to cut (the layers up to and including it are kept, a new head goes on top) and,
-        optionally, the first layer to unfreeze for fine-tuning.
-      </p>
-      <div class="actions sticky">
-        <span>Cut at <span data-testid="chosen-cut">${cut ? html`<code>${cut}</code>` : 'the default (the layer below the output)'}</span>, fine-tune from <span data-testid="chosen-finetune">${unfreezeFrom ? html`<code>${unfreezeFrom}</code>` : 'none'}</span></span>
-        <button type="button" class="primary" onClick=${useInJob} disabled=${!layers.data}>
-          Use in a new job
-        </button>
-        ${unfreezeFrom && html`<button type="button" onClick=${() => setUnfreezeFrom(undefined)}>No fine-tuning</button>`}
-      </div>
+      ${
+        choose &&
+        html`<p class="muted">
+            Choose where to cut (the layers up to and including it are kept, a new head goes on top) and,
+            optionally, the first layer to unfreeze for fine-tuning.
+          </p>
+          <div class="actions sticky">
+            <span>Cut at <span data-testid="chosen-cut">${cut ? html`<code>${cut}</code>` : 'the default (the layer below the output)'}</span>, fine-tune from <span data-testid="chosen-finetune">${unfreezeFrom ? html`<code>${unfreezeFrom}</code>` : 'none'}</span></span>
+            <button type="button" class="primary" onClick=${useInJob} disabled=${!layers.data}>
+              Use in a new job
+            </button>
+            ${unfreezeFrom && html`<button type="button" onClick=${() => setUnfreezeFrom(undefined)}>No fine-tuning</button>`}
+          </div>`
+      }
       ${layers.loading && !layers.data && html`<${Loading} what="Loading layers" />`}
       ${
         layers.data &&
@@ -311,6 +339,7 @@ export function LayersView({ id }) {
           unfreezeFrom=${unfreezeFrom}
           onCut=${setCutAt}
           onUnfreeze=${setUnfreezeFrom}
+          choose=${choose}
         />`
       }
     </section>`;

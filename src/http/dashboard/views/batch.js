@@ -1,5 +1,6 @@
 // Batch predictions: the list with a form to start one, and a batch's page followed live.
 import { useEffect, useState } from 'preact/hooks';
+import { SEE_MODEL, can, whoAmI } from '../access.js';
 import { api, upload } from '../api.js';
 import { useLiveRecord } from '../live.js';
 import {
@@ -36,10 +37,43 @@ function progressText(b) {
   return `${fmt.int(p.processed)} of ${fmt.int(p.total)}`;
 }
 
-/** Model, optional top-K, and the file: posted as multipart with an upload progress bar. */
-function NewBatch() {
+/**
+ * The project's models to pick from (read): those the key may predict with.
+ * @param {{ value: string, onChange: (value: string) => void }} props
+ */
+function ModelSelect({ value, onChange }) {
   /** @type {Loaded<Page<ModelSummary>>} */
   const models = useLoad(() => api('/v1/models?limit=100'), []);
+  const mine = can('admin') ? undefined : whoAmI()?.models;
+  /** @param {ModelSummary} m a model the key may predict with (by id or name) */
+  const allowed = (m) => !mine || mine.includes(m.id) || (m.name != null && mine.includes(m.name));
+  return html`<select id="batch-model" required value=${value} onChange=${inputValue(onChange)}>
+    <option value="">Choose a model</option>
+    ${(models.data?.items ?? [])
+      .filter(allowed)
+      .map((m) => html`<option value=${m.id}>${m.name ? `${m.name} v${m.version}` : m.id}</option>`)}
+  </select>`;
+}
+
+/**
+ * The model to score with: picked from the project's models with the read role; else from the
+ * models the key may predict with, or typed in (a name, name@alias or an id).
+ * @param {{ value: string, onChange: (value: string) => void }} props
+ */
+function ModelChoice({ value, onChange }) {
+  if (can('read')) return html`<${ModelSelect} value=${value} onChange=${onChange} />`;
+  const mine = whoAmI()?.models;
+  if (!mine) {
+    return html`<input id="batch-model" required placeholder="name, name@alias or m_…" value=${value} onInput=${inputValue(onChange)} />`;
+  }
+  return html`<select id="batch-model" required value=${value} onChange=${inputValue(onChange)}>
+    <option value="">Choose a model</option>
+    ${mine.map((m) => html`<option value=${m}>${m}</option>`)}
+  </select>`;
+}
+
+/** Model, optional top-K, and the file: posted as multipart with an upload progress bar. */
+function NewBatch() {
   const [modelId, setModelId] = useState('');
   const [topK, setTopK] = useState('3');
   const [file, setFile] = useState(/** @type {File | undefined} */ (undefined));
@@ -73,12 +107,7 @@ function NewBatch() {
     <form onSubmit=${start}>
       <div class="field">
         <label for="batch-model">Model</label>
-        <select id="batch-model" required value=${modelId} onChange=${inputValue(setModelId)}>
-          <option value="">Choose a model</option>
-          ${(models.data?.items ?? []).map(
-            (m) => html`<option value=${m.id}>${m.name ? `${m.name} v${m.version}` : m.id}</option>`,
-          )}
-        </select>
+        <${ModelChoice} value=${modelId} onChange=${setModelId} />
       </div>
       <div class="field">
         <label for="batch-topk">Top-K</label>
@@ -109,7 +138,7 @@ export function BatchesView() {
     return () => clearInterval(t);
   }, [anyLive, list.reload]);
   return html`<h1>Batch predictions</h1>
-    <${NewBatch} />
+    ${can('predict') && html`<${NewBatch} />`}
     <section class="card" aria-labelledby="batches-title">
       <h2 id="batches-title">All batch predictions</h2>
       ${list.loading && !list.data && html`<${Loading} />`}
@@ -135,7 +164,8 @@ export function BatchesView() {
 }
 
 /**
- * Cancel while it runs, the results once they are there, delete once it has ended.
+ * Cancel while it runs (predict), the results once they are there, delete once it has ended
+ * (admin).
  * @param {{ id: string, batch: BatchPrediction, setRecord: (b: BatchPrediction) => void }} props
  */
 function BatchActions({ id, batch, setRecord }) {
@@ -153,6 +183,7 @@ function BatchActions({ id, batch, setRecord }) {
   return html`<div class="actions">
       ${
         live &&
+        can('predict') &&
         html`<button
           type="button"
           class="danger"
@@ -163,11 +194,13 @@ function BatchActions({ id, batch, setRecord }) {
       }
       ${
         batch.results &&
+        can(SEE_MODEL) &&
         html`<${DownloadLink} href=${batch.results.csv} filename=${`${id}.csv`} label="Download CSV" testid="download-csv" />
           <${DownloadLink} href=${batch.results.jsonl} filename=${`${id}.jsonl`} label="Download JSONL" testid="download-jsonl" />`
       }
       ${
         !live &&
+        can('admin') &&
         html`<button
           type="button"
           onClick=${() =>

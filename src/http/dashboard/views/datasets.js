@@ -1,6 +1,7 @@
 // Datasets: the upload form and the list, and a dataset's page (summary, classes, warnings,
 // examples, and the advisor's and the audit's cards).
 import { useState } from 'preact/hooks';
+import { NoAccess, can } from '../access.js';
 import { api, upload } from '../api.js';
 import { AskAdvisor } from './advisor.js';
 import { AskAudit } from './audit.js';
@@ -83,33 +84,39 @@ function UploadForm({ onUploaded }) {
   </section>`;
 }
 
-export function DatasetsView() {
+/** The project's datasets, each linked to its page. */
+function DatasetList() {
   /** @type {Loaded<Page<Dataset>>} */
   const list = useLoad(() => api('/v1/datasets?limit=100'), []);
+  return html`<section class="card" aria-labelledby="datasets-title">
+    <h2 id="datasets-title">Your datasets</h2>
+    ${list.loading && !list.data && html`<${Loading} />`}
+    <${ErrorNote} error=${list.error} />
+    ${
+      list.data &&
+      (list.data.items.length === 0
+        ? html`<p class="muted">No datasets yet${can('train') ? ': upload one above' : ''}.</p>`
+        : html`<${Table}
+            testid="datasets-table"
+            head=${['Name', 'Kind', 'Classes', 'Examples', 'Warnings', 'Created']}
+            rows=${list.data.items}
+            row=${(/** @type {Dataset} */ d) =>
+              html`<td><a href=${`#/datasets/${d.id}`}>${d.name}</a></td>
+                <td>${d.kind} ${d.task}</td>
+                <td>${d.classes.length}</td>
+                <td>${fmt.int(d.examples)}</td>
+                <td>${d.warnings.length || ''}</td>
+                <td>${fmt.date(d.createdAt)}</td>`}
+          />`)
+    }
+  </section>`;
+}
+
+/** The upload form (train) and the list (read); a note for what the key's roles leave out. */
+export function DatasetsView() {
   return html`<h1>Datasets</h1>
-    <${UploadForm} onUploaded=${(/** @type {Dataset} */ d) => navigate(`#/datasets/${d.id}`)} />
-    <section class="card" aria-labelledby="datasets-title">
-      <h2 id="datasets-title">Your datasets</h2>
-      ${list.loading && !list.data && html`<${Loading} />`}
-      <${ErrorNote} error=${list.error} />
-      ${
-        list.data &&
-        (list.data.items.length === 0
-          ? html`<p class="muted">No datasets yet: upload one above.</p>`
-          : html`<${Table}
-              testid="datasets-table"
-              head=${['Name', 'Kind', 'Classes', 'Examples', 'Warnings', 'Created']}
-              rows=${list.data.items}
-              row=${(/** @type {Dataset} */ d) =>
-                html`<td><a href=${`#/datasets/${d.id}`}>${d.name}</a></td>
-                  <td>${d.kind} ${d.task}</td>
-                  <td>${d.classes.length}</td>
-                  <td>${fmt.int(d.examples)}</td>
-                  <td>${d.warnings.length || ''}</td>
-                  <td>${fmt.date(d.createdAt)}</td>`}
-            />`)
-      }
-    </section>`;
+    ${can('train') && html`<${UploadForm} onUploaded=${(/** @type {Dataset} */ d) => navigate(`#/datasets/${d.id}`)} />`}
+    ${can('read') ? html`<${DatasetList} />` : html`<${NoAccess} access="read" what="the project's datasets are not listed" />`}`;
 }
 
 /**
@@ -258,24 +265,28 @@ function Problems({ d }) {
 }
 
 /**
- * Train on it, or delete it.
+ * Train on it (train), or delete it (admin).
  * @param {{ d: Dataset }} props
  */
 function DatasetActions({ d }) {
   const [error, setError] = useError();
+  if (!can('train')) return null;
   return html`<div class="actions">
       <a class="button primary" href=${`#/jobs/new?datasetId=${d.id}`}>Train on this dataset</a>
-      <${ConfirmButton}
-        label="Delete dataset"
-        onConfirm=${async () => {
-          try {
-            await api(`/v1/datasets/${d.id}`, { method: 'DELETE' });
-            navigate('#/datasets');
-          } catch (err) {
-            setError(err);
-          }
-        }}
-      />
+      ${
+        can('admin') &&
+        html`<${ConfirmButton}
+          label="Delete dataset"
+          onConfirm=${async () => {
+            try {
+              await api(`/v1/datasets/${d.id}`, { method: 'DELETE' });
+              navigate('#/datasets');
+            } catch (err) {
+              setError(err);
+            }
+          }}
+        />`
+      }
     </div>
     <${ErrorNote} error=${error} />`;
 }
@@ -307,8 +318,8 @@ export function DatasetView({ id }) {
         }
       </section>
     </div>
-    ${d.task === 'classification' && (d.kind === 'image' || d.kind === 'text') && html`<${AskAdvisor} datasetId=${d.id} />`}
-    ${d.task === 'classification' && html`<${AskAudit} datasetId=${d.id} />`}
+    ${can('train') && d.task === 'classification' && (d.kind === 'image' || d.kind === 'text') && html`<${AskAdvisor} datasetId=${d.id} />`}
+    ${can('train') && d.task === 'classification' && html`<${AskAudit} datasetId=${d.id} />`}
     ${
       d.parent &&
       html`<p class="note small" data-testid="dataset-parent">

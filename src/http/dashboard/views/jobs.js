@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { can } from '../access.js';
 import { api } from '../api.js';
 import { Curves } from '../charts.js';
 import { useLiveRecord } from '../live.js';
@@ -68,7 +69,7 @@ export function JobsView() {
     return () => clearInterval(t);
   }, [anyLive, list.reload]);
   return html`<h1>Jobs</h1>
-    <div class="actions"><a class="button primary" href="#/jobs/new">New job</a></div>
+    ${can('train') && html`<div class="actions"><a class="button primary" href="#/jobs/new">New job</a></div>`}
     <section class="card" aria-labelledby="jobs-title">
       <h2 id="jobs-title">All jobs</h2>
       ${list.loading && !list.data && html`<${Loading} />`}
@@ -194,7 +195,7 @@ function FinishedFacts({ job }) {
 }
 
 /**
- * Cancel while it runs; open the model once there is one.
+ * Cancel while it runs (train); open the model once there is one.
  * @param {{ job: Job, setJob: (job: Job) => void }} props
  */
 function JobActions({ job, setJob }) {
@@ -212,7 +213,7 @@ function JobActions({ job, setJob }) {
     }
   };
   return html`<div class="actions">
-      ${LIVE.includes(job.state) && html`<button type="button" class="danger" onClick=${cancel} disabled=${cancelling}>${cancelling ? 'Cancelling…' : 'Cancel job'}</button>`}
+      ${can('train') && LIVE.includes(job.state) && html`<button type="button" class="danger" onClick=${cancel} disabled=${cancelling}>${cancelling ? 'Cancelling…' : 'Cancel job'}</button>`}
       ${job.modelId && html`<a class="button primary" href=${`#/models/${job.modelId}`}>Open the model</a>`}
     </div>
     <${ErrorNote} error=${cancelError} />`;

@@ -1,5 +1,6 @@
 // The models: the list, and a model's page (its evaluation, a prediction to try, how to call
 // it, its aliases, capture, curves and lineage).
+import { can } from '../access.js';
 import { api } from '../api.js';
 import { Curves } from '../charts.js';
 import {
@@ -66,7 +67,7 @@ export function ModelsView() {
       ${
         list.data &&
         (list.data.items.length === 0
-          ? html`<p class="muted">No models yet: <a href="#/jobs/new">train one</a>.</p>`
+          ? html`<p class="muted">No models yet${can('train') ? html`: <a href="#/jobs/new">train one</a>` : ''}.</p>`
           : html`<${Table}
               testid="models-table"
               head=${['Model', 'Version', 'Kind', 'Labels', 'Accuracy / MAE', 'Parameters', 'Created']}
@@ -191,25 +192,28 @@ function Lineage({ lineage }) {
 }
 
 /**
- * Download, layers and delete.
+ * Download and layers (read), and delete (admin).
  * @param {{ model: Model }} props
  */
 function ModelActions({ model }) {
   const [error, setError] = useError();
   return html`<div class="actions">
-      <${Download} model=${model} />
-      <a class="button" href=${`#/base-models/${model.id}`}>Layers (use as a base)</a>
-      <${ConfirmButton}
-        label="Delete model"
-        onConfirm=${async () => {
-          try {
-            await api(`/v1/models/${model.id}`, { method: 'DELETE' });
-            navigate('#/models');
-          } catch (err) {
-            setError(err);
-          }
-        }}
-      />
+      ${can('read') && html`<${Download} model=${model} />`}
+      <a class="button" href=${`#/base-models/${model.id}`}>${can('train') ? 'Layers (use as a base)' : 'Layers'}</a>
+      ${
+        can('admin') &&
+        html`<${ConfirmButton}
+          label="Delete model"
+          onConfirm=${async () => {
+            try {
+              await api(`/v1/models/${model.id}`, { method: 'DELETE' });
+              navigate('#/models');
+            } catch (err) {
+              setError(err);
+            }
+          }}
+        />`
+      }
     </div>
     <${ErrorNote} error=${error} />`;
 }
@@ -230,7 +234,7 @@ export function ModelView({ id }) {
     <${ModelActions} model=${model} />
     <div class="grid-2">
       <${EvaluationCard} model=${model} />
-      <${PredictPanel} model=${model} />
+      ${can('predict') && html`<${PredictPanel} model=${model} />`}
     </div>
     <${CallIt} model=${model} />
     ${ev?.task === 'classification' && html`<${ClassificationDetails} ev=${ev} labels=${model.labels} />`}

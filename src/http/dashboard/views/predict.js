@@ -57,7 +57,8 @@ function predictBody(model, { file, text, k }) {
  */
 function TextNote({ model }) {
   const p = model.preprocessing;
-  if (p.kind !== 'text') return null;
+  // A model seen through its OIP metadata (a predict-only key) has no text settings to show.
+  if (p.kind !== 'text' || !p.text) return null;
   return html`<p class="small">
     ${
       p.text.tokenizer === 'sentence-encoder'

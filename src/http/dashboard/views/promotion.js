@@ -1,5 +1,6 @@
 // A named classifier's aliases, a comparison of two of its versions, and promotion behind an alias.
 import { useState } from 'preact/hooks';
+import { can } from '../access.js';
 import { api } from '../api.js';
 import { ErrorNote, fmt, html, inputValue, useError, useLoad } from '../ui.js';
 /** @import { Loaded } from '../ui.js' */
@@ -137,8 +138,9 @@ function DecisionNote({ name, decision }) {
 }
 
 /**
- * Aliases of a named classifier, a comparison of this version with another, and promotion of
- * this version behind an alias under a policy (README "Aliases, comparison and promotion").
+ * Aliases of a named classifier, a comparison of this version with another (read), and
+ * promotion of this version behind an alias under a policy (train; README "Aliases, comparison
+ * and promotion").
  * @param {{ model: Model & { name: string } }} props a named model
  */
 export function Promotion({ model }) {
@@ -189,7 +191,7 @@ export function Promotion({ model }) {
       </label>
       <button type="button" disabled=${!other || busy} onClick=${compare}>Compare</button>
     </div>
-    <${PromoteForm} model=${model} busy=${busy} onPromote=${promote} />
+    ${can('train') && html`<${PromoteForm} model=${model} busy=${busy} onPromote=${promote} />`}
     <${ErrorNote} error=${error} />
     ${decision && html`<${DecisionNote} name=${name} decision=${decision} />`}
     ${comparison && html`<${ComparisonResult} c=${comparison} />`}

@@ -1,6 +1,7 @@
 // Learning from production inputs: capture settings on a model's page, the review queue
 // labelled from the keyboard, and the retrain that closes the loop.
 import { useEffect, useState } from 'preact/hooks';
+import { can } from '../access.js';
 import { api, apiBlob } from '../api.js';
 import { ApiImage, ErrorNote, Loading, fmt, html, inputValue, navigate, useError, useLoad } from '../ui.js';
 /** @import { Loaded } from '../ui.js' */
@@ -10,8 +11,8 @@ import { ApiImage, ErrorNote, Loading, fmt, html, inputValue, navigate, useError
 /** @typedef {(item: ReviewEntry, body: Decision, what: string) => Promise<void>} Decide */
 
 /**
- * Capture settings on a model's page: on/off, rate and bound, what is held, and the way to the
- * review queue (README "Learning from production inputs").
+ * Capture settings on a model's page: what is held and the way to the review queue, and with
+ * the train role on/off, rate and bound (README "Learning from production inputs").
  * @param {{ model: Model }} props
  */
 export function CapturePanel({ model }) {
@@ -50,10 +51,13 @@ export function CapturePanel({ model }) {
       ${' '}${fmt.int(current.items)} held (${fmt.int(current.reviewed)} reviewed, ${fmt.bytes(current.bytes)}).
     </p>
     <div class="row">
-      <label>Rate <input size="5" placeholder=${String(current.capture.rate || 0.1)} value=${rate} onInput=${inputValue(setRate)} /></label>
-      <label>Keep at most <input size="6" placeholder=${String(current.capture.maxItems)} value=${maxItems} onInput=${inputValue(setMaxItems)} /></label>
-      <button type="button" class="primary" onClick=${() => save(true)}>${on ? 'Update' : 'Turn capture on'}</button>
-      ${on && html`<button type="button" onClick=${() => save(false)}>Turn off</button>`}
+      ${
+        can('train') &&
+        html`<label>Rate <input size="5" placeholder=${String(current.capture.rate || 0.1)} value=${rate} onInput=${inputValue(setRate)} /></label>
+          <label>Keep at most <input size="6" placeholder=${String(current.capture.maxItems)} value=${maxItems} onInput=${inputValue(setMaxItems)} /></label>
+          <button type="button" class="primary" onClick=${() => save(true)}>${on ? 'Update' : 'Turn capture on'}</button>
+          ${on && html`<button type="button" onClick=${() => save(false)}>Turn off</button>`}`
+      }
       <a class="button" href=${`#/models/${model.id}/review`}>Review queue</a>
     </div>
     <${ErrorNote} error=${error} />
@@ -95,7 +99,8 @@ const REASON = {
 };
 
 /**
- * Number keys label the selected card, 0 says none of these, x discards, arrows move.
+ * Number keys label the selected card, 0 says none of these, x discards, arrows move; nothing
+ * without the train role, which labelling needs.
  * @param {{
  *   items: ReviewEntry[], selected: number, setSelected: (update: (s: number) => number) => void,
  *   labels: string[], decide: Decide,
@@ -103,6 +108,7 @@ const REASON = {
  */
 function useReviewKeys({ items, selected, setSelected, labels, decide }) {
   useEffect(() => {
+    if (!can('train')) return undefined;
     /** @param {KeyboardEvent} e */
     const onKey = (e) => {
       if (e.target instanceof HTMLInputElement || e.metaKey || e.ctrlKey || e.altKey) return;
@@ -229,11 +235,17 @@ export function ReviewView({ id }) {
       <a href="#/models">Models</a> / <a href=${`#/models/${id}`}>${title}</a> / Review
     </nav>
     <h1>Review queue</h1>
-    <p class="muted" data-testid="review-help">
-      Keys: ${labels.slice(0, 9).map((l, i) => html`<kbd>${i + 1}</kbd> ${l}${' '}`)}
-      <kbd>0</kbd>${' none of these, '}<kbd>x</kbd>${` discard, arrows to move. ${fmt.int(queue.data.total)} waiting, most valuable first; ${reviewed} reviewed here.`}
-    </p>
+    ${
+      can('train')
+        ? html`<p class="muted" data-testid="review-help">
+            Keys: ${labels.slice(0, 9).map((l, i) => html`<kbd>${i + 1}</kbd> ${l}${' '}`)}
+            <kbd>0</kbd>${' none of these, '}<kbd>x</kbd>${` discard, arrows to move. ${fmt.int(queue.data.total)} waiting, most valuable first; ${reviewed} reviewed here.`}
+          </p>`
+        : html`<p class="muted" data-testid="review-help">
+            ${fmt.int(queue.data.total)} waiting, most valuable first. Labelling them needs the train role.
+          </p>`
+    }
     <${ErrorNote} error=${error} />
     <${ReviewGrid} id=${id} items=${items} selected=${selected} setSelected=${setSelected} />
-    <${RetrainCard} id=${id} reviewedHere=${reviewed} />`;
+    ${can('train') && html`<${RetrainCard} id=${id} reviewedHere=${reviewed} />`}`;
 }

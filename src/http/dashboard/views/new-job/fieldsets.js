@@ -1,14 +1,17 @@
 // The New job form's fieldsets, each built from the form's controls (./controls.js).
+import { can } from '../../access.js';
 import { EVALUATION_METHODS } from '../../spec.js';
 import { html } from '../../ui.js';
 /** @import { Controls } from './controls.js' */
 /** @import { BaseModel, Dataset, LayerListing, ModelSummary } from '../../types.js' */
 
 /**
- * The dataset to train on, as a select of every dataset.
+ * The dataset to train on, as a select of every dataset (a key without the read role, which
+ * cannot list them, types its id).
  * @param {{ ctl: Controls, datasets: Dataset[] }} props
  */
-function DatasetSelect({ ctl: { f, set, describedBy }, datasets }) {
+function DatasetSelect({ ctl: { f, set, describedBy, input }, datasets }) {
+  if (!can('read')) return input('datasetId', { placeholder: 'ds_…', required: true });
   return html`<select
     id="job-datasetId"
     value=${f.datasetId}
@@ -21,10 +24,12 @@ function DatasetSelect({ ctl: { f, set, describedBy }, datasets }) {
 }
 
 /**
- * The base to start from: none, a registered base model or a trained model.
+ * The base to start from: none, a registered base model or a trained model (typed as an id by
+ * a key without the read role).
  * @param {{ ctl: Controls, bases: BaseModel[], models: ModelSummary[] }} props
  */
-function BaseSelect({ ctl: { f, set, describedBy }, bases, models }) {
+function BaseSelect({ ctl: { f, set, describedBy, input }, bases, models }) {
+  if (!can('read')) return input('base', { placeholder: 'bm_… or m_… (empty: from scratch)' });
   return html`<select id="job-base" value=${f.base} onChange=${set('base')} aria-describedby=${describedBy('base')}>
     <option value="" selected=${f.base === ''}>None: train the architecture below from scratch</option>
     <optgroup label="Base models">

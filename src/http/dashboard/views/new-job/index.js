@@ -1,6 +1,7 @@
 // The New job form: every field of the spec with the service's defaults, the API's errors beside
 // the fields they name, and the spec that will be sent beside the form.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { can } from '../../access.js';
 import { api } from '../../api.js';
 import { draft } from '../../draft.js';
 import { ARCHITECTURES, buildSpec, errorsAt, initialForm, takesImageFields } from '../../spec.js';
@@ -141,20 +142,28 @@ function Actions({ busy, f, onReset }) {
 }
 
 /**
+ * A list the form picks from, read with the read role; a key without it types ids instead.
+ * @template T
+ * @param {string} path
+ * @returns {Promise<Page<T>>}
+ */
+const listOf = (path) => (can('read') ? api(path) : Promise.resolve({ items: [] }));
+
+/**
  * The lists the form picks from, and the layers of the chosen base.
  * @param {string} base
  */
 function useChoices(base) {
   /** @type {Loaded<Page<Dataset>>} */
-  const datasets = useLoad(() => api('/v1/datasets?limit=100'), []);
+  const datasets = useLoad(() => listOf('/v1/datasets?limit=100'), []);
   /** @type {Loaded<Page<BaseModel>>} */
-  const bases = useLoad(() => api('/v1/base-models?limit=100'), []);
+  const bases = useLoad(() => listOf('/v1/base-models?limit=100'), []);
   /** @type {Loaded<Page<ModelSummary>>} */
-  const models = useLoad(() => api('/v1/models?limit=100'), []);
+  const models = useLoad(() => listOf('/v1/models?limit=100'), []);
   /** @type {Loaded<LayerListing | undefined>} */
   const layers = useLoad(
     () =>
-      base
+      base && can('read')
         ? api(`${base.startsWith('m_') ? '/v1/models' : '/v1/base-models'}/${base}/layers`)
         : Promise.resolve(undefined),
     [base],
