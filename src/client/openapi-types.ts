@@ -1298,6 +1298,103 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who the key is (its id, project, roles and models)
+     * @description Any valid key may ask. `authenticated` is false when the service has no keys at all (open
+     *     on localhost): then every request is the key `anonymous`, every role, in the project
+     *     `default`.
+     */
+    get: operations['getMe'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The keys of the caller's project (admin)
+     * @description Every key of the project: from `API_KEYS` (`source: env`, project `default` only, its id the
+     *     first 12 hex digits of its SHA-256), from `API_KEYS_FILE` (`file`) and created at run time
+     *     (`runtime`). Never a key or its digest.
+     */
+    get: operations['listKeys'];
+    put?: never;
+    /**
+     * Create a key in the caller's project (admin)
+     * @description A new key of the caller's project, with the roles given and, optionally, the models it may
+     *     predict with (names or ids; absent: every model of the project). The key itself is in this
+     *     answer only (`Cache-Control: no-store`); the service keeps its SHA-256 only, in Redis, so
+     *     every API process accepts it at once. 409 when the project already has a key with that id
+     *     (from the keys file or created earlier).
+     */
+    post: operations['createKey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/keys/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke a key created at run time (admin)
+     * @description Takes effect at once on every API process: the next request with the key is a 401. Keys
+     *     from `API_KEYS` or `API_KEYS_FILE` are removed from their configuration instead (409).
+     */
+    delete: operations['revokeKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/audit-log': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The project's audit log, newest first (admin)
+     * @description Every state-changing request (`POST`, `PUT`, `PATCH`, `DELETE`) made with a key of the
+     *     project, refused ones included: who (key id), what (route pattern and object id), when,
+     *     its status and outcome. Append-only: the service never edits or deletes an entry, and drops
+     *     the oldest once the project's log passes `AUDIT_LOG_MAX_ENTRIES`. Pages: pass the answer's
+     *     `next` as `before` for the page after.
+     */
+    get: operations['listAuditLog'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1447,6 +1544,110 @@ export interface components {
         path: string;
         message: string;
       }[];
+    };
+    /**
+     * @description `read`: look at what the project has (its GETs). `predict`: predict, infer, batch
+     *     predictions (optionally with a list of models). `train`: upload, start jobs, advisor runs
+     *     and audits, label review items. `admin`: everything in the project, deletes and keys. Only
+     *     `admin` implies the others.
+     * @enum {string}
+     */
+    Role: 'read' | 'predict' | 'train' | 'admin';
+    /** @description Who a key is */
+    Me: {
+      /** @example shop */
+      keyId: string;
+      /** @example team-a */
+      project: string;
+      roles: components['schemas']['Role'][];
+      /** @description The models (names or ids) the key may predict with; absent: every model of the project */
+      models?: string[];
+      /** @description False when the service has no keys at all (open on localhost) */
+      authenticated: boolean;
+    };
+    /** @description A key as the API shows it (never the key or its digest) */
+    ApiKey: {
+      /** @example shop */
+      id: string;
+      /** @example team-a */
+      project: string;
+      roles: components['schemas']['Role'][];
+      /** @description The models (names or ids) the key may predict with; absent: every model of the project */
+      models?: string[];
+      /**
+       * @description `env`: API_KEYS; `file`: API_KEYS_FILE; `runtime`: created with POST /v1/keys
+       * @enum {string}
+       */
+      source: 'env' | 'file' | 'runtime';
+      /**
+       * Format: date-time
+       * @description Runtime keys only
+       */
+      createdAt?: string;
+      /** @description The id of the key that created it (runtime keys only) */
+      createdBy?: string;
+    };
+    /** @description A key just created, with the key itself (shown in this answer only) */
+    CreatedApiKey: components['schemas']['ApiKey'] & {
+      /**
+       * @description The secret: send it as `Authorization: Bearer <key>`
+       * @example tls_yiP9KBUJ8PYZZTgc5j8qdmEcXdrz1jebhsKJOJXOIAs
+       */
+      key: string;
+    };
+    /** @description A key to create in the caller's project */
+    ApiKeyRequest: {
+      /**
+       * @description Unique in the project; shown in logs, the audit log and GET /v1/keys (never secret)
+       * @example shop
+       */
+      id: string;
+      /**
+       * @example [
+       *       "predict"
+       *     ]
+       */
+      roles: components['schemas']['Role'][];
+      /**
+       * @description Model names or ids the key may predict with; absent: every model of the project
+       * @example [
+       *       "flowers"
+       *     ]
+       */
+      models?: string[];
+    };
+    /** @description One state-changing request of the project */
+    AuditLogEntry: {
+      /**
+       * @description The entry id (the `before` of a next page)
+       * @example 1718000000000-0
+       */
+      id: string;
+      /** Format: date-time */
+      at: string;
+      /** @example a-admin */
+      keyId: string;
+      /** @example team-a */
+      project: string;
+      /** @example DELETE */
+      method: string;
+      /**
+       * @description The route pattern, never the raw URL
+       * @example /v1/keys/:id
+       */
+      route: string;
+      /**
+       * @description The object the request named or created (a dataset id, a model name, a key id), when there is one
+       * @example shop
+       */
+      objectId?: string;
+      /** @example 204 */
+      status: number;
+      /**
+       * @description `ok`: 2xx or 3xx; `refused`: 4xx (bad input, a missing role, a quota); `failed`: 5xx
+       * @enum {string}
+       */
+      outcome: 'ok' | 'refused' | 'failed';
     };
     Check: {
       ok: boolean;
@@ -3254,6 +3455,34 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
+    /**
+     * @description The key is valid but lacks the role the route needs (`requiredRoles` lists the roles that
+     *     would do; `admin` holds every role), or a key limited to some models asked to predict with
+     *     another one (`models` lists those it may use). The detail names the key's id, never the key.
+     */
+    Forbidden: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'] & {
+          /**
+           * @description The roles any one of which the route needs
+           * @example [
+           *       "train"
+           *     ]
+           */
+          requiredRoles?: components['schemas']['Role'][];
+          /**
+           * @description The models (names or ids) the key may predict with
+           * @example [
+           *       "flowers"
+           *     ]
+           */
+          models?: string[];
+        };
+      };
+    };
     /** @description No such resource */
     NotFound: {
       headers: {
@@ -3281,7 +3510,7 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description No room to store it: DATA_DIR's volume is full or the object store is out of space or quota. `detail` names what could not be stored and what to do; `bytesFree` is the free space on DATA_DIR, `bytesNeeded` the upload's size when known. An upload whose Content-Length exceeds the free space is refused before it is read. Nothing partial is kept. */
+    /** @description No room to store it: DATA_DIR's volume is full or the object store is out of space or quota, or the project is at its stored-bytes quota (`quota: storedBytes`, with its `limit` and the bytes it `used`; PROJECT_MAX_STORED_BYTES or the keys file). `detail` names what could not be stored and what to do; `bytesFree` is the free space on DATA_DIR, `bytesNeeded` the upload's size when known. An upload whose Content-Length exceeds the free space or the project's quota is refused before it is read. Nothing partial is kept. */
     InsufficientStorage: {
       headers: {
         [name: string]: unknown;
@@ -3292,6 +3521,15 @@ export interface components {
           bytesFree?: number;
           /** @description Bytes the write needed, when known */
           bytesNeeded?: number;
+          /**
+           * @description The project's quota that refused it (absent when the volume or store is full)
+           * @constant
+           */
+          quota?: 'storedBytes';
+          /** @description The project's stored-bytes quota */
+          limit?: number;
+          /** @description Bytes the project stores now */
+          used?: number;
         };
       };
     };
@@ -3358,7 +3596,13 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description Over the per-key rate limit (RATE_LIMIT_PER_MINUTE); retry after the Retry-After header */
+    /**
+     * @description Over the per-key rate limit (RATE_LIMIT_PER_MINUTE; retry after the Retry-After header), or
+     *     over a quota of the project (`quota` names it, `limit` is its value): `concurrentJobs`,
+     *     the jobs (training, advisor runs, batch predictions, audits) queued or running at once
+     *     (PROJECT_MAX_CONCURRENT_JOBS; wait for one to end or cancel one), or `predictsPerSecond`
+     *     (PROJECT_MAX_PREDICTS_PER_SECOND; Retry-After: 1). The keys file can set either per project.
+     */
     TooManyRequests: {
       headers: {
         /** @description Seconds until the window resets */
@@ -3366,7 +3610,17 @@ export interface components {
         [name: string]: unknown;
       };
       content: {
-        'application/problem+json': components['schemas']['Problem'];
+        'application/problem+json': components['schemas']['Problem'] & {
+          /**
+           * @description The project's quota that refused it (absent for the per-key rate limit)
+           * @enum {string}
+           */
+          quota?: 'concurrentJobs' | 'predictsPerSecond';
+          /** @description The quota's value */
+          limit?: number;
+          /** @description Seconds to wait (the rate limit and predictsPerSecond) */
+          retryAfter?: number;
+        };
       };
     };
     /** @description The model can't take this file; `detail` says what it takes instead */
@@ -3389,8 +3643,10 @@ export interface components {
     };
     /**
      * @description The Open Inference Protocol's error object, with the status a /v1 route would give (400
-     *     invalid request, 401 no or wrong API key, 404 no such model, 413 too many rows, 422 an
-     *     unreadable image, 429 over the rate limit with Retry-After)
+     *     invalid request, 401 no or wrong API key, 403 a key without the role the route needs or
+     *     limited to other models, 404 no such model (or one of another project), 413 too many rows,
+     *     422 an unreadable image, 429 over the rate limit with Retry-After or over the project's
+     *     predictions per second); `error` says which
      */
     OipError: {
       headers: {
@@ -3549,6 +3805,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   createDataset: {
@@ -3600,6 +3857,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       503: components['responses']['StoreUnavailable'];
@@ -3628,6 +3886,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -3651,6 +3910,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       503: components['responses']['ServiceUnavailable'];
@@ -3689,6 +3949,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -3720,6 +3981,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -3751,6 +4013,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   createBaseModel: {
@@ -3811,6 +4074,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       422: components['responses']['UnprocessableModel'];
@@ -3840,6 +4104,7 @@ export interface operations {
         };
       };
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   getBaseModel: {
@@ -3864,6 +4129,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -3887,6 +4153,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       503: components['responses']['ServiceUnavailable'];
@@ -3914,6 +4181,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -3939,6 +4207,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -3972,6 +4241,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
     };
   };
@@ -4001,6 +4271,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
     };
@@ -4026,6 +4297,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       429: components['responses']['TooManyRequests'];
@@ -4061,6 +4333,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       422: components['responses']['UnprocessableComparison'];
     };
@@ -4093,6 +4366,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
     };
@@ -4126,6 +4400,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       422: components['responses']['UnprocessableComparison'];
     };
@@ -4153,6 +4428,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -4187,6 +4463,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   removeModelAlias: {
@@ -4212,6 +4489,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -4242,6 +4520,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       422: components['responses']['UnprocessableComparison'];
@@ -4270,6 +4549,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       422: components['responses']['UnprocessableComparison'];
     };
@@ -4300,6 +4580,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       422: components['responses']['UnprocessableComparison'];
     };
@@ -4333,6 +4614,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       422: components['responses']['UnprocessableComparison'];
     };
@@ -4372,6 +4654,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       422: components['responses']['UnprocessableComparison'];
     };
@@ -4398,6 +4681,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       422: components['responses']['UnprocessableComparison'];
     };
@@ -4427,6 +4711,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       422: components['responses']['UnprocessableComparison'];
     };
@@ -4459,8 +4744,11 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       422: components['responses']['UnprocessableComparison'];
+      429: components['responses']['TooManyRequests'];
+      507: components['responses']['InsufficientStorage'];
     };
   };
   downloadModel: {
@@ -4490,6 +4778,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
     };
@@ -4536,6 +4825,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
@@ -4573,6 +4863,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       503: components['responses']['ServiceUnavailable'];
     };
   };
@@ -4601,8 +4892,11 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
       503: components['responses']['ServiceUnavailable'];
+      507: components['responses']['InsufficientStorage'];
     };
   };
   getJob: {
@@ -4627,6 +4921,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       503: components['responses']['ServiceUnavailable'];
     };
@@ -4653,6 +4948,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -4678,6 +4974,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -4707,9 +5004,12 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
       422: components['responses']['UnprocessableDataset'];
+      429: components['responses']['TooManyRequests'];
       503: components['responses']['ServiceUnavailable'];
+      507: components['responses']['InsufficientStorage'];
     };
   };
   getAdvisorRun: {
@@ -4734,6 +5034,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -4759,6 +5060,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -4784,6 +5086,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -4882,6 +5185,7 @@ export interface operations {
       };
       400: components['responses']['OipError'];
       401: components['responses']['OipError'];
+      403: components['responses']['OipError'];
       404: components['responses']['OipError'];
       429: components['responses']['OipError'];
     };
@@ -4911,6 +5215,7 @@ export interface operations {
       };
       400: components['responses']['OipError'];
       401: components['responses']['OipError'];
+      403: components['responses']['OipError'];
       404: components['responses']['OipError'];
       429: components['responses']['OipError'];
     };
@@ -4938,6 +5243,7 @@ export interface operations {
       };
       400: components['responses']['OipError'];
       401: components['responses']['OipError'];
+      403: components['responses']['OipError'];
       404: components['responses']['OipError'];
       429: components['responses']['OipError'];
       /** @description The TF.js backend that would run the model is down */
@@ -4976,6 +5282,7 @@ export interface operations {
       };
       400: components['responses']['OipError'];
       401: components['responses']['OipError'];
+      403: components['responses']['OipError'];
       404: components['responses']['OipError'];
       429: components['responses']['OipError'];
       /** @description The TF.js backend that would run the model is down */
@@ -5016,6 +5323,7 @@ export interface operations {
       };
       400: components['responses']['OipError'];
       401: components['responses']['OipError'];
+      403: components['responses']['OipError'];
       404: components['responses']['OipError'];
       413: components['responses']['OipError'];
       422: components['responses']['OipError'];
@@ -5051,6 +5359,7 @@ export interface operations {
       };
       400: components['responses']['OipError'];
       401: components['responses']['OipError'];
+      403: components['responses']['OipError'];
       404: components['responses']['OipError'];
       413: components['responses']['OipError'];
       422: components['responses']['OipError'];
@@ -5086,6 +5395,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   createBatchPrediction: {
@@ -5125,11 +5435,14 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       422: components['responses']['UnprocessableBatchInput'];
+      429: components['responses']['TooManyRequests'];
       503: components['responses']['ServiceUnavailable'];
+      507: components['responses']['InsufficientStorage'];
     };
   };
   getBatchPrediction: {
@@ -5154,6 +5467,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -5177,6 +5491,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -5206,6 +5521,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -5232,6 +5548,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -5257,6 +5574,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -5288,9 +5606,12 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       422: components['responses']['UnprocessableDataset'];
+      429: components['responses']['TooManyRequests'];
       503: components['responses']['ServiceUnavailable'];
+      507: components['responses']['InsufficientStorage'];
     };
   };
   createDatasetVersion: {
@@ -5320,7 +5641,9 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      507: components['responses']['InsufficientStorage'];
     };
   };
   getAudit: {
@@ -5345,6 +5668,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -5370,6 +5694,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -5395,8 +5720,145 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+    };
+  };
+  getMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The key's id, project, roles and, for a key limited to some models, those models */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Me'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The project's keys */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['ApiKey'][];
+          };
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  createKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ApiKeyRequest'];
+      };
+    };
+    responses: {
+      /** @description The key, with its secret `key` (shown this once) */
+      201: {
+        headers: {
+          Location?: string;
+          'Cache-Control'?: 'no-store';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreatedApiKey'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  revokeKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revoked */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listAuditLog: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The `next` of the previous page (an entry id) */
+        before?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of entries, newest first; `next` when there are more */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['AuditLogEntry'][];
+            /** @description The `before` of the next page */
+            next?: string;
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
 }
