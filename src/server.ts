@@ -66,7 +66,7 @@ async function startApi(
       ),
     (err: unknown) => logger.error({ err }, 'no TF.js backend could be started'),
   );
-  if (config.API_KEYS.length === 0) {
+  if (config.API_KEYS.length === 0 && config.API_KEYS_FILE === undefined) {
     logger.warn(
       { host: config.HOST },
       'API_KEYS is not set: the API accepts unauthenticated requests' +

@@ -4,7 +4,7 @@ import type { Config } from '../config/env.js';
 import type { BackendInfo } from '../ml/index.js';
 import { ModelRegistry } from '../models/registry.js';
 import type { BatchPayload, BatchProgress, BatchResult } from '../queue/queues.js';
-import { PredictionService } from '../serving/prediction-service.js';
+import { PredictionService, ProjectPredictions } from '../serving/prediction-service.js';
 import type { Store } from '../storage/store.js';
 import { runBatchJob } from './run-batch-job.js';
 
@@ -23,8 +23,7 @@ export async function runBatchInProcess(opts: {
 }): Promise<BatchResult> {
   const { config } = opts;
   const registry = new ModelRegistry(opts.store);
-  const predictions = new PredictionService({
-    registry,
+  const engine = new PredictionService({
     config,
     backend: () => Promise.resolve(opts.backend),
     metricsRegistry: new Registry(),
@@ -35,7 +34,7 @@ export async function runBatchInProcess(opts: {
       store: opts.store,
       payload: opts.payload,
       resolveModel: (id) => registry.resolve(id),
-      scorer: predictions,
+      scorer: new ProjectPredictions(engine, registry),
       limits: {
         maxInstances: 1,
         maxImageBytes: config.PREDICT_MAX_IMAGE_BYTES,
@@ -49,6 +48,6 @@ export async function runBatchInProcess(opts: {
       log: opts.log,
     });
   } finally {
-    await predictions.close();
+    await engine.close();
   }
 }

@@ -50,11 +50,14 @@ export interface BatchServiceDeps {
 const UPLOAD_FIELDS = ['modelId', 'version', 'topK'];
 const FILE_NAMES = { zip: 'input.zip', jsonl: 'input.jsonl', csv: 'input.csv' } as const;
 
+type AllowModel = (meta: ModelMeta) => void;
+
 export class BatchService {
   constructor(private readonly deps: BatchServiceDeps) {}
 
   /** Multipart: the input as `file`, with fields `modelId`, optional `version` and `topK`. */
-  async createFromUpload(parts: AsyncIterable<UploadPart>): Promise<BatchView> {
+  /** `allow`: throws to refuse the resolved model (a key's model list). */
+  async createFromUpload(parts: AsyncIterable<UploadPart>, allow?: AllowModel): Promise<BatchView> {
     const staging = await this.deps.store.stagingDir('batch-upload');
     try {
       let upload: { path: string; filename: string; bytes: number } | undefined;
@@ -89,7 +92,7 @@ export class BatchService {
         throw fieldError('modelId', 'required: the id or name of the model to score with');
       const version = optionalInt(fields['version'], 'version', 1, 1e9);
       const topK = optionalInt(fields['topK'], 'topK', 1, 1000);
-      const meta = await this.model(fields['modelId'], version);
+      const meta = await this.model(fields['modelId'], version, allow);
       const format = await checkUpload(upload, meta, this.deps.archiveLimits);
       const inputId = newId('batchInput');
       const file = FILE_NAMES[format];
@@ -120,8 +123,8 @@ export class BatchService {
   }
 
   /** JSON: an earlier upload or a dataset. */
-  async create(req: BatchRequest): Promise<BatchView> {
-    const meta = await this.model(req.modelId, req.version);
+  async create(req: BatchRequest, allow?: AllowModel): Promise<BatchView> {
+    const meta = await this.model(req.modelId, req.version, allow);
     if ('datasetId' in req.input) {
       const manifest = await readManifest(this.deps.store, req.input.datasetId).catch((err: unknown) => {
         throw err instanceof NotFoundError ? fieldError('input.datasetId', err.message) : err;
@@ -190,10 +193,12 @@ export class BatchService {
     }
   }
 
-  private async model(idOrName: string, version: number | undefined): Promise<ModelMeta> {
-    return this.deps.registry.resolve(idOrName, version).catch((err: unknown) => {
+  private async model(idOrName: string, version: number | undefined, allow?: AllowModel): Promise<ModelMeta> {
+    const meta = await this.deps.registry.resolve(idOrName, version).catch((err: unknown) => {
       throw err instanceof NotFoundError ? fieldError('modelId', err.message) : err;
     });
+    allow?.(meta);
+    return meta;
   }
 
   private async enqueue(meta: ModelMeta, input: BatchInput, topK: number | undefined): Promise<BatchView> {

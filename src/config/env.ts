@@ -103,6 +103,17 @@ export const envSchema = z.object({
   TFJS_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   API_KEYS: csv.default([]),
   /**
+   * A JSON file of keys with projects and roles, and optional quotas per project (README
+   * "Projects and keys"); read at start. With API_KEYS, both sets of keys work.
+   */
+  API_KEYS_FILE: z.string().min(1).optional(),
+  /** Default quotas of every project (0: none); the keys file can set them per project. */
+  PROJECT_MAX_STORED_BYTES: z.coerce.number().int().min(0).default(0),
+  PROJECT_MAX_CONCURRENT_JOBS: z.coerce.number().int().min(0).default(0),
+  PROJECT_MAX_PREDICTS_PER_SECOND: z.coerce.number().int().min(0).default(0),
+  /** Entries each project's audit log keeps (the oldest go first, approximately). */
+  AUDIT_LOG_MAX_ENTRIES: z.coerce.number().int().min(100).default(100_000),
+  /**
    * /metrics and the OpenAPI document (/docs/json, /docs/yaml) answer only with an API key; open
    * by default for scrapers and readers of the contract. Needs API_KEYS.
    */
@@ -249,7 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
-  if (e.METRICS_REQUIRE_KEY && e.API_KEYS.length === 0) {
+  if (e.METRICS_REQUIRE_KEY && e.API_KEYS.length === 0 && e.API_KEYS_FILE === undefined) {
     throw new ConfigError([
       { variable: 'METRICS_REQUIRE_KEY', message: 'needs API_KEYS: without keys there is no key to require' },
     ]);
@@ -262,7 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     ]);
   }
-  return { ...e, HOST: e.HOST ?? (e.API_KEYS.length > 0 ? '0.0.0.0' : '127.0.0.1') };
+  return { ...e, HOST: e.HOST ?? (e.API_KEYS.length > 0 || e.API_KEYS_FILE !== undefined ? '0.0.0.0' : '127.0.0.1') };
 }
 
 /**

@@ -13,43 +13,36 @@ import metricsPlugin from './plugins/metrics.js';
 import corsPlugin from './plugins/cors.js';
 import multipartPlugin, { uploadLimits } from './plugins/multipart.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
-import { ModelRegistry } from '../models/registry.js';
 import type { QueueService } from '../queue/queue-service.js';
 import type { RedisClient } from '../queue/redis.js';
 import datasetRoutes from './routes/datasets.js';
 import healthRoutes from './routes/health.js';
-import { DatasetService } from '../datasets/dataset-service.js';
-import { readManifest } from '../datasets/dataset-manifest.js';
 import baseModelRoutes from './routes/base-models.js';
 import modelLayerRoutes from './routes/model-layers.js';
-import { BaseModelService } from '../base-models/base-model-service.js';
 import modelRoutes from './routes/models.js';
 import jobRoutes from './routes/jobs.js';
 import advisorRoutes from './routes/advisor.js';
 import oipRoutes from './routes/oip.js';
-import { OipService } from '../oip/oip-service.js';
-import { packageVersion } from './openapi-schemas.js';
 import batchPredictionRoutes from './routes/batch-predictions.js';
-import { BatchService } from '../batch/batch-service.js';
 import auditRoutes from './routes/audits.js';
 import promotionRoutes from './routes/promotion.js';
 import captureRoutes from './routes/capture.js';
 import retrainRoutes from './routes/retrain.js';
-import { RetrainService } from '../capture/retrain-service.js';
-import { CaptureService } from '../capture/capture-service.js';
-import { CaptureStore } from '../capture/capture-store.js';
-import { ReviewService } from '../capture/review-service.js';
-import { PromotionService } from '../promotion/promotion-service.js';
-import { AuditService } from '../audits/audit-service.js';
-import { AdvisorService } from '../advisor/advisor-service.js';
-import { catalogEntries, encoderCatalogEntries } from '../base-models/catalog.js';
-import { JobService } from '../jobs/job-service.js';
-import { resolveJob } from '../jobs/job-context.js';
-import { SummaryCache } from '../base-models/base-ref.js';
 import { HealthService } from './health-service.js';
 import { DiskMonitor } from '../storage/disk-monitor.js';
-import { ModelService } from '../models/model-service.js';
 import { PredictionService } from '../serving/prediction-service.js';
+import type { CaptureStats } from '../capture/capture-service.js';
+import { openStore } from '../queue/open-store.js';
+import { RedisRuntimeKeys } from '../queue/runtime-keys.js';
+import { KeyRing } from '../projects/key-ring.js';
+import { readKeysFile, type KeysFile } from '../projects/keys-file.js';
+import { quotasFor } from '../projects/quotas.js';
+import { OIP_SERVER, ProjectScopes } from './project-scope.js';
+import projectRoutes from './routes/projects.js';
+import { registerProjectHooks } from './plugins/projects.js';
+import { QuotaGuard } from '../projects/quota-guard.js';
+import type { AuditLogStore } from '../projects/audit-log.js';
+import { RedisAuditLog, RedisRateCounter } from '../queue/project-records.js';
 import { createFastify } from './fastify-instance.js';
 import type { Store } from '../storage/store.js';
 
@@ -57,8 +50,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Prediction serving; `stats()` reads the inference workers' tensor counts. */
     predictions: PredictionService;
-    /** Prediction capture; `settle()` waits for its writes in flight (tests). */
-    capture: CaptureService;
+    /** Prediction capture of every project; `settle()` waits for its writes in flight (tests). */
+    capture: { settle(timeoutMs?: number): Promise<void>; readonly stats: CaptureStats };
   }
 }
 
@@ -91,9 +84,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // A crossing of the floor is logged even when nobody asks /readyz.
   const stopDiskWatch = disk.watch(DISK_CHECK_MS);
   app.addHook('onClose', async () => stopDiskWatch());
-  await registerPlugins(app, deps, uploads, disk);
-  await registerFeatures(app, deps, uploads, logger, disk);
+  const tenancy = tenancyOf(deps);
+  await registerPlugins(app, deps, uploads, disk, tenancy);
+  await registerFeatures(app, deps, uploads, logger, disk, tenancy);
   return app;
+}
+
+/** Keys, their projects and roles, and each project's quotas (README "Projects and keys"). */
+interface Tenancy {
+  keys: KeyRing;
+  file?: KeysFile;
+  audit: AuditLogStore;
+}
+
+function tenancyOf(deps: AppDeps): Tenancy {
+  const { config } = deps;
+  const file = config.API_KEYS_FILE ? readKeysFile(config.API_KEYS_FILE) : undefined;
+  const keys = new KeyRing(
+    { apiKeys: config.API_KEYS, ...(file ? { file } : {}) },
+    new RedisRuntimeKeys(deps.redis, config.QUEUE_PREFIX),
+  );
+  const audit = new RedisAuditLog(deps.redis, config.QUEUE_PREFIX, config.AUDIT_LOG_MAX_ENTRIES);
+  return { keys, audit, ...(file ? { file } : {}) };
 }
 
 /** Cross-cutting plugins, in order: errors first, so every later failure becomes a problem. */
@@ -102,6 +114,7 @@ async function registerPlugins(
   deps: AppDeps,
   uploads: Uploads,
   disk: DiskMonitor,
+  tenancy: Tenancy,
 ): Promise<void> {
   const { config } = deps;
   await app.register(errorHandler, { dataDir: deps.store.root });
@@ -117,7 +130,7 @@ async function registerPlugins(
   });
   await app.register(corsPlugin, { origins: config.CORS_ORIGINS });
   await app.register(authPlugin, {
-    keys: config.API_KEYS,
+    keys: tenancy.keys,
     closedRoutes: config.METRICS_REQUIRE_KEY ? METRICS_ROUTES : [],
   });
   await app.register(rateLimitPlugin, {
@@ -130,14 +143,16 @@ async function registerPlugins(
   await app.register(dashboardPlugin);
 }
 
-/** Each feature's service, and its routes on top of it. */
+/** Each feature's routes, on the caller's project's services (`request.scope`). */
 async function registerFeatures(
   app: FastifyInstance,
   deps: AppDeps,
   uploads: Uploads,
   logger: Logger,
   disk: DiskMonitor,
+  tenancy: Tenancy,
 ): Promise<void> {
+  const { config } = deps;
   const health = new HealthService({
     redis: deps.redis,
     store: deps.store,
@@ -146,165 +161,89 @@ async function registerFeatures(
     disk,
   });
   await app.register(healthRoutes, { health });
-  const { datasets, baseModels } = await registerInputs(app, deps, uploads);
-  const { registry, captureStore } = await registerServing(app, deps, uploads, logger, health);
-  const jobs = await registerTraining(app, deps, { registry, captureStore, datasets });
-  await registerJobFeatures(app, deps, uploads, { jobs, baseModels, registry });
-  const datasetParent = async (id: string) =>
-    (await readManifest(deps.store, id).catch(() => undefined))?.parent;
-  await app.register(promotionRoutes, { promotion: new PromotionService({ registry, datasetParent }) });
-}
-
-/** What training starts from: datasets, base models and their layers. */
-async function registerInputs(
-  app: FastifyInstance,
-  deps: AppDeps,
-  uploads: Uploads,
-): Promise<{ datasets: DatasetService; baseModels: BaseModelService }> {
-  const { config } = deps;
-  const datasets = new DatasetService({
-    store: deps.store,
-    queues: deps.queues,
-    limits: { maxEntries: config.MAX_ARCHIVE_ENTRIES, maxBytes: config.MAX_ARCHIVE_BYTES },
-  });
-  await app.register(datasetRoutes, { datasets, uploads: uploads.datasets, dataDir: deps.store.root });
-  const baseModels = new BaseModelService({
-    store: deps.store,
-    queues: deps.queues,
-    config,
-    backend: deps.backend,
-    logger: app.log,
-  });
-  await app.register(baseModelRoutes, {
-    baseModels,
-    uploads: uploads.baseModels,
-    dataDir: deps.store.root,
-  });
-  await app.register(modelLayerRoutes, { baseModels });
-  return { datasets, baseModels };
-}
-
-/**
- * Trained models and predicting with them: the registry, prediction serving and its capture,
- * the model routes, capture review, and the Open Inference Protocol.
- */
-async function registerServing(
-  app: FastifyInstance,
-  deps: AppDeps,
-  uploads: Uploads,
-  logger: Logger,
-  health: HealthService,
-): Promise<{ registry: ModelRegistry; captureStore: CaptureStore }> {
-  const { config } = deps;
-  const registry = new ModelRegistry(deps.store, { freshnessTtlMs: config.MODEL_FRESHNESS_TTL_MS });
-  const captureStore = new CaptureStore(deps.store);
-  const capture = new CaptureService({ store: captureStore, log: logger.child({ component: 'capture' }) });
-  app.decorate('capture', capture);
-  const predictions = new PredictionService({
-    registry,
+  const engine = new PredictionService({
     config,
     backend: deps.backend,
     metricsRegistry: app.metrics.registry,
     logger,
-    onPredicted: (meta, input, out) => capture.offer(meta, input, out),
   });
   // Inference workers start on the first prediction and stop with the app.
-  app.addHook('onClose', () => predictions.close());
-  const models = new ModelService({
-    registry,
-    queues: deps.queues,
-    predictions,
-    onDeleted: (id) => captureStore.forget(id),
-  });
-  app.decorate('predictions', predictions);
-  await app.register(modelRoutes, { models, predictions, config, uploads: uploads.predict });
-  await app.register(captureRoutes, {
-    review: new ReviewService({ registry, store: captureStore, capture }),
-  });
-  const oip = new OipService({
-    registry,
-    predictions,
-    ready: async () => (await health.readiness()).ready,
-    backendUp: () =>
-      deps.backend().then(
-        () => true,
-        () => false,
-      ),
-    server: { name: 'transfer-learning-service', version: packageVersion() },
-  });
-  await app.register(oipRoutes, { oip, config });
-  return { registry, captureStore };
-}
-
-/** Training jobs, and retraining a model on its reviewed captures. */
-async function registerTraining(
-  app: FastifyInstance,
-  deps: AppDeps,
-  built: { registry: ModelRegistry; captureStore: CaptureStore; datasets: DatasetService },
-): Promise<JobService> {
-  const { config } = deps;
-  const { registry, captureStore, datasets } = built;
-  const summaries = new SummaryCache();
-  const jobs = new JobService({
-    queues: deps.queues,
-    validate: async (spec) => {
-      const resolved = await resolveJob(deps.store, spec, {
-        cache: summaries,
-        maxCost: config.EVALUATION_MAX_COST,
-      });
-      return resolved.ok ? [] : resolved.errors.map((e) => ({ ...e, path: `body.${e.path}` }));
+  app.addHook('onClose', () => engine.close());
+  app.decorate('predictions', engine);
+  const scopes = projectScopes(deps, logger, engine, health, tenancy);
+  app.decorate('capture', {
+    settle: (timeoutMs?: number) => scopes.settle(timeoutMs),
+    get stats() {
+      return scopes.captureStats();
     },
   });
-  app.addHook('onClose', () => jobs.close());
-  await app.register(jobRoutes, { jobs });
-  await app.register(retrainRoutes, {
-    retrain: new RetrainService({ registry, captures: captureStore, datasets, jobs }),
+  app.addHook('onClose', async () => {
+    await scopes.settle();
+    await deps.queues.closeEvents();
+    await scopes.close();
   });
-  return jobs;
+  // After the auth plugin's hook: the caller's project is known by now.
+  registerProjectHooks(app, { scopes, quotas: quotaGuard(deps, tenancy, scopes), audit: tenancy.audit });
+  await registerRoutes(app, deps, uploads, tenancy, health);
 }
 
-/** Base-model lookups the advisor and audits share: registered, packaged offline, and by catalog name. */
-function baseModelChoices(baseModels: BaseModelService) {
-  return {
-    listBases: async () => (await baseModels.list(10_000, 0)).items,
-    offlineCatalog: () => catalogEntries().filter((e) => e.packaged),
-    offlineEncoders: () => encoderCatalogEntries(),
-    registerCatalog: (name: string) => baseModels.registerCatalog({ catalog: name }),
-  };
+function quotaGuard(deps: AppDeps, tenancy: Tenancy, scopes: ProjectScopes): QuotaGuard {
+  return new QuotaGuard({
+    quotas: (project) => quotasFor(deps.config, tenancy.file, project),
+    measure: async (project) => (await scopes.get(project)).store.usage(),
+    rate: new RedisRateCounter(deps.redis, deps.config.QUEUE_PREFIX),
+  });
 }
 
-/** Features that run as jobs of their own: the advisor, batch predictions and audits. */
-async function registerJobFeatures(
+function projectScopes(
+  deps: AppDeps,
+  logger: Logger,
+  engine: PredictionService,
+  health: HealthService,
+  tenancy: Tenancy,
+) {
+  const { config } = deps;
+  return new ProjectScopes({
+    config,
+    logger,
+    queues: deps.queues,
+    backend: deps.backend,
+    engine,
+    ready: async () => (await health.readiness()).ready,
+    defaultStore: deps.store,
+    openStore: (project) => openStore(config, deps.redis, project),
+    maxConcurrentJobs: (project) => quotasFor(config, tenancy.file, project).concurrentJobs,
+  });
+}
+
+async function registerRoutes(
   app: FastifyInstance,
   deps: AppDeps,
   uploads: Uploads,
-  built: { jobs: JobService; baseModels: BaseModelService; registry: ModelRegistry },
+  tenancy: Tenancy,
+  health: HealthService,
 ): Promise<void> {
   const { config } = deps;
-  const { jobs, baseModels, registry } = built;
-  const advisor = new AdvisorService({
-    store: deps.store,
-    jobs,
-    queues: deps.queues,
-    ...baseModelChoices(baseModels),
+  const dataDir = deps.store.root;
+  await app.register(projectRoutes, { keys: tenancy.keys, audit: tenancy.audit });
+  await app.register(datasetRoutes, { uploads: uploads.datasets, dataDir });
+  await app.register(baseModelRoutes, { uploads: uploads.baseModels, dataDir });
+  await app.register(modelLayerRoutes);
+  await app.register(modelRoutes, { config, uploads: uploads.predict });
+  await app.register(captureRoutes);
+  await app.register(oipRoutes, {
+    config,
+    server: {
+      serverReady: async () => (await health.readiness()).ready,
+      serverMetadata: () => ({ ...OIP_SERVER, extensions: [] }),
+    },
   });
-  await app.register(advisorRoutes, { advisor });
-
-  const batches = new BatchService({
-    store: deps.store,
-    jobs,
-    queues: deps.queues,
-    registry,
-    archiveLimits: { maxEntries: config.MAX_ARCHIVE_ENTRIES, maxBytes: config.MAX_ARCHIVE_BYTES },
-  });
-  await app.register(batchPredictionRoutes, { batches, uploads: uploads.datasets });
-  const audits = new AuditService({
-    store: deps.store,
-    jobs,
-    queues: deps.queues,
-    ...baseModelChoices(baseModels),
-  });
-  await app.register(auditRoutes, { audits });
+  await app.register(jobRoutes);
+  await app.register(retrainRoutes);
+  await app.register(advisorRoutes);
+  await app.register(batchPredictionRoutes, { uploads: uploads.datasets });
+  await app.register(auditRoutes);
+  await app.register(promotionRoutes);
 }
 
 type Uploads = ReturnType<typeof uploadLimits>;

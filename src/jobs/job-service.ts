@@ -1,5 +1,12 @@
 import { randomInt } from 'node:crypto';
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
+import {
+  ConflictError,
+  NotFoundError,
+  TooManyRequestsError,
+  ValidationError,
+  type FieldError,
+} from '../lib/errors.js';
+import { projectOf } from '../contracts/project.js';
 import { assertSafeId, newId } from '../lib/ids.js';
 import type { EpochLog } from '../contracts/model-meta.js';
 import type { JobSpec } from '../contracts/job-spec.js';
@@ -79,6 +86,10 @@ interface Tombstone {
 
 export interface JobServiceDeps {
   queues: QueueService;
+  /** The project whose jobs this service queues, reads and lists (contracts/project.ts). */
+  project: string;
+  /** Queued and running jobs of the project at once, at most (any name); absent: no limit. */
+  maxConcurrentJobs?: number;
   /** Checks a spec against its dataset and base (existence, layer names, shapes); [] when fine. */
   validate: (spec: JobSpec) => Promise<FieldError[]>;
 }
@@ -125,7 +136,8 @@ export class JobService {
 
   /** Queues a job of any watched name under `jobId`. */
   async enqueue<N extends WatchedJobName>(name: N, data: JobPayloads[N], jobId: string): Promise<JobRecord> {
-    const job = await this.deps.queues.add(name, data, { jobId });
+    await this.refuseOverQuota();
+    const job = await this.deps.queues.add(name, { ...data, project: this.deps.project }, { jobId });
     return this.view(job as Job);
   }
 
@@ -137,11 +149,12 @@ export class JobService {
   async record(id: string, name: WatchedJobName): Promise<JobRecord> {
     assertSafeId(id);
     const job = await this.deps.queues.get(id);
-    // Each route shows its own kind only, as its listing does: /v1/jobs training jobs, and so on.
-    if (job && job.name === name) return this.view(job as Job);
+    // Each route shows its own kind only, as its listing does: /v1/jobs training jobs, and so on;
+    // a job of another project does not exist here.
+    if (job && job.name === name && this.ours(job.data)) return this.view(job as Job);
     if (!job) {
       const tomb = await this.tombstone(id);
-      if (tomb && (tomb.name ?? 'train') === name) return this.tombstoneView(tomb);
+      if (tomb && (tomb.name ?? 'train') === name && this.ours(tomb.data)) return this.tombstoneView(tomb);
     }
     throw new NotFoundError(`${WATCHED_JOBS[name]} '${id}' not found`);
   }
@@ -169,10 +182,12 @@ export class JobService {
       'completed',
       'failed',
     ]);
-    const views = await Promise.all(jobs.filter((j) => j?.name === name).map((j) => this.view(j)));
+    const views = await Promise.all(
+      jobs.filter((j) => j?.name === name && this.ours(j.data)).map((j) => this.view(j)),
+    );
     const tombs = (await this.deps.queues.cancelledRecords())
       .map((s) => JSON.parse(s) as Tombstone)
-      .filter((t) => (t.name ?? 'train') === name);
+      .filter((t) => (t.name ?? 'train') === name && this.ours(t.data));
     const seen = new Set(views.map((v) => v.id));
     for (const t of tombs) if (!seen.has(t.id)) views.push(this.tombstoneView(t));
     const filtered = (opts.state ? views.filter((v) => v.state === opts.state) : views).sort((a, b) =>
@@ -292,6 +307,25 @@ export class JobService {
 
   async close(): Promise<void> {
     await this.deps.queues.closeEvents();
+  }
+
+  /** Whether a job's payload belongs to this service's project. */
+  private ours(data: unknown): boolean {
+    return projectOf(data) === this.deps.project;
+  }
+
+  /** 429 when the project already has its quota of queued and running jobs. */
+  private async refuseOverQuota(): Promise<void> {
+    const max = this.deps.maxConcurrentJobs;
+    if (max === undefined) return;
+    const live = await this.deps.queues.jobs(['waiting', 'prioritized', 'delayed', 'paused', 'active']);
+    const n = live.filter((j) => j && j.name in WATCHED_JOBS && this.ours(j.data)).length;
+    if (n >= max) {
+      throw new TooManyRequestsError(
+        `project '${this.deps.project}' has ${n} jobs queued or running, its quota of concurrent jobs (${max}); wait for one to finish or cancel one`,
+        { extra: { quota: 'concurrentJobs', limit: max } },
+      );
+    }
   }
 
   private async tombstone(id: string): Promise<Tombstone | undefined> {

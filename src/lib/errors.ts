@@ -35,6 +35,9 @@ export class UnauthorizedError extends AppError {}
 /** The thing named does not exist. */
 export class NotFoundError extends AppError {}
 
+/** The caller is known but its key lacks the role (or the model) the request needs. */
+export class ForbiddenError extends AppError {}
+
 /** The request conflicts with current state (e.g. a dataset in use by a job). */
 export class ConflictError extends AppError {}
 

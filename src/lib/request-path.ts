@@ -50,6 +50,11 @@ export function normalisedPath(rawUrl: string): string {
   return `/${segments.join('/')}`.toLowerCase();
 }
 
+/** True when a route pattern (`/v1/datasets/:id`) is of the protected API. */
+export function isApiUrl(route: string): boolean {
+  return underApi(route);
+}
+
 type RoutedRequest = { url: string; routeOptions: { url?: string | undefined } };
 
 /** True when the request is for the `/v1` or `/v2` API: authenticated and rate limited. */

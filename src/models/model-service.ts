@@ -67,7 +67,8 @@ export class ModelService {
     const file = await this.deps.registry.models
       .readJson<OutOfFoldFile>(meta.id, OOF_JSON)
       .catch((err: unknown) => {
-        if (isNotFound(err)) {
+        // The store says "not found" for the file as for the model (fs: NotFoundError, raw: ENOENT).
+        if (isNotFound(err) || err instanceof NotFoundError) {
           throw new NotFoundError(
             `model '${meta.id}' has no out-of-fold predictions (it was not trained by a job that keeps them)`,
           );

@@ -3,7 +3,7 @@ import { ValidationError } from '../lib/errors.js';
 import { parseModelRef } from '../models/names.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { Prediction } from '../serving/format.js';
-import type { PredictionService } from '../serving/prediction-service.js';
+import type { ProjectPredictions } from '../serving/prediction-service.js';
 import { inInputTerms, pickInput, toInstances, unknownOverride } from './inputs.js';
 import type { InferenceRequest, InferenceResponse, ModelMetadata, ResponseOutput } from './schemas.js';
 import { modelInputs, modelOutputs, OUTPUTS, type TensorMetadata } from './tensors.js';
@@ -19,13 +19,15 @@ export const PLATFORM = 'tensorflowjs_layersmodel';
 
 export interface OipDeps {
   registry: Pick<ModelRegistry, 'resolve' | 'versions'>;
-  predictions: Pick<PredictionService, 'predict'>;
+  predictions: Pick<ProjectPredictions, 'predict'>;
   /** Whether the service can serve: Redis, the store and the TF.js backend answer. */
   ready: () => Promise<boolean>;
   /** Whether the TF.js backend that runs inference is up. */
   backendUp: () => Promise<boolean>;
   server: { name: string; version: string };
 }
+
+type Allow = (meta: ModelMeta) => void;
 
 const VERSION = /^[1-9][0-9]{0,8}$/;
 
@@ -51,8 +53,9 @@ export class OipService {
     return this.deps.ready();
   }
 
-  async modelMetadata(name: string, version?: string): Promise<ModelMetadata> {
-    const meta = await this.resolve(name, version);
+  /** `allow`: throws to refuse the resolved model (a key's model list), as for every model route here. */
+  async modelMetadata(name: string, version?: string, allow?: Allow): Promise<ModelMetadata> {
+    const meta = await this.resolve(name, version, allow);
     const ref = parseModelRef(name, 'name');
     const versions =
       ref.kind === 'name'
@@ -69,13 +72,18 @@ export class OipService {
   }
 
   /** The model exists (404 otherwise) and the backend that would run it is up. */
-  async modelReady(name: string, version?: string): Promise<{ name: string; ready: boolean }> {
-    await this.resolve(name, version);
+  async modelReady(name: string, version?: string, allow?: Allow): Promise<{ name: string; ready: boolean }> {
+    await this.resolve(name, version, allow);
     return { name, ready: await this.deps.backendUp() };
   }
 
-  async infer(name: string, version: string | undefined, req: InferenceRequest): Promise<InferenceResponse> {
-    const meta = await this.resolve(name, version);
+  async infer(
+    name: string,
+    version: string | undefined,
+    req: InferenceRequest,
+    allow?: Allow,
+  ): Promise<InferenceResponse> {
+    const meta = await this.resolve(name, version, allow);
     const { input, spec } = pickInput(meta, req);
     const wanted = requestedOutputs(meta, req.outputs);
     const instances = toInstances(spec, input);
@@ -101,7 +109,13 @@ export class OipService {
     };
   }
 
-  private async resolve(name: string, version: string | undefined): Promise<ModelMeta> {
+  private async resolve(name: string, version: string | undefined, allow?: Allow): Promise<ModelMeta> {
+    const meta = await this.resolveRef(name, version);
+    allow?.(meta);
+    return meta;
+  }
+
+  private async resolveRef(name: string, version: string | undefined): Promise<ModelMeta> {
     const v = parseVersion(version);
     if (v !== undefined && parseModelRef(name, 'name').kind === 'id') {
       throw new ValidationError(`'${name}' is a model id; versions apply to model names`, {

@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/env.js';
 import { FsStore } from '../storage/fs-store.js';
 import { createStore, type StorageConfig } from '../storage/create-store.js';
+import { projectStorage } from '../storage/project-storage.js';
+import { DEFAULT_PROJECT } from '../contracts/project.js';
 import type { Store } from '../storage/store.js';
 import { createRedis, type RedisClient } from './redis.js';
 import { RedisGuard } from './redis-guard.js';
@@ -9,12 +11,15 @@ import { RedisGuard } from './redis-guard.js';
 /**
  * The configured store, with creation claims in Redis where it needs them (s3://: servers that
  * ignore `If-None-Match: *`) and a change counter there (s3:// has no cheap change stamp). `redis` is a connection the caller owns; without one, a
- * connection is opened here and closed by `close()`.
+ * connection is opened here and closed by `close()`. `project`: the store of that project's
+ * objects (storage/project-storage.ts).
  */
 export function openStore(
   config: StorageConfig & Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'QUEUE_PREFIX'>,
   redis?: RedisClient,
+  project: string = DEFAULT_PROJECT,
 ): { store: Store; close(): Promise<void> } {
+  config = projectStorage(config, project);
   if (!config.STORAGE_URL?.startsWith('s3://')) {
     return { store: createStore(config), close: () => Promise.resolve() };
   }

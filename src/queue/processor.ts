@@ -9,6 +9,7 @@ import { runAuditJob } from '../audits/run-audit-job.js';
 import { createLogger } from '../lib/logger.js';
 import { probeTraining, selectBackend } from '../ml/index.js';
 import { openStore } from './open-store.js';
+import { projectOf } from '../contracts/project.js';
 import type { JobName, JobPayloads, JobResults } from './queues.js';
 
 /**
@@ -41,7 +42,7 @@ const handlers: { [N in JobName]: Handler<N> } = {
     const backend = await selectBackend(config.TFJS_BACKEND);
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ attempt: job.attemptsMade + 1 }, 'training started');
-    return onStore((store) =>
+    return onStore(job.data, (store) =>
       runTrainingJob({
         store,
         jobId: job.id!,
@@ -60,7 +61,7 @@ const handlers: { [N in JobName]: Handler<N> } = {
     const backend = await selectBackend(config.TFJS_BACKEND);
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ candidates: job.data.candidates.length }, 'advisor run started');
-    return onStore((store) =>
+    return onStore(job.data, (store) =>
       runAdvisorJob({
         store,
         payload: job.data,
@@ -76,7 +77,7 @@ const handlers: { [N in JobName]: Handler<N> } = {
     const backend = await selectBackend(config.TFJS_BACKEND);
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ attempt: job.attemptsMade + 1, input: job.data.input.kind }, 'batch prediction started');
-    return onStore((store) =>
+    return onStore(job.data, (store) =>
       runBatchInProcess({
         config,
         store,
@@ -93,7 +94,7 @@ const handlers: { [N in JobName]: Handler<N> } = {
     const backend = await selectBackend(config.TFJS_BACKEND);
     const log = logger.child({ jobId: job.id, backend: backend.name });
     log.info({ datasetId: job.data.datasetId }, 'audit started');
-    return onStore((store) =>
+    return onStore(job.data, (store) =>
       runAuditJob({
         store,
         payload: job.data,
@@ -107,11 +108,14 @@ const handlers: { [N in JobName]: Handler<N> } = {
 };
 
 /**
- * Runs a job against a store opened for it and closed after it, whatever the outcome; what the
+ * Runs a job against its project's store, opened for it and closed after it, whatever the outcome; what the
  * retry policy does not retry fails as an UnrecoverableError.
  */
-function onStore<T>(run: (store: ReturnType<typeof openStore>['store']) => Promise<T>): Promise<T> {
-  const storage = openStore(config);
+function onStore<T>(
+  data: unknown,
+  run: (store: ReturnType<typeof openStore>['store']) => Promise<T>,
+): Promise<T> {
+  const storage = openStore(config, undefined, projectOf(data));
   return run(storage.store)
     .catch((err: unknown) => {
       throw unrecoverable(err);

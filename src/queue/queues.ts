@@ -13,6 +13,15 @@ import type { EvaluationStage } from '../contracts/progress.js';
 export const TRAINING_QUEUE = 'training';
 
 /**
+ * The project a job belongs to (contracts/project.ts), set by the project's job service when it
+ * queues the job; the trainer opens that project's store. Absent on jobs from before projects:
+ * the default project.
+ */
+export interface InProject {
+  project?: string;
+}
+
+/**
  * Deep-readiness probes run on a queue of their own, served by a worker of their own in every
  * worker process, so a probe never waits behind a training job: a busy worker is not an unready one.
  */
@@ -33,7 +42,7 @@ export interface ProbeResult {
 }
 
 /** What the trainer needs; the referenced dataset and base are checked before enqueueing. */
-export interface TrainPayload {
+export interface TrainPayload extends InProject {
   datasetId: string;
   base?: { baseModelId: string } | { modelId: string };
   /** The validated job spec. */
@@ -70,7 +79,7 @@ export interface TrainJobProgress {
  * The backbone advisor: probes every candidate (base, cut) on the dataset. Candidates are
  * resolved by the API (catalog bases registered, the dataset's modality checked) before queueing.
  */
-export interface AdvisePayload {
+export interface AdvisePayload extends InProject {
   datasetId: string;
   candidates: AdvisorCandidate[];
   cutsPerBase: number;
@@ -93,7 +102,7 @@ export type BatchInput =
   | { kind: 'dataset'; datasetId: string };
 
 /** A batch prediction: every input of `input` scored by one model, results published at the end. */
-export interface BatchPayload {
+export interface BatchPayload extends InProject {
   batchId: string;
   /** The model's id, resolved from an id or name (and version) when the batch was created. */
   modelId: string;
@@ -126,7 +135,7 @@ export interface BatchResult {
 }
 
 /** A dataset audit; the base (none for tables) is resolved by the API before queueing. */
-export interface AuditPayload {
+export interface AuditPayload extends InProject {
   datasetId: string;
   base?: { baseModelId: string } | { modelId: string };
   cutAt?: LayerRef;

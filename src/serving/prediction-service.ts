@@ -36,7 +36,12 @@ export interface PredictRequest {
   input: PredictInput;
   /** This request's "unknown" rule instead of the model's: a novelty threshold, or a share of known examples to accept. */
   unknown?: UnknownOverride;
+  /** Called with the resolved model before anything runs; throws to refuse it (a key's model list). */
+  allow?: (meta: ModelMeta) => void;
 }
+
+/** Told each answered predict (prediction capture); must return at once. */
+export type OnPredicted = (meta: ModelMeta, input: PredictInput, predictions: Prediction[]) => void;
 
 export interface PredictResponse {
   model: { id: string; name: string | null; version: number | null };
@@ -88,13 +93,10 @@ export class PredictionService {
 
   constructor(
     private readonly deps: {
-      registry: ModelRegistry;
       config: ServingConfig;
       backend: () => Promise<BackendInfo>;
       metricsRegistry: Registry;
       logger: Logger;
-      /** Told each answered predict (prediction capture); must return at once. */
-      onPredicted?: (meta: ModelMeta, input: PredictInput, predictions: Prediction[]) => void;
     },
   ) {
     this.metrics = new ServingMetrics(
@@ -104,22 +106,31 @@ export class PredictionService {
     );
   }
 
-  async predict(req: PredictRequest): Promise<PredictResponse> {
+  /**
+   * Predicts with the model `req` names in `registry` (a project's models): one engine (inference
+   * workers, batchers, metrics) serves every project, each request through its own registry.
+   */
+  async predict(
+    registry: ModelRegistry,
+    req: PredictRequest,
+    onPredicted?: OnPredicted,
+  ): Promise<PredictResponse> {
     const end = this.metrics.latency.startTimer();
     const { config } = this.deps;
-    const meta = await this.deps.registry.resolve(req.idOrName, req.version);
+    const meta = await registry.resolve(req.idOrName, req.version);
+    req.allow?.(meta);
     const rules = requestRules(meta, req.unknown);
     const rows = await toRows(meta, req.input, {
       maxInstances: config.PREDICT_MAX_INSTANCES,
       maxImageBytes: config.PREDICT_MAX_IMAGE_BYTES,
       maxRequestPixels: config.PREDICT_MAX_REQUEST_PIXELS,
     });
-    const outputs = await this.forwardRows(meta, rows);
+    const outputs = await this.forwardRows(registry, meta, rows);
     const topK = req.topK ?? DEFAULT_TOP_K;
     const predictions = outputs.map((row) => formatRow(meta, row, topK, rules));
     this.metrics.instances.inc(rows.length);
     end();
-    this.deps.onPredicted?.(meta, req.input, predictions);
+    onPredicted?.(meta, req.input, predictions);
     return {
       model: { id: meta.id, name: meta.name ?? null, version: meta.version ?? null },
       predictions,
@@ -131,11 +142,11 @@ export class PredictionService {
    * model's batcher and inference workers, the one forward pass of predict (batch predictions
    * use it too). Rows of concurrent callers share batches.
    */
-  async forwardRows(meta: ModelMeta, rows: InstanceRow[]): Promise<Float32Array[]> {
+  async forwardRows(registry: ModelRegistry, meta: ModelMeta, rows: InstanceRow[]): Promise<Float32Array[]> {
     let batcher = this.batchers.get(meta.id);
     if (!batcher) {
-      const dir = await this.deps.registry.models.local(meta.id);
-      batcher = this.batcherFor(meta, dir, await this.textTarget(meta, dir));
+      const dir = await registry.models.local(meta.id);
+      batcher = this.batcherFor(meta, dir, await this.textTarget(registry, meta, dir));
     }
     return batcher.submit(rows);
   }
@@ -219,7 +230,11 @@ export class PredictionService {
   }
 
   /** How the worker turns a text model's instances into rows (undefined for other models). */
-  private async textTarget(meta: ModelMeta, dir: string): Promise<TextTarget | undefined> {
+  private async textTarget(
+    registry: ModelRegistry,
+    meta: ModelMeta,
+    dir: string,
+  ): Promise<TextTarget | undefined> {
     if (meta.preprocessing.kind !== 'text') return undefined;
     const text = meta.preprocessing.text;
     if (text.tokenizer === 'words') {
@@ -231,7 +246,7 @@ export class PredictionService {
     }
     return {
       tokenizer: 'sentence-encoder',
-      encoderDir: await encoderDir(this.deps.registry.store, text.encoder),
+      encoderDir: await encoderDir(registry.store, text.encoder),
     };
   }
 
@@ -280,5 +295,29 @@ export class PredictionService {
     });
     this.batchers.set(meta.id, b);
     return b;
+  }
+}
+
+/**
+ * One project's view of the shared prediction engine: its models (`registry`) and its capture.
+ * What the routes, the Open Inference Protocol and batch predictions call.
+ */
+export class ProjectPredictions {
+  constructor(
+    private readonly engine: PredictionService,
+    readonly registry: ModelRegistry,
+    private readonly onPredicted?: OnPredicted,
+  ) {}
+
+  predict(req: PredictRequest): Promise<PredictResponse> {
+    return this.engine.predict(this.registry, req, this.onPredicted);
+  }
+
+  forwardRows(meta: ModelMeta, rows: InstanceRow[]): Promise<Float32Array[]> {
+    return this.engine.forwardRows(this.registry, meta, rows);
+  }
+
+  evict(modelId: string): void {
+    this.engine.evict(modelId);
   }
 }

@@ -111,6 +111,12 @@ export class FsStore implements Store {
    * True when DATA_DIR accepts a write (readiness). The probe file is removed whether or not its
    * write succeeded: on a full volume the file is created empty before the write fails.
    */
+  async usage(): Promise<number> {
+    let total = 0;
+    for (const c of COLLECTIONS) total += await treeBytes(path.join(this.root, c));
+    return total;
+  }
+
   async isWritable(): Promise<boolean> {
     const probe = path.join(this.root, TMP, `probe-${randomBytes(4).toString('hex')}`);
     try {
@@ -344,4 +350,22 @@ export function singular(name: CollectionName): string {
     captures: 'captured input',
   };
   return names[name];
+}
+
+/** Bytes of the files under `dir` (0 when it does not exist); links are not followed. */
+async function treeBytes(dir: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isNotFound(err)) return 0;
+    throw err;
+  }
+  let total = 0;
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += await treeBytes(p);
+    else if (e.isFile()) total += (await stat(p).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
 }

@@ -201,6 +201,14 @@ export class S3Store implements Store {
     return this.local.stagingDir(label);
   }
 
+  async usage(): Promise<number> {
+    let total = 0;
+    for (const c of COLLECTIONS) {
+      for (const o of await this.listAll(this.key(c) + '/')) total += o.Size ?? 0;
+    }
+    return total;
+  }
+
   async isWritable(): Promise<boolean> {
     const key = this.key('.probe', randomBytes(6).toString('hex'));
     try {

@@ -60,6 +60,8 @@ export interface Store {
   stagingDir(label: string): Promise<string>;
   /** True when the store accepts a write (readiness). */
   isWritable(): Promise<boolean>;
+  /** Bytes of every entry of every collection (a project's stored-bytes quota); staging and caches excluded. */
+  usage(): Promise<number>;
   /**
    * Small shared markers (model version claims): creates `key` holding `value` only if absent,
    * race-free across every process of the store; true when this call created it.

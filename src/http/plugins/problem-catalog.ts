@@ -10,6 +10,7 @@ import {
   ServiceUnavailableError,
   TooManyRequestsError,
   UnauthorizedError,
+  ForbiddenError,
   UnprocessableError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -42,6 +43,7 @@ export interface ProblemKind {
 const DOMAIN_PROBLEMS = new Map<abstract new (...args: never[]) => AppError, ProblemKind>([
   [ValidationError, { status: 400, type: 'validation-error', title: 'Invalid request' }],
   [UnauthorizedError, { status: 401, type: 'unauthorized', title: 'Unauthorized' }],
+  [ForbiddenError, { status: 403, type: 'forbidden', title: 'Forbidden' }],
   [NotFoundError, { status: 404, type: 'not-found', title: 'Not found' }],
   [ConflictError, { status: 409, type: 'conflict', title: 'Conflict' }],
   [PayloadTooLargeError, { status: 413, type: 'payload-too-large', title: 'Payload too large' }],

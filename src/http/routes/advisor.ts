@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AdvisorService } from '../../advisor/advisor-service.js';
 import {
   advisorCandidateSchema,
   advisorProgressSchema,
@@ -78,15 +77,14 @@ export const advisorView = z.object({
   durationMs: z.number().optional(),
 });
 
-export default async function advisorRoutes(app: FastifyInstance, opts: { advisor: AdvisorService }) {
+export default async function advisorRoutes(app: FastifyInstance, _opts: unknown) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { advisor } = opts;
 
   r.post(
     '/v1/advisor',
     { schema: { body: advisorRequestSchema, response: { 202: advisorView } } },
     async (request, reply) => {
-      const run = await advisor.create(request.body);
+      const run = await request.scope.advisor.create(request.body);
       return reply.status(202).header('location', `/v1/advisor/${run.id}`).send(run);
     },
   );
@@ -94,22 +92,22 @@ export default async function advisorRoutes(app: FastifyInstance, opts: { adviso
   r.get(
     '/v1/advisor/:id',
     { schema: { params, response: { 200: advisorView } } },
-    async (request) => await advisor.get(request.params.id),
+    async (request) => await request.scope.advisor.get(request.params.id),
   );
 
   r.post(
     '/v1/advisor/:id/cancel',
     { schema: { params, response: { 200: advisorView } } },
-    async (request) => await advisor.cancel(request.params.id),
+    async (request) => await request.scope.advisor.cancel(request.params.id),
   );
 
   r.get('/v1/advisor/:id/events', { schema: { params } }, async (request, reply) => {
-    await advisor.get(request.params.id);
+    await request.scope.advisor.get(request.params.id);
     await streamJobEvents(
       request,
       reply,
       async function* (signal) {
-        for await (const ev of advisor.watch(request.params.id, signal))
+        for await (const ev of request.scope.advisor.watch(request.params.id, signal))
           yield { type: ev.type, data: ev.run };
       },
       '/v1/advisor/:id',

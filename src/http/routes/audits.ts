@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AuditService } from '../../audits/audit-service.js';
 import { auditProgressSchema, auditRequestSchema } from '../../contracts/audit.js';
 import { ID_PATTERN } from '../../contracts/id-pattern.js';
 import { streamJobEvents } from '../sse.js';
@@ -88,15 +87,14 @@ export const auditView = z.object({
   durationMs: z.number().optional(),
 });
 
-export default async function auditRoutes(app: FastifyInstance, opts: { audits: AuditService }) {
+export default async function auditRoutes(app: FastifyInstance, _opts: unknown) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { audits } = opts;
 
   r.post(
     '/v1/datasets/:id/audits',
     { schema: { params: datasetParams, body: auditRequestSchema, response: { 202: auditView } } },
     async (request, reply) => {
-      const audit = await audits.create(request.params.id, request.body);
+      const audit = await request.scope.audits.create(request.params.id, request.body);
       return reply.status(202).header('location', `/v1/audits/${audit.id}`).send(audit);
     },
   );
@@ -104,22 +102,22 @@ export default async function auditRoutes(app: FastifyInstance, opts: { audits: 
   r.get(
     '/v1/audits/:id',
     { schema: { params, response: { 200: auditView } } },
-    async (request) => await audits.get(request.params.id),
+    async (request) => await request.scope.audits.get(request.params.id),
   );
 
   r.post(
     '/v1/audits/:id/cancel',
     { schema: { params, response: { 200: auditView } } },
-    async (request) => await audits.cancel(request.params.id),
+    async (request) => await request.scope.audits.cancel(request.params.id),
   );
 
   r.get('/v1/audits/:id/events', { schema: { params } }, async (request, reply) => {
-    await audits.get(request.params.id);
+    await request.scope.audits.get(request.params.id);
     await streamJobEvents(
       request,
       reply,
       async function* (signal) {
-        for await (const ev of audits.watch(request.params.id, signal))
+        for await (const ev of request.scope.audits.watch(request.params.id, signal))
           yield { type: ev.type, data: ev.audit };
       },
       '/v1/audits/:id',

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { userNameSchema } from '../../contracts/user-names.js';
 import { imagePreprocessingSchema } from '../../contracts/preprocessing.js';
 import { ValidationError } from '../../lib/errors.js';
-import type { BaseModelService } from '../../base-models/base-model-service.js';
 import { declaredBytes, refuseWithoutRoom } from '../upload-room.js';
 import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
 
@@ -116,7 +115,7 @@ const pageQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-type BaseModelRoutesOptions = { baseModels: BaseModelService; uploads: UploadLimits; dataDir: string };
+type BaseModelRoutesOptions = { uploads: UploadLimits; dataDir: string };
 
 /** The base model routes, by concern: registering one, and reading or deleting those registered. */
 export default async function baseModelRoutes(app: FastifyInstance, opts: BaseModelRoutesOptions) {
@@ -127,7 +126,6 @@ export default async function baseModelRoutes(app: FastifyInstance, opts: BaseMo
 /** Registering a base model: uploaded files, a URL, or a catalog entry. */
 async function baseModelRegisterRoutes(app: FastifyInstance, opts: BaseModelRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const svc = opts.baseModels;
 
   r.post(
     '/v1/base-models',
@@ -139,18 +137,21 @@ async function baseModelRegisterRoutes(app: FastifyInstance, opts: BaseModelRout
       let meta;
       if (request.isMultipart()) {
         const bytesNeeded = declaredBytes(request);
-        meta = await svc.registerUpload(
+        meta = await request.scope.baseModels.registerUpload(
           uploadParts(request, opts.uploads),
           bytesNeeded === undefined ? {} : { bytesNeeded },
         );
       } else if (request.body?.url !== undefined) {
-        meta = await svc.registerUrl({
+        meta = await request.scope.baseModels.registerUrl({
           url: request.body.url,
           name: request.body.name,
           preprocessing: request.body.preprocessing,
         });
       } else if (request.body?.catalog !== undefined) {
-        meta = await svc.registerCatalog({ catalog: request.body.catalog, name: request.body.name });
+        meta = await request.scope.baseModels.registerCatalog({
+          catalog: request.body.catalog,
+          name: request.body.name,
+        });
       } else {
         throw new ValidationError(
           'send multipart files (model.json + shards, or one zip) or a JSON body with url or catalog',
@@ -163,9 +164,8 @@ async function baseModelRegisterRoutes(app: FastifyInstance, opts: BaseModelRout
 }
 
 /** Listing base models and the catalog, reading one and its layers, and deleting one. */
-async function baseModelReadRoutes(app: FastifyInstance, opts: BaseModelRoutesOptions) {
+async function baseModelReadRoutes(app: FastifyInstance, _opts: BaseModelRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const svc = opts.baseModels;
 
   r.get(
     '/v1/base-models',
@@ -182,32 +182,32 @@ async function baseModelReadRoutes(app: FastifyInstance, opts: BaseModelRoutesOp
         },
       },
     },
-    async (request) => svc.list(request.query.limit, request.query.offset),
+    async (request) => request.scope.baseModels.list(request.query.limit, request.query.offset),
   );
 
   r.get(
     '/v1/base-models/catalog',
     { schema: { response: { 200: z.object({ items: z.array(catalogEntrySchema) }) } } },
-    async () => ({ items: svc.catalog() }),
+    async (request) => ({ items: request.scope.baseModels.catalog() }),
   );
 
   r.get(
     '/v1/base-models/:id',
     { schema: { params: idParams, response: { 200: baseModelSchema } } },
-    async (request) => svc.get(request.params.id),
+    async (request) => request.scope.baseModels.get(request.params.id),
   );
 
   r.get(
     '/v1/base-models/:id/layers',
     { schema: { params: idParams, response: { 200: layerListingSchema } } },
-    async (request) => svc.layers(request.params.id),
+    async (request) => request.scope.baseModels.layers(request.params.id),
   );
 
   r.delete(
     '/v1/base-models/:id',
     { schema: { params: idParams, response: { 204: z.null() } } },
     async (request, reply) => {
-      await svc.remove(request.params.id);
+      await request.scope.baseModels.remove(request.params.id);
       return reply.status(204).send(null);
     },
   );

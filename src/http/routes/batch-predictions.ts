@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { mayPredictWith } from '../../contracts/project.js';
+import { allowModel } from '../model-access.js';
+import { NotFoundError } from '../../lib/errors.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { BatchService } from '../../batch/batch-service.js';
 import { ID_PATTERN } from '../../contracts/id-pattern.js';
 import { ValidationError } from '../../lib/errors.js';
 import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
@@ -62,7 +64,7 @@ export const batchRequestSchema = z.object({
   ]),
 });
 
-type BatchRoutesOptions = { batches: BatchService; uploads: UploadLimits };
+type BatchRoutesOptions = { uploads: UploadLimits };
 
 /** The batch prediction routes, by concern: submitting, following and managing, reading the results. */
 export default async function batchPredictionRoutes(app: FastifyInstance, opts: BatchRoutesOptions) {
@@ -74,7 +76,6 @@ export default async function batchPredictionRoutes(app: FastifyInstance, opts: 
 /** Submitting a batch: an uploaded file of inputs (multipart), or a stored dataset (JSON). */
 async function batchSubmitRoutes(app: FastifyInstance, opts: BatchRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { batches } = opts;
 
   r.post(
     '/v1/batch-predictions',
@@ -83,7 +84,10 @@ async function batchSubmitRoutes(app: FastifyInstance, opts: BatchRoutesOptions)
     async (request, reply) => {
       let batch;
       if (request.isMultipart()) {
-        batch = await batches.createFromUpload(uploadParts(request, opts.uploads));
+        batch = await request.scope.batches.createFromUpload(
+          uploadParts(request, opts.uploads),
+          allowModel(request.principal),
+        );
       } else {
         if (!request.body) {
           throw new ValidationError(
@@ -91,7 +95,7 @@ async function batchSubmitRoutes(app: FastifyInstance, opts: BatchRoutesOptions)
             { errors: [{ path: 'body', message: 'required' }] },
           );
         }
-        batch = await batches.create(request.body);
+        batch = await request.scope.batches.create(request.body, allowModel(request.principal));
       }
       return reply.status(202).header('location', `/v1/batch-predictions/${batch.id}`).send(batch);
     },
@@ -99,9 +103,8 @@ async function batchSubmitRoutes(app: FastifyInstance, opts: BatchRoutesOptions)
 }
 
 /** Listing batches, reading one, deleting one and cancelling one. */
-async function batchStateRoutes(app: FastifyInstance, opts: BatchRoutesOptions) {
+async function batchStateRoutes(app: FastifyInstance, _opts: BatchRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { batches } = opts;
 
   r.get(
     '/v1/batch-predictions',
@@ -122,31 +125,43 @@ async function batchStateRoutes(app: FastifyInstance, opts: BatchRoutesOptions) 
         },
       },
     },
-    async (request) => await batches.list(request.query),
+    async (request) => {
+      if (!request.principal.models) return request.scope.batches.list(request.query);
+      // A key limited to some models sees the batches of those models only.
+      const all = await request.scope.batches.list({
+        ...request.query,
+        limit: Number.MAX_SAFE_INTEGER,
+        offset: 0,
+      });
+      const items = [];
+      for (const b of all.items) if (await mayUseBatchModel(request, b.modelId)) items.push(b);
+      const { limit, offset } = request.query;
+      return { items: items.slice(offset, offset + limit), total: items.length, limit, offset };
+    },
   );
 
-  r.get(
-    '/v1/batch-predictions/:id',
-    { schema: { params, response: { 200: batchView } } },
-    async (request) => await batches.get(request.params.id),
+  r.get('/v1/batch-predictions/:id', { schema: { params, response: { 200: batchView } } }, async (request) =>
+    visibleBatch(request, request.params.id),
   );
 
   r.delete('/v1/batch-predictions/:id', { schema: { params } }, async (request, reply) => {
-    await batches.remove(request.params.id);
+    await request.scope.batches.remove(request.params.id);
     return reply.status(204).send();
   });
 
   r.post(
     '/v1/batch-predictions/:id/cancel',
     { schema: { params, response: { 200: batchView } } },
-    async (request) => await batches.cancel(request.params.id),
+    async (request) => {
+      await visibleBatch(request, request.params.id);
+      return request.scope.batches.cancel(request.params.id);
+    },
   );
 }
 
 /** A batch's results file (JSONL or CSV), and its progress as server-sent events. */
-async function batchResultRoutes(app: FastifyInstance, opts: BatchRoutesOptions) {
+async function batchResultRoutes(app: FastifyInstance, _opts: BatchRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { batches } = opts;
 
   r.get(
     '/v1/batch-predictions/:id/results',
@@ -157,7 +172,8 @@ async function batchResultRoutes(app: FastifyInstance, opts: BatchRoutesOptions)
       },
     },
     async (request, reply) => {
-      const file = await batches.results(request.params.id, request.query.format);
+      await visibleBatch(request, request.params.id);
+      const file = await request.scope.batches.results(request.params.id, request.query.format);
       return reply
         .header('content-type', file.contentType)
         .header('content-disposition', `attachment; filename="${file.filename}"`)
@@ -166,15 +182,30 @@ async function batchResultRoutes(app: FastifyInstance, opts: BatchRoutesOptions)
   );
 
   r.get('/v1/batch-predictions/:id/events', { schema: { params } }, async (request, reply) => {
-    await batches.get(request.params.id);
+    await visibleBatch(request, request.params.id);
     await streamJobEvents(
       request,
       reply,
       async function* (signal) {
-        for await (const ev of batches.watch(request.params.id, signal))
+        for await (const ev of request.scope.batches.watch(request.params.id, signal))
           yield { type: ev.type, data: ev.batch };
       },
       '/v1/batch-predictions/:id',
     );
   });
+}
+
+/** Whether the caller's key may use the model a batch scored with (a key's model list). */
+async function mayUseBatchModel(request: FastifyRequest, modelId: string): Promise<boolean> {
+  if (!request.principal.models) return true;
+  const meta = await request.scope.registry.get(modelId).catch(() => ({ id: modelId, name: undefined }));
+  return mayPredictWith(request.principal, meta);
+}
+
+/** The batch, if it exists and the key may use its model: a batch of another model is 404 to a limited key. */
+async function visibleBatch(request: FastifyRequest, id: string) {
+  const batch = await request.scope.batches.get(id);
+  if (!(await mayUseBatchModel(request, batch.modelId)))
+    throw new NotFoundError(`batch prediction '${id}' not found`);
+  return batch;
 }

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ReviewService } from '../../capture/review-service.js';
 
 const params = z.object({ id: z.string().min(1).max(128) });
 const itemParams = params.extend({ itemId: z.string().min(1).max(64) });
@@ -35,9 +34,8 @@ export const reviewBodySchema = z.union([
 ]);
 
 /** Prediction capture (opt-in per model) and the review queue of what it captured. */
-export default async function captureRoutes(app: FastifyInstance, opts: { review: ReviewService }) {
+export default async function captureRoutes(app: FastifyInstance, _opts: unknown) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { review } = opts;
 
   r.patch(
     '/v1/models/:id',
@@ -48,17 +46,17 @@ export default async function captureRoutes(app: FastifyInstance, opts: { review
         response: { 200: captureViewSchema },
       },
     },
-    async (request) => review.setCapture(request.params.id, request.body.capture),
+    async (request) => request.scope.review.setCapture(request.params.id, request.body.capture),
   );
 
   r.get(
     '/v1/models/:id/capture',
     { schema: { params, response: { 200: captureViewSchema } } },
-    async (request) => review.capture(request.params.id),
+    async (request) => request.scope.review.capture(request.params.id),
   );
 
   r.delete('/v1/models/:id/captures', { schema: { params } }, async (request) =>
-    review.removeAll(request.params.id),
+    request.scope.review.removeAll(request.params.id),
   );
 
   r.get(
@@ -72,11 +70,11 @@ export default async function captureRoutes(app: FastifyInstance, opts: { review
         },
       },
     },
-    async (request) => review.queue(request.params.id, request.query.limit),
+    async (request) => request.scope.review.queue(request.params.id, request.query.limit),
   );
 
   r.get('/v1/models/:id/review/:itemId/input', { schema: { params: itemParams } }, async (request, reply) => {
-    const { contentType, data } = await review.input(request.params.id, request.params.itemId);
+    const { contentType, data } = await request.scope.review.input(request.params.id, request.params.itemId);
     return reply
       .header('content-type', contentType)
       .header('cache-control', 'private, max-age=3600')
@@ -87,13 +85,13 @@ export default async function captureRoutes(app: FastifyInstance, opts: { review
     '/v1/models/:id/review/:itemId',
     { schema: { params: itemParams, body: reviewBodySchema } },
     async (request, reply) => {
-      const item = await review.decide(request.params.id, request.params.itemId, request.body);
+      const item = await request.scope.review.decide(request.params.id, request.params.itemId, request.body);
       return item ? item : reply.code(204).send();
     },
   );
 
   r.delete('/v1/models/:id/review/:itemId', { schema: { params: itemParams } }, async (request, reply) => {
-    await review.remove(request.params.id, request.params.itemId);
+    await request.scope.review.remove(request.params.id, request.params.itemId);
     return reply.code(204).send();
   });
 }

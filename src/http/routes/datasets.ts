@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { versionRequestSchema } from '../../contracts/audit.js';
-import type { DatasetService } from '../../datasets/dataset-service.js';
 import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
 import { declaredBytes, refuseWithoutRoom } from '../upload-room.js';
 import {
@@ -18,7 +17,7 @@ import {
   textExampleSchema,
 } from './dataset-schemas.js';
 
-type DatasetRoutesOptions = { datasets: DatasetService; uploads: UploadLimits; dataDir: string };
+type DatasetRoutesOptions = { uploads: UploadLimits; dataDir: string };
 
 /** The dataset routes, by concern: uploading, reading, deriving versions and deleting. */
 export default async function datasetRoutes(app: FastifyInstance, opts: DatasetRoutesOptions) {
@@ -30,7 +29,6 @@ export default async function datasetRoutes(app: FastifyInstance, opts: DatasetR
 /** Uploading a dataset as multipart, refused before its body when DATA_DIR lacks the room. */
 async function datasetUploadRoutes(app: FastifyInstance, opts: DatasetRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { datasets } = opts;
 
   r.post(
     '/v1/datasets',
@@ -40,7 +38,7 @@ async function datasetUploadRoutes(app: FastifyInstance, opts: DatasetRoutesOpti
     },
     async (request, reply) => {
       const bytesNeeded = declaredBytes(request);
-      const manifest = await datasets.create(
+      const manifest = await request.scope.datasets.create(
         uploadParts(request, opts.uploads),
         bytesNeeded === undefined ? {} : { bytesNeeded },
       );
@@ -50,20 +48,19 @@ async function datasetUploadRoutes(app: FastifyInstance, opts: DatasetRoutesOpti
 }
 
 /** Listing datasets, reading one, its examples, and one example's file. */
-async function datasetReadRoutes(app: FastifyInstance, opts: DatasetRoutesOptions) {
+async function datasetReadRoutes(app: FastifyInstance, _opts: DatasetRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { datasets } = opts;
 
   r.get(
     '/v1/datasets',
     { schema: { tags: ['datasets'], querystring: listQuery, response: { 200: pageOf(datasetSchema) } } },
-    async (request) => datasets.list(request.query.limit, request.query.offset),
+    async (request) => request.scope.datasets.list(request.query.limit, request.query.offset),
   );
 
   r.get(
     '/v1/datasets/:id',
     { schema: { tags: ['datasets'], params: datasetParams, response: { 200: datasetSchema } } },
-    async (request) => datasets.get(request.params.id),
+    async (request) => request.scope.datasets.get(request.params.id),
   );
 
   r.get(
@@ -76,14 +73,14 @@ async function datasetReadRoutes(app: FastifyInstance, opts: DatasetRoutesOption
         response: { 200: pageOf(z.union([imageExampleSchema, tabularRowSchema, textExampleSchema])) },
       },
     },
-    async (request) => datasets.examples(request.params.id, request.query),
+    async (request) => request.scope.datasets.examples(request.params.id, request.query),
   );
 
   r.get(
     '/v1/datasets/:id/examples/:exampleId',
     { schema: { tags: ['datasets'], params: exampleParams } },
     async (request, reply) => {
-      const file = await datasets.exampleFile(request.params.id, request.params.exampleId);
+      const file = await request.scope.datasets.exampleFile(request.params.id, request.params.exampleId);
       return reply
         .type(file.contentType)
         .header('content-length', String(file.bytes))
@@ -95,9 +92,8 @@ async function datasetReadRoutes(app: FastifyInstance, opts: DatasetRoutesOption
 }
 
 /** Deriving a new version of a dataset, and deleting one. */
-async function datasetChangeRoutes(app: FastifyInstance, opts: DatasetRoutesOptions) {
+async function datasetChangeRoutes(app: FastifyInstance, _opts: DatasetRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { datasets } = opts;
 
   r.post(
     '/v1/datasets/:id/versions',
@@ -110,7 +106,7 @@ async function datasetChangeRoutes(app: FastifyInstance, opts: DatasetRoutesOpti
       },
     },
     async (request, reply) => {
-      const manifest = await datasets.createVersion(request.params.id, request.body);
+      const manifest = await request.scope.datasets.createVersion(request.params.id, request.body);
       return reply.status(201).header('location', `/v1/datasets/${manifest.id}`).send(manifest);
     },
   );
@@ -119,7 +115,7 @@ async function datasetChangeRoutes(app: FastifyInstance, opts: DatasetRoutesOpti
     '/v1/datasets/:id',
     { schema: { tags: ['datasets'], params: datasetParams } },
     async (request, reply) => {
-      await datasets.remove(request.params.id);
+      await request.scope.datasets.remove(request.params.id);
       return reply.status(204).send();
     },
   );

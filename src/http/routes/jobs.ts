@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { jobSpecSchema } from '../../contracts/job-spec.js';
 import { ID_PATTERN } from '../../contracts/id-pattern.js';
 import { epochLogSchema, trainJobProgressSchema } from '../../contracts/progress.js';
-import type { JobService } from '../../jobs/job-service.js';
 import { streamJobEvents } from '../sse.js';
 
 const params = z.object({ id: z.string().regex(ID_PATTERN, 'not a valid job id') });
@@ -27,15 +26,14 @@ export const jobView = z.object({
   spec: jobSpecSchema,
 });
 
-export default async function jobRoutes(app: FastifyInstance, opts: { jobs: JobService }) {
+export default async function jobRoutes(app: FastifyInstance, _opts: unknown) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { jobs } = opts;
 
   r.post(
     '/v1/jobs',
     { schema: { body: jobSpecSchema, response: { 202: jobView } } },
     async (request, reply) => {
-      const job = await jobs.create(request.body);
+      const job = await request.scope.jobs.create(request.body);
       return reply.status(202).header('location', `/v1/jobs/${job.id}`).send(job);
     },
   );
@@ -59,29 +57,30 @@ export default async function jobRoutes(app: FastifyInstance, opts: { jobs: JobS
         },
       },
     },
-    async (request) => await jobs.list(request.query),
+    async (request) => await request.scope.jobs.list(request.query),
   );
 
   r.get(
     '/v1/jobs/:id',
     { schema: { params, response: { 200: jobView } } },
-    async (request) => await jobs.get(request.params.id),
+    async (request) => await request.scope.jobs.get(request.params.id),
   );
 
   r.post(
     '/v1/jobs/:id/cancel',
     { schema: { params, response: { 200: jobView } } },
-    async (request) => await jobs.cancel(request.params.id),
+    async (request) => await request.scope.jobs.cancel(request.params.id),
   );
 
   r.get('/v1/jobs/:id/events', { schema: { params } }, async (request, reply) => {
     // Resolve the job first, so an unknown id is a normal 404 problem, not a broken stream.
-    await jobs.get(request.params.id);
+    await request.scope.jobs.get(request.params.id);
     await streamJobEvents(
       request,
       reply,
       async function* (signal) {
-        for await (const ev of jobs.watch(request.params.id, signal)) yield { type: ev.type, data: ev.job };
+        for await (const ev of request.scope.jobs.watch(request.params.id, signal))
+          yield { type: ev.type, data: ev.job };
       },
       '/v1/jobs/:id',
     );

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { allowModel } from '../model-access.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../config/env.js';
@@ -7,12 +8,8 @@ import { uploadParts, type UploadLimits } from '../plugins/multipart.js';
 import { modelNameSchema } from '../../contracts/model-name.js';
 import { modelMetaSchema, modelSummarySchema, outOfFoldPageSchema } from '../../models/model-schemas.js';
 import type { PredictInput } from '../../serving/instances.js';
-import type { ModelService } from '../../models/model-service.js';
-import type { PredictionService } from '../../serving/prediction-service.js';
 
 export interface ModelRoutesOptions {
-  models: ModelService;
-  predictions: PredictionService;
   /** Limits of multipart predict requests (see src/http/plugins/multipart.ts). */
   uploads: UploadLimits;
   config: Pick<
@@ -48,9 +45,8 @@ export default async function modelRoutes(app: FastifyInstance, opts: ModelRoute
 }
 
 /** Listing models, one model's metadata, and its out-of-fold evaluation predictions. */
-async function modelReadRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
+async function modelReadRoutes(app: FastifyInstance, _opts: ModelRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { models } = opts;
 
   r.get(
     '/v1/models',
@@ -71,13 +67,13 @@ async function modelReadRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
         },
       },
     },
-    async (request) => models.list(request.query),
+    async (request) => request.scope.models.list(request.query),
   );
 
   r.get(
     '/v1/models/:id',
     { schema: { params, querystring: z.object({ version }), response: { 200: modelMetaSchema } } },
-    async (request) => ({ ...(await models.get(request.params.id, request.query.version)) }),
+    async (request) => ({ ...(await request.scope.models.get(request.params.id, request.query.version)) }),
   );
 
   r.get(
@@ -95,7 +91,7 @@ async function modelReadRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
     },
     async (request) => {
       const { version: v, limit, offset } = request.query;
-      return models.predictions(request.params.id, {
+      return request.scope.models.predictions(request.params.id, {
         limit,
         offset,
         ...(v === undefined ? {} : { version: v }),
@@ -105,12 +101,11 @@ async function modelReadRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
 }
 
 /** Deleting a model, and downloading one as a zip. */
-async function modelFileRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
+async function modelFileRoutes(app: FastifyInstance, _opts: ModelRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { models } = opts;
 
   r.delete('/v1/models/:id', { schema: { params } }, async (request, reply) => {
-    await models.delete(request.params.id);
+    await request.scope.models.delete(request.params.id);
     return reply.code(204).send();
   });
 
@@ -118,7 +113,10 @@ async function modelFileRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
     '/v1/models/:id/download',
     { schema: { params, querystring: z.object({ version }) } },
     async (request, reply) => {
-      const { filename, stream } = await models.download(request.params.id, request.query.version);
+      const { filename, stream } = await request.scope.models.download(
+        request.params.id,
+        request.query.version,
+      );
       return reply
         .header('content-type', 'application/zip')
         .header('content-disposition', `attachment; filename="${filename}"`)
@@ -130,7 +128,7 @@ async function modelFileRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
 /** Predicting with a model: JSON instances or multipart image files. */
 async function predictRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { predictions, config } = opts;
+  const { config } = opts;
 
   r.post(
     '/v1/models/:id/predict',
@@ -163,12 +161,13 @@ async function predictRoutes(app: FastifyInstance, opts: ModelRoutesOptions) {
         topK: k,
         unknown,
       } = await predictInput(request, request.query, request.body, opts.uploads);
-      return predictions.predict({
+      return request.scope.predictions.predict({
         idOrName: request.params.id,
         ...(request.query.version === undefined ? {} : { version: request.query.version }),
         ...(k === undefined ? {} : { topK: k }),
         ...(Object.keys(unknown).length > 0 ? { unknown } : {}),
         input,
+        allow: allowModel(request.principal),
       });
     },
   );

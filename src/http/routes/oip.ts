@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { OipService } from '../../oip/oip-service.js';
+import { allowModel } from '../model-access.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../config/env.js';
-import type { OipService } from '../../oip/oip-service.js';
 import {
   inferenceRequestSchema,
   inferenceResponseSchema,
@@ -25,10 +26,14 @@ const version = z.string().min(1).max(32);
 
 export default async function oipRoutes(
   app: FastifyInstance,
-  opts: { oip: OipService; config: Pick<Config, 'LOG_LEVEL' | 'PREDICT_LOG_LEVEL'> },
+  opts: {
+    config: Pick<Config, 'LOG_LEVEL' | 'PREDICT_LOG_LEVEL'>;
+    /** Server-level answers, the same for every project. */
+    server: Pick<OipService, 'serverReady' | 'serverMetadata'>;
+  },
 ) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { oip, config } = opts;
+  const { config, server } = opts;
 
   r.get('/v2/health/live', { schema: { response: { 200: liveSchema } } }, async () => ({ live: true }));
 
@@ -36,12 +41,12 @@ export default async function oipRoutes(
     '/v2/health/ready',
     { schema: { response: { 200: serverReadySchema, 503: serverReadySchema } } },
     async (_req, reply) => {
-      const ready = await oip.serverReady();
+      const ready = await server.serverReady();
       return reply.code(ready ? 200 : 503).send({ ready, live: ready });
     },
   );
 
-  r.get('/v2', { schema: { response: { 200: serverMetadataSchema } } }, async () => oip.serverMetadata());
+  r.get('/v2', { schema: { response: { 200: serverMetadataSchema } } }, async () => server.serverMetadata());
 
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     const params = prefix.includes(':version') ? z.object({ name, version }) : z.object({ name });
@@ -49,7 +54,7 @@ export default async function oipRoutes(
 
     r.get(prefix, { schema: { params, response: { 200: modelMetadataSchema } } }, async (request) => {
       const p = request.params as Params;
-      return oip.modelMetadata(p.name, p.version);
+      return request.scope.oip.modelMetadata(p.name, p.version, allowModel(request.principal));
     });
 
     r.get(
@@ -57,7 +62,7 @@ export default async function oipRoutes(
       { schema: { params, response: { 200: modelReadySchema, 503: modelReadySchema } } },
       async (request, reply) => {
         const p = request.params as Params;
-        const answer = await oip.modelReady(p.name, p.version);
+        const answer = await request.scope.oip.modelReady(p.name, p.version, allowModel(request.principal));
         return reply.code(answer.ready ? 200 : 503).send(answer);
       },
     );
@@ -71,7 +76,7 @@ export default async function oipRoutes(
       },
       async (request) => {
         const p = request.params as Params;
-        return oip.infer(p.name, p.version, request.body);
+        return request.scope.oip.infer(p.name, p.version, request.body, allowModel(request.principal));
       },
     );
   }

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { PromotionService } from '../../promotion/promotion-service.js';
 
 const nameParams = z.object({ name: z.string().min(1).max(64) });
 const aliasParams = nameParams.extend({ alias: z.string().min(1).max(32) });
@@ -65,9 +64,8 @@ export const promotionSchema = z.object({
 });
 
 /** Aliases (`name@production`), paired comparison of two models, and guarded promotion. */
-export default async function promotionRoutes(app: FastifyInstance, opts: { promotion: PromotionService }) {
+export default async function promotionRoutes(app: FastifyInstance, _opts: unknown) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { promotion } = opts;
 
   r.get(
     '/v1/models/:name/aliases',
@@ -77,7 +75,7 @@ export default async function promotionRoutes(app: FastifyInstance, opts: { prom
         response: { 200: aliasListSchema },
       },
     },
-    async (request) => promotion.aliases(request.params.name),
+    async (request) => request.scope.promotion.aliases(request.params.name),
   );
 
   r.put(
@@ -89,11 +87,12 @@ export default async function promotionRoutes(app: FastifyInstance, opts: { prom
         response: { 200: aliasMove.extend({ alias: z.string(), modelId: z.string() }) },
       },
     },
-    async (request) => promotion.setAlias(request.params.name, request.params.alias, request.body.version),
+    async (request) =>
+      request.scope.promotion.setAlias(request.params.name, request.params.alias, request.body.version),
   );
 
   r.delete('/v1/models/:name/aliases/:alias', { schema: { params: aliasParams } }, async (request, reply) => {
-    await promotion.removeAlias(request.params.name, request.params.alias);
+    await request.scope.promotion.removeAlias(request.params.name, request.params.alias);
     return reply.code(204).send();
   });
 
@@ -105,7 +104,7 @@ export default async function promotionRoutes(app: FastifyInstance, opts: { prom
         response: { 200: comparisonSchema },
       },
     },
-    async (request) => promotion.compare(request.body.a, request.body.b),
+    async (request) => request.scope.promotion.compare(request.body.a, request.body.b),
   );
 
   r.post(
@@ -119,7 +118,7 @@ export default async function promotionRoutes(app: FastifyInstance, opts: { prom
     },
     async (request) => {
       const { version: v, margin, ...rest } = request.body;
-      return promotion.promote(request.params.name, {
+      return request.scope.promotion.promote(request.params.name, {
         ...rest,
         ...(v === undefined ? {} : { version: v }),
         ...(margin === undefined ? {} : { margin }),

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RetrainService } from '../../capture/retrain-service.js';
 import { jobView } from './jobs.js';
 
 const params = z.object({ id: z.string().min(1).max(128) });
@@ -34,13 +33,13 @@ export const retrainResultSchema = z.object({
 });
 
 /** The feedback loop's last step: a model's labelled review items train its next version. */
-export default async function retrainRoutes(app: FastifyInstance, opts: { retrain: RetrainService }) {
+export default async function retrainRoutes(app: FastifyInstance, _opts: unknown) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/models/:id/retrain',
     { schema: { params, body: retrainBodySchema.optional(), response: { 202: retrainResultSchema } } },
     async (request, reply) => {
-      const out = await opts.retrain.retrain(request.params.id, request.body ?? {});
+      const out = await request.scope.retrain.retrain(request.params.id, request.body ?? {});
       return reply.status(202).header('location', `/v1/jobs/${out.job.id}`).send(out);
     },
   );
