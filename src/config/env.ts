@@ -273,7 +273,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     ]);
   }
-  return { ...e, HOST: e.HOST ?? (e.API_KEYS.length > 0 || e.API_KEYS_FILE !== undefined ? '0.0.0.0' : '127.0.0.1') };
+  return {
+    ...e,
+    HOST: e.HOST ?? (e.API_KEYS.length > 0 || e.API_KEYS_FILE !== undefined ? '0.0.0.0' : '127.0.0.1'),
+  };
 }
 
 /**

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -7,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/queue/open-store.js';
 import { api } from '../helpers/api.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
+import { buildAppWithKeys } from '../helpers/keys-file.js';
 import {
   foreignRequests,
   hasChromium,
@@ -24,8 +23,6 @@ import { saveModel, tabularClassifier, tabularMeta } from '../helpers/serving-fi
  * Each key's header is saved as a PNG under the temporary folder (dashboard-header-<key>.png).
  */
 const skip = !hasChromium() && !process.env['CI'];
-
-const sha = (k: string) => createHash('sha256').update(k).digest('hex');
 
 const KEYS = {
   'a-read': 'key-a-read-0123456789',
@@ -104,33 +101,18 @@ async function controls(page: Page) {
 
 describe.skipIf(skip)('dashboard with project keys in Chromium', () => {
   let ctx: TestContext;
-  let dir: string;
   let base: string;
   let browser: BrowserSession;
   let datasetId: string;
   let modelId: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'tls-dash-keys-'));
-    const file = path.join(dir, 'keys.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        keys: [
-          { id: 'a-read', sha256: sha(KEYS['a-read']), project: 'team-a', roles: ['read'] },
-          { id: 'a-train', sha256: sha(KEYS['a-train']), project: 'team-a', roles: ['read', 'train'] },
-          { id: 'a-admin', sha256: sha(KEYS['a-admin']), project: 'team-a', roles: ['admin'] },
-          {
-            id: 'a-app',
-            sha256: sha(KEYS['a-app']),
-            project: 'team-a',
-            roles: ['predict'],
-            models: ['flowers'],
-          },
-        ],
-      }),
-    );
-    ctx = await buildTestApp({ API_KEYS_FILE: file });
+    ctx = await buildAppWithKeys([
+      { id: 'a-read', key: KEYS['a-read'], project: 'team-a', roles: ['read'] },
+      { id: 'a-train', key: KEYS['a-train'], project: 'team-a', roles: ['read', 'train'] },
+      { id: 'a-admin', key: KEYS['a-admin'], project: 'team-a', roles: ['admin'] },
+      { id: 'a-app', key: KEYS['a-app'], project: 'team-a', roles: ['predict'], models: ['flowers'] },
+    ]);
     base = await listen(ctx);
     const ds = await api(ctx, { key: KEYS['a-train'] }).uploadDataset(CSV, 'rows.csv', { name: 'rows' });
     datasetId = ds['id'] as string;
@@ -141,7 +123,6 @@ describe.skipIf(skip)('dashboard with project keys in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await ctx?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** Walks the datasets, a dataset, base models, jobs and a model: what each key sees of each. */

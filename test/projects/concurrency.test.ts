@@ -1,13 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/api.js';
-import { buildTestApp, type TestContext } from '../helpers/app.js';
+import type { TestContext } from '../helpers/app.js';
+import { buildAppWithKeys } from '../helpers/keys-file.js';
 
-const sha = (k: string) => createHash('sha256').update(k).digest('hex');
 const A = 'key-team-a-concurrency-01';
 const B = 'key-team-b-concurrency-01';
 
@@ -33,7 +29,6 @@ type SseEvent = { type: string; job: { id: string; state: string } };
 
 describe('two projects at once', () => {
   let ctx: TestContext;
-  let dir: string;
   const port = async (): Promise<number> => {
     if (!ctx.app.server.listening) await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     return (ctx.app.server.address() as AddressInfo).port;
@@ -55,24 +50,15 @@ describe('two projects at once', () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'tls-keys-'));
-    const file = path.join(dir, 'keys.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        keys: [
-          { id: 'a', sha256: sha(A), project: 'team-a', roles: ['admin'] },
-          { id: 'b', sha256: sha(B), project: 'team-b', roles: ['admin'] },
-        ],
-        projects: { 'team-a': { quotas: { concurrentJobs: 1 } } },
-      }),
+    ctx = await buildAppWithKeys(
+      [
+        { id: 'a', key: A, project: 'team-a', roles: ['admin'] },
+        { id: 'b', key: B, project: 'team-b', roles: ['admin'] },
+      ],
+      { projects: { 'team-a': { quotas: { concurrentJobs: 1 } } }, env: { WORKER_CONCURRENCY: '2' } },
     );
-    ctx = await buildTestApp({ API_KEYS_FILE: file, WORKER_CONCURRENCY: '2' });
   });
-  afterAll(async () => {
-    await ctx?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => ctx?.close());
 
   it('trains and predicts in both, each seeing only its own jobs, streams, models and quota', async () => {
     const a = api(ctx, { key: A });

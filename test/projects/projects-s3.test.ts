@@ -1,14 +1,10 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/api.js';
-import { buildTestApp, type TestContext } from '../helpers/app.js';
+import type { TestContext } from '../helpers/app.js';
+import { buildAppWithKeys } from '../helpers/keys-file.js';
 import { s3Url, startS3, type TestS3 } from '../helpers/s3-server.js';
 
-const sha = (k: string) => createHash('sha256').update(k).digest('hex');
 const A = 'key-team-a-on-s3-000001';
 const B = 'key-team-b-on-s3-000001';
 
@@ -20,30 +16,23 @@ const B = 'key-team-b-on-s3-000001';
 describe('projects on an s3:// store', () => {
   let s3: TestS3;
   let ctx: TestContext;
-  let dir: string;
 
   beforeAll(async () => {
     s3 = await startS3();
     process.env['AWS_ACCESS_KEY_ID'] = s3.credentials.accessKeyId;
     process.env['AWS_SECRET_ACCESS_KEY'] = s3.credentials.secretAccessKey;
-    dir = await mkdtemp(path.join(os.tmpdir(), 'tls-keys-'));
-    const file = path.join(dir, 'keys.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        keys: [
-          { id: 'a', sha256: sha(A), project: 'team-a', roles: ['admin'] },
-          { id: 'b', sha256: sha(B), project: 'team-b', roles: ['admin'] },
-        ],
-      }),
+    ctx = await buildAppWithKeys(
+      [
+        { id: 'a', key: A, project: 'team-a', roles: ['admin'] },
+        { id: 'b', key: B, project: 'team-b', roles: ['admin'] },
+      ],
+      { env: { STORAGE_URL: s3Url(s3), JOB_ATTEMPTS: '1', ...s3.env } },
     );
-    ctx = await buildTestApp({ STORAGE_URL: s3Url(s3), JOB_ATTEMPTS: '1', API_KEYS_FILE: file, ...s3.env });
     ctx.startWorker();
   }, 60_000);
   afterAll(async () => {
     await ctx?.close();
     await s3?.close();
-    await rm(dir, { recursive: true, force: true });
     delete process.env['AWS_ACCESS_KEY_ID'];
     delete process.env['AWS_SECRET_ACCESS_KEY'];
   });

@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { writeFile, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,10 +5,10 @@ import { buildApp } from '../../src/http/app.js';
 import { createAppDeps } from '../../src/http/app-deps.js';
 import { openStore } from '../../src/queue/open-store.js';
 import { api } from '../helpers/api.js';
+import { waitFor } from '../helpers/wait.js';
 import { buildTestApp, type TestContext } from '../helpers/app.js';
+import { buildAppWithKeys } from '../helpers/keys-file.js';
 import { saveModel, tabularClassifier, tabularMeta } from '../helpers/serving-fixtures.js';
-
-const sha = (k: string) => createHash('sha256').update(k).digest('hex');
 
 /** Keys of two teams and the roles of a client app; the legacy API_KEYS key is project default. */
 const KEYS = {
@@ -31,34 +28,27 @@ const CSV = Buffer.from(
 
 describe('projects and scoped keys', () => {
   let ctx: TestContext;
-  let dir: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'tls-keys-'));
-    const file = path.join(dir, 'keys.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        keys: [
-          { id: 'a-admin', sha256: sha(KEYS.aAdmin), project: 'team-a', roles: ['admin'] },
-          { id: 'a-read', sha256: sha(KEYS.aRead), project: 'team-a', roles: ['read'] },
-          { id: 'a-train', sha256: sha(KEYS.aTrain), project: 'team-a', roles: ['read', 'train'] },
-          { id: 'a-app', sha256: sha(KEYS.aApp), project: 'team-a', roles: ['predict'], models: ['flowers'] },
-          { id: 'b-admin', sha256: sha(KEYS.bAdmin), project: 'team-b', roles: ['admin'] },
-          { id: 'c-train', sha256: sha(KEYS.cTrain), project: 'team-c', roles: ['read', 'train'] },
-        ],
+    ctx = await buildAppWithKeys(
+      [
+        { id: 'a-admin', key: KEYS.aAdmin, project: 'team-a', roles: ['admin'] },
+        { id: 'a-read', key: KEYS.aRead, project: 'team-a', roles: ['read'] },
+        { id: 'a-train', key: KEYS.aTrain, project: 'team-a', roles: ['read', 'train'] },
+        { id: 'a-app', key: KEYS.aApp, project: 'team-a', roles: ['predict'], models: ['flowers'] },
+        { id: 'b-admin', key: KEYS.bAdmin, project: 'team-b', roles: ['admin'] },
+        { id: 'c-train', key: KEYS.cTrain, project: 'team-c', roles: ['read', 'train'] },
+      ],
+      {
         projects: {
           'team-b': { quotas: { storedBytes: 2000, predictsPerSecond: 2 } },
           'team-c': { quotas: { concurrentJobs: 1 } },
         },
-      }),
+        env: { API_KEYS: KEYS.legacy },
+      },
     );
-    ctx = await buildTestApp({ API_KEYS: KEYS.legacy, API_KEYS_FILE: file });
   });
-  afterAll(async () => {
-    await ctx?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => ctx?.close());
 
   it('tells each key who it is', async () => {
     const me = await api(ctx, { key: KEYS.aApp }).get('/v1/me');
@@ -188,7 +178,11 @@ describe('projects and scoped keys', () => {
   });
 
   it("records state-changing requests in the project's audit log, refusals included", async () => {
-    const log = await api(ctx, { key: KEYS.aAdmin }).get('/v1/audit-log?limit=1000');
+    // Entries are stored just after each response: wait for the last request's.
+    const log = await waitFor(async () => {
+      const res = await api(ctx, { key: KEYS.aAdmin }).get('/v1/audit-log?limit=1000');
+      return JSON.stringify(res.body).includes('"objectId":"nobody"') && res;
+    });
     expect(log.status).toBe(200);
     const items = log.body['items'] as Array<Record<string, unknown>>;
     expect(items.every((e) => e['project'] === 'team-a')).toBe(true);
@@ -290,17 +284,13 @@ describe('keys where the service has none', () => {
   });
 
   it('opens nothing with an empty keys file', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'tls-keys-'));
-    const file = path.join(dir, 'keys.json');
-    await writeFile(file, JSON.stringify({ keys: [] }));
-    const closed = await buildTestApp({ API_KEYS_FILE: file });
+    const closed = await buildAppWithKeys([]);
     try {
       expect((await api(closed).get('/v1/me')).status).toBe(401);
       expect((await api(closed).get('/v1/datasets')).status).toBe(401);
       expect(closed.config.HOST).toBe('0.0.0.0');
     } finally {
       await closed.close();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { openStore } from '../../src/queue/open-store.js';
 import { colourZip, smallCnnDir } from '../helpers/advisor-fixtures.js';
 import { api, type Api, type Json, type Reply } from '../helpers/api.js';
-import { buildTestApp, type TestContext } from '../helpers/app.js';
+import type { TestContext } from '../helpers/app.js';
+import { buildAppWithKeys } from '../helpers/keys-file.js';
 import type { Part } from '../helpers/multipart.js';
 import { saveModel, tabularClassifier, tabularMeta } from '../helpers/serving-fixtures.js';
 
@@ -203,8 +202,6 @@ function bodyOf(op: Op, o: Objects, f: Fixture): unknown {
 
 // ---------------------------------------------------------------------------------------------
 // Keys and objects
-
-const sha = (k: string) => createHash('sha256').update(k).digest('hex');
 
 const KEYS = {
   read: 'walk-a-read-0123456789',
@@ -404,36 +401,24 @@ function expectThrough(res: Reply, op: Op): void {
 
 describe('every API route, walked from openapi.yaml, for projects and roles', () => {
   let ctx: TestContext;
-  let dir: string;
   let f: Fixture;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'tls-walk-'));
-    const file = path.join(dir, 'keys.json');
     const teamA = (id: string, key: string, roles: Role[], models?: string[]) => ({
       id,
-      sha256: sha(key),
+      key,
       project: 'team-a',
       roles,
       ...(models ? { models } : {}),
     });
-    await writeFile(
-      file,
-      JSON.stringify({
-        keys: [
-          ...ROLES.map((r) => teamA(`a-${r}`, KEYS[r], [r])),
-          teamA('a-flowers', KEYS.flowersOnly, ['predict'], ['flowers']),
-          { id: 'b-admin', sha256: sha(KEYS.bAdmin), project: 'team-b', roles: ['admin'] },
-        ],
-      }),
-    );
-    ctx = await buildTestApp({ API_KEYS_FILE: file });
+    ctx = await buildAppWithKeys([
+      ...ROLES.map((r) => teamA(`a-${r}`, KEYS[r], [r])),
+      teamA('a-flowers', KEYS.flowersOnly, ['predict'], ['flowers']),
+      { id: 'b-admin', key: KEYS.bAdmin, project: 'team-b', roles: ['admin'] },
+    ]);
     f = await setUpTeamA(ctx);
   });
-  afterAll(async () => {
-    await ctx?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => ctx?.close());
 
   it('walks every API route the server has', () => {
     const walked = new Set(OPS.map((o) => o.route));

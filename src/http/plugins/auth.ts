@@ -124,7 +124,8 @@ export default fp(
       if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials
       const principal = keys.enabled ? await authenticate(keys, request, reply) : OPEN_PRINCIPAL;
       request.principal = principal;
-      request.apiKeyId = principal.keyId;
+      // An open service has no keys: rate limits then go by client address, as before projects.
+      if (keys.enabled) request.apiKeyId = principal.keyId;
       if (api) authorize(principal, request.method, request.routeOptions.url);
     });
   },

@@ -30,6 +30,9 @@ const PREDICTING = new Set([
 
 const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** POSTs that only read: not in the audit log. */
+const READING_POSTS = new Set(['POST /v1/models/compare']);
+
 export function registerProjectHooks(
   app: FastifyInstance,
   deps: { scopes: ProjectScopes; quotas: QuotaGuard; audit: AuditLogStore },
@@ -47,10 +50,14 @@ export function registerProjectHooks(
   });
   app.addHook('onResponse', async (request, reply) => {
     if (!request.principal || !CHANGING.has(request.method)) return;
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    // Predicting and comparing change nothing (and predictions come by the thousand a second).
+    if (PREDICTING.has(route) || READING_POSTS.has(route)) return;
     deps.quotas.forget(request.principal.project);
     const entry = auditEntry(request, reply.statusCode, reply.getHeader('location'));
     request.log.info({ audit: entry }, 'audit');
-    await deps.audit.append(entry).catch((err: unknown) => {
+    // Not awaited: the response is already sent, and the request's own log line need not wait.
+    void deps.audit.append(entry).catch((err: unknown) => {
       request.log.warn({ err, audit: entry }, 'audit log entry could not be stored');
     });
   });
