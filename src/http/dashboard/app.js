@@ -10,6 +10,7 @@ import { BaseModelsView, LayersView } from './views/base-models.js';
 import { BatchView, BatchesView } from './views/batch.js';
 import { DatasetView, DatasetsView } from './views/datasets.js';
 import { JobView, JobsView } from './views/jobs.js';
+import { KeysView } from './views/keys.js';
 import { ModelView, ModelsView } from './views/models.js';
 import { ModelPicker, PredictOnlyView } from './views/predict-only.js';
 import { ReviewView } from './views/review.js';
@@ -83,6 +84,8 @@ function page(section, id, { parts, query }) {
       return gate(SEE_MODEL, 'Batch predictions', () =>
         id ? html`<${BatchView} id=${id} />` : html`<${BatchesView} />`,
       );
+    case 'keys':
+      return gate('admin', 'Keys', () => html`<${KeysView} />`);
     default:
       return undefined;
   }
@@ -119,6 +122,7 @@ const NAV = [
   ['jobs', 'Jobs', 'read'],
   ['models', 'Models', SEE_MODEL],
   ['batch-predictions', 'Batch predictions', SEE_MODEL],
+  ['keys', 'Keys', 'admin'],
 ];
 
 /** @param {{ message: string | undefined, onKey: (key: string) => void }} props */

@@ -82,4 +82,12 @@
 /** @typedef {Schemas['ReviewEntry']} ReviewEntry */
 /** @typedef {Schemas['Retrain']} Retrain */
 
+/** @typedef {Schemas['ApiKey']} ApiKey */
+/** @typedef {Schemas['CreatedApiKey']} CreatedApiKey */
+/** @typedef {Schemas['AuditLogEntry']} AuditLogEntry */
+/**
+ * A page of the audit log (`GET /v1/audit-log`), newest first; `next` is the `before` of the page after.
+ * @typedef {import('../../client/openapi-types.js').operations['listAuditLog']['responses'][200]['content']['application/json']} AuditPage
+ */
+
 export {};
