@@ -3,14 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/api.js';
 import type { TestContext } from '../helpers/app.js';
 import { buildAppWithKeys } from '../helpers/keys-file.js';
-import {
-  foreignRequests,
-  hasChromium,
-  launchChromium,
-  watchedPage,
-  type BrowserSession,
-  type PageWatch,
-} from '../helpers/browser.js';
+import { foreignRequests, hasChromium, launchChromium, type BrowserSession } from '../helpers/browser.js';
+import { keyedPage, listenForBrowser, mainNav, signIn } from '../helpers/keyed-dashboard.js';
 
 /**
  * The dashboard's Keys page (README "Projects and keys"), in a real browser: only an admin key
@@ -24,37 +18,6 @@ const KEYS = {
   'a-read': 'key-a-read-0123456789',
   'a-admin': 'key-a-admin-0123456789',
 };
-type KeyId = keyof typeof KEYS;
-
-async function listen(ctx: TestContext): Promise<string> {
-  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = ctx.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no TCP address');
-  return `http://127.0.0.1:${address.port}`;
-}
-
-/** A page that also records every answer of 403 (a control shown that its key cannot use). */
-async function keyedPage(browser: BrowserSession): Promise<PageWatch & { forbidden: string[] }> {
-  const watch = await watchedPage(browser.context);
-  const forbidden: string[] = [];
-  watch.page.on('response', (r) => {
-    if (r.status() === 403) forbidden.push(`${r.request().method()} ${r.url()}`);
-  });
-  return { ...watch, forbidden };
-}
-
-/** Opens the dashboard, gives the key at the prompt, and waits for the header to say who it is. */
-async function signIn(page: Page, base: string, key: KeyId): Promise<string> {
-  await page.goto(`${base}/`);
-  await page.getByTestId('key-prompt').waitFor();
-  await page.getByLabel('API key', { exact: true }).fill(KEYS[key]);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  const whoami = page.getByTestId('whoami');
-  await whoami.waitFor();
-  return (await whoami.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts();
 
 /** The text of each row of a table, its cells joined by " | ". */
 async function rows(page: Page, testid: string): Promise<string[]> {
@@ -90,7 +53,7 @@ describe.skipIf(skip)('dashboard Keys page in Chromium', () => {
       { id: 'a-read', key: KEYS['a-read'], project: 'team-a', roles: ['read'] },
       { id: 'a-admin', key: KEYS['a-admin'], project: 'team-a', roles: ['admin'] },
     ]);
-    base = await listen(ctx);
+    base = await listenForBrowser(ctx);
     browser = await launchChromium({ height: 1400 });
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   }, 60_000);
@@ -101,8 +64,8 @@ describe.skipIf(skip)('dashboard Keys page in Chromium', () => {
 
   it('shows a read key no Keys entry, and a note instead of the page', async () => {
     const { page, pageErrors, requests, forbidden } = await keyedPage(browser);
-    expect(await signIn(page, base, 'a-read')).toBe('team-a · key a-read · read');
-    expect(await nav(page)).not.toContain('Keys');
+    expect(await signIn(page, base, KEYS['a-read'])).toBe('team-a · key a-read · read');
+    expect(await mainNav(page)).not.toContain('Keys');
     await page.evaluate(() => {
       (globalThis as unknown as { location: { hash: string } }).location.hash = '#/keys';
     });
@@ -116,8 +79,8 @@ describe.skipIf(skip)('dashboard Keys page in Chromium', () => {
 
   it("lets an admin create a key, shown once, see it and the audit log's entry, and revoke it", async () => {
     const { page, pageErrors, consoleErrors, requests, forbidden } = await keyedPage(browser);
-    expect(await signIn(page, base, 'a-admin')).toBe('team-a · key a-admin · admin');
-    expect(await nav(page)).toContain('Keys');
+    expect(await signIn(page, base, KEYS['a-admin'])).toBe('team-a · key a-admin · admin');
+    expect(await mainNav(page)).toContain('Keys');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Keys' }).click();
     await page.getByRole('heading', { level: 1, name: 'Keys' }).waitFor();
     await page.getByTestId('keys-table').waitFor();
@@ -200,7 +163,7 @@ describe.skipIf(skip)('dashboard Keys page in Chromium', () => {
     const admin = api(ctx, { key: KEYS['a-admin'] });
     for (let i = 0; i < 55; i++) expect((await admin.delete(`/v1/keys/nope-${i}`)).status).toBe(404);
     const { page, pageErrors } = await keyedPage(browser);
-    await signIn(page, base, 'a-admin');
+    await signIn(page, base, KEYS['a-admin']);
     await page.evaluate(() => {
       (globalThis as unknown as { location: { hash: string } }).location.hash = '#/keys';
     });

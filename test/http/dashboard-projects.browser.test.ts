@@ -12,8 +12,8 @@ import {
   launchChromium,
   watchedPage,
   type BrowserSession,
-  type PageWatch,
 } from '../helpers/browser.js';
+import { keyedPage, listenForBrowser, mainNav, signIn } from '../helpers/keyed-dashboard.js';
 import { saveModel, tabularClassifier, tabularMeta } from '../helpers/serving-fixtures.js';
 
 /**
@@ -32,43 +32,13 @@ const KEYS = {
 };
 type KeyId = keyof typeof KEYS;
 
+/** Where a key's header is saved. */
+const header = (key: KeyId) => path.join(os.tmpdir(), `dashboard-header-${key}.png`);
+
 const CSV = Buffer.from(
   'x1,x2,label\n' +
     Array.from({ length: 30 }, (_, i) => `${i % 3},${(i * 7) % 5},${['a', 'b', 'c'][i % 3]}`).join('\n'),
 );
-
-async function listen(ctx: TestContext): Promise<string> {
-  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = ctx.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no TCP address');
-  return `http://127.0.0.1:${address.port}`;
-}
-
-/** A page that also records every answer of 403, and every answer of 401 (the prompt's). */
-async function keyedPage(browser: BrowserSession): Promise<PageWatch & { forbidden: string[] }> {
-  const watch = await watchedPage(browser.context);
-  const forbidden: string[] = [];
-  watch.page.on('response', (r) => {
-    if (r.status() === 403) forbidden.push(`${r.request().method()} ${r.url()}`);
-  });
-  return { ...watch, forbidden };
-}
-
-/** Opens the dashboard, gives the key at the prompt, and waits for the header to say who it is. */
-async function signIn(page: Page, base: string, key: KeyId): Promise<string> {
-  await page.goto(`${base}/`);
-  await page.getByTestId('key-prompt').waitFor();
-  await page.getByLabel('API key', { exact: true }).fill(KEYS[key]);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  const whoami = page.getByTestId('whoami');
-  await whoami.waitFor();
-  await page
-    .locator('header.top')
-    .screenshot({ path: path.join(os.tmpdir(), `dashboard-header-${key}.png`) });
-  return (await whoami.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts();
 
 /** Opens a page by its hash and waits for its h1. */
 async function open(page: Page, hash: string, heading: string | RegExp): Promise<void> {
@@ -113,7 +83,7 @@ describe.skipIf(skip)('dashboard with project keys in Chromium', () => {
       { id: 'a-admin', key: KEYS['a-admin'], project: 'team-a', roles: ['admin'] },
       { id: 'a-app', key: KEYS['a-app'], project: 'team-a', roles: ['predict'], models: ['flowers'] },
     ]);
-    base = await listen(ctx);
+    base = await listenForBrowser(ctx);
     const ds = await api(ctx, { key: KEYS['a-train'] }).uploadDataset(CSV, 'rows.csv', { name: 'rows' });
     datasetId = ds['id'] as string;
     const { store } = openStore(ctx.config, undefined, 'team-a');
@@ -147,8 +117,8 @@ describe.skipIf(skip)('dashboard with project keys in Chromium', () => {
 
   it('shows a read key its project and role, every list and page, and no control that would 403', async () => {
     const { page, pageErrors, consoleErrors, requests, forbidden } = await keyedPage(browser);
-    expect(await signIn(page, base, 'a-read')).toBe('team-a · key a-read · read');
-    expect(await nav(page)).toEqual(['Datasets', 'Base models', 'Jobs', 'Models', 'Batch predictions']);
+    expect(await signIn(page, base, KEYS['a-read'], header('a-read'))).toBe('team-a · key a-read · read');
+    expect(await mainNav(page)).toEqual(['Datasets', 'Base models', 'Jobs', 'Models', 'Batch predictions']);
     const seen = await walk(page);
     const none = { upload: 0, train: 0, audit: 0, deleteDataset: 0, deleteModel: 0, predict: 0, promote: 0 };
     for (const [where, c] of Object.entries(seen)) {
@@ -181,8 +151,10 @@ describe.skipIf(skip)('dashboard with project keys in Chromium', () => {
 
   it('shows a train key its upload, new-job, audit and promotion controls, and no delete', async () => {
     const { page, pageErrors, consoleErrors, forbidden } = await keyedPage(browser);
-    expect(await signIn(page, base, 'a-train')).toBe('team-a · key a-train · read, train');
-    expect(await nav(page)).toEqual([
+    expect(await signIn(page, base, KEYS['a-train'], header('a-train'))).toBe(
+      'team-a · key a-train · read, train',
+    );
+    expect(await mainNav(page)).toEqual([
       'Datasets',
       'Base models',
       'New job',
@@ -213,7 +185,7 @@ describe.skipIf(skip)('dashboard with project keys in Chromium', () => {
 
   it('shows an admin key every control, the deletes and the predict form included', async () => {
     const { page, pageErrors, consoleErrors, forbidden } = await keyedPage(browser);
-    expect(await signIn(page, base, 'a-admin')).toBe('team-a · key a-admin · admin');
+    expect(await signIn(page, base, KEYS['a-admin'], header('a-admin'))).toBe('team-a · key a-admin · admin');
     const seen = await walk(page);
     expect(seen.datasets.upload).toBe(1);
     expect(seen.dataset).toMatchObject({ train: 1, audit: 1, deleteDataset: 1 });
@@ -226,8 +198,10 @@ describe.skipIf(skip)('dashboard with project keys in Chromium', () => {
 
   it("lets a client app's predict key open its model and predict, and shows it nothing else", async () => {
     const { page, pageErrors, consoleErrors, forbidden } = await keyedPage(browser);
-    expect(await signIn(page, base, 'a-app')).toBe('team-a · key a-app · predict (flowers)');
-    expect(await nav(page)).toEqual(['Models', 'Batch predictions']);
+    expect(await signIn(page, base, KEYS['a-app'], header('a-app'))).toBe(
+      'team-a · key a-app · predict (flowers)',
+    );
+    expect(await mainNav(page)).toEqual(['Models', 'Batch predictions']);
     // Its home is the models it may predict with: it cannot list the project's models.
     await page.getByRole('heading', { level: 1, name: 'Models' }).waitFor();
     expect(await page.getByTestId('no-access').innerText()).toMatch(/This key has no read role/);
@@ -272,7 +246,7 @@ describe.skipIf(skip)('dashboard of a service without keys in Chromium', () => {
   });
 
   it('says no key is needed and every role is there', async () => {
-    const base = await listen(ctx);
+    const base = await listenForBrowser(ctx);
     const { page, pageErrors } = await watchedPage(browser.context);
     await page.goto(`${base}/`);
     const whoami = page.getByTestId('whoami');
