@@ -1,9 +1,5 @@
 import type { StoredBase } from '../base-models/base-ref.js';
-import { parseJobSpec } from '../contracts/job-spec.js';
 import { TEXTS_FILE, type TextIndex } from '../datasets/dataset-manifest.js';
-import type { DatasetTrainingData } from '../datasets/modality.js';
-import { openTrainingData } from '../datasets/training-data.js';
-import { resolveJob } from '../jobs/job-context.js';
 import { PermanentJobError } from '../jobs/retry-policy.js';
 import { loadSentenceEncoder } from '../ml/index.js';
 import type { Store } from '../storage/store.js';
@@ -16,6 +12,7 @@ import {
   type ProbeSample,
 } from './candidate.js';
 import { ENCODER_CUT } from './modalities.js';
+import { openAsJob } from './open-as-job.js';
 import type { Probed } from './ranking.js';
 import { scoreCut } from './scores.js';
 import { concatFloat32 } from '../lib/float32.js';
@@ -35,7 +32,7 @@ export async function probeEncoder(o: ProbeOptions): Promise<Probed> {
     }
   }
   const spec = encoderSpec(candidate.base, payload.seed);
-  const data = await openEncoded(o, spec, label);
+  const data = await openAsJob(o, spec, label, { text: true });
   const dim = encoder.dimension;
   const { rows, labels } = await readEmbeddings(probeSample(data, payload, o.warnings), dim, payload.seed);
   const plan = o.sharedPlan(labels, o.warnings);
@@ -58,32 +55,6 @@ export async function probeEncoder(o: ProbeOptions): Promise<Probed> {
     }),
     frozenEncoder: label,
   };
-}
-
-/** The dataset encoded as a text job on this spec would encode it; refuses a spec that does not fit it. */
-async function openEncoded(
-  o: ProbeOptions,
-  spec: ReturnType<typeof encoderSpec>,
-  label: string,
-): Promise<DatasetTrainingData> {
-  const { store, payload } = o;
-  const resolved = await resolveJob(
-    store,
-    parseJobSpec({ ...spec, datasetId: payload.datasetId, evaluation: { method: 'holdout' } }),
-  );
-  if (!resolved.ok || !resolved.context.text) {
-    const why = resolved.ok
-      ? 'not a text job'
-      : resolved.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
-    throw new PermanentJobError(`base ${label} does not fit the dataset: ${why}`);
-  }
-  const { data } = await openTrainingData(store, payload.datasetId, {
-    text: resolved.context.text,
-    validationSplit: 0,
-    seed: payload.seed,
-    onPrepare: (done, total) => o.report({ phase: 'features', examplesDone: done, examples: total }),
-  });
-  return data;
 }
 
 /** The embedding of each sampled example, and its label, from the encoded sources in order. */

@@ -3,11 +3,8 @@ import { loadBaseModel, type StoredBase } from '../base-models/base-ref.js';
 import type { BaseModelMeta } from '../base-models/base-model-meta.js';
 import { findCatalogEntry } from '../base-models/catalog.js';
 import type { CandidateSpec } from '../contracts/advisor.js';
-import { parseJobSpec } from '../contracts/job-spec.js';
 import { findLayer } from '../contracts/layer-refs.js';
-import type { DatasetExampleSource, DatasetTrainingData } from '../datasets/modality.js';
-import { openTrainingData } from '../datasets/training-data.js';
-import { resolveJob } from '../jobs/job-context.js';
+import type { DatasetExampleSource } from '../datasets/modality.js';
 import { PermanentJobError } from '../jobs/retry-policy.js';
 import { extractCutFeatures, measureCutCost, sampleInputs, type LayersModel } from '../ml/index.js';
 import type { AdvisePayload } from '../queue/queues.js';
@@ -21,6 +18,7 @@ import {
   type ProbeSample,
 } from './candidate.js';
 import { chooseCuts, fineTuneStart, type CutPoint } from './cut-points.js';
+import { openAsJob } from './open-as-job.js';
 import type { Probed } from './ranking.js';
 import type { FoldPlan } from './sampling.js';
 import { scoreCut } from './scores.js';
@@ -52,7 +50,7 @@ export async function probeLayers(o: ProbeOptions, log: Logger): Promise<Probed[
   const label = base.name ?? JSON.stringify(candidate.base);
   const cuts = resolveCuts(base, candidate.cuts, payload.cutsPerBase);
   const specs = cuts.map((c) => candidateSpec(candidate.base, c, payload.seed));
-  const data = await openPreprocessed(o, specs[0] as CandidateSpec, label);
+  const data = await openAsJob(o, specs[0] as CandidateSpec, label);
   const sample = probeSample(data, payload, o.warnings);
   const model = await loadBaseModel(store, candidate.base);
   try {
@@ -67,34 +65,6 @@ export async function probeLayers(o: ProbeOptions, log: Logger): Promise<Probed[
   } finally {
     model.dispose();
   }
-}
-
-/**
- * The dataset with the very preprocessing (and checks) a job with this spec would get.
- * Probes have folds of their own: the job's evaluation choice (and its checks) does not apply.
- */
-async function openPreprocessed(
-  o: ProbeOptions,
-  spec: CandidateSpec,
-  label: string,
-): Promise<DatasetTrainingData> {
-  const { store, payload } = o;
-  const resolved = await resolveJob(
-    store,
-    parseJobSpec({ ...spec, datasetId: payload.datasetId, evaluation: { method: 'holdout' } }),
-  );
-  if (!resolved.ok) {
-    throw new PermanentJobError(
-      `base ${label} does not fit the dataset: ` +
-        resolved.errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-    );
-  }
-  const { data } = await openTrainingData(store, payload.datasetId, {
-    ...(resolved.context.image ? { image: resolved.context.image } : {}),
-    validationSplit: 0,
-    seed: payload.seed,
-  });
-  return data;
 }
 
 /** One forward pass over the sampled examples of each source gives the features at every cut. */
