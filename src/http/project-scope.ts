@@ -117,12 +117,12 @@ export class ProjectScopes {
   }
 
   private async open(project: string): Promise<ProjectScope> {
-    const scope = await this.openStoreOf(project);
+    const scope = await this.buildScopeOf(project);
     this.built.push(scope);
     return scope;
   }
 
-  private async openStoreOf(project: string): Promise<ProjectScope> {
+  private async buildScopeOf(project: string): Promise<ProjectScope> {
     if (project === DEFAULT_PROJECT) return buildScope(this.deps, project, this.deps.defaultStore);
     const opened = this.deps.openStore(project);
     this.closers.push(() => opened.close());
