@@ -26,7 +26,10 @@ WORKDIR /app
 FROM base AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
+# patches/ holds the tfjs-backend-wasm patch that lets its threaded build run under Node; npm ci
+# applies it (postinstall: patch-package).
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --include=optional
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -42,7 +45,8 @@ RUN npm ci --omit=dev --include=optional \
       npm install --no-save --omit=dev @tensorflow/tfjs-node-gpu@4.22.0 \
       && ls node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v*/tfjs_binding.node; \
     fi \
- && test -f node_modules/nsfwjs/dist/models/mobilenet_v2/model.min.js
+ && test -f node_modules/nsfwjs/dist/models/mobilenet_v2/model.min.js \
+ && test -f node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.node-worker.js
 
 FROM base AS runtime
 ENV NODE_ENV=production \

@@ -112,7 +112,7 @@ export async function benchBatch(
     dataDir,
     'warn',
   );
-  const backend = await selectBackend(config.TFJS_BACKEND);
+  const backend = await selectBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
   const worker = startWorker(config, logger, config.QUEUE_PREFIX, process.env);
   try {
     const model = cnn(filters);

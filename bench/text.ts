@@ -56,6 +56,13 @@ function corpus(): Mail[] {
   return spamAssassin().map((m) => ({ text: m.text, label: m.label === 'spam' ? 1 : 0 }));
 }
 
+/** The held-out mails' texts this benchmark encodes, the first `n` of them (both classes interleaved). */
+export function spamTexts(n: number): string[] {
+  const { test } = draw(corpus(), 7);
+  const half = test.length / 2;
+  return Array.from({ length: Math.min(n, test.length) }, (_, i) => test[(i % 2) * half + (i >> 1)]!.text);
+}
+
 function draw(mails: Mail[], seed: number): { pools: Mail[][]; test: Mail[] } {
   const rng = mulberry32(seed);
   const byClass = LABELS.map((_, c) =>

@@ -95,7 +95,7 @@ async function profileStep(batches: number): Promise<StepProfile> {
 }
 
 const CLASSES = 5;
-const FINE_TUNE = { size: 96, batch: 16 };
+const FINE_TUNE = { size: Number(process.env.FT_SIZE ?? 96), batch: 16 };
 const INFERENCE = { size: 224, batch: 32 };
 const PYTHONS = ['/usr/bin/python3', 'python3'];
 
@@ -126,12 +126,12 @@ function randomImages(n: number, size: number, seed: number): MemorySource {
 export async function fineTuneSamplesPerSec(
   batches: number,
   profile?: (run: () => Promise<number>) => Promise<number>,
-  threads = 1,
+  /** Run the frozen bottom on a prefix thread with this many XNNPACK threads (0: no prefix thread). */
+  prefixThreads = 0,
 ): Promise<number> {
   const { bottom, top } = mobileNetV2FineTune(FINE_TUNE.size, CLASSES);
   const optimizer = tf.train.adam(1e-4);
-  // Two threads: the frozen bottom on its own thread a batch ahead, as the trainer runs it.
-  const thread = threads > 1 ? await PrefixThread.start(bottom) : undefined;
+  const thread = prefixThreads > 0 ? await PrefixThread.start(bottom, { threads: prefixThreads }) : undefined;
   const phase = async (train: MemorySource): Promise<number> => {
     const r = await runPhase({
       phase: 'fineTune',
@@ -168,10 +168,10 @@ export async function fineTuneSamplesPerSec(
  * with its own wasm instance and one here, as two inference workers of the serving pool would
  * share the requests.
  */
-export async function inferenceSamplesPerSec(batches: number, threads = 1): Promise<number> {
+export async function inferenceSamplesPerSec(batches: number, splitThreads = 0): Promise<number> {
   const model = mobileNetV2(INFERENCE.size);
   const x = tf.randomUniform([INFERENCE.batch, INFERENCE.size, INFERENCE.size, 3], 0, 1, 'float32', 9);
-  const thread = threads > 1 ? await PrefixThread.start(model) : undefined;
+  const thread = splitThreads > 0 ? await PrefixThread.start(model, { threads: splitThreads }) : undefined;
   const half = INFERENCE.batch / 2;
   const [away, here] = thread ? [x.slice(0, half), x.slice(half)] : [undefined, x];
   try {
@@ -217,13 +217,45 @@ function pytorchSamplesPerSec(python: string, args: string[]): number {
   return (JSON.parse(out.trim().split('\n').pop() as string) as { samplesPerSec: number }).samplesPerSec;
 }
 
+/**
+ * This project's side of one measurement, in a process of its own (bench/threads-child.ts): the
+ * wasm backend fixes its XNNPACK thread pool when it starts.
+ */
+export function projectSamplesPerSec(
+  kind: 'finetune' | 'inference' | 'text',
+  threads: number,
+  opts: { prefixThreads?: number; batches: number; size?: number },
+): number {
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/threads-child.ts',
+      kind,
+      `${threads}`,
+      `${opts.prefixThreads ?? 0}`,
+      `${opts.batches}`,
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, ...(opts.size ? { FT_SIZE: `${opts.size}` } : {}) },
+      maxBuffer: 1 << 20,
+    },
+  );
+  const r = JSON.parse(out.trim().split('\n').pop() as string) as { samplesPerSec: number; threads: number };
+  if (r.threads !== threads)
+    throw new Error(`asked for ${threads} wasm threads, the backend ran ${r.threads}`);
+  return r.samplesPerSec;
+}
+
 export async function benchVsPytorch(options: VsPytorchOptions = {}): Promise<VsPytorchResult> {
   const log = options.log ?? (() => {});
   const ftBatches = options.fineTuneBatches ?? 6;
   const infBatches = options.inferenceBatches ?? 2;
   const repeats = options.repeats ?? 3;
-  const info = await initWasmBackend();
-  log(`wasm: simd=${info.simd} multithread=${info.multithread}`);
+  const info = await initWasmBackend({ threads: 1 });
+  log(`wasm: simd=${info.simd}; each measurement below runs in its own process`);
   const py = findPython();
   if ('missing' in py) log(`PyTorch side skipped: ${py.missing}`);
 
@@ -247,26 +279,49 @@ export async function benchVsPytorch(options: VsPytorchOptions = {}): Promise<Vs
     '--batches',
     `${infBatches}`,
   ];
+  const big = [...ftArgs.slice(0, 2), '--size', '224', ...ftArgs.slice(4, 6), '--batches', `${ftBatches}`];
+  const ftName = (size: number) =>
+    `fine-tune, MobileNetV2 ${size}x${size}x3, last 2 blocks + final conv + head, batch ${FINE_TUNE.batch}`;
+  // The trainer's default on wasm: XNNPACK's pool on every core, no prefix thread (train-setup.ts);
+  // the `+ prefix thread` rows are the alternative it measured against (1 XNNPACK thread here,
+  // the frozen bottom on a second wasm instance a batch ahead).
   const cases = [
     {
-      name: `fine-tune, MobileNetV2 ${FINE_TUNE.size}x${FINE_TUNE.size}x3, last 2 blocks + final conv + head, batch ${FINE_TUNE.batch}`,
-      project: (threads: number) => fineTuneSamplesPerSec(ftBatches, undefined, threads),
+      name: ftName(FINE_TUNE.size),
+      project: (t: number) => projectSamplesPerSec('finetune', t, { batches: ftBatches }),
       args: ftArgs,
     },
     {
+      name: `${ftName(FINE_TUNE.size)}, 1 XNNPACK thread + prefix thread`,
+      threads: [2],
+      project: () => projectSamplesPerSec('finetune', 1, { batches: ftBatches, prefixThreads: 1 }),
+      args: ftArgs,
+    },
+    {
+      name: ftName(224),
+      project: (t: number) => projectSamplesPerSec('finetune', t, { batches: 2, size: 224 }),
+      args: [...big.slice(0, -1), '2'],
+    },
+    {
+      name: `${ftName(224)}, 1 XNNPACK thread + prefix thread`,
+      threads: [2],
+      project: () => projectSamplesPerSec('finetune', 1, { batches: 2, size: 224, prefixThreads: 1 }),
+      args: [...big.slice(0, -1), '2'],
+    },
+    {
       name: `inference, MobileNetV2 ${INFERENCE.size}x${INFERENCE.size}x3, batch ${INFERENCE.batch}`,
-      project: (threads: number) => inferenceSamplesPerSec(infBatches, threads),
+      project: (t: number) => projectSamplesPerSec('inference', t, { batches: infBatches }),
       args: infArgs,
     },
   ];
   const rows: VsPytorchRow[] = [];
   for (const c of cases) {
-    for (const threads of [1, 2]) {
+    for (const threads of c.threads ?? [1, 2]) {
       // Interleaved, so a change in the machine's load hits both sides alike.
       const ours: number[] = [];
       const theirs: number[] = [];
       for (let r = 0; r < repeats; r++) {
-        ours.push(await c.project(threads));
+        ours.push(c.project(threads));
         if (!('missing' in py))
           theirs.push(pytorchSamplesPerSec(py.python, [...c.args, '--threads', `${threads}`]));
       }

@@ -101,6 +101,12 @@ export const envSchema = z.object({
     .regex(/^([A-Za-z0-9_-]+|\{[A-Za-z0-9_-]+\})$/, 'letters, digits, _ and -, optionally in braces: {tls}')
     .default('tls'),
   TFJS_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /**
+   * Threads each wasm backend spreads a kernel over (XNNPACK's pool); 0 = every core
+   * (`os.availableParallelism()`, at most 8). The inference pool divides the cores among its
+   * workers. A job's result does not depend on it beyond float rounding.
+   */
+  WASM_THREADS: z.coerce.number().int().min(0).max(8).default(0),
   API_KEYS: csv.default([]),
   /**
    * A JSON file of keys with projects and roles, and optional quotas per project (README

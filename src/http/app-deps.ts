@@ -42,7 +42,7 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<Own
     attempts: config.JOB_ATTEMPTS,
     backoffMs: config.JOB_BACKOFF_MS,
   });
-  const backendPromise = selectBackend(config.TFJS_BACKEND);
+  const backendPromise = selectBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
   const backend = (): Promise<BackendInfo> => backendPromise;
   // Avoid an unhandled rejection before anyone asks; /readyz reports the failure.
   backendPromise.catch(() => undefined);

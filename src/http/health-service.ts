@@ -16,7 +16,7 @@ export interface Readiness {
   /** Free and used space on DATA_DIR; absent when it could not be read. */
   disk?: DiskReport;
   checks: Record<string, Check>;
-  backend?: Pick<BackendInfo, 'name' | 'package' | 'version' | 'gpu'>;
+  backend?: Pick<BackendInfo, 'name' | 'package' | 'version' | 'gpu' | 'threads'>;
 }
 
 export class HealthService {
@@ -51,7 +51,12 @@ export class HealthService {
       ? { ok: true }
       : { ok: false, detail: 'the store (DATA_DIR, or the bucket on s3://) is not writable' };
     checks['backend'] = backend.ok
-      ? { ok: true, detail: `${backend.b.name} (${backend.b.package} ${backend.b.version})` }
+      ? {
+          ok: true,
+          detail:
+            `${backend.b.name} (${backend.b.package} ${backend.b.version}, ${backend.b.threads} thread(s))` +
+            (backend.b.note ? `: ${backend.b.note}` : ''),
+        }
       : { ok: false, detail: backend.err instanceof Error ? backend.err.message : 'backend failed' };
 
     if (opts.deep && redisOk) checks['worker'] = await this.roundTrip();
@@ -62,8 +67,8 @@ export class HealthService {
     const out: Readiness = { ready, degraded: disk?.low ?? false, checks };
     if (disk) out.disk = disk;
     if (backend.ok) {
-      const { name, package: pkg, version, gpu } = backend.b;
-      out.backend = { name, package: pkg, version, gpu };
+      const { name, package: pkg, version, gpu, threads } = backend.b;
+      out.backend = { name, package: pkg, version, gpu, threads };
     }
     return out;
   }

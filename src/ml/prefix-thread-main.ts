@@ -13,7 +13,7 @@ let model: tf.LayersModel | undefined;
 
 async function handle(req: PrefixRequest): Promise<void> {
   if (req.type === 'init') {
-    await initWasmBackend();
+    await initWasmBackend({ threads: req.threads });
     model = await tf.loadLayersModel(tf.io.fromMemory(req.artifacts));
     port!.postMessage({ type: 'ready' } satisfies PrefixReply);
     return;

@@ -13,7 +13,7 @@ import { siblingModule, startModuleThread } from '../lib/source-module.js';
  */
 
 export type PrefixRequest =
-  | { type: 'init'; artifacts: tf.io.ModelArtifacts }
+  | { type: 'init'; artifacts: tf.io.ModelArtifacts; threads: number }
   | { type: 'run'; id: number; data: Float32Array; shape: number[] };
 
 export type PrefixReply =
@@ -45,7 +45,11 @@ export class PrefixThread {
   }
 
   /** Starts a thread with `prefix` loaded; rejects if the thread or the model cannot start. */
-  static async start(prefix: tf.LayersModel, timeoutMs = 60_000): Promise<PrefixThread> {
+  static async start(
+    prefix: tf.LayersModel,
+    opts: { threads?: number; timeoutMs?: number } = {},
+  ): Promise<PrefixThread> {
+    const timeoutMs = opts.timeoutMs ?? 60_000;
     let artifacts: tf.io.ModelArtifacts | undefined;
     await prefix.save(
       tf.io.withSaveHandler(async (a) => {
@@ -73,7 +77,7 @@ export class PrefixThread {
         worker.on('error', done);
         if (!artifacts) return done(new Error('the prefix did not serialise'));
         // Copied rather than transferred: the artifacts may share buffers with the model.
-        worker.postMessage({ type: 'init', artifacts } satisfies PrefixRequest);
+        worker.postMessage({ type: 'init', artifacts, threads: opts.threads ?? 1 } satisfies PrefixRequest);
       });
     } catch (err) {
       await worker.terminate();

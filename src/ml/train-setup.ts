@@ -9,6 +9,7 @@ import type { TrainingData } from './example-source.js';
 import { resolveImageInput } from '../contracts/layer-refs.js';
 import { classWeights, defaultLoss, lossFunction } from './losses.js';
 import { PrefixThread } from './prefix-thread.js';
+import { wasmBackendThreads } from './wasm-kernels/init-wasm-backend.js';
 import type { Feed } from './train-loop.js';
 
 /**
@@ -89,7 +90,12 @@ export function fitSettings(
 
 export const PREFIX_THREAD_MIN_BATCHES = 8;
 
-/** The prefix thread for a phase, or undefined (with a warning when it failed to start). */
+/**
+ * The prefix thread for a phase, or undefined (with a warning when it failed to start). `auto`
+ * starts one only where the training thread's wasm backend runs on a single XNNPACK thread: with
+ * every core in XNNPACK's pool a second instance competes for the same cores and holds a second
+ * copy of the prefix, and measured at 224x224 inputs the pool alone is faster (BENCHMARKS.md).
+ */
 export async function prefixThreadFor(
   feed: Feed,
   mode: 'auto' | 'on' | 'off',
@@ -101,6 +107,7 @@ export async function prefixThreadFor(
     const cores =
       typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     if (tf.getBackend() !== 'wasm' || cores < 2 || batches < PREFIX_THREAD_MIN_BATCHES) return undefined;
+    if (wasmBackendThreads() > 1) return undefined;
   }
   try {
     return await PrefixThread.start(feed.prefix);

@@ -30,17 +30,18 @@ process.on('disconnect', () => process.exit(1));
 // The child's one configuration parse (its environment is the worker's; see worker.ts).
 const config = loadConfig(process.env);
 const logger = createLogger(config.LOG_LEVEL).child({ component: 'trainer' });
+const backendOnce = () => selectBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
 
 const handlers: { [N in JobName]: Handler<N> } = {
   async probe() {
-    const backend = await selectBackend(config.TFJS_BACKEND);
+    const backend = await backendOnce();
     const r = await probeTraining();
     return { pid: process.pid, backend: backend.name, gpu: backend.gpu, ...r };
   },
 
   async train(job, signal) {
-    const backend = await selectBackend(config.TFJS_BACKEND);
-    const log = logger.child({ jobId: job.id, backend: backend.name });
+    const backend = await backendOnce();
+    const log = logger.child({ jobId: job.id, backend: backend.name, threads: backend.threads });
     log.info({ attempt: job.attemptsMade + 1 }, 'training started');
     return onStore(job.data, (store) =>
       runTrainingJob({
@@ -58,8 +59,8 @@ const handlers: { [N in JobName]: Handler<N> } = {
   },
 
   async advise(job, signal) {
-    const backend = await selectBackend(config.TFJS_BACKEND);
-    const log = logger.child({ jobId: job.id, backend: backend.name });
+    const backend = await backendOnce();
+    const log = logger.child({ jobId: job.id, backend: backend.name, threads: backend.threads });
     log.info({ candidates: job.data.candidates.length }, 'advisor run started');
     return onStore(job.data, (store) =>
       runAdvisorJob({
@@ -74,8 +75,8 @@ const handlers: { [N in JobName]: Handler<N> } = {
   },
 
   async batch(job, signal) {
-    const backend = await selectBackend(config.TFJS_BACKEND);
-    const log = logger.child({ jobId: job.id, backend: backend.name });
+    const backend = await backendOnce();
+    const log = logger.child({ jobId: job.id, backend: backend.name, threads: backend.threads });
     log.info({ attempt: job.attemptsMade + 1, input: job.data.input.kind }, 'batch prediction started');
     return onStore(job.data, (store) =>
       runBatchInProcess({
@@ -91,8 +92,8 @@ const handlers: { [N in JobName]: Handler<N> } = {
   },
 
   async audit(job, signal) {
-    const backend = await selectBackend(config.TFJS_BACKEND);
-    const log = logger.child({ jobId: job.id, backend: backend.name });
+    const backend = await backendOnce();
+    const log = logger.child({ jobId: job.id, backend: backend.name, threads: backend.threads });
     log.info({ datasetId: job.data.datasetId }, 'audit started');
     return onStore(job.data, (store) =>
       runAuditJob({

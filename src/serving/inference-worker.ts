@@ -109,7 +109,7 @@ const send: (msg: WorkerReply, transfer?: ArrayBuffer[]) => void = parentPort
   : (msg) => void process.send?.(msg);
 
 async function init(backend: WorkerRequest & { type: 'init' }): Promise<{ backend: string }> {
-  const info = await selectBackend(backend.backend);
+  const info = await selectBackend(backend.backend, { wasmThreads: backend.wasmThreads ?? 0 });
   backendName = info.name;
   return { backend: info.name };
 }

@@ -17,6 +17,8 @@ export interface PoolOptions {
   size: number;
   kind: WorkerKind;
   backend: WorkerBackend;
+  /** XNNPACK threads of each worker's wasm backend (0 or absent: every core). */
+  wasmThreads?: number;
   maxModels: number;
   maxBytes: number;
   logger: Logger;
@@ -201,7 +203,7 @@ export class InferencePool {
     const init = new Promise<{ backend: string }>((resolve, reject) => {
       slot.calls.set(seq, { resolve: resolve as (v: unknown) => void, reject });
       ep.ref(true);
-      ep.send({ type: 'init', seq, backend: this.opts.backend });
+      ep.send({ type: 'init', seq, backend: this.opts.backend, wasmThreads: this.opts.wasmThreads ?? 0 });
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

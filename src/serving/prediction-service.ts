@@ -23,6 +23,7 @@ export type ServingConfig = Pick<
   | 'PREDICT_MAX_WAIT_MS'
   | 'PREDICT_THREADS'
   | 'PREDICT_WORKER'
+  | 'WASM_THREADS'
   | 'PREDICT_MAX_IMAGE_BYTES'
   | 'PREDICT_MAX_REQUEST_PIXELS'
   | 'MODEL_CACHE_MAX_MODELS'
@@ -58,25 +59,30 @@ const PIPELINE_DEPTH = 2;
 
 /** How many inference workers, and which kind, for the backend this process selected. */
 export function poolShape(
-  config: Pick<Config, 'PREDICT_THREADS' | 'PREDICT_WORKER'>,
+  config: Pick<Config, 'PREDICT_THREADS' | 'PREDICT_WORKER'> & Partial<Pick<Config, 'WASM_THREADS'>>,
   backend: string,
   cores = os.availableParallelism(),
-): { kind: WorkerKind; size: number; note?: string } {
+): { kind: WorkerKind; size: number; wasmThreads: number; note?: string } {
   const native = backend === 'tensorflow';
   const kind: WorkerKind =
     config.PREDICT_WORKER === 'auto' ? (native ? 'process' : 'thread') : config.PREDICT_WORKER;
-  // libtensorflow parallelises one forward pass over all cores itself; wasm and cpu use one core
-  // per worker, and one core stays with the event loop (HTTP, JSON, image decoding).
+  // libtensorflow parallelises one forward pass over all cores itself. wasm gets cores - 1
+  // workers (at most 4: one core's share stays with the event loop for HTTP, JSON and image
+  // decoding), and each worker's XNNPACK pool a share of every core, so that one batch alone
+  // still runs on all of them; WASM_THREADS caps the share.
   const auto = native ? 1 : Math.max(1, Math.min(4, cores - 1));
   const size = config.PREDICT_THREADS || auto;
+  const share = Math.max(1, Math.floor(cores / size));
+  const wasmThreads = Math.min(config.WASM_THREADS || 8, share, 8);
   if (native && kind === 'thread' && size > 1) {
     return {
       kind,
       size: 1,
+      wasmThreads,
       note: 'the native backend crashes in several threads (tensorflow/tfjs#8388): using 1',
     };
   }
-  return { kind, size };
+  return { kind, size, wasmThreads };
 }
 
 /**
@@ -210,6 +216,7 @@ export class PredictionService {
     const pool = new InferencePool({
       size: shape.size,
       kind: shape.kind,
+      wasmThreads: shape.wasmThreads,
       backend: backend.name as WorkerBackend,
       maxModels: config.MODEL_CACHE_MAX_MODELS,
       maxBytes: config.MODEL_CACHE_MAX_BYTES,
@@ -224,7 +231,10 @@ export class PredictionService {
         logger.info({ modelId }, 'model evicted from the inference cache');
       },
     });
-    logger.info({ kind: shape.kind, workers: shape.size, backend: backend.name }, 'inference pool created');
+    logger.info(
+      { kind: shape.kind, workers: shape.size, wasmThreads: shape.wasmThreads, backend: backend.name },
+      'inference pool created',
+    );
     this.pool = pool;
     return pool;
   }

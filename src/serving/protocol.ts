@@ -31,7 +31,7 @@ export type TextTarget =
   | { tokenizer: 'words'; vocabularyPath: string; maxLength: number };
 
 export type WorkerRequest =
-  | { type: 'init'; seq: number; backend: WorkerBackend }
+  | { type: 'init'; seq: number; backend: WorkerBackend; wasmThreads?: number }
   | ({ type: 'load'; seq: number } & ModelTarget)
   | ({
       type: 'predict';

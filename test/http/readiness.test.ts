@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/api.js';
 import { buildTestApp, waitFor, type TestContext } from '../helpers/app.js';
@@ -23,6 +24,11 @@ describe('readiness follows Redis', () => {
     const ready = (await api(ctx).get('/readyz')).body;
     expect(ready.checks).toMatchObject({ redis: { ok: true }, dataDir: { ok: true }, backend: { ok: true } });
     expect(['tensorflow', 'wasm', 'cpu']).toContain(ready.backend.name);
+    if (ready.backend.name === 'wasm') {
+      // Every core in XNNPACK's pool by default (WASM_THREADS=0), as the detail says.
+      expect(ready.backend.threads).toBe(Math.min(8, os.availableParallelism()));
+      expect(ready.checks.backend.detail).toMatch(new RegExp(`${ready.backend.threads} thread`));
+    }
 
     await redis.stop();
     const started = Date.now();

@@ -11,15 +11,25 @@ beforeAll(() => tf.setBackend('cpu'));
 describe('pool shape', () => {
   it('uses one child process for the native backend and threads for wasm/cpu', () => {
     const auto = { PREDICT_THREADS: 0, PREDICT_WORKER: 'auto' as const };
-    expect(poolShape(auto, 'tensorflow', 16)).toEqual({ kind: 'process', size: 1 });
-    expect(poolShape(auto, 'wasm', 2)).toEqual({ kind: 'thread', size: 1 });
-    expect(poolShape(auto, 'wasm', 16)).toEqual({ kind: 'thread', size: 4 });
-    expect(poolShape({ ...auto, PREDICT_THREADS: 3 }, 'cpu', 2)).toEqual({ kind: 'thread', size: 3 });
+    expect(poolShape(auto, 'tensorflow', 16)).toMatchObject({ kind: 'process', size: 1 });
+    expect(poolShape(auto, 'wasm', 2)).toMatchObject({ kind: 'thread', size: 1 });
+    expect(poolShape(auto, 'wasm', 16)).toMatchObject({ kind: 'thread', size: 4 });
+    expect(poolShape({ ...auto, PREDICT_THREADS: 3 }, 'cpu', 2)).toMatchObject({ kind: 'thread', size: 3 });
     expect(poolShape({ PREDICT_THREADS: 3, PREDICT_WORKER: 'thread' }, 'tensorflow', 8)).toMatchObject({
       kind: 'thread',
       size: 1,
       note: expect.stringMatching(/8388/),
     });
+  });
+
+  it("gives each wasm worker's XNNPACK pool a share of every core, capped by WASM_THREADS", () => {
+    const auto = { PREDICT_THREADS: 0, PREDICT_WORKER: 'auto' as const, WASM_THREADS: 0 };
+    expect(poolShape(auto, 'wasm', 1).wasmThreads).toBe(1);
+    expect(poolShape(auto, 'wasm', 2).wasmThreads).toBe(2); // one worker, both cores
+    expect(poolShape(auto, 'wasm', 8).wasmThreads).toBe(2); // four workers, two cores each
+    expect(poolShape(auto, 'wasm', 64).wasmThreads).toBe(8); // XNNPACK's pool holds at most 8
+    expect(poolShape({ ...auto, WASM_THREADS: 1 }, 'wasm', 2).wasmThreads).toBe(1);
+    expect(poolShape({ ...auto, PREDICT_THREADS: 3 }, 'wasm', 2).wasmThreads).toBe(1);
   });
 });
 

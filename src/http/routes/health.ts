@@ -36,7 +36,14 @@ export default async function healthRoutes(app: FastifyInstance, opts: { health:
             checks: z.record(z.string(), checkSchema),
             disk: diskSchema.optional(),
             backend: z
-              .object({ name: z.string(), package: z.string(), version: z.string(), gpu: z.boolean() })
+              .object({
+                name: z.string(),
+                package: z.string(),
+                version: z.string(),
+                gpu: z.boolean(),
+                /** Threads one kernel runs on in the API process (wasm: XNNPACK's pool). */
+                threads: z.number().int().positive(),
+              })
               .optional(),
           }),
         },

@@ -9,15 +9,20 @@
  * that was the largest cost of a conv training step, with one built on Conv2D (the original stays
  * inside it for NCHW and other calls outside its formulation).
  *
- * API (two functions):
+ * API:
  *
- *   initWasmBackend(): Promise<WasmBackendInfo>
+ *   initWasmBackend({ threads }?): Promise<WasmBackendInfo>
  *     Points the wasm backend at its .wasm binaries in node_modules, registers the training kernels,
  *     runs `tf.setBackend('wasm')` and `tf.ready()`. Throws if the backend cannot start. Resolves to
- *     `{ simd, multithread }` for logs and /readyz. Use it from the backend-selection module:
+ *     `{ simd, multithread, threads }` for logs and /readyz. `threads` (0 or absent: every core, at
+ *     most 8) sizes XNNPACK's pool; above 1 it runs the threaded build, which needs the package
+ *     patch in `patches/`. Use it from the backend-selection module:
  *
  *       const { initWasmBackend } = await import('./wasm-kernels/index.js');
  *       const info = await initWasmBackend();
+ *
+ *   wasmThreads(threads?): number — what a `threads` option resolves to on this machine.
+ *   wasmBackendThreads(): number — XNNPACK threads of this thread's backend (0 before init).
  *
  *   registerWasmTrainingKernels(): void
  *     Only the kernel registration, for code that sets the backend itself. Idempotent, writes only
@@ -27,6 +32,6 @@
  *
  * Importing this module has no side effects: it does not load or register the wasm backend.
  */
-export { initWasmBackend } from './init-wasm-backend.js';
-export type { WasmBackendInfo } from './init-wasm-backend.js';
+export { initWasmBackend, wasmBackendThreads, wasmThreads } from './init-wasm-backend.js';
+export type { WasmBackendInfo, WasmBackendOptions } from './init-wasm-backend.js';
 export { registerWasmTrainingKernels } from './register-training-kernels.js';
