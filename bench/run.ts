@@ -4,7 +4,7 @@
  * ratios stay meaningful where absolute speeds differ.
  *
  *   npm run bench                        # everything (several minutes on 2 cores)
- *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | advisor | ingest | unknown | unknown-emoji | evaluation | oip | client | batch | audit | light-predict | capture | active-learning
+ *   npm run bench -- --only pytorch      # some cases: wasm | transfer | backbone | predict | storage | text | pytorch | threads | advisor | ingest | unknown | unknown-emoji | evaluation | oip | client | batch | audit | light-predict | capture | active-learning
  *   BENCH_ONLY=predict npm run bench     # the same, from the environment
  *   npm run bench:text                   # the text sections only
  *   npm run bench:advisor                # the advisor's section only
@@ -39,6 +39,7 @@ import { auditSections } from './audit.js';
 import { lightPredictSection } from './light-predict.js';
 import { captureSection } from './capture.js';
 import { activeLearningSection } from './active-learning.js';
+import { threadsSections } from './threads.js';
 
 const ALL = [
   'wasm',
@@ -48,6 +49,7 @@ const ALL = [
   'storage',
   'text',
   'pytorch',
+  'threads',
   'advisor',
   'ingest',
   'unknown',
@@ -620,6 +622,10 @@ if (only.has('audit')) {
   console.log('dataset audits on injected faults, false alarms, time against a training job ...');
   await initWasmBackend();
   sections.push(...(await auditSections(log)));
+}
+if (only.has('threads')) {
+  console.log('every core: text encoding, a training job’s memory ...');
+  sections.push(...threadsSections(log));
 }
 if (only.has('pytorch')) {
   console.log('side by side with PyTorch CPU ...');

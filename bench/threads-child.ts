@@ -2,19 +2,29 @@
  * One measurement in a process of its own, on the XNNPACK thread count it is given: the wasm
  * backend fixes its thread pool when it starts, so 1 and 2 threads cannot share a process.
  *
- *   npx tsx bench/threads-child.ts <finetune|inference|text> <threads> [prefixThreads] [batches]
+ *   npx tsx bench/threads-child.ts <finetune|inference> <threads> [prefixThreads] [batches]
+ *   npx tsx bench/threads-child.ts text <threads> [encoderInstances] [texts]
  *
  * Prints one JSON line: { samplesPerSec, threads, rssPeakBytes } (text: texts/s of the sentence
  * encoder on held-out SpamAssassin mails, batches of 64).
  */
 import { useLiteDir } from '../src/base-models/use-lite.js';
+import { loadParallelSentenceEncoder } from '../src/ml/encoder-threads.js';
 import { loadSentenceEncoder } from '../src/ml/sentence-encoder.js';
 import { initWasmBackend } from '../src/ml/wasm-kernels/index.js';
 import { spamTexts } from './text.js';
 import { fineTuneSamplesPerSec, inferenceSamplesPerSec } from './vs-pytorch.js';
 
-async function textsPerSec(count: number): Promise<number> {
-  const encoder = await loadSentenceEncoder(useLiteDir());
+/** `instances` 1: one encoder on this thread's backend; more: loadParallelSentenceEncoder. */
+async function textsPerSec(count: number, instances: number): Promise<number> {
+  const encoder =
+    instances > 1
+      ? await loadParallelSentenceEncoder(useLiteDir(), {
+          instances,
+          workerThreads: Number(process.env['ENCODER_WORKER_THREADS'] ?? 1),
+          workersOnly: process.env['ENCODER_WORKERS_ONLY'] === '1',
+        })
+      : await loadSentenceEncoder(useLiteDir());
   try {
     const texts = spamTexts(count + 64);
     await encoder.encode(texts.slice(0, 64)); // warm-up: kernels and buffers
@@ -35,7 +45,7 @@ if (kind === 'finetune') {
 } else if (kind === 'inference') {
   samplesPerSec = await inferenceSamplesPerSec(Number(batchesArg ?? 4), prefixThreads);
 } else if (kind === 'text') {
-  samplesPerSec = await textsPerSec(Number(batchesArg ?? 256));
+  samplesPerSec = await textsPerSec(Number(batchesArg ?? 256), Math.max(1, prefixThreads));
 } else {
   throw new Error(`unknown case ${kind}: finetune, inference or text`);
 }

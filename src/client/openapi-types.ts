@@ -3748,6 +3748,8 @@ export interface operations {
               package?: string;
               version?: string;
               gpu?: boolean;
+              /** @description Threads one kernel runs on in the API process (wasm, XNNPACK's pool; WASM_THREADS) */
+              threads?: number;
             };
           };
         };

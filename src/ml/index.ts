@@ -47,6 +47,7 @@ export {
   USE_LITE_MAX_TOKENS,
 } from './sentence-encoder.js';
 export type { SentenceEncoder } from './sentence-encoder.js';
+export { encoderInstances, loadParallelSentenceEncoder } from './encoder-threads.js';
 
 export { forward, forwardWithNovelty, noveltyScorer, warmUp } from './inference.js';
 export type { NoveltyScorer } from './inference.js';

@@ -19,7 +19,7 @@ export const ENCODER_VOCAB_FILE = 'vocab.json';
 /** USE lite reads at most this many SentencePiece tokens of a text (its ClipToMaxLength). */
 export const USE_LITE_MAX_TOKENS = 128;
 /** Texts per encoder call: its attention is quadratic in length, so batches stay moderate. */
-const ENCODE_BATCH = 64;
+export const ENCODE_BATCH = 64;
 
 export type Vocabulary = Array<[string, number]>;
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parentPort, threadId } from 'node:worker_threads';
 import { vocabularyIndex, wordIds } from '../lib/word-tokens.js';
 import {
-  loadSentenceEncoder,
+  loadParallelSentenceEncoder,
   selectBackend,
   tensorMemory,
   forward,
@@ -53,7 +53,7 @@ const encoders = new Map<string, { encoder: Promise<SentenceEncoder>; users: num
 function useEncoder(dir: string): { encoder: Promise<SentenceEncoder>; release: () => void } {
   let e = encoders.get(dir);
   if (!e) {
-    e = { encoder: loadSentenceEncoder(dir), users: 0 };
+    e = { encoder: loadParallelSentenceEncoder(dir, { instances: encoderShare }), users: 0 };
     const entry = e;
     entry.encoder.catch(() => encoders.get(dir) === entry && encoders.delete(dir));
     encoders.set(dir, e);
@@ -101,6 +101,8 @@ async function textRows(t: ModelTarget): Promise<Pick<Resident, 'rows' | 'releas
 const resident = new Map<string, Resident>();
 const loading = new Map<string, Promise<Resident>>();
 let backendName = 'uninitialised';
+/** Sentence-encoder instances this worker splits a batch of texts over: its share of the cores. */
+let encoderShare = 1;
 let loads = 0;
 let batches = 0;
 
@@ -111,6 +113,7 @@ const send: (msg: WorkerReply, transfer?: ArrayBuffer[]) => void = parentPort
 async function init(backend: WorkerRequest & { type: 'init' }): Promise<{ backend: string }> {
   const info = await selectBackend(backend.backend, { wasmThreads: backend.wasmThreads ?? 0 });
   backendName = info.name;
+  encoderShare = info.name === 'wasm' ? info.threads : 1;
   return { backend: info.name };
 }
 

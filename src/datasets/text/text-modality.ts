@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../../lib/errors.js';
 import { buildVocabulary, vocabularyIndex, wordIds, words } from '../../lib/word-tokens.js';
-import { MemorySource, loadSentenceEncoder } from '../../ml/index.js';
+import { MemorySource, loadParallelSentenceEncoder } from '../../ml/index.js';
 import type { Store } from '../../storage/store.js';
 import {
   TEXTS_FILE,
@@ -232,7 +232,8 @@ async function embeddingInput(
   if (embeddings) {
     opts.onPrepare?.(needed.length, needed.length);
   } else {
-    const encoder = await loadSentenceEncoder(spec.encoderDir);
+    // Every core: the texts are split among an encoder per core (ml/encoder-threads.ts).
+    const encoder = await loadParallelSentenceEncoder(spec.encoderDir);
     try {
       embeddings = await encoder.encode(
         needed.map((i) => index.texts[i] as string),

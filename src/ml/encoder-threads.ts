@@ -1,0 +1,187 @@
+import os from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { siblingModule, startModuleThread } from '../lib/source-module.js';
+import { ENCODE_BATCH, loadSentenceEncoder, type SentenceEncoder } from './sentence-encoder.js';
+
+/**
+ * The sentence encoder on every core. USE lite is a Transformer of many small operations: XNNPACK's
+ * thread pool speeds up its matrix products, but the rest (attention's softmax, layer norms,
+ * gathers) runs on one thread per instance, so a second thread alone gains little. Instead the
+ * texts are split into chunks that several instances encode side by side: this thread's own, on
+ * the backend it already has, and worker threads with a wasm instance and a copy of the encoder
+ * each. Every instance runs the same binary and weights and a text's embedding does not depend on
+ * the other texts of its batch, so the rows are the ones one instance gives, up to float rounding.
+ */
+
+export type EncoderRequest =
+  { type: 'init'; dir: string; threads: number } | { type: 'encode'; id: number; texts: string[] };
+
+export type EncoderReply =
+  | { type: 'ready'; dimension: number }
+  | { type: 'done'; id: number; data: Float32Array }
+  | { type: 'error'; id: number; message: string };
+
+/** Fewer texts than this per chunk are not worth a thread hop. */
+const MIN_CHUNK = 8;
+
+export interface ParallelEncoderOptions {
+  /** Instances in all, this thread's included; 0 or absent: one per core (at most 4). */
+  instances?: number;
+  /** XNNPACK threads of each worker thread's backend (default 1). */
+  workerThreads?: number;
+  /** Leave this thread's instance out (only worker threads encode). */
+  workersOnly?: boolean;
+}
+
+/** What `instances` resolves to on this machine: one per core, at most 4. */
+export function encoderInstances(instances = 0): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, instances > 0 ? instances : Math.min(4, cores));
+}
+
+class EncoderThread {
+  private seq = 0;
+  private readonly calls = new Map<
+    number,
+    { resolve: (d: Float32Array) => void; reject: (e: Error) => void }
+  >();
+  failure: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: EncoderReply) => {
+      if (m.type === 'ready') return;
+      const call = this.calls.get(m.id);
+      if (!call) return;
+      this.calls.delete(m.id);
+      if (m.type === 'done') call.resolve(m.data);
+      else call.reject(new Error(`encoder thread: ${m.message}`));
+    });
+    const fail = (err: Error) => {
+      this.failure ??= err;
+      for (const call of this.calls.values()) call.reject(err);
+      this.calls.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`encoder thread exited with code ${code}`)));
+  }
+
+  static async start(dir: string, threads: number, timeoutMs = 60_000): Promise<EncoderThread> {
+    const worker = startModuleThread(siblingModule(import.meta.url, 'encoder-thread-main'));
+    worker.unref();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => done(new Error('encoder thread did not start in time')), timeoutMs);
+        const onMessage = (m: EncoderReply) => {
+          if (m.type === 'ready') done();
+          else if (m.type === 'error') done(new Error(`encoder thread: ${m.message}`));
+        };
+        function done(err?: Error): void {
+          clearTimeout(timer);
+          worker.off('message', onMessage);
+          worker.off('error', done);
+          if (err) reject(err);
+          else resolve();
+        }
+        worker.on('message', onMessage);
+        worker.on('error', done);
+        worker.postMessage({ type: 'init', dir, threads } satisfies EncoderRequest);
+      });
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
+    return new EncoderThread(worker);
+  }
+
+  async encode(texts: string[]): Promise<Float32Array> {
+    if (this.failure) throw this.failure;
+    const id = this.seq++;
+    this.worker.ref();
+    try {
+      return await new Promise<Float32Array>((resolve, reject) => {
+        this.calls.set(id, { resolve, reject });
+        this.worker.postMessage({ type: 'encode', id, texts } satisfies EncoderRequest);
+      });
+    } finally {
+      if (this.calls.size === 0) this.worker.unref();
+    }
+  }
+
+  close(): Promise<number> {
+    this.worker.removeAllListeners('exit');
+    return this.worker.terminate();
+  }
+}
+
+export type Instance = { encode(texts: string[]): Promise<Float32Array> };
+
+/**
+ * The encoder in `dir` on `instances` instances (see the module comment). Worker threads that do
+ * not start leave fewer instances, not an error; a thread that fails mid-way hands its chunk
+ * back to the others. The caller disposes it (which ends the threads).
+ */
+export async function loadParallelSentenceEncoder(
+  dir: string,
+  opts: ParallelEncoderOptions = {},
+): Promise<SentenceEncoder & { readonly instances: number }> {
+  // Only wasm: libtensorflow spreads one instance over every core (or runs it on the GPU) itself.
+  const total = tf.getBackend() === 'wasm' ? encoderInstances(opts.instances) : 1;
+  const local = await loadSentenceEncoder(dir);
+  const wanted = opts.workersOnly ? total : total - 1;
+  const started = await Promise.allSettled(
+    Array.from({ length: wanted }, () => EncoderThread.start(dir, opts.workerThreads ?? 1)),
+  );
+  const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const instances: Instance[] = [
+    ...(opts.workersOnly && threads.length > 0 ? [] : [{ encode: (t: string[]) => local.encode(t) }]),
+    ...threads,
+  ];
+  return {
+    dimension: local.dimension,
+    instances: instances.length,
+    encode: (texts, onBatch) => encodeOn(instances, local.dimension, texts, onBatch),
+    dispose() {
+      local.dispose();
+      for (const t of threads) void t.close();
+    },
+  };
+}
+
+/** Encodes `texts` in chunks over `instances`; exported for its tests. */
+export async function encodeOn(
+  instances: Instance[],
+  dimension: number,
+  texts: readonly string[],
+  onBatch?: (done: number) => void,
+): Promise<Float32Array> {
+  const out = new Float32Array(texts.length * dimension);
+  const size = Math.max(MIN_CHUNK, Math.min(ENCODE_BATCH, Math.ceil(texts.length / instances.length)));
+  const queue: number[] = [];
+  for (let at = 0; at < texts.length; at += size) queue.push(at);
+  let done = 0;
+  const healthy = new Set(instances);
+  let lastError: unknown;
+  const drain = async (instance: Instance): Promise<void> => {
+    for (let at = queue.shift(); at !== undefined; at = queue.shift()) {
+      const chunk = texts.slice(at, at + size);
+      try {
+        out.set(await instance.encode(chunk), at * dimension);
+      } catch (err) {
+        // This instance is gone or broken: its chunk goes back for the others.
+        queue.unshift(at);
+        healthy.delete(instance);
+        lastError = err;
+        return;
+      }
+      done += chunk.length;
+      onBatch?.(done);
+    }
+  };
+  // Again while chunks are left that a failed instance handed back after the others finished.
+  while (queue.length > 0 && healthy.size > 0) await Promise.all([...healthy].map(drain));
+  if (queue.length > 0) {
+    throw lastError instanceof Error ? lastError : new Error('no encoder instance could encode the texts');
+  }
+  return out;
+}
