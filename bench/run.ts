@@ -332,6 +332,22 @@ function pytorchSlowerWithTwo(rows: Array<{ threads: number; pytorch: Measured |
   return median(2).some((m, i) => m < (median(1)[i] ?? 0));
 }
 
+/** What the second thread gains on each side, per plain case (no prefix-thread variant). */
+function secondThreadGains(
+  rows: Array<{ case: string; threads: number; project: Measured; pytorch: Measured | null }>,
+): string[] {
+  const plain = rows.filter((r) => !r.case.includes('prefix thread'));
+  return [...new Set(plain.map((r) => r.case))].flatMap((c) => {
+    const one = plain.find((r) => r.case === c && r.threads === 1);
+    const two = plain.find((r) => r.case === c && r.threads === 2);
+    if (!one?.pytorch || !two?.pytorch) return [];
+    const gain = (a: Measured, b: Measured) => `${(b.median / a.median).toFixed(2)}x`;
+    return [
+      `${c.split(',')[0]} ${c.match(/\d+x\d+x\d/)?.[0] ?? ''}: this project ${gain(one.project, two.project)}, PyTorch ${gain(one.pytorch, two.pytorch)}`,
+    ];
+  });
+}
+
 async function pytorchSections(): Promise<BenchSection[]> {
   const r = await benchVsPytorch({ log });
   const loadBefore = os.loadavg()[0] as number;
@@ -374,6 +390,7 @@ async function pytorchSections(): Promise<BenchSection[]> {
             'PyTorch ran slower with 2 threads than with 1 in this run: its threads competed with other processes for the 2 cores (OpenMP threads that wait on each other lose most when one is descheduled), so the 2-thread ratios overstate this project; with the cores to itself PyTorch gains from the second one.',
           ]
         : []),
+      `What the second thread gains (2 threads over 1, medians): ${secondThreadGains(r.rows).join('; ')}. Where this project gains about as much as PyTorch, its 2-thread ratio is its 1-thread ratio, and what is left is one thread's speed per kernel (the profile below). That is lower at 96x96 than at 224x224: the same operations on tensors about a fifth the size, which points at a fixed cost per operation (TF.js's dispatch through its kernel registry and tape, output allocation) that weighs more on small tensors; not measured separately.`,
       `Load: the machine's 2 cores were shared with other work (1-minute load average ${loadBefore.toFixed(1)} at the end); PyTorch's 2-thread runs suffer most from that, as the ranges show.`,
     ],
   };
@@ -625,7 +642,7 @@ if (only.has('audit')) {
 }
 if (only.has('threads')) {
   console.log('every core: text encoding, a training job’s memory ...');
-  sections.push(...threadsSections(log));
+  sections.push(...(await threadsSections(log)));
 }
 if (only.has('pytorch')) {
   console.log('side by side with PyTorch CPU ...');

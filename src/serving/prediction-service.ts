@@ -67,12 +67,14 @@ export function poolShape(
   const kind: WorkerKind =
     config.PREDICT_WORKER === 'auto' ? (native ? 'process' : 'thread') : config.PREDICT_WORKER;
   // libtensorflow parallelises one forward pass over all cores itself. wasm gets cores - 1
-  // workers (at most 4: one core's share stays with the event loop for HTTP, JSON and image
-  // decoding), and each worker's XNNPACK pool a share of every core, so that one batch alone
-  // still runs on all of them; WASM_THREADS caps the share.
+  // workers (at most 4: one core stays with the event loop for HTTP, JSON and image decoding),
+  // and each worker's XNNPACK pool a share of the other cores, so that where cores are left
+  // over one batch still runs on several; WASM_THREADS caps the share. The event loop's core is
+  // not shared with a pool: XNNPACK's pool threads spin between operations, and on 2 cores a
+  // 2-thread worker cut a light model's requests/s by a third (BENCHMARKS.md, light predict).
   const auto = native ? 1 : Math.max(1, Math.min(4, cores - 1));
   const size = config.PREDICT_THREADS || auto;
-  const share = Math.max(1, Math.floor(cores / size));
+  const share = Math.max(1, Math.floor((cores - 1) / size));
   const wasmThreads = Math.min(config.WASM_THREADS || 8, share, 8);
   if (native && kind === 'thread' && size > 1) {
     return {

@@ -22,13 +22,15 @@ describe('pool shape', () => {
     });
   });
 
-  it("gives each wasm worker's XNNPACK pool a share of every core, capped by WASM_THREADS", () => {
+  it("gives each wasm worker's XNNPACK pool a share of the cores the event loop leaves, capped by WASM_THREADS", () => {
     const auto = { PREDICT_THREADS: 0, PREDICT_WORKER: 'auto' as const, WASM_THREADS: 0 };
     expect(poolShape(auto, 'wasm', 1).wasmThreads).toBe(1);
-    expect(poolShape(auto, 'wasm', 2).wasmThreads).toBe(2); // one worker, both cores
-    expect(poolShape(auto, 'wasm', 8).wasmThreads).toBe(2); // four workers, two cores each
+    expect(poolShape(auto, 'wasm', 2).wasmThreads).toBe(1); // one worker, the loop's core left alone
+    expect(poolShape(auto, 'wasm', 8).wasmThreads).toBe(1); // four workers on seven cores
+    expect(poolShape(auto, 'wasm', 16).wasmThreads).toBe(3); // four workers, three cores each
     expect(poolShape(auto, 'wasm', 64).wasmThreads).toBe(8); // XNNPACK's pool holds at most 8
-    expect(poolShape({ ...auto, WASM_THREADS: 1 }, 'wasm', 2).wasmThreads).toBe(1);
+    expect(poolShape({ ...auto, WASM_THREADS: 2 }, 'wasm', 16).wasmThreads).toBe(2);
+    expect(poolShape({ ...auto, PREDICT_THREADS: 1 }, 'wasm', 4).wasmThreads).toBe(3);
     expect(poolShape({ ...auto, PREDICT_THREADS: 3 }, 'wasm', 2).wasmThreads).toBe(1);
   });
 });
