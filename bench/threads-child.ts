@@ -22,7 +22,9 @@ async function textsPerSec(count: number, instances: number): Promise<number> {
       ? await loadParallelSentenceEncoder(useLiteDir(), {
           instances,
           workerThreads: Number(process.env['ENCODER_WORKER_THREADS'] ?? 1),
-          workersOnly: process.env['ENCODER_WORKERS_ONLY'] === '1',
+          ...(process.env['ENCODER_WORKERS_ONLY']
+            ? { workersOnly: process.env['ENCODER_WORKERS_ONLY'] === '1' }
+            : {}),
         })
       : await loadSentenceEncoder(useLiteDir());
   try {

@@ -8,9 +8,9 @@ import { ENCODE_BATCH, loadSentenceEncoder, type SentenceEncoder } from './sente
  * The sentence encoder on every core. USE lite is a Transformer of many small operations: XNNPACK's
  * thread pool speeds up its matrix products, but the rest (attention's softmax, layer norms,
  * gathers) runs on one thread per instance, so a second thread alone gains little. Instead the
- * texts are split into chunks that several instances encode side by side: this thread's own, on
- * the backend it already has, and worker threads with a wasm instance and a copy of the encoder
- * each. Every instance runs the same binary and weights and a text's embedding does not depend on
+ * texts are split into chunks that several instances encode side by side: worker threads with a
+ * wasm instance (one XNNPACK thread) and a copy of the encoder each, or this thread's own encoder
+ * beside them when asked (`workersOnly: false`) or when no worker thread starts. Every instance runs the same binary and weights and a text's embedding does not depend on
  * the other texts of its batch, so the rows are the ones one instance gives, up to float rounding.
  */
 
@@ -30,7 +30,11 @@ export interface ParallelEncoderOptions {
   instances?: number;
   /** XNNPACK threads of each worker thread's backend (default 1). */
   workerThreads?: number;
-  /** Leave this thread's instance out (only worker threads encode). */
+  /**
+   * Leave this thread's instance out: only worker threads encode (default whenever there are
+   * several instances: this thread's backend may run a pool of its own, whose threads would spin
+   * beside the workers'; measured 10% faster on 2 cores, BENCHMARKS.md "Every core").
+   */
   workersOnly?: boolean;
 }
 
@@ -48,7 +52,10 @@ class EncoderThread {
   >();
   failure: Error | undefined;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    readonly dimension: number,
+  ) {
     worker.on('message', (m: EncoderReply) => {
       if (m.type === 'ready') return;
       const call = this.calls.get(m.id);
@@ -69,12 +76,15 @@ class EncoderThread {
   static async start(dir: string, threads: number, timeoutMs = 60_000): Promise<EncoderThread> {
     const worker = startModuleThread(siblingModule(import.meta.url, 'encoder-thread-main'));
     worker.unref();
+    let dimension = 0;
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => done(new Error('encoder thread did not start in time')), timeoutMs);
         const onMessage = (m: EncoderReply) => {
-          if (m.type === 'ready') done();
-          else if (m.type === 'error') done(new Error(`encoder thread: ${m.message}`));
+          if (m.type === 'ready') {
+            dimension = m.dimension;
+            done();
+          } else if (m.type === 'error') done(new Error(`encoder thread: ${m.message}`));
         };
         function done(err?: Error): void {
           clearTimeout(timer);
@@ -91,7 +101,7 @@ class EncoderThread {
       await worker.terminate();
       throw err;
     }
-    return new EncoderThread(worker);
+    return new EncoderThread(worker, dimension);
   }
 
   async encode(texts: string[]): Promise<Float32Array> {
@@ -118,8 +128,8 @@ export type Instance = { encode(texts: string[]): Promise<Float32Array> };
 
 /**
  * The encoder in `dir` on `instances` instances (see the module comment). Worker threads that do
- * not start leave fewer instances, not an error; a thread that fails mid-way hands its chunk
- * back to the others. The caller disposes it (which ends the threads).
+ * not start leave fewer instances, not an error (with none, this thread encodes); a thread that
+ * fails mid-way hands its chunk back to the others. The caller disposes it (which ends the threads).
  */
 export async function loadParallelSentenceEncoder(
   dir: string,
@@ -127,22 +137,24 @@ export async function loadParallelSentenceEncoder(
 ): Promise<SentenceEncoder & { readonly instances: number }> {
   // Only wasm: libtensorflow spreads one instance over every core (or runs it on the GPU) itself.
   const total = tf.getBackend() === 'wasm' ? encoderInstances(opts.instances) : 1;
-  const local = await loadSentenceEncoder(dir);
-  const wanted = opts.workersOnly ? total : total - 1;
+  const workersOnly = opts.workersOnly ?? total > 1;
+  const wanted = workersOnly ? total : total - 1;
   const started = await Promise.allSettled(
     Array.from({ length: wanted }, () => EncoderThread.start(dir, opts.workerThreads ?? 1)),
   );
   const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const local = workersOnly && threads.length > 0 ? undefined : await loadSentenceEncoder(dir);
   const instances: Instance[] = [
-    ...(opts.workersOnly && threads.length > 0 ? [] : [{ encode: (t: string[]) => local.encode(t) }]),
+    ...(local ? [{ encode: (t: string[]) => local.encode(t) }] : []),
     ...threads,
   ];
+  const dimension = local?.dimension ?? (threads[0] as EncoderThread).dimension;
   return {
-    dimension: local.dimension,
+    dimension,
     instances: instances.length,
-    encode: (texts, onBatch) => encodeOn(instances, local.dimension, texts, onBatch),
+    encode: (texts, onBatch) => encodeOn(instances, dimension, texts, onBatch),
     dispose() {
-      local.dispose();
+      local?.dispose();
       for (const t of threads) void t.close();
     },
   };

@@ -42,6 +42,15 @@ describe('the sentence encoder on several instances', () => {
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 
+  it('gives the same rows with this thread’s encoder beside a worker thread’s', async () => {
+    const before = tf.memory().numTensors;
+    const mixed = await loadParallelSentenceEncoder(useLiteDir(), { instances: 2, workersOnly: false });
+    expect(mixed.instances).toBe(2);
+    expect(worstDiff(await mixed.encode(texts), reference)).toBeLessThan(1e-5);
+    mixed.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
   it('hands a failed instance’s chunk to the others, and fails only when none is left', async () => {
     let calls = 0;
     const broken = {
