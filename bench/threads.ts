@@ -105,7 +105,7 @@ export async function threadsSections(log: (l: string) => void, repeats = 3): Pr
       rows: [...rows(text, textRuns, 'texts/s'), ...rows(ft, ftRuns, 'samples/s')],
       notes: [
         'Encoders: `ml/encoder-threads.ts` splits the texts into chunks that worker threads with an encoder each (one wasm thread) encode side by side, by default without this thread’s encoder, whose backend runs a pool of its own (the trainer’s) whose threads would spin beside the workers’; the rows are those of one encoder up to float rounding (`test/text/encoder-threads.test.ts`).',
-        'Ceiling: the last text row runs two separate processes at once that share nothing but the machine, and adds their texts/s. It is the most any split of the work over instances or threads can reach on this machine; where it is below 2x one process, the two cores slow each other down (shared caches and memory bandwidth, or a host that schedules the virtual cores onto shared hardware), and the 1.8x target is out of reach here by construction.',
+        'Ceiling: the last text row runs two separate processes at once that share nothing but the machine, and adds their texts/s. It bounds what any split of the work over instances or threads can reach on this machine; below 2x one process, the two cores slow each other down (shared caches and memory bandwidth, or a host that schedules the virtual cores onto shared hardware). What the default loses against it is what two worker threads of one process lose against two processes; the measurements here do not say where (the main thread idles while they encode).',
         `Load: the machine's ${os.availableParallelism()} cores, 1-minute load average ${load.toFixed(1)} at the end.`,
       ],
     },
