@@ -22,7 +22,7 @@ import type { NewModelMeta } from '../src/models/registry.js';
 import { FsStore } from '../src/storage/fs-store.js';
 import { LABELS, SIZE, cnn, load, noiseImages, serve } from './predict.js';
 import type { LoadResult } from './predict-load.js';
-import type { BenchSection } from './report.js';
+import { median, type BenchSection } from './report.js';
 
 export interface LightPredictRow {
   model: string;
@@ -120,11 +120,6 @@ async function bareServer(answer: unknown): Promise<{ close: () => Promise<void>
 
 const rate = (rs: LoadResult[]) =>
   rs.reduce((a, r) => a + r.requests, 0) / rs.reduce((a, r) => a + r.durationSec, 0);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 export async function benchLightPredict(
   opts: {

@@ -17,6 +17,7 @@ import { saveTrainedModel } from '../src/models/registry.js';
 import { FsStore } from '../src/storage/fs-store.js';
 import { LABELS, SIZE, cnn, load, noiseImages, serve } from './predict.js';
 import type { LoadResult } from './predict-load.js';
+import { median } from './report.js';
 
 export interface OipBenchRow {
   route: string;
@@ -120,11 +121,6 @@ export async function benchOip(
     await runtime.close();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

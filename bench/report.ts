@@ -11,7 +11,14 @@ export interface BenchSection {
   notes?: string[];
 }
 
-function cell(v: string | number): string {
+/** The upper median (the middle value of an odd count; of an even one, the larger middle); NaN when empty. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+/** A number as the tables show it: 3 significant digits or fewer, strings as they are. */
+export function cell(v: string | number): string {
   if (typeof v === 'string') return v;
   if (!Number.isFinite(v)) return String(v);
   if (Math.abs(v) >= 100) return v.toFixed(0);

@@ -25,7 +25,7 @@ import { benchOip } from './oip.js';
 import { benchClient } from './client.js';
 import { benchRealBackbone } from './real-backbone.js';
 import { benchStorage } from './storage.js';
-import { machineLine, mergeSections, sectionToMarkdown, type BenchSection } from './report.js';
+import { cell, machineLine, mergeSections, sectionToMarkdown, type BenchSection } from './report.js';
 import { benchTransferMnist } from './transfer-mnist.js';
 import { benchVsPytorch, type Measured, type StepProfile } from './vs-pytorch.js';
 import { benchWasmTraining } from './wasm-training.js';
@@ -321,10 +321,6 @@ async function storageSection(): Promise<BenchSection> {
 }
 
 const range = (m: Measured): string => `${cell(m.median)} (${cell(m.min)}–${cell(m.max)})`;
-
-function cell(v: number): string {
-  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
-}
 
 function pytorchSlowerWithTwo(rows: Array<{ threads: number; pytorch: Measured | null }>): boolean {
   const median = (t: number) =>

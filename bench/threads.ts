@@ -4,10 +4,9 @@
  * and the peak memory of a fine-tune with each thread plan. Each measurement is a process of its
  * own (bench/threads-child.ts); configurations alternate run by run, so load hits them alike.
  */
-import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { promisify } from 'node:util';
-import type { BenchSection } from './report.js';
+import { cell as fmt, median, type BenchSection } from './report.js';
+import { runThreadsChild } from './vs-pytorch.js';
 
 interface Config {
   name: string;
@@ -22,26 +21,15 @@ interface Sample {
   rssPeakBytes: number;
 }
 
-const run = promisify(execFile);
-
 async function child(c: Config): Promise<Sample> {
-  const one = async (): Promise<Sample> => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/threads-child.ts', ...c.args], {
-      encoding: 'utf8',
-      env: { ...process.env, ...c.env },
-      maxBuffer: 1 << 20,
-    });
-    return JSON.parse(stdout.trim().split('\n').pop() as string) as Sample;
-  };
-  const all = await Promise.all(Array.from({ length: c.together ?? 1 }, one));
+  const all = await Promise.all(
+    Array.from({ length: c.together ?? 1 }, () => runThreadsChild(c.args, c.env)),
+  );
   return {
     samplesPerSec: all.reduce((s, x) => s + x.samplesPerSec, 0),
     rssPeakBytes: all.reduce((s, x) => s + x.rssPeakBytes, 0),
   };
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 async function measure(configs: Config[], repeats: number, log: (l: string) => void): Promise<Sample[][]> {
   const runs: Sample[][] = configs.map(() => []);

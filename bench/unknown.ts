@@ -27,7 +27,7 @@ import type { MemorySource } from '../src/ml/memory-source.js';
 import { cloneModel } from '../src/ml/model-io.js';
 import { train } from '../src/ml/trainer.js';
 import { initWasmBackend } from '../src/ml/wasm-kernels/index.js';
-import type { BenchSection } from './report.js';
+import { median, type BenchSection } from './report.js';
 import { CUT_AT, digitSource, trainSourceModel } from './transfer-mnist.js';
 import { calibrationDraw, drawLine, meanOfDraws, type DrawResult } from './unknown-draw.js';
 
@@ -138,7 +138,6 @@ function throughput(
     ons.push(b);
     ratios.push(b / a);
   }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
   scorer.dispose();
   return {
     model: name,

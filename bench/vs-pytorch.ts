@@ -8,7 +8,8 @@
  *
  *   npx tsx bench/vs-pytorch.ts             # prints the rows as JSON, and a step's kernel profile
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../src/ml/wasm-kernels/index.js';
@@ -217,33 +218,41 @@ function pytorchSamplesPerSec(python: string, args: string[]): number {
   return (JSON.parse(out.trim().split('\n').pop() as string) as { samplesPerSec: number }).samplesPerSec;
 }
 
+/** What bench/threads-child.ts prints: one measurement of this project in a process of its own. */
+export interface ThreadsChildResult {
+  samplesPerSec: number;
+  threads: number;
+  rssPeakBytes: number;
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Runs bench/threads-child.ts with `args` (and `env` on top of this process's) and reads its line. */
+export async function runThreadsChild(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ThreadsChildResult> {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/threads-child.ts', ...args],
+    { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop() as string) as ThreadsChildResult;
+}
+
 /**
  * This project's side of one measurement, in a process of its own (bench/threads-child.ts): the
  * wasm backend fixes its XNNPACK thread pool when it starts.
  */
-export function projectSamplesPerSec(
+export async function projectSamplesPerSec(
   kind: 'finetune' | 'inference' | 'text',
   threads: number,
   opts: { prefixThreads?: number; batches: number; size?: number },
-): number {
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bench/threads-child.ts',
-      kind,
-      `${threads}`,
-      `${opts.prefixThreads ?? 0}`,
-      `${opts.batches}`,
-    ],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, ...(opts.size ? { FT_SIZE: `${opts.size}` } : {}) },
-      maxBuffer: 1 << 20,
-    },
+): Promise<number> {
+  const r = await runThreadsChild(
+    [kind, `${threads}`, `${opts.prefixThreads ?? 0}`, `${opts.batches}`],
+    opts.size ? { FT_SIZE: `${opts.size}` } : {},
   );
-  const r = JSON.parse(out.trim().split('\n').pop() as string) as { samplesPerSec: number; threads: number };
   if (r.threads !== threads)
     throw new Error(`asked for ${threads} wasm threads, the backend ran ${r.threads}`);
   return r.samplesPerSec;
@@ -321,7 +330,7 @@ export async function benchVsPytorch(options: VsPytorchOptions = {}): Promise<Vs
       const ours: number[] = [];
       const theirs: number[] = [];
       for (let r = 0; r < repeats; r++) {
-        ours.push(c.project(threads));
+        ours.push(await c.project(threads));
         if (!('missing' in py))
           theirs.push(pytorchSamplesPerSec(py.python, [...c.args, '--threads', `${threads}`]));
       }

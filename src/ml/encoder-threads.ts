@@ -1,7 +1,6 @@
 import os from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { siblingModule, startModuleThread } from '../lib/source-module.js';
+import { CallThread } from '../lib/call-thread.js';
 import { ENCODE_BATCH, loadSentenceEncoder, type SentenceEncoder } from './sentence-encoder.js';
 
 /**
@@ -10,17 +9,15 @@ import { ENCODE_BATCH, loadSentenceEncoder, type SentenceEncoder } from './sente
  * gathers) runs on one thread per instance, so a second thread alone gains little. Instead the
  * texts are split into chunks that several instances encode side by side: worker threads with a
  * wasm instance (one XNNPACK thread) and a copy of the encoder each, or this thread's own encoder
- * beside them when asked (`workersOnly: false`) or when no worker thread starts. Every instance runs the same binary and weights and a text's embedding does not depend on
- * the other texts of its batch, so the rows are the ones one instance gives, up to float rounding.
+ * beside them when asked (`workersOnly: false`) or when no worker thread starts. Every instance
+ * runs the same binary and weights and a text's embedding does not depend on the other texts of
+ * its batch, so the rows are the ones one instance gives, up to float rounding.
  */
 
-export type EncoderRequest =
-  { type: 'init'; dir: string; threads: number } | { type: 'encode'; id: number; texts: string[] };
-
-export type EncoderReply =
-  | { type: 'ready'; dimension: number }
-  | { type: 'done'; id: number; data: Float32Array }
-  | { type: 'error'; id: number; message: string };
+export interface EncoderInit {
+  dir: string;
+  threads: number;
+}
 
 /** Fewer texts than this per chunk are not worth a thread hop. */
 const MIN_CHUNK = 8;
@@ -40,89 +37,14 @@ export interface ParallelEncoderOptions {
 
 /** What `instances` resolves to on this machine: one per core, at most 4. */
 export function encoderInstances(instances = 0): number {
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const cores = os.availableParallelism();
   return Math.max(1, instances > 0 ? instances : Math.min(4, cores));
 }
 
-class EncoderThread {
-  private seq = 0;
-  private readonly calls = new Map<
-    number,
-    { resolve: (d: Float32Array) => void; reject: (e: Error) => void }
-  >();
-  failure: Error | undefined;
+type EncoderThread = CallThread<EncoderInit, { dimension: number }, string[], Float32Array>;
 
-  private constructor(
-    private readonly worker: Worker,
-    readonly dimension: number,
-  ) {
-    worker.on('message', (m: EncoderReply) => {
-      if (m.type === 'ready') return;
-      const call = this.calls.get(m.id);
-      if (!call) return;
-      this.calls.delete(m.id);
-      if (m.type === 'done') call.resolve(m.data);
-      else call.reject(new Error(`encoder thread: ${m.message}`));
-    });
-    const fail = (err: Error) => {
-      this.failure ??= err;
-      for (const call of this.calls.values()) call.reject(err);
-      this.calls.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`encoder thread exited with code ${code}`)));
-  }
-
-  static async start(dir: string, threads: number, timeoutMs = 60_000): Promise<EncoderThread> {
-    const worker = startModuleThread(siblingModule(import.meta.url, 'encoder-thread-main'));
-    worker.unref();
-    let dimension = 0;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error('encoder thread did not start in time')), timeoutMs);
-        const onMessage = (m: EncoderReply) => {
-          if (m.type === 'ready') {
-            dimension = m.dimension;
-            done();
-          } else if (m.type === 'error') done(new Error(`encoder thread: ${m.message}`));
-        };
-        function done(err?: Error): void {
-          clearTimeout(timer);
-          worker.off('message', onMessage);
-          worker.off('error', done);
-          if (err) reject(err);
-          else resolve();
-        }
-        worker.on('message', onMessage);
-        worker.on('error', done);
-        worker.postMessage({ type: 'init', dir, threads } satisfies EncoderRequest);
-      });
-    } catch (err) {
-      await worker.terminate();
-      throw err;
-    }
-    return new EncoderThread(worker, dimension);
-  }
-
-  async encode(texts: string[]): Promise<Float32Array> {
-    if (this.failure) throw this.failure;
-    const id = this.seq++;
-    this.worker.ref();
-    try {
-      return await new Promise<Float32Array>((resolve, reject) => {
-        this.calls.set(id, { resolve, reject });
-        this.worker.postMessage({ type: 'encode', id, texts } satisfies EncoderRequest);
-      });
-    } finally {
-      if (this.calls.size === 0) this.worker.unref();
-    }
-  }
-
-  close(): Promise<number> {
-    this.worker.removeAllListeners('exit');
-    return this.worker.terminate();
-  }
-}
+const startEncoderThread = (dir: string, threads: number): Promise<EncoderThread> =>
+  CallThread.start(import.meta.url, 'encoder-thread-main', { dir, threads }, { name: 'encoder thread' });
 
 export type Instance = { encode(texts: string[]): Promise<Float32Array> };
 
@@ -140,15 +62,15 @@ export async function loadParallelSentenceEncoder(
   const workersOnly = opts.workersOnly ?? total > 1;
   const wanted = workersOnly ? total : total - 1;
   const started = await Promise.allSettled(
-    Array.from({ length: wanted }, () => EncoderThread.start(dir, opts.workerThreads ?? 1)),
+    Array.from({ length: wanted }, () => startEncoderThread(dir, opts.workerThreads ?? 1)),
   );
   const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const local = workersOnly && threads.length > 0 ? undefined : await loadSentenceEncoder(dir);
   const instances: Instance[] = [
     ...(local ? [{ encode: (t: string[]) => local.encode(t) }] : []),
-    ...threads,
+    ...threads.map((t) => ({ encode: (texts: string[]) => t.call(texts) })),
   ];
-  const dimension = local?.dimension ?? (threads[0] as EncoderThread).dimension;
+  const dimension = local?.dimension ?? (threads[0] as EncoderThread).ready.dimension;
   return {
     dimension,
     instances: instances.length,

@@ -104,8 +104,7 @@ export async function prefixThreadFor(
 ): Promise<PrefixThread | undefined> {
   if (!feed.prefix || mode === 'off') return undefined;
   if (mode === 'auto') {
-    const cores =
-      typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    const cores = os.availableParallelism();
     if (tf.getBackend() !== 'wasm' || cores < 2 || batches < PREFIX_THREAD_MIN_BATCHES) return undefined;
     if (wasmBackendThreads() > 1) return undefined;
   }

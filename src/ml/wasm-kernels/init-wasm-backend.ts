@@ -36,7 +36,7 @@ export function wasmBackendThreads(): number {
 
 /** The thread count `threads` resolves to on this machine (0 = every core, at most 8). */
 export function wasmThreads(threads = 0): number {
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const cores = os.availableParallelism();
   const want = threads > 0 ? threads : cores;
   return Math.max(1, Math.min(MAX_WASM_THREADS, want));
 }
