@@ -142,7 +142,7 @@ export async function auditSections(log: (line: string) => void): Promise<BenchS
       const described = await describeBase(store, image);
       const cut = chooseCuts(described.layers, described.recommendedCutAt, 1)[0]!;
       const spec = parseJobSpec({
-        ...candidateSpec(image, cut, 1),
+        ...candidateSpec(image, cut, 1, 'early-stopping'),
         datasetId: ds.id,
         evaluation: { method: 'holdout' },
       });

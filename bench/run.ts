@@ -19,7 +19,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../src/ml/wasm-kernels/index.js';
-import { METHODS, benchAdvisor, type AdvisorBench } from './advisor.js';
+import { advisorSection } from './advisor-report.js';
 import { benchPredict } from './predict.js';
 import { benchOip } from './oip.js';
 import { benchClient } from './client.js';
@@ -436,110 +436,6 @@ async function pytorchSections(): Promise<BenchSection[]> {
   return [comparison, profile];
 }
 
-async function advisorSection(): Promise<BenchSection> {
-  // BENCH_ADVISOR_FROM=<json> renders a saved (possibly partial) run instead of running one.
-  const from = process.env['BENCH_ADVISOR_FROM'];
-  const r = from ? (JSON.parse(readFileSync(from, 'utf8')) as AdvisorBench) : await benchAdvisor({ log });
-  const f = (v: number) => v.toFixed(2);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sizes = [...new Set(r.draws.map((d) => d.perClass))];
-  const first = r.draws[0]!;
-  return {
-    title: 'Backbone advisor: its ranking against training every candidate',
-    description: `Real data: MNIST digits 0-4 (greyscale 28x28, read as RGB at each base's input size), n examples per class for the advisor and for training (disjoint digits per draw), ${r.heldOutExamples} other digits held out (the same pool for every draw). Plan run: ${r.plan} (examples per class : draws; \`BENCH_ADVISOR_PLAN\`). The advisor ranks the (base, cut) candidates of both offline bases (\`nsfwjs-mobilenet-v2\`, \`nsfwjs-inception-v3\`; ${r.cutsPerBase} default cuts each, ${first.rows.length} candidates) with softmax probes on frozen features, ${r.draws
-      .map((d) => `${d.repeats}x${d.folds}`)
-      .filter((v, i, a) => a.indexOf(v) === i)
-      .join(
-        ' or ',
-      )}-fold (repeats x folds), every candidate on the same folds; then each candidate's ready job spec (frozen base, pooled features, batch normalisation, softmax output; Adam, up to 40 epochs with plateau and early-stopping callbacks) is trained by the trainer on the same digits and scored on the held-out ones (backend: ${r.backend}). The held-out digits go through each base once per run (pooled features at every cut); each trained head is applied to its cut's features, and for each draw's first candidate the whole trained model is run on 16 held-out digits and must predict the same. Per draw and ordering: the regret of the top pick (best held-out accuracy minus the pick's) and Kendall's tau-b between the order and the held-out order. "advisor" is the paired ranking; "old rule" the previous one (ties within the better one's fold standard deviation, cheapest first) on the same estimates; "probe", "LogME", "k-NN" each score alone. With ${r.heldOutExamples} held-out digits, one held-out accuracy has a 95% interval of about ±${Math.round(196 * Math.sqrt(0.16 / r.heldOutExamples))} points near 80%, so held-out differences of a few points (and the tau they decide) are themselves uncertain.`,
-    columns: [
-      'per class',
-      'draw',
-      ...METHODS.map((m) => `regret / tau: ${m}`),
-      'advisor time',
-      'train every candidate',
-    ],
-    rows: [
-      ...r.draws.map((d) => [
-        String(d.perClass),
-        String(d.draw),
-        ...METHODS.map((m) => `${f(d.regret[m])} / ${f(d.tau[m])}`),
-        `${(d.advisorMs / 1000).toFixed(0)} s`,
-        `${(d.trainAllMs / 1000).toFixed(0)} s`,
-      ]),
-      ...sizes.map((n) => {
-        const ds = r.draws.filter((d) => d.perClass === n);
-        return [
-          `**${n} mean**`,
-          String(ds.length),
-          ...METHODS.map(
-            (m) => `${f(mean(ds.map((d) => d.regret[m])))} / ${f(mean(ds.map((d) => d.tau[m])))}`,
-          ),
-          `${(mean(ds.map((d) => d.advisorMs)) / 1000).toFixed(0)} s`,
-          `${(mean(ds.map((d) => d.trainAllMs)) / 1000).toFixed(0)} s`,
-        ];
-      }),
-    ],
-    notes: [
-      ...advisorVerdict(r),
-      ...r.draws.flatMap((d) => [
-        `${d.perClass} per class, draw ${d.draw}: pick ${d.pick}, best on held-out digits ${d.best}. ` +
-          d.rows
-            .map(
-              (row) =>
-                `${row.base} @ ${row.cutAt}: probe ${pct(row.advisorAccuracy)} (${pct(row.low)} to ${pct(row.high)}), LogME ${row.logME.toFixed(3)}, k-NN ${pct(row.knnAccuracy)}, held-out ${pct(row.heldOutAccuracy)}, ${row.msPerExample} ms/example`,
-            )
-            .join('; ') +
-          '.',
-        `Recommendation: ${d.recommendation.reason}${d.recommendation.alternative ? ` ${d.recommendation.alternative.reason}.` : ''}`,
-      ]),
-    ],
-  };
-}
-
-/**
- * The issue's targets checked on the run (mean regret <= 0.02 and mean tau >= 0.6 at 16 per
- * class), which single score ranked best, how far apart the candidates were on held-out data
- * against the uncertainty of one held-out accuracy, and the time against training every candidate.
- */
-function advisorVerdict(r: AdvisorBench): string[] {
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const at16 = r.draws.filter((d) => d.perClass === 16);
-  const out: string[] = [];
-  if (at16.length > 0) {
-    const regret = mean(at16.map((d) => d.regret.advisor));
-    const tau = mean(at16.map((d) => d.tau.advisor));
-    const met = regret <= 0.02 && tau >= 0.6;
-    out.push(
-      `Targets at 16 per class (mean regret <= 0.02, mean tau >= 0.6, ${at16.length} draws): ${met ? 'met' : 'not met'} by the advisor's ranking (regret ${regret.toFixed(3)}, tau ${tau.toFixed(2)}).`,
-    );
-  }
-  const overall = METHODS.map((m) => ({
-    m,
-    regret: mean(r.draws.map((d) => d.regret[m])),
-    tau: mean(r.draws.map((d) => d.tau[m])),
-  }));
-  const byTau = [...overall].sort((a, b) => b.tau - a.tau);
-  out.push(
-    `Over all ${r.draws.length} draws, mean regret / tau: ${overall.map((o) => `${o.m} ${o.regret.toFixed(3)} / ${o.tau.toFixed(2)}`).join('; ')}. Highest mean tau: ${byTau[0]!.m}.`,
-  );
-  const spread = mean(
-    r.draws.map((d) => {
-      const held = d.rows.map((row) => row.heldOutAccuracy);
-      return Math.max(...held) - Math.min(...held);
-    }),
-  );
-  const half = 1.96 * Math.sqrt(0.16 / r.heldOutExamples);
-  out.push(
-    `The candidates' held-out accuracies span ${(spread * 100).toFixed(1)} points on average (best minus worst within a draw); one held-out accuracy near 80% is itself uncertain by about ±${(half * 100).toFixed(1)} points on ${r.heldOutExamples} digits, so the held-out order, and the tau against it, is partly noise.`,
-  );
-  const ratio = mean(r.draws.map((d) => d.advisorMs / d.trainAllMs));
-  out.push(
-    `Advisor time against training every candidate (fits only, held-out scoring not counted): ${ratio.toFixed(2)}x on average.`,
-  );
-  return out;
-}
-
 async function ingestSection(): Promise<BenchSection> {
   const rows = await benchIngestLatency(log);
   const ms = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v)} ms`);
@@ -604,7 +500,7 @@ if (only.has('text')) {
 
 if (only.has('advisor')) {
   console.log('backbone advisor vs training every candidate ...');
-  sections.push(await advisorSection());
+  sections.push(await advisorSection(log));
 }
 if (only.has('ingest')) {
   console.log('/healthz latency during uploads, per ingest path ...');

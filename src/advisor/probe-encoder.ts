@@ -31,13 +31,14 @@ export async function probeEncoder(o: ProbeOptions): Promise<Probed> {
       throw new PermanentJobError(`${label} is a GraphModel used whole: its one cut is '${ENCODER_CUT}'`);
     }
   }
-  const spec = encoderSpec(candidate.base, payload.seed);
+  const spec = encoderSpec(candidate.base, payload.seed, o.recipe);
   const data = await openAsJob(o, spec, label, { text: true });
   const dim = encoder.dimension;
   const { rows, labels } = await readEmbeddings(probeSample(data, payload, o.warnings), dim, payload.seed);
   const plan = o.sharedPlan(labels, o.warnings);
   o.report({ phase: 'probing' });
-  const scores = await scoreCut(concatFloat32(rows), dim, classes.length, plan, o.signal);
+  const values = concatFloat32(rows);
+  const scores = await scoreCut(values, dim, classes.length, plan, o.signal);
   const msPerExample = await timeEncoder(store, payload.datasetId, base.dir);
   return {
     ...probedEntry({
@@ -54,6 +55,7 @@ export async function probeEncoder(o: ProbeOptions): Promise<Probed> {
       depth: 0,
     }),
     frozenEncoder: label,
+    features: { values, dim },
   };
 }
 

@@ -49,7 +49,7 @@ export async function probeLayers(o: ProbeOptions, log: Logger): Promise<Probed[
   const { store, payload, candidate, base } = o;
   const label = base.name ?? JSON.stringify(candidate.base);
   const cuts = resolveCuts(base, candidate.cuts, payload.cutsPerBase);
-  const specs = cuts.map((c) => candidateSpec(candidate.base, c, payload.seed));
+  const specs = cuts.map((c) => candidateSpec(candidate.base, c, payload.seed, o.recipe));
   const data = await openAsJob(o, specs[0] as CandidateSpec, label);
   const sample = probeSample(data, payload, o.warnings);
   const model = await loadBaseModel(store, candidate.base);
@@ -141,6 +141,7 @@ async function probeCuts(
           depth: cut.index,
         }),
         ...(fineTuneFrom ? { fineTuneFrom } : {}),
+        features: { values, dim },
       });
     }
     return probed;

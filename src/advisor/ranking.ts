@@ -24,6 +24,8 @@ export type Probed = Omit<RankingEntry, 'rank' | 'differenceToPick'> & {
   fineTuneFrom?: string;
   /** Set (its name) for a sentence encoder: a frozen GraphModel, used whole, never fine-tuned. */
   frozenEncoder?: string;
+  /** The probed examples' features at this cut, in the plan's order (for the pick's spec probe). */
+  features?: { values: Float32Array; dim: number };
 };
 export type Ranked = Probed & { differenceToPick: PairedComparison | null };
 
@@ -149,6 +151,7 @@ export function recommend(ranked: readonly Ranked[], plan: FoldPlan): Recommenda
       fineTune: false,
       spec: null,
       alternative: null,
+      expected: null,
       reason: 'no candidate could be probed',
     };
   if (pick.atChance) {
@@ -157,6 +160,7 @@ export function recommend(ranked: readonly Ranked[], plan: FoldPlan): Recommenda
       fineTune: false,
       spec: null,
       alternative: null,
+      expected: null,
       reason:
         `no candidate beats chance (${pct(pick.chance)}, always answering the most frequent class): ` +
         `the best, ${pct(pick.accuracy)} (${pct(pick.accuracyInterval.low)} to ${pct(pick.accuracyInterval.high)} ` +
@@ -187,6 +191,7 @@ export function recommend(ranked: readonly Ranked[], plan: FoldPlan): Recommenda
     fineTune,
     spec,
     alternative: speedAlternative(ranked),
+    expected: null,
     reason:
       `${nameOf(pick)} probes best: ${pct(pick.accuracy)} (${pct(i.low)} to ${pct(i.high)}, ${pick.examples} ` +
       `examples, ${plan.folds.length}x${plan.k}-fold), chance ${pct(pick.chance)}, ${msText(pick.msPerExample)} ms ` +

@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import { describeBase } from '../base-models/base-ref.js';
-import type { AdvisorProgress, AdvisorResult, RankingEntry } from '../contracts/advisor.js';
+import type { AdvisorProgress, AdvisorResult, RankingEntry, Recommendation } from '../contracts/advisor.js';
+import { wilsonInterval } from '../evaluation/index.js';
+import { crossValidateSpec } from './spec-probe.js';
 import { readManifest } from '../datasets/dataset-manifest.js';
 import { PermanentJobError, jobFailure } from '../jobs/retry-policy.js';
 import { liveTensors } from '../ml/index.js';
 import type { AdvisePayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
-import type { ProbeOptions } from './candidate.js';
+import { fitRecipe, type ProbeOptions } from './candidate.js';
 import { planFolds, type FoldPlan } from './sampling.js';
 import { tooSmallReason, unsupportedReason } from './modalities.js';
 import { probeEncoder } from './probe-encoder.js';
@@ -14,7 +16,7 @@ import { probeLayers } from './probe-layers.js';
 import { rank, recommend, type Probed } from './ranking.js';
 
 /** The specs a candidate trains with (candidate.ts), part of this module's interface. */
-export { candidateSpec, encoderSpec, headParams } from './candidate.js';
+export { candidateSpec, encoderSpec, fitRecipe, headParams } from './candidate.js';
 
 export interface RunAdvisorJobOptions {
   store: Store;
@@ -58,7 +60,9 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
     const probed = await probeCandidates(opts, classes, warnings, sharedPlan, report);
     report({ phase: 'ranking', basesDone: payload.candidates.length, bases: payload.candidates.length });
     if (!plan) throw new PermanentJobError('no candidate could be probed');
-    return { ...advice(probed, plan, classes, warnings, payload), durationMs: Date.now() - started };
+    const result = advice(probed, plan, classes, warnings, payload);
+    await expectAccuracy(result.recommendation, probed, plan, classes, opts.signal);
+    return { ...result, durationMs: Date.now() - started };
   } catch (err) {
     throw jobFailure(err, opts.backend);
   } finally {
@@ -80,6 +84,7 @@ async function probeCandidates(
 ): Promise<Probed[]> {
   const { store, payload } = opts;
   const bases = payload.candidates.length;
+  const recipe = fitRecipe(await readManifest(store, payload.datasetId));
   const probed: Probed[] = [];
   for (const [b, candidate] of payload.candidates.entries()) {
     const base = await describeBase(store, candidate.base);
@@ -94,6 +99,7 @@ async function probeCandidates(
       warnings: b === 0 ? warnings : undefined,
       sharedPlan,
       signal: opts.signal,
+      recipe,
     };
     if (base.encoder) {
       probed.push(
@@ -124,7 +130,7 @@ function advice(
   const ranked = rank(probed, plan);
   const recommendation = recommend(ranked, plan);
   const ranking: RankingEntry[] = ranked.map(
-    ({ depth: _d, fineTuneFrom: _f, frozenEncoder: _e, outcomes: _o, ...e }, i) => ({
+    ({ depth: _d, fineTuneFrom: _f, frozenEncoder: _e, outcomes: _o, features: _x, ...e }, i) => ({
       rank: i + 1,
       ...e,
     }),
@@ -143,6 +149,51 @@ function advice(
     warnings,
   };
 }
+
+/**
+ * The pick's own spec cross-validated on the first repeat of the shared folds (frozen, as the
+ * spec trains before any fine-tune phase): the estimate of the job itself, added to the
+ * recommendation and its reason. The probe ranks; its accuracy runs some points below what the
+ * spec reaches (BENCHMARKS.md, advisor section), so it is not the figure to hold the job to.
+ */
+async function expectAccuracy(
+  recommendation: Recommendation,
+  probed: readonly Probed[],
+  plan: FoldPlan,
+  classes: string[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { pick } = recommendation;
+  const entry = pick && probed.find((e) => e.cutAt === pick.cutAt && sameBase(e.base, pick.base));
+  if (!entry?.features) return;
+  const { correct } = await crossValidateSpec({
+    spec: entry.spec,
+    values: entry.features.values,
+    dim: entry.features.dim,
+    labels: plan.labels,
+    classes,
+    folds: plan.folds[0]!,
+    k: plan.k,
+    ...(signal ? { signal } : {}),
+  });
+  const hits = correct.reduce((a, b) => a + b, 0);
+  const n = correct.length;
+  const interval = wilsonInterval(hits, n);
+  const r = (x: number) => Number(x.toFixed(4));
+  recommendation.expected = {
+    accuracy: r(hits / n),
+    accuracyInterval: { ...interval, low: r(interval.low), high: r(interval.high) },
+    examples: n,
+    folds: plan.k,
+  };
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  recommendation.reason +=
+    ` Trained as its spec says, it reached ${pct(hits / n)} (${pct(interval.low)} to ${pct(interval.high)}) ` +
+    `on the examples it did not see (${plan.k}-fold): what to expect of the job.`;
+}
+
+const sameBase = (a: RankingEntry['base'], b: RankingEntry['base']) =>
+  JSON.stringify(a) === JSON.stringify(b);
 
 /** The shared folds; refuses classes too small for k folds. */
 function foldPlan(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { candidateSpec, encoderSpec } from '../advisor/run-advisor-job.js';
+import { candidateSpec, encoderSpec, fitRecipe } from '../advisor/run-advisor-job.js';
 import { chooseCuts, type CutPoint } from '../advisor/cut-points.js';
 import { describeBase, loadBaseModel, type StoredBase } from '../base-models/base-ref.js';
 import type { AuditProgress } from '../contracts/audit.js';
@@ -106,7 +106,7 @@ async function textFeatures(c: FeatureContext): Promise<AuditFeatures> {
   const { manifest } = common;
   if (!base.encoder) throw new PermanentJobError(`${label} is not a sentence encoder: texts need one`);
   const index = await store.collection('datasets').readJson<TextIndex>(manifest.id, TEXTS_FILE);
-  const spec = encoderSpec(payload.base, payload.seed);
+  const spec = encoderSpec(payload.base, payload.seed, fitRecipe(manifest));
   const resolved = await resolveJob(
     store,
     parseJobSpec({ ...spec, datasetId: manifest.id, evaluation: { method: 'holdout' } }),
@@ -142,7 +142,7 @@ async function imageFeatures(c: FeatureContext): Promise<AuditFeatures> {
   const resolved = await resolveJob(
     store,
     parseJobSpec({
-      ...candidateSpec(payload.base, cut, payload.seed),
+      ...candidateSpec(payload.base, cut, payload.seed, fitRecipe(manifest)),
       datasetId: manifest.id,
       evaluation: { method: 'holdout' },
     }),

@@ -2851,6 +2851,19 @@ export interface components {
           cutAt: string;
           reason: string;
         } | null;
+        /** @description what the pick's own spec (frozen) reaches out of fold: its head trained fold by fold on the first repeat; it estimates the job, where the probe's accuracy ranks */
+        expected: {
+          accuracy: number;
+          accuracyInterval: {
+            low: number;
+            high: number;
+            level: number;
+            /** @enum {string} */
+            method: 'wilson' | 'bootstrap';
+          };
+          examples: number;
+          folds: number;
+        } | null;
       };
       warnings?: string[];
       durationMs?: number;

@@ -95,6 +95,21 @@ export interface Recommendation {
   reason: string;
   /** A markedly cheaper candidate worth taking if speed matters, and what it costs in accuracy. */
   alternative: { base: RankingEntry['base']; cutAt: string; reason: string } | null;
+  /**
+   * What the pick's own spec (frozen, before any fine-tune phase) reaches: its head trained by the
+   * trainer on each fold of the first repeat and scored on the fold it did not see. Unlike the
+   * probe's `accuracy`, which ranks, this estimates the job; null without a pick.
+   */
+  expected: ExpectedAccuracy | null;
+}
+
+export interface ExpectedAccuracy {
+  /** Out-of-fold accuracy of the spec's own training. */
+  accuracy: number;
+  /** 95% Wilson interval over `examples`. */
+  accuracyInterval: Interval;
+  examples: number;
+  folds: number;
 }
 
 export interface AdvisorResult {

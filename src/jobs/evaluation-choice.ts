@@ -71,7 +71,8 @@ export function estimatedCost(folds: number, sharedPrefix: boolean, curve: boole
   return folds + 1 + curveFits;
 }
 
-function autoMethod(manifest: DatasetManifest): EvaluationChoice['method'] {
+/** What `method: auto` picks for a dataset (see evaluationSpecSchema). */
+export function autoMethod(manifest: DatasetManifest): EvaluationChoice['method'] {
   if (manifest.split.provided) return 'test-split';
   const small =
     manifest.task === 'classification'

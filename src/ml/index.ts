@@ -33,6 +33,7 @@ export { MemorySource } from './memory-source.js';
 export { augmentActive } from './augment.js';
 
 export { train } from './trainer.js';
+export { crossValidateFeatureHead, fitFeatureHead, pickRows, predictClasses } from './feature-head.js';
 export type { TrainResult } from './trainer.js';
 export type { ExampleOutputs } from './evaluate.js';
 export type { WarmStartReport } from './warm-start.js';

@@ -60,6 +60,15 @@ describe('advisor run', () => {
     expect(top.atChance).toBe(false);
     expect(result.recommendation.pick).toEqual({ base: { baseModelId: cnn }, cutAt: top.cutAt });
     expect(result.recommendation.reason).toMatch(/probes best/);
+    // The pick's own spec, trained fold by fold: small data trains on every example.
+    expect(top.spec.fit).toMatchObject({ validationSplit: 0, epochs: 60 });
+    const expected = result.recommendation.expected!;
+    expect(expected.examples).toBe(16);
+    expect(expected.folds).toBe(8);
+    expect(expected.accuracy).toBeGreaterThanOrEqual(0.75);
+    expect(expected.accuracyInterval.low).toBeLessThanOrEqual(expected.accuracy);
+    expect(expected.accuracyInterval.high).toBeGreaterThanOrEqual(expected.accuracy);
+    expect(result.recommendation.reason).toMatch(/Trained as its spec says, it reached \d+%/);
   }, 120_000);
 
   it('says so when nothing beats chance', async () => {
@@ -71,6 +80,7 @@ describe('advisor run', () => {
     expect(result.recommendation.pick).toBeNull();
     expect(result.recommendation.fineTune).toBe(false);
     expect(result.recommendation.reason).toMatch(/no candidate beats chance/);
+    expect(result.recommendation.expected).toBeNull();
     expect(result.warnings).toContain('every candidate is at chance level');
   }, 60_000);
 

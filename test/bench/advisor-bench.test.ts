@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kendallTau, parsePlan } from '../../bench/advisor.js';
+import { judge, kendallTau, orderScores, parsePlan, type AdvisorBenchRow } from '../../bench/advisor.js';
 
 describe('advisor bench statistics', () => {
   it("Kendall's tau-b: 1 for the same order, -1 reversed, and the tie correction", () => {
@@ -20,5 +20,29 @@ describe('advisor bench statistics', () => {
     ]);
     expect(() => parsePlan('16:0')).toThrow(/'16:0' is not size:draws/);
     expect(() => parsePlan('x:2')).toThrow(/size:draws/);
+  });
+
+  it('judges an ordering by the regret of its top pick and its tau; combinations add ranks', () => {
+    const truth = [0.9, 0.8, 0.95];
+    expect(judge([3, 2, 1], truth).regret).toBeCloseTo(0.05, 12);
+    expect(judge([1, 0, 2], truth)).toEqual({ regret: 0, tau: 1 });
+    const row = (probe: number, logME: number): AdvisorBenchRow => ({
+      base: 'b',
+      cutAt: 'c',
+      probe,
+      low: 0,
+      high: 1,
+      spec: probe,
+      logME,
+      knnAccuracy: 0,
+      advisorRank: 1,
+      oldRulePosition: 0,
+      msPerExample: 1,
+      heldOutAccuracy: 0,
+      heldOutEarlyStopping: 0,
+    });
+    // Probe ranks 1, 2.5, 2.5 (a tie shares its mean rank); LogME ranks 3, 1, 2.
+    const s = orderScores([row(0.7, 0.3), row(0.8, -1), row(0.8, 0)]);
+    expect(s['probe + LogME']).toEqual([4, 3.5, 4.5]);
   });
 });

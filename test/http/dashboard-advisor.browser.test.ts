@@ -80,6 +80,11 @@ describe.skipIf(skip)('dashboard advisor in Chromium', () => {
     expect(run.state).toBe('completed');
     expect(run.candidates).toEqual([{ base: { baseModelId: cnn } }]);
     expect(await page.getByTestId('advisor-recommendation').innerText()).toContain(run.recommendation.reason);
+    // What to expect of the job: the pick's own spec, cross-validated.
+    const expected = run.recommendation.expected;
+    expect(await page.getByTestId('advisor-expected').innerText()).toContain(
+      `${Math.round(expected.accuracy * 100)}% (${Math.round(expected.accuracyInterval.low * 100)}% to ${Math.round(expected.accuracyInterval.high * 100)}%`,
+    );
     const chart = page.getByTestId('advisor-chart');
     expect(await chart.getAttribute('data-points')).toBe(String(run.ranking.length));
     expect(await chart.locator('circle').count()).toBe(run.ranking.length);

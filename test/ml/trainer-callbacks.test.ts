@@ -160,6 +160,28 @@ describe('EarlyStopping', () => {
     expect(r.evaluation.loss).toBeLessThan(r.history[2]?.valLoss as number);
     r.model.dispose();
   });
+
+  it('warns when callbacks watch a validation split of a few examples per class, and only then', async () => {
+    baseline = tf.memory().numTensors;
+    const run = async (perDigit: number, callbacks: object) => {
+      const held = mnistArrays([0, 1], perDigit, 500);
+      const validation = new MemorySource(held.features, held.labels, [28, 28, 1]);
+      const spec = parseJobSpec({
+        datasetId: DS,
+        head: [{ type: 'flatten' }],
+        fit: { epochs: 1, batchSize: 20 },
+        callbacks,
+        seed: 5,
+      });
+      const r = await train({ spec, data: { ...digitsData([0, 1], 20), validation } });
+      r.model.dispose();
+      return r.warnings.filter((w) => w.startsWith('the validation split holds fewer than 5'));
+    };
+    const watching = { earlyStopping: { monitor: 'val_loss', patience: 2 } };
+    expect(await run(2, watching)).toHaveLength(1);
+    expect(await run(2, { reduceLROnPlateau: { monitor: 'loss', patience: 2 } })).toHaveLength(0);
+    expect(await run(6, watching)).toHaveLength(0);
+  });
 });
 
 describe('class weights', () => {

@@ -71,6 +71,18 @@ export const advisorView = z.object({
       spec: z.record(z.string(), z.unknown()).nullable(),
       reason: z.string(),
       alternative: z.object({ base: baseRef, cutAt: z.string(), reason: z.string() }).nullable(),
+      expected: z
+        .object({
+          accuracy: z.number(),
+          accuracyInterval: interval,
+          examples: z.number(),
+          folds: z.number(),
+        })
+        .nullable()
+        .describe(
+          "what the pick's own spec (frozen) reaches out of fold: its head trained fold by fold on the first " +
+            "repeat; it estimates the job, where the probe's accuracy ranks",
+        ),
     })
     .optional(),
   warnings: z.array(z.string()).optional(),

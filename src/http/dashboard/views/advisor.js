@@ -6,6 +6,9 @@ import { can } from '../access.js';
 import { api } from '../api.js';
 import { useLiveRecord } from '../live.js';
 import { ErrorNote, Loading, StateBadge, fmt, html, navigate, useError, useLoad } from '../ui.js';
+
+/** A share as a whole percentage. */
+const percent = (x) => `${Math.round(x * 100)}%`;
 /** @import { TargetedEvent } from 'preact' */
 /** @import { Loaded } from '../ui.js' */
 /** @import { AdvisorRun, BaseModel, Candidate, Job, Page, Schemas } from '../types.js' */
@@ -138,6 +141,16 @@ export function AdvisorView({ id }) {
       rec &&
       html`<section class="card" aria-labelledby="rec-title" data-testid="advisor-recommendation">
         <h2 id="rec-title">Recommendation</h2>
+        ${
+          rec.expected &&
+          html`<p data-testid="advisor-expected">
+            Expected accuracy of the job: <strong>${percent(rec.expected.accuracy)}</strong>${' '}
+            ${
+              `(${percent(rec.expected.accuracyInterval.low)} to ${percent(rec.expected.accuracyInterval.high)}, 95%; ` +
+              `its spec trained on ${rec.expected.folds} folds of ${fmt.int(rec.expected.examples)} examples)`
+            }
+          </p>`
+        }
         <p>${rec.reason}</p>
         ${rec.alternative && html`<p class="muted">${rec.alternative.reason}</p>`}
         <${ErrorNote} error=${startError} />
@@ -162,6 +175,8 @@ export function AdvisorView({ id }) {
         <p class="muted small">
           Probe accuracy on ${fmt.int(run.examples)} examples (${run.repeats}×${run.folds}-fold, every
           candidate on the same folds), with its 95% interval, against the cost of one example's forward pass.
+          The probe is a quick learner that ranks the candidates; it runs some points below what a trained spec
+          reaches, so hold the job to the expected accuracy above.
         </p>
         <${CandidateChart} ranking=${ranking} />
         <${CandidateTable} ranking=${ranking} />
