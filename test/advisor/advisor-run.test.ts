@@ -59,7 +59,7 @@ describe('advisor run', () => {
     expect(top.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(top.atChance).toBe(false);
     expect(result.recommendation.pick).toEqual({ base: { baseModelId: cnn }, cutAt: top.cutAt });
-    expect(result.recommendation.reason).toMatch(/probes best/);
+    expect(result.recommendation.reason).toMatch(/ranks first on probe accuracy and LogME together/);
     // The pick's own spec, trained fold by fold: small data trains on every example.
     expect(top.spec.fit).toMatchObject({ validationSplit: 0, epochs: 60 });
     const expected = result.recommendation.expected!;

@@ -118,6 +118,21 @@ describe('advisor ranking on paired evidence', () => {
     expect(no.reason).toMatch(/cannot be told apart/);
   });
 
+  it('orders by probe accuracy and LogME together, those beating chance first', () => {
+    const a = { ...entry('a', outcomes(0.8, 40), 10), logME: -0.9 };
+    const b = { ...entry('b', outcomes(0.76, 41), 10), logME: 0.5 };
+    const c = { ...entry('c', outcomes(0.7, 42), 10), logME: 0 };
+    // Probe ranks a 3, b 2, c 1; LogME ranks a 1, b 3, c 2: b leads on the sum.
+    const ranked = rank([a, b, c], plan);
+    expect(ranked.map((e) => e.cutAt)).toEqual(['b', 'a', 'c']);
+    expect(recommend(ranked, plan).reason).toMatch(
+      /^Big at b ranks first on probe accuracy and LogME together/,
+    );
+    // A candidate at chance never leads, whatever its LogME.
+    const none = { ...entry('none', outcomes(0.2, 43), 1), logME: 5 };
+    expect(rank([none, c], plan)[0]?.cutAt).toBe('c');
+  });
+
   it('picks nothing when the best does not beat chance beyond its interval', () => {
     const advice = recommend(rank([entry('x', outcomes(0.25, 30), 5)], plan), plan);
     expect(advice.pick).toBeNull();
