@@ -26,8 +26,9 @@ export * from './advisor-scoring.js';
 
 /**
  * What to run, as `size:draws` pairs in order (BENCH_ADVISOR_PLAN), for every task whose pool
- * holds the size with enough left to hold out. The default takes about half an hour on 2 shared
- * cores, most of it InceptionV3's forward passes over the pools (cached for reruns).
+ * holds the size with enough left to hold out. The default takes about 30 minutes on 2 shared
+ * cores with the pools' forward passes cached (BENCH_ADVISOR_CACHE), about 15 more to compute
+ * them, InceptionV3's most of that.
  */
 export const DEFAULT_PLAN = '16:4,8:2,50:2';
 
