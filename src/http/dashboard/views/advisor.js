@@ -7,7 +7,10 @@ import { api } from '../api.js';
 import { useLiveRecord } from '../live.js';
 import { ErrorNote, Loading, StateBadge, fmt, html, navigate, useError, useLoad } from '../ui.js';
 
-/** A share as a whole percentage. */
+/**
+ * A share as a whole percentage.
+ * @param {number} x
+ */
 const percent = (x) => `${Math.round(x * 100)}%`;
 /** @import { TargetedEvent } from 'preact' */
 /** @import { Loaded } from '../ui.js' */
