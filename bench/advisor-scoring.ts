@@ -2,6 +2,7 @@
  * What the advisor bench records per draw, and how it judges an ordering of the candidates
  * against the held-out truth: the regret of its top pick and Kendall's tau-b.
  */
+import { ranksOf as ranks } from '../src/advisor/ranking.js';
 import type { Recommendation } from '../src/contracts/advisor.js';
 
 export interface AdvisorBenchRow {
@@ -36,19 +37,6 @@ export const METHODS = [
   'probe + spec',
 ] as const;
 export type Method = (typeof METHODS)[number];
-
-/** Average ranks (1 = lowest score; ties share their mean rank). */
-function ranks(xs: readonly number[]): number[] {
-  const order = xs.map((x, i) => ({ x, i })).sort((a, b) => a.x - b.x);
-  const out = new Array<number>(xs.length);
-  for (let at = 0; at < order.length;) {
-    let end = at;
-    while (end + 1 < order.length && order[end + 1]!.x === order[at]!.x) end++;
-    for (let j = at; j <= end; j++) out[order[j]!.i] = (at + end) / 2 + 1;
-    at = end + 1;
-  }
-  return out;
-}
 
 /**
  * Each ordering's score per candidate (higher = earlier), from a draw's rows. The combinations

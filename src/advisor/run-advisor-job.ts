@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import { describeBase } from '../base-models/base-ref.js';
 import type { AdvisorProgress, AdvisorResult, RankingEntry, Recommendation } from '../contracts/advisor.js';
 import { wilsonInterval } from '../evaluation/index.js';
+import { r4, roundInterval } from './scores.js';
 import { crossValidateSpec } from './spec-probe.js';
 import { readManifest } from '../datasets/dataset-manifest.js';
 import { PermanentJobError, jobFailure } from '../jobs/retry-policy.js';
 import { liveTensors } from '../ml/index.js';
 import type { AdvisePayload } from '../queue/queues.js';
 import type { Store } from '../storage/store.js';
-import { fitRecipe, type ProbeOptions } from './candidate.js';
+import { fitRecipe, type FitRecipe, type ProbeOptions } from './candidate.js';
 import { planFolds, type FoldPlan } from './sampling.js';
 import { tooSmallReason, unsupportedReason } from './modalities.js';
 import { probeEncoder } from './probe-encoder.js';
@@ -57,7 +58,7 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
       }
       return plan;
     };
-    const probed = await probeCandidates(opts, classes, warnings, sharedPlan, report);
+    const probed = await probeCandidates(opts, classes, fitRecipe(manifest), warnings, sharedPlan, report);
     report({ phase: 'ranking', basesDone: payload.candidates.length, bases: payload.candidates.length });
     if (!plan) throw new PermanentJobError('no candidate could be probed');
     const result = advice(probed, plan, classes, warnings, payload);
@@ -78,13 +79,14 @@ export async function runAdvisorJob(opts: RunAdvisorJobOptions): Promise<Advisor
 async function probeCandidates(
   opts: RunAdvisorJobOptions,
   classes: string[],
+  /** How the candidates' specs fit, from the dataset's size. */
+  recipe: FitRecipe,
   warnings: string[],
   sharedPlan: ProbeOptions['sharedPlan'],
   report: (p: AdvisorProgress) => void,
 ): Promise<Probed[]> {
   const { store, payload } = opts;
   const bases = payload.candidates.length;
-  const recipe = fitRecipe(await readManifest(store, payload.datasetId));
   const probed: Probed[] = [];
   for (const [b, candidate] of payload.candidates.entries()) {
     const base = await describeBase(store, candidate.base);
@@ -179,10 +181,9 @@ async function expectAccuracy(
   const hits = correct.reduce((a, b) => a + b, 0);
   const n = correct.length;
   const interval = wilsonInterval(hits, n);
-  const r = (x: number) => Number(x.toFixed(4));
   recommendation.expected = {
-    accuracy: r(hits / n),
-    accuracyInterval: { ...interval, low: r(interval.low), high: r(interval.high) },
+    accuracy: r4(hits / n),
+    accuracyInterval: roundInterval(interval),
     examples: n,
     folds: plan.k,
   };

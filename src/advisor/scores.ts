@@ -53,7 +53,7 @@ export async function scoreCut(
   const foldMean = perFold.reduce((s, x) => s + x, 0) / perFold.length;
   const std = Math.sqrt(perFold.reduce((s, x) => s + (x - foldMean) ** 2, 0) / perFold.length);
   const n = labels.length;
-  const accuracyInterval = round(wilsonInterval(Math.round(accuracy * n), n));
+  const accuracyInterval = roundInterval(wilsonInterval(Math.round(accuracy * n), n));
   const knn = knnLooAccuracy(values, dim, labels, 3);
   return {
     outcomes,
@@ -63,10 +63,12 @@ export async function scoreCut(
     examples: n,
     logME: r4(logME(values, dim, labels, classes)),
     knnAccuracy: r4(knn.accuracy),
-    knnInterval: round(wilsonInterval(knn.hits, knn.examples)),
+    knnInterval: roundInterval(wilsonInterval(knn.hits, knn.examples)),
     atChance: accuracyInterval.low <= plan.chance,
   };
 }
 
-const r4 = (x: number) => Number(x.toFixed(4));
-const round = (i: Interval): Interval => ({ ...i, low: r4(i.low), high: r4(i.high) });
+/** Four decimals, as the advisor's figures are reported. */
+export const r4 = (x: number) => Number(x.toFixed(4));
+/** An interval with its bounds at four decimals. */
+export const roundInterval = (i: Interval): Interval => ({ ...i, low: r4(i.low), high: r4(i.high) });
