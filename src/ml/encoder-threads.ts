@@ -1,7 +1,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { CallThread } from '../lib/call-thread.js';
-import { ENCODE_BATCH, loadSentenceEncoder, type SentenceEncoder } from './sentence-encoder.js';
+import { loadSentenceEncoder, type SentenceEncoder } from './sentence-encoder.js';
 
 /**
  * The sentence encoder on every core. USE lite is a Transformer of many small operations: XNNPACK's
@@ -21,6 +21,13 @@ export interface EncoderInit {
 
 /** Fewer texts than this per chunk are not worth a thread hop. */
 const MIN_CHUNK = 8;
+/**
+ * Texts per chunk at most. Small chunks balance the instances: a chunk of long mails costs several
+ * times one of short ones, and with chunks of 64 (one encoder batch) 256 mails made 4 chunks whose
+ * token counts differed by 30%, so one thread idled at the end while the other finished. An
+ * encoder's texts/s hardly depends on its batch size (16 to 64, BENCHMARKS.md "Every core").
+ */
+const MAX_CHUNK = 16;
 
 export interface ParallelEncoderOptions {
   /** Instances in all, this thread's included; 0 or absent: one per core (at most 4). */
@@ -90,7 +97,7 @@ export async function encodeOn(
   onBatch?: (done: number) => void,
 ): Promise<Float32Array> {
   const out = new Float32Array(texts.length * dimension);
-  const size = Math.max(MIN_CHUNK, Math.min(ENCODE_BATCH, Math.ceil(texts.length / instances.length)));
+  const size = Math.max(MIN_CHUNK, Math.min(MAX_CHUNK, Math.ceil(texts.length / instances.length)));
   const queue: number[] = [];
   for (let at = 0; at < texts.length; at += size) queue.push(at);
   let done = 0;
