@@ -141,10 +141,15 @@ function fineTuneAdvice(ranked: readonly Ranked[], plan: FoldPlan): { fineTune: 
     const diff = `${pts(down.mean)} points (${pts(down.low)} to ${pts(down.high)})`;
     if (!down.tied && down.mean > 0) {
       return {
-        fineTune: true,
+        fineTune: pick === top || pick.fineTuneFrom !== undefined,
         why:
           `${bestLower.cutAt} beats the top cut ${top.cutAt} by ${diff} on the same folds: the top layers are ` +
-          "specialised to the base's original task, so fine-tuning them is worth trying",
+          "specialised to the base's original task" +
+          (pick === top
+            ? ', so fine-tuning them is worth trying'
+            : pick.fineTuneFrom
+              ? `; ${pick.cutAt} leaves them out, and fine-tuning its own top block is worth trying`
+              : `; ${pick.cutAt} leaves them out and has no block of trainable layers to unfreeze: train the head only`),
       };
     }
     if (!down.tied && down.mean < 0) {
@@ -199,7 +204,7 @@ export function recommend(ranked: readonly Ranked[], plan: FoldPlan): Recommenda
   const start = fineTune ? pick.fineTuneFrom : undefined;
   if (fineTune && !start) {
     fineTune = false;
-    why += ' (but this cut has no block below it to unfreeze)';
+    why += `; but ${pick.cutAt} has no block of trainable layers to unfreeze: train the head only`;
   }
   const spec: CandidateSpec = start
     ? { ...pick.spec, fineTune: { unfreezeFrom: start, epochs: 5, learningRate: 1e-5 } }

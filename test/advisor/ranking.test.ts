@@ -107,6 +107,17 @@ describe('advisor ranking on paired evidence', () => {
     const yes = recommend(rank([top, lowerBetter], plan), plan);
     expect(yes.fineTune).toBe(true);
     expect(yes.spec?.fineTune).toMatchObject({ unfreezeFrom: 'block_below' });
+    // The pick is the lower cut: the advice is about its own top block, not the layers it drops.
+    expect(yes.reason).toMatch(
+      /; lower leaves them out, and fine-tuning its own top block is worth trying\.$/,
+    );
+    const { fineTuneFrom: _none, ...noBlock } = lowerBetter;
+    const cannot = recommend(rank([top, noBlock], plan), plan);
+    expect(cannot.fineTune).toBe(false);
+    expect(cannot.spec?.fineTune).toBeUndefined();
+    expect(cannot.reason).toMatch(
+      /; lower leaves them out and has no block of trainable layers to unfreeze: train the head only\.$/,
+    );
     const lowerSame = entry(
       'lower',
       outcomes(0.6, 20).map((r) => Uint8Array.from(r)),
