@@ -211,6 +211,7 @@ const FINDINGS = [
   "The inference worker's thread count (2026-12-06, same bench, same machine, one run each): with the worker's XNNPACK pool on both cores (the first plan for the threaded wasm build), tabular 0.32x (0.27x-0.44x by round) and the CNN 777 requests/s; on one thread, 0.48x (0.45x-0.51x) and 1158 requests/s. The pool's threads spin between operations, which takes the event loop's core (and the load generator's) for nothing when each operation is microseconds; so the workers now share only the cores the event loop leaves (on 2 cores: one thread), the table above.",
   'On 2 cores the hop costs waiting, not work: the event loop idles while requests are in the worker and the worker idles between batches, which points at scheduling: with the load generator on one core and the event loop on the other, the worker runs only when one of them yields. Not measured on a machine with a core for each of the three.',
   'The batch window is not a cost here: PREDICT_MAX_WAIT_MS is 0 by default and rows queued behind a full pipeline leave at the next free slot, so a light model never waits for a window.',
+  'Nor is the pipeline’s depth (batches in flight per model, 2): with 4 (2026-12-07, same bench, same machine, two runs each, alternating; the figures are each depth’s second run) tabular reached 0.37x of the bare route (0.32x-0.44x by round) against 0.42x (0.37x-0.47x) with 2, so it stays 2.',
 ];
 
 const times = (r: number): string => `${r.toFixed(2)}x`;
