@@ -7,6 +7,7 @@ import { probedEntry } from '../src/advisor/candidate.js';
 import { rank, recommend, type Probed } from '../src/advisor/ranking.js';
 import { planFolds } from '../src/advisor/sampling.js';
 import { scoreCut } from '../src/advisor/scores.js';
+import { knnLooAccuracy, logME } from '../src/evaluation/transferability.js';
 import { crossValidateSpec, featureJob } from '../src/advisor/spec-probe.js';
 import type { CandidateSpec } from '../src/contracts/advisor.js';
 import { AUTO_CV_MAX_PER_CLASS } from '../src/jobs/evaluation-choice.js';
@@ -56,6 +57,10 @@ interface Measured {
   /** The same candidate fit by the early-stopping recipe (20% validation split), for comparison. */
   heldOutEarlyStopping: number;
   probeMs: number;
+  /** LogME and k-NN alone (inside probeMs too): what a probe of fewer repeats still pays. */
+  closedFormMs: number;
+  /** The probe's accuracy on the first repeat of the folds. */
+  firstRepeat: number;
   specMs: number;
   fitMs: number;
 }
@@ -81,6 +86,7 @@ export async function benchDraw(pool: TaskPool, perClass: number, draw: number):
     base: m.probed.baseName ?? '?',
     cutAt: m.probed.cutAt,
     probe: m.probed.accuracy,
+    probeFirstRepeat: m.firstRepeat,
     low: m.probed.accuracyInterval.low,
     high: m.probed.accuracyInterval.high,
     spec: m.spec,
@@ -112,6 +118,9 @@ export async function benchDraw(pool: TaskPool, perClass: number, draw: number):
     folds: plan.k,
     repeats: plan.folds.length,
     advisorMs: forward + measured.reduce((s, m) => s + m.probeMs, 0),
+    advisorOneRepeatMs:
+      forward +
+      measured.reduce((s, m) => s + m.closedFormMs + (m.probeMs - m.closedFormMs) / plan.folds.length, 0),
     specProbeMs: measured.reduce((s, m) => s + m.specMs, 0),
     trainAllMs: perCandidateForward * labels.length + measured.reduce((s, m) => s + m.fitMs, 0),
     regret,
@@ -141,6 +150,12 @@ async function measure(
   let t = performance.now();
   const scores = await scoreCut(x, c.dim, classes, plan);
   const probeMs = performance.now() - t;
+  t = performance.now();
+  logME(x, c.dim, labels, classes);
+  knnLooAccuracy(x, c.dim, labels, 3);
+  const closedFormMs = performance.now() - t;
+  const first = scores.outcomes[0]!;
+  const firstRepeat = first.reduce((a, b) => a + b, 0) / first.length;
   t = performance.now();
   // The first repeat of the shared folds only: each of its fits is a whole job's head training.
   const got = await crossValidateSpec({
@@ -179,6 +194,7 @@ async function measure(
       spec,
       depth: c.depth,
     }),
+    ...(c.fineTuneFrom ? { fineTuneFrom: c.fineTuneFrom } : {}),
   };
   return {
     probed,
@@ -186,6 +202,8 @@ async function measure(
     heldOut,
     heldOutEarlyStopping,
     probeMs,
+    closedFormMs,
+    firstRepeat,
     specMs,
     fitMs,
   };

@@ -16,7 +16,8 @@ import { candidateSpec, encoderSpec, type FitRecipe } from '../src/advisor/candi
 import { ENCODER_CUT } from '../src/advisor/modalities.js';
 import { loadSentenceEncoder } from '../src/ml/sentence-encoder.js';
 import { spamAssassin } from '../scripts/demo/mail.js';
-import { chooseCuts, type CutPoint } from '../src/advisor/cut-points.js';
+import { chooseCuts, fineTuneStart, type CutPoint } from '../src/advisor/cut-points.js';
+import { catalogFineTuneHint } from '../src/advisor/probe-layers.js';
 import type { CandidateSpec } from '../src/contracts/advisor.js';
 import { resolveImageInput } from '../src/contracts/layer-refs.js';
 import { preprocessImage } from '../src/datasets/image/image-preprocess.js';
@@ -57,6 +58,8 @@ export interface PoolCandidate {
   msPerExample: number;
   params: number;
   depth: number;
+  /** Where fine-tuning this cut would start, as the advisor finds it (none for an encoder). */
+  fineTuneFrom?: string;
   /** The candidate's ready spec, as the advisor writes it for a dataset fit by `recipe`. */
   spec: (recipe: FitRecipe, seed: number) => CandidateSpec;
 }
@@ -181,8 +184,11 @@ export async function taskPool(
       );
     }
     forwardMs[name] = entry.forwardMs;
+    const hint = base.encoder ? undefined : await catalogFineTuneHint(store, base);
     for (const [i, c] of cuts.entries()) {
+      const fineTuneFrom = base.encoder ? undefined : fineTuneStart(base.layers, c.index, hint);
       candidates.push({
+        ...(fineTuneFrom ? { fineTuneFrom } : {}),
         baseName: name,
         baseId,
         stored: base,

@@ -12,6 +12,8 @@ export interface AdvisorBenchRow {
   probe: number;
   low: number;
   high: number;
+  /** The probe's out-of-fold accuracy on the first repeat of the folds alone (absent in older runs). */
+  probeFirstRepeat?: number;
   /** The spec probe: out-of-fold accuracy of the candidate's own learner on the same folds. */
   spec: number;
   logME: number;
@@ -35,6 +37,7 @@ export const METHODS = [
   'k-NN',
   'probe + LogME',
   'probe + spec',
+  'probe, 1 repeat, + LogME',
 ] as const;
 export type Method = (typeof METHODS)[number];
 
@@ -64,6 +67,10 @@ export function orderScores(rows: readonly AdvisorBenchRow[]): Record<Method, nu
       col((r) => r.probe),
       col((r) => r.spec),
     ),
+    'probe, 1 repeat, + LogME': mix(
+      col((r) => r.probeFirstRepeat ?? NaN),
+      col((r) => r.logME),
+    ),
   };
 }
 
@@ -86,6 +93,11 @@ export interface AdvisorDraw {
   repeats: number;
   /** Forward passes of the training set (one per base) plus the probes of every cut. */
   advisorMs: number;
+  /**
+   * The advisor's time had it probed on the first repeat of the folds only: the forward passes,
+   * the closed-form scores (LogME, k-NN) and each probe's time over its repeats (equal work each).
+   */
+  advisorOneRepeatMs?: number;
   /** The spec probe's cross-validation of every cut (on top of the forward passes). */
   specProbeMs: number;
   /** One job per candidate: a forward pass of the training set each, plus its head's fit. */

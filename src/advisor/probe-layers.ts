@@ -167,7 +167,7 @@ function resolveCuts(
 }
 
 /** Where the catalog recommends fine-tuning its model from, for a base that came from the catalog. */
-async function catalogFineTuneHint(store: Store, base: StoredBase): Promise<string | undefined> {
+export async function catalogFineTuneHint(store: Store, base: StoredBase): Promise<string | undefined> {
   if (base.collection !== 'base-models' || !('baseModelId' in base.ref)) return undefined;
   const meta = await store
     .collection('base-models')

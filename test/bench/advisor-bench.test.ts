@@ -44,5 +44,12 @@ describe('advisor bench statistics', () => {
     // Probe ranks 1, 2.5, 2.5 (a tie shares its mean rank); LogME ranks 3, 1, 2.
     const s = orderScores([row(0.7, 0.3), row(0.8, -1), row(0.8, 0)]);
     expect(s['probe + LogME']).toEqual([4, 3.5, 4.5]);
+    // The one-repeat order reads the first repeat's accuracy, not the mean over repeats.
+    const first = (probe: number, once: number, logME: number) => ({
+      ...row(probe, logME),
+      probeFirstRepeat: once,
+    });
+    const t = orderScores([first(0.7, 0.9, 0.3), first(0.8, 0.6, -1), first(0.8, 0.7, 0)]);
+    expect(t['probe, 1 repeat, + LogME']).toEqual([6, 2, 4]);
   });
 });
