@@ -5,8 +5,7 @@
  * every candidate. BENCH_ADVISOR_FROM renders a saved (possibly partial) run instead.
  */
 import { readFileSync } from 'node:fs';
-import { wilsonInterval } from '../src/evaluation/index.js';
-import { mulberry32 } from '../src/lib/seeded-split.js';
+import { stratifiedBootstrap, wilsonInterval } from '../src/evaluation/index.js';
 import {
   METHODS,
   benchAdvisor,
@@ -115,7 +114,7 @@ function advisorVerdict(r: AdvisorBench): string[] {
     const ri = bootstrapTaskMean(at16, regretOf('advisor'));
     const ti = bootstrapTaskMean(at16, tauOf('advisor'));
     out.push(
-      `Targets at 16 per class (mean regret <= 0.02, mean tau >= 0.6; the mean of the ${tasks.length} ranking tasks' means, ${at16.length} draws): ${met ? 'met' : 'not met'} by the advisor's ranking (regret ${regret.toFixed(3)}, 95% bootstrap interval over the draws ${ri.low.toFixed(3)} to ${ri.high.toFixed(3)}; tau ${tau.toFixed(2)}, ${ti.low.toFixed(2)} to ${ti.high.toFixed(2)}).`,
+      `Targets at 16 per class (mean regret <= 0.02, mean tau >= 0.6; the mean of the ${tasks.length} ranking tasks' means, ${at16.length} draws): ${met ? 'met' : 'not met'} by the advisor's ranking (regret ${regret.toFixed(3)}, 95% bootstrap interval over the draws, resampled within each task, ${ri.low.toFixed(3)} to ${ri.high.toFixed(3)}; tau ${tau.toFixed(2)}, ${ti.low.toFixed(2)} to ${ti.high.toFixed(2)}).`,
     );
   }
   const all = ranking(r.draws);
@@ -153,19 +152,16 @@ function advisorVerdict(r: AdvisorBench): string[] {
 }
 
 /**
- * A 95% percentile-bootstrap interval for the mean over tasks of each task's mean of `get`:
- * draws resampled with replacement within their task (seeded, 2000 resamples).
+ * A 95% interval for the mean over tasks of each task's mean of `get`: the evaluation's
+ * stratified bootstrap (expanded for small strata), the draws resampled within their task.
  */
 function bootstrapTaskMean(ds: readonly AdvisorDraw[], get: (d: AdvisorDraw) => number) {
-  const byTask = [...new Set(ds.map((d) => d.task))].map((t) => ds.filter((d) => d.task === t).map(get));
-  const rng = mulberry32(2024);
-  const stats: number[] = [];
-  for (let b = 0; b < 2000; b++) {
-    const means = byTask.map((xs) => mean(xs.map(() => xs[Math.floor(rng() * xs.length)]!)));
-    stats.push(mean(means));
-  }
-  stats.sort((a, b) => a - b);
-  return { low: stats[Math.floor(0.025 * stats.length)]!, high: stats[Math.ceil(0.975 * stats.length) - 1]! };
+  const tasks = [...new Set(ds.map((d) => d.task))];
+  const values = ds.map(get);
+  const strata = ds.map((d) => tasks.indexOf(d.task));
+  return stratifiedBootstrap(strata, (at) =>
+    mean(tasks.map((_, t) => mean(at.filter((i) => strata[i] === t).map((i) => values[i]!)))),
+  );
 }
 
 /** How far each estimate lies from the held-out truth, and how often the 95% intervals hold it. */
