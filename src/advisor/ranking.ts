@@ -110,11 +110,14 @@ function speedAlternative(ranked: readonly Ranked[]): Recommendation['alternativ
   return { base: alt.base, cutAt: alt.cutAt, reason };
 }
 
+const NO_BLOCK = 'has no block of trainable layers to unfreeze: train the head only';
+
 /**
  * Fine-tuning is worth trying when the paired evidence says a lower cut of the pick's base beats
  * its top cut (the top layers are specialised to the base's original task), or that accuracy
  * still rises towards the top without being near perfect. Not when the frozen features already
- * separate the classes, nor when the cuts cannot be told apart, nor when nothing beats chance.
+ * separate the classes, nor when the cuts cannot be told apart, nor when nothing beats chance; and
+ * only where the pick has a block of trainable layers to unfreeze (this function alone says so).
  */
 function fineTuneAdvice(ranked: readonly Ranked[], plan: FoldPlan): { fineTune: boolean; why: string } {
   const pick = ranked[0] as Ranked;
@@ -141,24 +144,27 @@ function fineTuneAdvice(ranked: readonly Ranked[], plan: FoldPlan): { fineTune: 
     const diff = `${pts(down.mean)} points (${pts(down.low)} to ${pts(down.high)})`;
     if (!down.tied && down.mean > 0) {
       return {
-        fineTune: pick === top || pick.fineTuneFrom !== undefined,
+        fineTune: pick.fineTuneFrom !== undefined,
         why:
           `${bestLower.cutAt} beats the top cut ${top.cutAt} by ${diff} on the same folds: the top layers are ` +
           "specialised to the base's original task" +
-          (pick === top
-            ? ', so fine-tuning them is worth trying'
-            : pick.fineTuneFrom
-              ? `; ${pick.cutAt} leaves them out, and fine-tuning its own top block is worth trying`
-              : `; ${pick.cutAt} leaves them out and has no block of trainable layers to unfreeze: train the head only`),
+          (!pick.fineTuneFrom
+            ? `; ${pick === top ? `but ${pick.cutAt}` : `${pick.cutAt} leaves them out and`} ${NO_BLOCK}`
+            : pick === top
+              ? ', so fine-tuning them is worth trying'
+              : `; ${pick.cutAt} leaves them out, and fine-tuning its own top block is worth trying`),
       };
     }
     if (!down.tied && down.mean < 0) {
-      return {
-        fineTune: true,
-        why:
-          `the top cut ${top.cutAt} beats ${bestLower.cutAt} by ${pts(-down.mean)} points (${pts(-down.high)} to ` +
-          `${pts(-down.low)}) and is not saturated: adapting the top block by fine-tuning is worth trying`,
-      };
+      const evidence =
+        `the top cut ${top.cutAt} beats ${bestLower.cutAt} by ${pts(-down.mean)} points (${pts(-down.high)} to ` +
+        `${pts(-down.low)}) and is not saturated`;
+      return pick.fineTuneFrom
+        ? { fineTune: true, why: `${evidence}: adapting the top block by fine-tuning is worth trying` }
+        : {
+            fineTune: false,
+            why: `${evidence}, but ${pick.cutAt} ${NO_BLOCK}`,
+          };
     }
     return {
       fineTune: false,
@@ -200,12 +206,8 @@ export function recommend(ranked: readonly Ranked[], plan: FoldPlan): Recommenda
         'fine-tuning is unlikely to help until that changes',
     };
   }
-  let { fineTune, why } = fineTuneAdvice(ranked, plan);
+  const { fineTune, why } = fineTuneAdvice(ranked, plan);
   const start = fineTune ? pick.fineTuneFrom : undefined;
-  if (fineTune && !start) {
-    fineTune = false;
-    why += `; but ${pick.cutAt} has no block of trainable layers to unfreeze: train the head only`;
-  }
   const spec: CandidateSpec = start
     ? { ...pick.spec, fineTune: { unfreezeFrom: start, epochs: 5, learningRate: 1e-5 } }
     : pick.spec;

@@ -129,6 +129,46 @@ describe('advisor ranking on paired evidence', () => {
     expect(no.reason).toMatch(/cannot be told apart/);
   });
 
+  it('says to train the head only, in the one place that advises, when the pick has no block to unfreeze', () => {
+    // The top cut beats the lower one: adapting the top block is worth trying, where there is one.
+    const top = entry('top', outcomes(0.85, 30), 10, 9);
+    const lower = entry('lower', outcomes(0.6, 31), 8, 5);
+    const yes = recommend(rank([top, lower], plan), plan);
+    expect(yes.pick?.cutAt).toBe('top');
+    expect(yes.fineTune).toBe(true);
+    expect(yes.spec?.fineTune).toMatchObject({ unfreezeFrom: 'block_below' });
+    expect(yes.reason).toMatch(
+      /and is not saturated: adapting the top block by fine-tuning is worth trying\.$/,
+    );
+    const { fineTuneFrom: _a, ...topNoBlock } = top;
+    const no = recommend(rank([topNoBlock, lower], plan), plan);
+    expect(no.fineTune).toBe(false);
+    expect(no.spec?.fineTune).toBeUndefined();
+    expect(no.reason).toMatch(
+      /and is not saturated, but top has no block of trainable layers to unfreeze: train the head only\.$/,
+    );
+    // A lower cut beats the top one on the paired probes, yet the top cut ranks first (LogME and
+    // the probe together, over four candidates), and it has no block below it to unfreeze.
+    const { fineTuneFrom: _b, ...weakTop } = entry('top', outcomes(0.62, 32), 10, 9);
+    const ranked = rank(
+      [
+        { ...weakTop, logME: 2 },
+        { ...entry('lower', outcomes(0.9, 33), 8, 5), logME: -2 },
+        { ...entry('d', outcomes(0.42, 34), 8, 1, 'bm_000000000000000b'), logME: 1 },
+        { ...entry('c', outcomes(0.36, 35), 8, 1, 'bm_000000000000000b'), logME: -5 },
+      ],
+      plan,
+    );
+    expect(ranked[0]?.cutAt).toBe('top');
+    const advice = recommend(ranked, plan);
+    expect(advice.fineTune).toBe(false);
+    expect(advice.spec?.fineTune).toBeUndefined();
+    expect(advice.reason).toMatch(
+      /^Big at top .*lower beats the top cut top by .*; but top has no block of trainable layers to unfreeze: train the head only\.$/,
+    );
+    expect(advice.reason).not.toMatch(/worth trying/);
+  });
+
   it('orders by probe accuracy and LogME together, those beating chance first', () => {
     const a = { ...entry('a', outcomes(0.8, 40), 10), logME: -0.9 };
     const b = { ...entry('b', outcomes(0.76, 41), 10), logME: 0.5 };
