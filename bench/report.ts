@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /** One benchmark's result as BENCHMARKS.md shows it: a table whose last columns are ratios. */
@@ -43,9 +44,31 @@ export function sectionToMarkdown(s: BenchSection): string {
   ].join('\n');
 }
 
+/**
+ * The widest x86 vector extension the CPU reports (Linux's /proc/cpuinfo), or '' where unknown.
+ * Native libraries such as PyTorch's use it; wasm SIMD is 128 bits wide whatever the CPU, so a
+ * ratio against native code moves with it, and a CPU name alone ("AMD EPYC") does not tell it.
+ */
+export function cpuVectorWidth(): string {
+  let flags: Set<string>;
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('flags'));
+    flags = new Set((line?.split(':')[1] ?? '').trim().split(/\s+/));
+  } catch {
+    return '';
+  }
+  if (flags.has('avx512f')) return 'AVX-512';
+  if (flags.has('avx2')) return 'AVX2';
+  if (flags.has('avx')) return 'AVX';
+  return flags.has('sse4_2') ? 'SSE4.2' : '';
+}
+
 export function machineLine(backend: string): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, TF.js backend under test: ${backend}`;
+  const simd = cpuVectorWidth();
+  return `${os.cpus().length} × ${cpu}${simd ? ` (${simd})` : ''}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, TF.js backend under test: ${backend}`;
 }
 
 /**

@@ -31,9 +31,17 @@ import { mobileNetV2, mobileNetV2FineTune } from './mobilenet-v2.js';
 
 export interface VsPytorchOptions {
   log?: (line: string) => void;
-  /** Timed batches per case and thread count. */
+  /**
+   * Timed batches per run, the same on both sides: fine-tune at 96x96 and at 224x224, inference.
+   * Each side's first steps touch fresh memory (this project's wasm heap grows to its working set
+   * over the first two or three steps, and a first touch of a page is slow under a hypervisor), so a
+   * side timed over fewer batches than the other would carry more of that one-off cost.
+   */
   fineTuneBatches?: number;
+  largeFineTuneBatches?: number;
   inferenceBatches?: number;
+  /** Steps of the per-kernel profile. */
+  profileBatches?: number;
   /** Runs of each measurement; the report gives the median and the spread. */
   repeats?: number;
 }
@@ -213,8 +221,25 @@ function findPython(): { python: string; version: string } | { missing: string }
   };
 }
 
+/**
+ * glibc's malloc settings for the PyTorch side: keep freed memory in the heap instead of returning
+ * it to the system (large blocks are otherwise mapped and unmapped on every operation), as this
+ * project's wasm heap does by construction and as PyTorch's CPU tuning advice gets from jemalloc or
+ * tcmalloc. Without them, every large activation is fresh pages, and where a first touch is costly
+ * (under a hypervisor: about 40 ms per 14 MB on the machine of 2026-12-07) PyTorch measured about
+ * 3x to 13x slower than with them.
+ */
+export const PYTORCH_MALLOC_ENV = {
+  MALLOC_MMAP_THRESHOLD_: '2147483647',
+  MALLOC_TRIM_THRESHOLD_: '4294967295',
+  MALLOC_TOP_PAD_: '536870912',
+};
+
 function pytorchSamplesPerSec(python: string, args: string[]): number {
-  const out = execFileSync(python, ['bench/pytorch/mobilenet_v2.py', ...args], { encoding: 'utf8' });
+  const out = execFileSync(python, ['bench/pytorch/mobilenet_v2.py', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...PYTORCH_MALLOC_ENV },
+  });
   return (JSON.parse(out.trim().split('\n').pop() as string) as { samplesPerSec: number }).samplesPerSec;
 }
 
@@ -260,8 +285,10 @@ export async function projectSamplesPerSec(
 
 export async function benchVsPytorch(options: VsPytorchOptions = {}): Promise<VsPytorchResult> {
   const log = options.log ?? (() => {});
-  const ftBatches = options.fineTuneBatches ?? 6;
-  const infBatches = options.inferenceBatches ?? 2;
+  const ftBatches = options.fineTuneBatches ?? 24;
+  const bigBatches = options.largeFineTuneBatches ?? 6;
+  const infBatches = options.inferenceBatches ?? 4;
+  const profileBatches = options.profileBatches ?? 12;
   const repeats = options.repeats ?? 3;
   const info = await initWasmBackend({ threads: 1 });
   log(`wasm: simd=${info.simd}; each measurement below runs in its own process`);
@@ -276,7 +303,7 @@ export async function benchVsPytorch(options: VsPytorchOptions = {}): Promise<Vs
     '--batch',
     `${FINE_TUNE.batch}`,
     '--batches',
-    `${ftBatches * 4}`,
+    `${ftBatches}`,
   ];
   const infArgs = [
     '--case',
@@ -288,7 +315,7 @@ export async function benchVsPytorch(options: VsPytorchOptions = {}): Promise<Vs
     '--batches',
     `${infBatches}`,
   ];
-  const big = [...ftArgs.slice(0, 2), '--size', '224', ...ftArgs.slice(4, 6), '--batches', `${ftBatches}`];
+  const big = [...ftArgs.slice(0, 2), '--size', '224', ...ftArgs.slice(4, 6), '--batches', `${bigBatches}`];
   const ftName = (size: number) =>
     `fine-tune, MobileNetV2 ${size}x${size}x3, last 2 blocks + final conv + head, batch ${FINE_TUNE.batch}`;
   // The trainer's default on wasm: XNNPACK's pool on every core, no prefix thread (train-setup.ts);
@@ -308,14 +335,15 @@ export async function benchVsPytorch(options: VsPytorchOptions = {}): Promise<Vs
     },
     {
       name: ftName(224),
-      project: (t: number) => projectSamplesPerSec('finetune', t, { batches: 2, size: 224 }),
-      args: [...big.slice(0, -1), '2'],
+      project: (t: number) => projectSamplesPerSec('finetune', t, { batches: bigBatches, size: 224 }),
+      args: big,
     },
     {
       name: `${ftName(224)}, 1 XNNPACK thread + prefix thread`,
       threads: [2],
-      project: () => projectSamplesPerSec('finetune', 1, { batches: 2, size: 224, prefixThreads: 1 }),
-      args: [...big.slice(0, -1), '2'],
+      project: () =>
+        projectSamplesPerSec('finetune', 1, { batches: bigBatches, size: 224, prefixThreads: 1 }),
+      args: big,
     },
     {
       name: `inference, MobileNetV2 ${INFERENCE.size}x${INFERENCE.size}x3, batch ${INFERENCE.batch}`,
@@ -347,8 +375,8 @@ export async function benchVsPytorch(options: VsPytorchOptions = {}): Promise<Vs
     }
   }
 
-  const before = await withStockBatchNorm(() => profileStep(ftBatches));
-  const after = await profileStep(ftBatches);
+  const before = await withStockBatchNorm(() => profileStep(profileBatches));
+  const after = await profileStep(profileBatches);
   log(
     `fine-tune step: ${(before.totalMs / before.steps).toFixed(0)} ms before, ${(after.totalMs / after.steps).toFixed(0)} ms after`,
   );

@@ -3,6 +3,9 @@ bench/vs-pytorch.ts, printed as one JSON line. Never imported by the service or 
 
     python3 bench/pytorch/mobilenet_v2.py --threads 1 --case finetune
     python3 bench/pytorch/mobilenet_v2.py --threads 2 --case inference
+
+bench/vs-pytorch.ts runs it with glibc's malloc told to keep freed memory (PYTORCH_MALLOC_ENV there);
+without that, large activations are mapped and unmapped on every operation.
 """
 import argparse
 import json
