@@ -6,7 +6,8 @@
 import { probedEntry } from '../src/advisor/candidate.js';
 import { rank, recommend, type Probed } from '../src/advisor/ranking.js';
 import { planFolds } from '../src/advisor/sampling.js';
-import { scoreCut } from '../src/advisor/scores.js';
+import { KNN_NEIGHBOURS, scoreCut } from '../src/advisor/scores.js';
+import { meanAccuracy } from '../src/evaluation/paired.js';
 import { knnLooAccuracy, logME } from '../src/evaluation/transferability.js';
 import { crossValidateSpec, featureJob } from '../src/advisor/spec-probe.js';
 import type { CandidateSpec } from '../src/contracts/advisor.js';
@@ -151,11 +152,11 @@ async function measure(
   const scores = await scoreCut(x, c.dim, classes, plan);
   const probeMs = performance.now() - t;
   t = performance.now();
+  // scoreCut computed these too; done again alone to time them apart from the probe.
   logME(x, c.dim, labels, classes);
-  knnLooAccuracy(x, c.dim, labels, 3);
+  knnLooAccuracy(x, c.dim, labels, KNN_NEIGHBOURS);
   const closedFormMs = performance.now() - t;
-  const first = scores.outcomes[0]!;
-  const firstRepeat = first.reduce((a, b) => a + b, 0) / first.length;
+  const firstRepeat = meanAccuracy([scores.outcomes[0]!]);
   t = performance.now();
   // The first repeat of the shared folds only: each of its fits is a whole job's head training.
   const got = await crossValidateSpec({

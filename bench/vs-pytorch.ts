@@ -229,7 +229,7 @@ function findPython(): { python: string; version: string } | { missing: string }
  * (under a hypervisor: about 40 ms per 14 MB on the machine of 2026-12-07) PyTorch measured about
  * 3x to 13x slower than with them.
  */
-export const PYTORCH_MALLOC_ENV = {
+const PYTORCH_MALLOC_ENV = {
   MALLOC_MMAP_THRESHOLD_: '2147483647',
   MALLOC_TRIM_THRESHOLD_: '4294967295',
   MALLOC_TOP_PAD_: '536870912',

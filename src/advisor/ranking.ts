@@ -143,17 +143,18 @@ function fineTuneAdvice(ranked: readonly Ranked[], plan: FoldPlan): { fineTune: 
     const down = compare(bestLower, top, plan);
     const diff = `${pts(down.mean)} points (${pts(down.low)} to ${pts(down.high)})`;
     if (!down.tied && down.mean > 0) {
-      return {
-        fineTune: pick.fineTuneFrom !== undefined,
-        why:
-          `${bestLower.cutAt} beats the top cut ${top.cutAt} by ${diff} on the same folds: the top layers are ` +
-          "specialised to the base's original task" +
-          (!pick.fineTuneFrom
-            ? `; ${pick === top ? `but ${pick.cutAt}` : `${pick.cutAt} leaves them out and`} ${NO_BLOCK}`
-            : pick === top
-              ? ', so fine-tuning them is worth trying'
-              : `; ${pick.cutAt} leaves them out, and fine-tuning its own top block is worth trying`),
-      };
+      const evidence =
+        `${bestLower.cutAt} beats the top cut ${top.cutAt} by ${diff} on the same folds: the top layers are ` +
+        "specialised to the base's original task";
+      const worth =
+        pick === top
+          ? ', so fine-tuning them is worth trying'
+          : `; ${pick.cutAt} leaves them out, and fine-tuning its own top block is worth trying`;
+      const cannot =
+        pick === top ? `; but ${pick.cutAt} ${NO_BLOCK}` : `; ${pick.cutAt} leaves them out and ${NO_BLOCK}`;
+      return pick.fineTuneFrom
+        ? { fineTune: true, why: evidence + worth }
+        : { fineTune: false, why: evidence + cannot };
     }
     if (!down.tied && down.mean < 0) {
       const evidence =

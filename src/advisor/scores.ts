@@ -5,6 +5,9 @@ import { knnLooAccuracy, logME } from '../evaluation/transferability.js';
 import { crossValidateSoftmax } from '../ml/index.js';
 import type { FoldPlan } from './sampling.js';
 
+/** Neighbours of the k-NN leave-one-out score. */
+export const KNN_NEIGHBOURS = 3;
+
 /**
  * Everything the advisor measures of one candidate's frozen features: the softmax probe on every
  * repeat of the shared folds (its per-example out-of-fold correctness is what the paired tests
@@ -54,7 +57,7 @@ export async function scoreCut(
   const std = Math.sqrt(perFold.reduce((s, x) => s + (x - foldMean) ** 2, 0) / perFold.length);
   const n = labels.length;
   const accuracyInterval = roundInterval(wilsonInterval(Math.round(accuracy * n), n));
-  const knn = knnLooAccuracy(values, dim, labels, 3);
+  const knn = knnLooAccuracy(values, dim, labels, KNN_NEIGHBOURS);
   return {
     outcomes,
     accuracy: r4(accuracy),
